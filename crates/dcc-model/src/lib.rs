@@ -1,0 +1,17 @@
+//! Plain domain types shared by every dccsim party: identities, request ids, service
+//! references, roles, regions and response codes, with no transport or codec knowledge.
+#![forbid(unsafe_code)]
+
+mod eui64;
+mod request_id;
+mod service;
+
+pub use eui64::{Eui64, ParseEui64Error};
+pub use request_id::{ParseRequestIdError, RequestId};
+pub use service::{
+    CommandVariant, CspRegion, DeviceStatus, DeviceType, ResponseCode, ServiceReferenceVariant,
+    UnknownValue, UserRole,
+};
+
+/// The DCC's own identity: Access Control Broker, DSP, and target of non-device requests.
+pub const DCC_ACCESS_CONTROL_BROKER: Eui64 = Eui64::from_u64(0x90B3_D51F_3000_0002);
