@@ -15,18 +15,19 @@ const MAX_NODES: u32 = 200_000;
 
 /// Parses XML text with DTDs refused (no entity expansion) and nesting bounded.
 pub fn parse_document(xml: &str) -> Result<Document<'_>, DuisError> {
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: MAX_NODES,
-    };
-    let document = Document::parse_with_options(xml, options)
-        .map_err(|error| DuisError::MalformedXml(error.to_string()))?;
-    if deepest_element(&document) > MAX_DEPTH {
+    // roxmltree's tokenizer recurses once per nesting level, so depth must be checked
+    // before parsing, not after.
+    if nesting_exceeds(xml, MAX_DEPTH) {
         return Err(DuisError::MalformedXml(format!(
             "elements nested deeper than {MAX_DEPTH} levels"
         )));
     }
-    Ok(document)
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+    };
+    Document::parse_with_options(xml, options)
+        .map_err(|error| DuisError::MalformedXml(error.to_string()))
 }
 
 /// UTF-8 text of a document given as bytes.
@@ -34,27 +35,72 @@ pub fn as_text(xml: &[u8]) -> Result<&str, DuisError> {
     std::str::from_utf8(xml).map_err(|error| DuisError::MalformedXml(format!("not UTF-8: {error}")))
 }
 
-/// The deepest element nesting, computed without recursion: node ids follow document
-/// order, so a parent's depth is known before its children's.
-fn deepest_element(document: &Document<'_>) -> usize {
-    let mut depths: Vec<usize> = Vec::new();
-    let mut deepest = 0;
-    for node in document.descendants() {
-        let parent_depth = node
-            .parent()
-            .and_then(|parent| depths.get(parent.id().get_usize()).copied())
-            .unwrap_or(0);
-        let depth = parent_depth + usize::from(node.is_element());
-        let index = node.id().get_usize();
-        if depths.len() <= index {
-            depths.resize(index + 1, 0);
-        }
-        if let Some(slot) = depths.get_mut(index) {
-            *slot = depth;
-        }
-        deepest = deepest.max(depth);
+/// A lexical pre-scan: whether start tags nest deeper than `limit`.
+///
+/// It reads markup the way the parser does (comments, CDATA, processing instructions and
+/// quoted attribute values are skipped whole), so up to the first point where the parser
+/// would fail it counts exactly the parser's depth; after that point the parser never goes.
+fn nesting_exceeds(xml: &str, limit: usize) -> bool {
+    let bytes = xml.as_bytes();
+    let mut depth = 0usize;
+    let mut index = 0usize;
+    while let Some(offset) = bytes
+        .get(index..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'<'))
+    {
+        let start = index + offset;
+        let rest = bytes.get(start..).unwrap_or_default();
+        index = if rest.starts_with(b"<!--") {
+            skip_past(bytes, start + 4, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            skip_past(bytes, start + 9, b"]]>")
+        } else if rest.starts_with(b"<?") {
+            skip_past(bytes, start + 2, b"?>")
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            skip_past(bytes, start + 2, b">")
+        } else if rest.starts_with(b"<!") {
+            skip_past(bytes, start + 2, b">")
+        } else {
+            let (end, self_closing) = end_of_start_tag(bytes, start + 1);
+            if !self_closing {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            end
+        };
     }
-    deepest
+    false
+}
+
+/// The index just past the first `pattern` at or after `from` (the end when absent).
+fn skip_past(bytes: &[u8], from: usize, pattern: &[u8]) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| {
+            rest.windows(pattern.len())
+                .position(|window| window == pattern)
+        })
+        .map_or(bytes.len(), |position| from + position + pattern.len())
+}
+
+/// The index just past a start tag's `>` (quoted values skipped) and whether it is `/>`.
+fn end_of_start_tag(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut quote: Option<u8> = None;
+    let mut previous = 0u8;
+    for (offset, &byte) in bytes.get(from..).unwrap_or_default().iter().enumerate() {
+        match (quote, byte) {
+            (Some(open), _) if byte == open => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(byte),
+            (None, b'>') => return (from + offset + 1, previous == b'/'),
+            _ => {}
+        }
+        previous = byte;
+    }
+    (bytes.len(), false)
 }
 
 /// Whether `node` is the `sr:` element `local_name`.
@@ -145,4 +191,32 @@ pub fn push_ds_element(output: &mut String, name: &str, text: &str) {
     output.push_str("</ds:");
     output.push_str(name);
     output.push('>');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_scan_counts_like_the_parser() {
+        assert!(!nesting_exceeds(
+            "<a><b/><c x='>' y=\"/>\"><!-- <d> --><![CDATA[<e>]]><?p <f>?></c></a>",
+            2
+        ));
+        assert!(nesting_exceeds("<a><b><c></c></b></a>", 2));
+        assert!(!nesting_exceeds("<a></a><b></b><c></c>", 1));
+        assert!(nesting_exceeds(&"<a>".repeat(100_000), MAX_DEPTH));
+        assert!(parse_document(&format!(
+            "{}{}",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        ))
+        .is_err());
+        assert!(parse_document(&format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        ))
+        .is_ok());
+    }
 }
