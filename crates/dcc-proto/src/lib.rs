@@ -4,25 +4,42 @@
 #![forbid(unsafe_code)]
 #![allow(missing_debug_implementations)]
 
+pub mod convert;
 pub mod transport;
 
+/// The generated code, nested as its proto packages are (`dccsim.wan.v1`), since the code
+/// of one package refers to another's by relative path.
 #[allow(clippy::all, rust_2018_idioms, missing_docs)]
-pub mod wan {
-    include!("generated/dccsim.wan.v1.rs");
+pub mod dccsim {
+    pub mod wan {
+        pub mod v1 {
+            include!("generated/dccsim.wan.v1.rs");
+        }
+    }
+    pub mod smwan {
+        pub mod v1 {
+            include!("generated/dccsim.smwan.v1.rs");
+        }
+    }
+    pub mod han {
+        pub mod v1 {
+            include!("generated/dccsim.han.v1.rs");
+        }
+    }
+    pub mod smki {
+        pub mod v1 {
+            include!("generated/dccsim.smki.v1.rs");
+        }
+    }
+    pub mod registration {
+        pub mod v1 {
+            include!("generated/dccsim.registration.v1.rs");
+        }
+    }
 }
-#[allow(clippy::all, rust_2018_idioms, missing_docs)]
-pub mod smwan {
-    include!("generated/dccsim.smwan.v1.rs");
-}
-#[allow(clippy::all, rust_2018_idioms, missing_docs)]
-pub mod han {
-    include!("generated/dccsim.han.v1.rs");
-}
-#[allow(clippy::all, rust_2018_idioms, missing_docs)]
-pub mod smki {
-    include!("generated/dccsim.smki.v1.rs");
-}
-#[allow(clippy::all, rust_2018_idioms, missing_docs)]
-pub mod registration {
-    include!("generated/dccsim.registration.v1.rs");
-}
+
+pub use dccsim::han::v1 as han;
+pub use dccsim::registration::v1 as registration;
+pub use dccsim::smki::v1 as smki;
+pub use dccsim::smwan::v1 as smwan;
+pub use dccsim::wan::v1 as wan;
