@@ -1,0 +1,312 @@
+//! The certificates a party knows, the lookups DUIS and GBCS processing need, path
+//! validation to a trusted root, and revocation.
+
+use std::collections::BTreeSet;
+
+use dcc_model::Eui64;
+
+use crate::certificate::{decimal_to_bytes, hex_to_bytes, normalise_rfc2253, Certificate};
+use crate::identity::Identity;
+use crate::oids;
+use crate::pki::TestPki;
+use crate::role::{KeyUsage, RemotePartyRole};
+
+/// Longest chain followed, root included.
+pub const MAX_PATH_LENGTH: usize = 8;
+
+/// A certificate's status as the SMKI repository reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CertificateStatus {
+    /// `P`: not yet valid.
+    Pending,
+    /// `I`: in use.
+    InUse,
+    /// `N`: not in use.
+    NotInUse,
+    /// `E`: expired.
+    Expired,
+    /// `R`: revoked.
+    Revoked,
+}
+
+impl CertificateStatus {
+    /// The repository's one-letter code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Pending => "P",
+            Self::InUse => "I",
+            Self::NotInUse => "N",
+            Self::Expired => "E",
+            Self::Revoked => "R",
+        }
+    }
+
+    /// Parses the one-letter code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.trim() {
+            "P" => Some(Self::Pending),
+            "I" => Some(Self::InUse),
+            "N" => Some(Self::NotInUse),
+            "E" => Some(Self::Expired),
+            "R" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// Why a certificate does not chain to a trusted root at the given time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// A certificate on the path has expired.
+    #[error("certificate {serial} expired at {not_after} (unix seconds)")]
+    Expired { serial: String, not_after: i64 },
+    /// A certificate on the path is not valid yet.
+    #[error("certificate {serial} is not valid before {not_before} (unix seconds)")]
+    NotYetValid { serial: String, not_before: i64 },
+    /// A certificate on the path is revoked.
+    #[error("certificate {serial} is revoked")]
+    Revoked { serial: String },
+    /// No CA certificate in the store has the issuer's name.
+    #[error("no CA certificate for issuer {issuer:?} of certificate {serial}")]
+    IssuerNotFound { serial: String, issuer: String },
+    /// CAs with the issuer's name exist, but none's key verifies the signature.
+    #[error("the signature of certificate {serial} does not verify with any CA named {issuer:?}")]
+    BadSignature { serial: String, issuer: String },
+    /// The chain ends in a self-signed certificate that is not a trust anchor.
+    #[error("the chain ends in untrusted self-signed certificate {serial}")]
+    UntrustedRoot { serial: String },
+    /// The chain is longer than [`MAX_PATH_LENGTH`].
+    #[error("the chain is longer than {MAX_PATH_LENGTH} certificates")]
+    TooLong,
+}
+
+/// A set of certificates with trust anchors and revocations.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateStore {
+    certificates: Vec<Certificate>,
+    trust_anchors: BTreeSet<Vec<u8>>,
+    revoked_serials: BTreeSet<Vec<u8>>,
+}
+
+impl CertificateStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every certificate of the PKI, with its root as the trust anchor.
+    pub fn from_pki(pki: &TestPki) -> Self {
+        let mut store = Self::new();
+        store.add_trust_anchor(pki.root_ca().certificate.clone());
+        for identity in pki.all_identities() {
+            store.add(identity.certificate.clone());
+        }
+        store
+    }
+
+    /// Adds a certificate (once; adding the same DER again does nothing).
+    pub fn add(&mut self, certificate: Certificate) {
+        if !self.certificates.iter().any(|known| known == &certificate) {
+            self.certificates.push(certificate);
+        }
+    }
+
+    /// Adds an identity's certificate.
+    pub fn add_identity(&mut self, identity: &Identity) {
+        self.add(identity.certificate.clone());
+    }
+
+    /// Adds identities' certificates.
+    pub fn add_identities<'a>(&mut self, identities: impl IntoIterator<Item = &'a Identity>) {
+        for identity in identities {
+            self.add_identity(identity);
+        }
+    }
+
+    /// Adds a certificate and trusts it without a chain: a root, or a published test
+    /// certificate whose CA is not published (DCC Boxed's `keystore.json` ones).
+    pub fn add_trust_anchor(&mut self, certificate: Certificate) {
+        self.trust_anchors.insert(certificate.der().to_vec());
+        self.add(certificate);
+    }
+
+    /// All certificates, in the order added.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// Number of certificates.
+    pub fn len(&self) -> usize {
+        self.certificates.len()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty()
+    }
+
+    /// The certificates of `subject` (organisation id or device EUI-64) for `usage`, and of
+    /// `role` when given; in the order added.
+    pub fn find(
+        &self,
+        subject: Eui64,
+        usage: KeyUsage,
+        role: Option<RemotePartyRole>,
+    ) -> Vec<&Certificate> {
+        self.certificates
+            .iter()
+            .filter(|certificate| certificate.subject_id() == Some(subject))
+            .filter(|certificate| certificate.key_usage() == Some(usage))
+            .filter(|certificate| role.is_none_or(|role| certificate.role() == Some(role)))
+            .collect()
+    }
+
+    /// All certificates of `subject`.
+    pub fn find_subject(&self, subject: Eui64) -> Vec<&Certificate> {
+        self.certificates
+            .iter()
+            .filter(|certificate| certificate.subject_id() == Some(subject))
+            .collect()
+    }
+
+    /// The certificate with this decimal serial number (leading zeros ignored).
+    pub fn by_serial(&self, serial_decimal: &str) -> Option<&Certificate> {
+        let serial = decimal_to_bytes(serial_decimal)?;
+        self.certificates
+            .iter()
+            .find(|certificate| certificate.serial_bytes() == serial.as_slice())
+    }
+
+    /// The certificate with this hex serial number (any case, leading zeros ignored).
+    pub fn by_serial_hex(&self, serial_hex: &str) -> Option<&Certificate> {
+        let serial = hex_to_bytes(serial_hex)?;
+        self.certificates
+            .iter()
+            .find(|certificate| certificate.serial_bytes() == serial.as_slice())
+    }
+
+    /// The certificate an XML signature's `X509IssuerSerial` names: issuer DN as RFC 2253
+    /// (`CN=Z1,OU=07` and `CN=Z1, OU=07` both match) and decimal serial.
+    pub fn by_issuer_serial(
+        &self,
+        issuer_name: &str,
+        serial_decimal: &str,
+    ) -> Option<&Certificate> {
+        let serial = decimal_to_bytes(serial_decimal)?;
+        let issuer_name = normalise_rfc2253(issuer_name);
+        self.certificates.iter().find(|certificate| {
+            certificate.serial_bytes() == serial.as_slice()
+                && normalise_rfc2253(&certificate.issuer_name_rfc2253()) == issuer_name
+        })
+    }
+
+    /// Revokes the certificate with this decimal serial; returns whether one was known.
+    pub fn revoke(&mut self, serial_decimal: &str) -> bool {
+        let Some(serial) = decimal_to_bytes(serial_decimal) else {
+            return false;
+        };
+        let known = self
+            .certificates
+            .iter()
+            .any(|certificate| certificate.serial_bytes() == serial.as_slice());
+        self.revoked_serials.insert(serial);
+        known
+    }
+
+    /// Whether the certificate's serial is revoked.
+    pub fn is_revoked(&self, certificate: &Certificate) -> bool {
+        self.revoked_serials.contains(certificate.serial_bytes())
+    }
+
+    /// The repository status at `at_unix_time`: revoked, pending, expired or in use.
+    pub fn status(&self, certificate: &Certificate, at_unix_time: i64) -> CertificateStatus {
+        if self.is_revoked(certificate) {
+            return CertificateStatus::Revoked;
+        }
+        if at_unix_time < certificate.not_before() {
+            return CertificateStatus::Pending;
+        }
+        if at_unix_time > certificate.not_after() {
+            return CertificateStatus::Expired;
+        }
+        CertificateStatus::InUse
+    }
+
+    /// Checks that `certificate` chains to a trust anchor of this store at `at_unix_time`: each
+    /// certificate on the path is within its validity and not revoked, and each is signed
+    /// (ECDSA P-256 SHA-256) by a CA certificate of the store named as its issuer.
+    pub fn validate_path(
+        &self,
+        certificate: &Certificate,
+        at_unix_time: i64,
+    ) -> Result<(), PathError> {
+        let mut current = certificate;
+        for _ in 0..MAX_PATH_LENGTH {
+            self.check_usable(current, at_unix_time)?;
+            if self.trust_anchors.contains(current.der()) {
+                return Ok(());
+            }
+            let issuer = self.issuer_of(current)?;
+            if issuer == current {
+                return Err(PathError::UntrustedRoot {
+                    serial: current.serial_decimal().to_owned(),
+                });
+            }
+            current = issuer;
+        }
+        Err(PathError::TooLong)
+    }
+
+    fn check_usable(&self, certificate: &Certificate, at_unix_time: i64) -> Result<(), PathError> {
+        let serial = certificate.serial_decimal().to_owned();
+        if self.is_revoked(certificate) {
+            return Err(PathError::Revoked { serial });
+        }
+        if at_unix_time < certificate.not_before() {
+            return Err(PathError::NotYetValid {
+                serial,
+                not_before: certificate.not_before(),
+            });
+        }
+        if at_unix_time > certificate.not_after() {
+            return Err(PathError::Expired {
+                serial,
+                not_after: certificate.not_after(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The CA certificate of the store whose name is `certificate`'s issuer and whose key verifies its signature.
+    fn issuer_of(&self, certificate: &Certificate) -> Result<&Certificate, PathError> {
+        let issuer_der = certificate.issuer_der();
+        let candidates: Vec<&Certificate> = self
+            .certificates
+            .iter()
+            .filter(|candidate| candidate.is_ca() && candidate.can_sign_certificates())
+            .filter(|candidate| candidate.subject_der() == issuer_der)
+            .collect();
+        let serial = certificate.serial_decimal().to_owned();
+        let issuer = certificate.issuer_name_rfc2253();
+        if candidates.is_empty() {
+            return Err(PathError::IssuerNotFound { serial, issuer });
+        }
+        candidates
+            .into_iter()
+            .find(|candidate| verify_signature(certificate, &candidate.public_key_sec1()))
+            .ok_or(PathError::BadSignature { serial, issuer })
+    }
+}
+
+/// Whether `certificate`'s signature verifies with the P-256 public key (ECDSA with SHA-256 only).
+pub fn verify_signature(certificate: &Certificate, issuer_public_key_sec1: &[u8; 65]) -> bool {
+    if certificate.signature_algorithm() != oids::ECDSA_WITH_SHA256 {
+        return false;
+    }
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_ASN1,
+        issuer_public_key_sec1,
+    );
+    key.verify(certificate.to_be_signed(), certificate.signature_der())
+        .is_ok()
+}
