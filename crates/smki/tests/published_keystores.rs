@@ -267,3 +267,68 @@ fn a_generated_pki_and_the_published_identities_share_a_store() {
         Err(PathError::BadSignature { .. })
     ));
 }
+
+/// DCC's Java signing tool names its certificate by `X509IssuerName` and `X509SerialNumber`;
+/// the store must find that certificate from exactly those strings.
+#[test]
+fn finds_the_certificate_dcc_signing_tool_names() {
+    let Some(tooling) = support::dcc_tooling("DCC signing tool") else {
+        return;
+    };
+    let Some(json) = dccboxed_keystore_json() else {
+        return;
+    };
+    if std::process::Command::new("java")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
+        println!("SKIPPED: java not found on PATH");
+        return;
+    }
+    let template = std::fs::read_to_string(
+        tooling.join("duis-templates/templates/ECS16_3.4_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let start = template.find("<ds:Signature").unwrap();
+    let end = template.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let unsigned = format!("{}{}", &template[..start], &template[end..]);
+
+    let mut child = std::process::Command::new("java")
+        .args(["-cp"])
+        .arg(tooling.join("duis-sign-wrap/dist/tool.jar"))
+        .args(["uk.co.smartdcc.boxed.xmldsig.Sign", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(unsigned.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let signed = String::from_utf8(output.stdout).unwrap();
+    let element = |name: &str| {
+        let open = format!("<ds:{name}>");
+        let from = signed.find(&open).unwrap() + open.len();
+        signed[from..from + signed[from..].find('<').unwrap()].to_owned()
+    };
+    let issuer = element("X509IssuerName");
+    let serial = element("X509SerialNumber");
+    assert_eq!(issuer, "CN=Z1,OU=07");
+
+    let mut store = CertificateStore::new();
+    store.add_identities(&smki::load_dccboxed_keystore(&json).unwrap());
+    let certificate = store.by_issuer_serial(&issuer, &serial).unwrap();
+    assert_eq!(certificate.issuer_name_rfc2253(), issuer);
+    assert_eq!(certificate.role(), Some(RemotePartyRole::XML_SIGNING));
+}
