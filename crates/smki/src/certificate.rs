@@ -53,6 +53,19 @@ pub struct Certificate {
     serial_bytes: Vec<u8>,
     serial_decimal: String,
     public_key: [u8; 65],
+    facts: Facts,
+}
+
+/// What lookups ask of every certificate, read once at parse time.
+#[derive(Clone, Debug, Default)]
+struct Facts {
+    organisation_id: Option<Eui64>,
+    device_id: Option<Eui64>,
+    role: Option<RemotePartyRole>,
+    key_usage: Option<KeyUsage>,
+    is_ca: bool,
+    issuer_der: Vec<u8>,
+    subject_der: Vec<u8>,
 }
 
 impl PartialEq for Certificate {
@@ -91,13 +104,26 @@ impl Certificate {
         let public_key = p256_point(&parsed)?;
         let serial_bytes = strip_leading_zeros(parsed.tbs_certificate.serial_number.as_bytes());
         let serial_decimal = bytes_to_decimal(&serial_bytes);
-        Ok(Self {
+        let mut certificate = Self {
             der: der.to_vec(),
             parsed,
             serial_bytes,
             serial_decimal,
             public_key,
-        })
+            facts: Facts::default(),
+        };
+        certificate.facts = Facts {
+            organisation_id: certificate.read_organisation_id(),
+            device_id: certificate.read_device_id(),
+            role: certificate.read_role(),
+            key_usage: certificate.read_key_usage(),
+            is_ca: certificate.read_is_ca(),
+            issuer_der: der::Encode::to_der(&certificate.parsed.tbs_certificate.issuer)
+                .unwrap_or_default(),
+            subject_der: der::Encode::to_der(&certificate.parsed.tbs_certificate.subject)
+                .unwrap_or_default(),
+        };
+        Ok(certificate)
     }
 
     /// Parses the first `CERTIFICATE` block of PEM text (tolerant of CRLF and stray whitespace).
@@ -155,6 +181,10 @@ impl Certificate {
 
     /// The organisation id held in the subject's `x500UniqueIdentifier`.
     pub fn organisation_id(&self) -> Option<Eui64> {
+        self.facts.organisation_id
+    }
+
+    fn read_organisation_id(&self) -> Option<Eui64> {
         let attribute = self.subject_attribute(&oids::X500_UNIQUE_IDENTIFIER)?;
         let bits = BitStringRef::try_from(&attribute.value).ok()?;
         let bytes: [u8; 8] = bits.as_bytes()?.try_into().ok()?;
@@ -163,6 +193,10 @@ impl Certificate {
 
     /// The device EUI-64 held in the `subjectAltName` `hardwareModuleName`.
     pub fn device_id(&self) -> Option<Eui64> {
+        self.facts.device_id
+    }
+
+    fn read_device_id(&self) -> Option<Eui64> {
         let hardware_module_name = self.hardware_module_name()?;
         let bytes: [u8; 8] = hardware_module_name
             .hardware_serial_number
@@ -184,13 +218,17 @@ impl Certificate {
 
     /// Whether `basicConstraints` says this is a CA.
     pub fn is_ca(&self) -> bool {
+        self.facts.is_ca
+    }
+
+    fn read_is_ca(&self) -> bool {
         self.extension_value::<BasicConstraints>(&oids::BASIC_CONSTRAINTS)
             .is_some_and(|constraints| constraints.ca)
     }
 
     /// Whether the certificate names itself as its issuer.
     pub fn is_self_issued(&self) -> bool {
-        self.parsed.tbs_certificate.issuer == self.parsed.tbs_certificate.subject
+        self.facts.issuer_der == self.facts.subject_der
     }
 
     /// Which kind of SMKI party the certificate belongs to, if it is any.
@@ -218,6 +256,10 @@ impl Certificate {
 
     /// The remote-party role in the subject's `OU` (two hex digits), for organisations and CAs.
     pub fn role(&self) -> Option<RemotePartyRole> {
+        self.facts.role
+    }
+
+    fn read_role(&self) -> Option<RemotePartyRole> {
         let attribute = self.subject_attribute(&oids::ORGANIZATIONAL_UNIT)?;
         RemotePartyRole::from_hex(attribute_text(attribute)?)
     }
@@ -229,6 +271,10 @@ impl Certificate {
 
     /// Whether the key signs or agrees keys; `None` for a CA or a certificate with neither bit.
     pub fn key_usage(&self) -> Option<KeyUsage> {
+        self.facts.key_usage
+    }
+
+    fn read_key_usage(&self) -> Option<KeyUsage> {
         let usage = self.extension_value::<x509_cert::ext::pkix::KeyUsage>(&oids::KEY_USAGE)?;
         if usage.digital_signature() {
             return Some(KeyUsage::DigitalSignature);
@@ -257,13 +303,13 @@ impl Certificate {
     }
 
     /// The issuer name's DER.
-    pub fn issuer_der(&self) -> Vec<u8> {
-        der::Encode::to_der(&self.parsed.tbs_certificate.issuer).unwrap_or_default()
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.facts.issuer_der
     }
 
     /// The subject name's DER.
-    pub fn subject_der(&self) -> Vec<u8> {
-        der::Encode::to_der(&self.parsed.tbs_certificate.subject).unwrap_or_default()
+    pub fn subject_der(&self) -> &[u8] {
+        &self.facts.subject_der
     }
 
     /// Start of validity, in seconds since the Unix epoch.

@@ -64,7 +64,7 @@ impl Issuer {
     ) -> Result<Self, IssueError> {
         let secret = p256::SecretKey::from_pkcs8_der(private_key_pkcs8_der)
             .map_err(|_| IssueError::IssuerKey)?;
-        let name = Name::from_der(&certificate.subject_der())?;
+        let name = Name::from_der(certificate.subject_der())?;
         let key_identifier = key_identifier(&certificate.public_key_sec1());
         Ok(Self {
             name,

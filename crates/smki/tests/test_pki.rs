@@ -607,3 +607,40 @@ fn openssl_verifies_every_generated_certificate() {
         .unwrap();
     assert!(key.status.success(), "openssl reads the PKCS#8 keys");
 }
+
+/// Prints how long generation and path validation take (informative; asserts only generous bounds).
+#[test]
+fn timing() {
+    let devices: Vec<Eui64> = (0..100u64)
+        .map(|index| Eui64::from_u64(0x00DB_1234_5679_0000 + index))
+        .collect();
+    let started = std::time::Instant::now();
+    let pki = TestPki::default_with_devices(SEED, &devices).unwrap();
+    let generation = started.elapsed();
+    let store = CertificateStore::from_pki(&pki);
+    let started = std::time::Instant::now();
+    for identity in pki.identities() {
+        store.validate_path(&identity.certificate, IN_2030).unwrap();
+    }
+    let validation = started.elapsed() / pki.identities().len() as u32;
+    let started = std::time::Instant::now();
+    for identity in pki.identities() {
+        assert_eq!(
+            store
+                .find(
+                    identity.certificate.subject_id().unwrap(),
+                    identity.certificate.key_usage().unwrap(),
+                    identity.certificate.role()
+                )
+                .len(),
+            1
+        );
+    }
+    let lookup = started.elapsed() / pki.identities().len() as u32;
+    println!(
+        "generated 3 CAs + {} identities in {generation:?}; validate_path {validation:?} per certificate; find {lookup:?} per lookup in a store of {}",
+        pki.identities().len(),
+        store.len()
+    );
+    assert!(generation < std::time::Duration::from_secs(30));
+}
