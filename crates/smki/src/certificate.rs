@@ -352,6 +352,13 @@ impl Certificate {
             .map(|extension| extension.critical)
     }
 
+    /// The DER value (inside the OCTET STRING) of an extension, if present.
+    pub fn extension_der(&self, oid: &ObjectIdentifier) -> Option<&[u8]> {
+        self.extensions()
+            .find(|extension| extension.extn_id == *oid)
+            .map(|extension| extension.extn_value.as_bytes())
+    }
+
     /// The OIDs of the extensions, in certificate order.
     pub fn extension_oids(&self) -> Vec<ObjectIdentifier> {
         self.extensions()

@@ -332,3 +332,69 @@ fn finds_the_certificate_dcc_signing_tool_names() {
     assert_eq!(certificate.issuer_name_rfc2253(), issuer);
     assert_eq!(certificate.role(), Some(RemotePartyRole::XML_SIGNING));
 }
+
+/// dccsim's certificates copy the published profile: the same extension bytes (key usage,
+/// subjectAltName, policies), the same criticality and order, the same subject layout.
+#[test]
+fn generated_certificates_match_the_published_profile() {
+    let Some(files) = rtds_keystore_files() else {
+        return;
+    };
+    let published = smki::load_rtds_keystore(&files).unwrap();
+    let esme = dcc_model::Eui64::from_u64(0x00DB_1234_5678_90A0);
+    let pki = smki::TestPki::default_with_devices(3, &[esme]).unwrap();
+    for (published_name, usage, role) in [
+        ("00db1234567890a0-ds", KeyUsage::DigitalSignature, None),
+        ("00db1234567890a0-ka", KeyUsage::KeyAgreement, None),
+        (
+            "90b3d51f30010000-ds",
+            KeyUsage::DigitalSignature,
+            Some(RemotePartyRole::SUPPLIER),
+        ),
+        (
+            "90b3d51f30010000-ka",
+            KeyUsage::KeyAgreement,
+            Some(RemotePartyRole::SUPPLIER),
+        ),
+        (
+            "90b3d51f30020000-ka",
+            KeyUsage::KeyAgreement,
+            Some(RemotePartyRole::NETWORK_OPERATOR),
+        ),
+    ] {
+        let theirs = &published
+            .iter()
+            .find(|identity| identity.name == published_name)
+            .unwrap()
+            .certificate;
+        let id = theirs.subject_id().unwrap();
+        let ours = &pki.identity(id, usage, role).unwrap().certificate;
+        assert_eq!(
+            ours.extension_oids(),
+            theirs.extension_oids(),
+            "{published_name}"
+        );
+        for oid in theirs.extension_oids() {
+            assert_eq!(
+                ours.extension_critical(&oid),
+                theirs.extension_critical(&oid),
+                "{published_name} {oid}"
+            );
+            if oid != smki::oids::SUBJECT_KEY_IDENTIFIER
+                && oid != smki::oids::AUTHORITY_KEY_IDENTIFIER
+            {
+                assert_eq!(
+                    ours.extension_der(&oid),
+                    theirs.extension_der(&oid),
+                    "{published_name} {oid}"
+                );
+            }
+        }
+        assert_eq!(ours.subject_der(), theirs.subject_der(), "{published_name}");
+        assert_eq!(
+            ours.issuer_name_rfc2253(),
+            theirs.issuer_name_rfc2253(),
+            "{published_name}"
+        );
+    }
+}
