@@ -1,0 +1,14 @@
+//! GBCS message layer: the envelope codec, the ECDH/KDF/AES-GCM/ECDSA cryptography, and use-case payloads.
+#![forbid(unsafe_code)]
+
+mod ber;
+pub mod crypto;
+pub mod envelope;
+pub mod error;
+pub mod protection;
+
+pub use envelope::{
+    split_mac_header, BlockTransfer, Cra, Envelope, GeneralBlock, GeneralSigning, GroupingHeader,
+    MacProtectedBytes, MessageCode, OtherInformation, SignatureField, TransactionId,
+};
+pub use error::{CryptoError, DecodeError, ProtectionError};

@@ -1,0 +1,280 @@
+//! Conformance against the RTDS 4.5.0 GBCS fixtures and their recorded expectations.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::{read_hex_file, rtds, Keystore, ACB};
+use gbcs::crypto::SharedSecret;
+use gbcs::protection::{self, EncryptionParameters};
+use gbcs::{Cra, Envelope, GeneralSigning, SignatureField};
+
+fn all_fixture_files(rtds: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for folder in std::fs::read_dir(rtds.join("gbcs")).unwrap() {
+        for file in std::fs::read_dir(folder.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "HEX") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_fixture_parses_and_round_trips() {
+    let Some(rtds) = rtds() else { return };
+    let files = all_fixture_files(&rtds);
+    let mut failures = Vec::new();
+    for path in &files {
+        let bytes = read_hex_file(path);
+        match Envelope::parse(&bytes) {
+            Ok(envelope) if envelope.encode() == bytes => {}
+            Ok(_) => failures.push(format!("{}: re-encoding differs", path.display())),
+            Err(error) => failures.push(format!("{}: {error}", path.display())),
+        }
+    }
+    println!(
+        "round trip: {}/{} files",
+        files.len() - failures.len(),
+        files.len()
+    );
+    assert!(
+        files.len() >= 1000,
+        "expected the 1,024 fixtures, found {}",
+        files.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_pre_command_is_the_signed_region_of_its_command() {
+    let Some(rtds) = rtds() else { return };
+    let mut checked = 0;
+    for path in all_fixture_files(&rtds) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.contains("_PRECOMMAND_") {
+            continue;
+        }
+        let command_path = path.with_file_name(name.replace("_PRECOMMAND_", "_COMMAND_"));
+        let pre_command = read_hex_file(&path);
+        let Ok(command) = Envelope::parse(&read_hex_file(&command_path)) else {
+            panic!("{} does not parse", command_path.display());
+        };
+        let apdu = command.general_signing().unwrap();
+        assert_eq!(pre_command.first(), Some(&0xDF));
+        assert_eq!(&pre_command[1..], apdu.signed_region().as_slice(), "{name}");
+        assert_eq!(pre_command, apdu.pre_command(), "{name}");
+        let parsed = GeneralSigning::parse(&pre_command).unwrap();
+        assert_eq!(parsed.signature, SignatureField::Absent);
+        checked += 1;
+    }
+    println!("pre-commands: {checked} equal the signed region of their command");
+    assert!(checked > 0);
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Record {
+    file: String,
+    message_code: String,
+    cra: u8,
+    originator_counter: String,
+    originator: String,
+    recipient: String,
+    supplementary_remote_party: Option<String>,
+    mac_header: bool,
+    signature_len: Option<usize>,
+    mac_valid: Option<bool>,
+    signature_valid: Option<bool>,
+    #[serde(default)]
+    decrypted: Vec<DecryptedBlock>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DecryptedBlock {
+    ciphertext: String,
+    tag: String,
+    plaintext: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Expectations {
+    records: Vec<Record>,
+}
+
+/// The shared secret that protects this message's MAC, from the key store.
+fn mac_secret(keystore: &Keystore, apdu: &GeneralSigning) -> Option<SharedSecret> {
+    let header = &apdu.header;
+    match header.transaction.cra {
+        Cra::Command => Some(SharedSecret::compute(
+            &keystore.ka_private(ACB)?,
+            &keystore.ka_public(header.recipient)?,
+        )),
+        Cra::Response | Cra::Alert => Some(SharedSecret::compute(
+            &keystore.ka_private(header.recipient)?,
+            &keystore.ka_public(header.originator)?,
+        )),
+    }
+}
+
+/// Checks one record; returns the list of disagreements.
+fn check_record(rtds: &std::path::Path, keystore: &Keystore, record: &Record) -> Vec<String> {
+    let mut problems = Vec::new();
+    let relative = record.file.trim_start_matches("test/rtds/RTDS-4.5.0/");
+    let bytes = read_hex_file(&rtds.join("gbcs").join(relative));
+    let envelope = match Envelope::parse(&bytes) {
+        Ok(envelope) => envelope,
+        Err(error) => return vec![format!("parse: {error}")],
+    };
+    let Some(apdu) = envelope.general_signing() else {
+        return vec!["block transfer".into()];
+    };
+    let header = &apdu.header;
+    let mut expect = |what: &str, ours: String, theirs: String| {
+        if ours != theirs {
+            problems.push(format!("{what}: ours {ours}, expected {theirs}"));
+        }
+    };
+    expect(
+        "message code",
+        header.message_code().to_string(),
+        record.message_code.clone(),
+    );
+    expect(
+        "cra",
+        header.transaction.cra.byte().to_string(),
+        record.cra.to_string(),
+    );
+    expect(
+        "counter",
+        format!("{:016X}", header.transaction.counter),
+        record.originator_counter.clone(),
+    );
+    expect(
+        "originator",
+        header.originator.to_hex(),
+        record.originator.clone(),
+    );
+    expect(
+        "recipient",
+        header.recipient.to_hex(),
+        record.recipient.clone(),
+    );
+    expect(
+        "supplementary remote party",
+        format!(
+            "{:?}",
+            header
+                .other_information
+                .supplementary_remote_party_id
+                .map(|id| id.to_hex())
+        ),
+        format!("{:?}", record.supplementary_remote_party),
+    );
+    expect(
+        "mac header",
+        matches!(envelope, Envelope::Mac { .. }).to_string(),
+        record.mac_header.to_string(),
+    );
+    let signature_len = match apdu.signature {
+        SignatureField::Absent => None,
+        SignatureField::Null => Some(0),
+        SignatureField::Present(_) => Some(64),
+    };
+    expect(
+        "signature length",
+        format!("{signature_len:?}"),
+        format!("{:?}", record.signature_len),
+    );
+
+    if let Some(expected) = record.mac_valid {
+        let ours = mac_secret(keystore, apdu)
+            .map(|z| protection::verify_mac_protected(&bytes, &z).is_ok());
+        expect(
+            "mac valid",
+            format!("{ours:?}"),
+            format!("{:?}", Some(expected)),
+        );
+    }
+    if let Some(expected) = record.signature_valid {
+        let ours = keystore
+            .ds_public(header.originator)
+            .map(|key| protection::verify_signature(apdu, &key).is_ok());
+        expect(
+            "signature valid",
+            format!("{ours:?}"),
+            format!("{:?}", Some(expected)),
+        );
+    }
+    for block in &record.decrypted {
+        let parameters = EncryptionParameters::from_header(header);
+        let Some(z) = keystore
+            .ka_private(parameters.party)
+            .zip(keystore.ka_public(parameters.device))
+            .map(|(own, peer)| SharedSecret::compute(&own, &peer))
+        else {
+            expect(
+                "keys for the encrypted block",
+                "missing".into(),
+                "present".into(),
+            );
+            continue;
+        };
+        let mut encrypted = vec![0x31, 0, 0, 0, 0];
+        encrypted.extend(hex::decode(&block.ciphertext).unwrap());
+        encrypted.extend(hex::decode(&block.tag).unwrap());
+        let found = apdu
+            .payload
+            .windows(encrypted.len())
+            .any(|window| window == encrypted.as_slice());
+        expect(
+            "encrypted block in payload",
+            found.to_string(),
+            "true".into(),
+        );
+        let plaintext = protection::decrypt_sensitive_block(
+            &z,
+            parameters.device,
+            parameters.party,
+            parameters.counter,
+            &encrypted,
+        )
+        .map(hex::encode_upper);
+        expect(
+            "plaintext",
+            format!("{plaintext:?}"),
+            format!("{:?}", Ok::<_, ()>(block.plaintext.clone())),
+        );
+    }
+    problems
+}
+
+#[test]
+fn every_expectation_record_is_reproduced() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let text = std::fs::read_to_string(rtds.join("expectations.json")).unwrap();
+    let expectations: Expectations = serde_json::from_str(&text).unwrap();
+    let mut failures = BTreeMap::new();
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for record in &expectations.records {
+        *counts.entry("mac").or_default() += usize::from(record.mac_valid.is_some());
+        *counts.entry("signature").or_default() += usize::from(record.signature_valid.is_some());
+        *counts.entry("encrypted blocks").or_default() += record.decrypted.len();
+        let problems = check_record(&rtds, &keystore, record);
+        if !problems.is_empty() {
+            failures.insert(record.file.clone(), problems);
+        }
+    }
+    let total = expectations.records.len();
+    println!(
+        "{}/{} records match ({counts:?} checked)",
+        total - failures.len(),
+        total
+    );
+    assert_eq!(total, 1024);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
