@@ -5,6 +5,7 @@
 #![allow(missing_debug_implementations)]
 
 pub mod convert;
+pub mod service;
 pub mod transport;
 
 /// The generated code, nested as its proto packages are (`dccsim.wan.v1`), since the code

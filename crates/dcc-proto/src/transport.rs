@@ -6,18 +6,32 @@ use std::convert::Infallible;
 
 use tonic::body::Body;
 
-/// The error every transport reports.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The error every transport reports: a concrete type (not a boxed trait object), so the
+/// futures of generated clients stay `Send` inside `async_trait` methods.
+#[derive(Debug)]
+pub struct TransportError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
 use tonic::server::NamedService;
 use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceExt};
 
 /// What every generated client is built on: `FooClient::new(transport)`.
-pub type GrpcTransport = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+pub type GrpcTransport = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, TransportError>;
 
 /// A transport over the network to `channel`.
 pub fn remote(channel: tonic::transport::Channel) -> GrpcTransport {
-    BoxCloneSyncService::new(channel.map_err(BoxError::from))
+    BoxCloneSyncService::new(channel.map_err(|error| TransportError(Box::new(error))))
 }
 
 /// A transport that calls `service` (a generated `FooServer`) in this process.
