@@ -1,0 +1,123 @@
+//! A Registration Data Provider (electricity or gas): publishes its meter points, each with the
+//! smart meter installed there and its registered supplier and network operator, to the DSP,
+//! which uses them to decide who may address a device.
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use dcc_model::Eui64;
+use dcc_proto::registration::registration_data_intake_client::RegistrationDataIntakeClient;
+use dcc_proto::registration::{Fuel as WireFuel, MeterPoint as WireMeterPoint, RegistrationSnapshot};
+use dcc_proto::service::MountedService;
+use dcc_proto::transport::GrpcTransport;
+use tracing::{info, warn};
+
+/// Which registration data an RDP holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fuel {
+    Electricity,
+    Gas,
+}
+
+/// One meter point: the metering point reference, its meter, and who is registered for it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MeterPoint {
+    /// MPAN (electricity) or MPRN (gas).
+    pub meter_point_reference: String,
+    pub device_id: Eui64,
+    pub registered_supplier: Eui64,
+    pub registered_network_operator: Eui64,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RdpConfig {
+    pub fuel: Fuel,
+    pub meter_points: Vec<MeterPoint>,
+    /// How long to wait between attempts while the DSP is unreachable, and between
+    /// re-publications (so a restarted DSP gets the data again).
+    #[serde(with = "seconds")]
+    pub republish_interval: Duration,
+}
+
+/// The party name `dccsim serve` uses.
+pub fn party_name(fuel: Fuel) -> &'static str {
+    match fuel {
+        Fuel::Electricity => "rdp-electricity",
+        Fuel::Gas => "rdp-gas",
+    }
+}
+
+/// Builds an RDP: it serves no gRPC of its own (health only) and runs one background task
+/// that publishes its snapshot to the DSP at start-up and then periodically.
+pub fn new(config: RdpConfig, dsp: GrpcTransport) -> MountedService {
+    let name = party_name(config.fuel).to_owned();
+    MountedService {
+        name,
+        routes: tonic::service::Routes::default(),
+        grpc_service_names: Vec::new(),
+        tasks: vec![Box::pin(publish_forever(config, dsp))],
+    }
+}
+
+/// The snapshot an RDP sends.
+pub fn snapshot(config: &RdpConfig) -> RegistrationSnapshot {
+    RegistrationSnapshot {
+        registration_data_provider: party_name(config.fuel).to_owned(),
+        fuel: match config.fuel {
+            Fuel::Electricity => WireFuel::Electricity as i32,
+            Fuel::Gas => WireFuel::Gas as i32,
+        },
+        meter_points: config
+            .meter_points
+            .iter()
+            .map(|point| WireMeterPoint {
+                meter_point_reference: point.meter_point_reference.clone(),
+                device_id: point.device_id.to_hex(),
+                registered_supplier_id: point.registered_supplier.to_hex(),
+                registered_network_operator_id: point.registered_network_operator.to_hex(),
+            })
+            .collect(),
+    }
+}
+
+const RETRY_INTERVAL: Duration = Duration::from_millis(100);
+
+async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
+    let mut client = RegistrationDataIntakeClient::new(dsp);
+    let snapshot = snapshot(&config);
+    let rdp = party_name(config.fuel);
+    let mut published = false;
+    loop {
+        match client.submit_registration_data(snapshot.clone()).await {
+            Ok(accepted) => {
+                if !published {
+                    info!(rdp, meter_points = accepted.get_ref().meter_points, "registration data published to the dsp");
+                }
+                published = true;
+            }
+            Err(status) => {
+                if published {
+                    warn!(rdp, error = %status.message(), "dsp unreachable; will publish again");
+                }
+                published = false;
+            }
+        }
+        // While the DSP is unreachable, try again soon: it is probably starting or restarting.
+        let wait = if published { config.republish_interval } else { config.republish_interval.min(RETRY_INTERVAL) };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+mod seconds {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(value.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let seconds: f64 = serde::Deserialize::deserialize(deserializer)?;
+        Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)
+    }
+}
