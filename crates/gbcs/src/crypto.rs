@@ -30,11 +30,28 @@ const ENCRYPTED_BLOCK_HEADER: [u8; 5] = [0x31, 0, 0, 0, 0];
 /// Fixed start of the KDF OtherInfo: algorithm id (`60 85 74 06 08 03 00`).
 const KDF_ALGORITHM_ID: [u8; 7] = [0x60, 0x85, 0x74, 0x06, 0x08, 0x03, 0x00];
 
-/// A DER document found in PEM text, by its label.
+/// A DER document found in PEM text, by its label. Lenient about line lengths and whitespace.
 fn pem_document(pem: &[u8]) -> Result<(String, Vec<u8>), String> {
-    der::pem::decode_vec(pem)
-        .map(|(label, der)| (label.to_owned(), der))
-        .map_err(|error| error.to_string())
+    use base64::Engine;
+    let text = std::str::from_utf8(pem).map_err(|_| "PEM is not UTF-8".to_owned())?;
+    let after_begin = text.split_once("-----BEGIN ").ok_or("no PEM BEGIN line")?.1;
+    let (label, rest) = after_begin
+        .split_once("-----")
+        .ok_or("malformed PEM BEGIN line")?;
+    let end_line = format!("-----END {label}-----");
+    let body = rest
+        .split_once(end_line.as_str())
+        .ok_or("no matching PEM END line")?
+        .0;
+    let base64_text: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let der_bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_text)
+        .map_err(|error| format!("PEM body is not Base64: {error}"))?;
+    Ok((label.to_owned(), der_bytes))
+}
+
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.trim_ascii_start().starts_with(b"-----BEGIN")
 }
 
 /// The subject public key bytes (a SEC1 point) of an X.509 certificate in DER.
@@ -51,7 +68,7 @@ fn certificate_public_key(der_bytes: &[u8]) -> Result<Vec<u8>, CryptoError> {
 /// A P-256 public key read from SEC1 bytes, SubjectPublicKeyInfo DER, certificate DER, or PEM of either.
 fn parse_public_key(bytes: &[u8]) -> Result<p256::PublicKey, CryptoError> {
     let invalid = |error: String| CryptoError::PublicKey(error);
-    if bytes.starts_with(b"-----BEGIN") {
+    if is_pem(bytes) {
         let (label, der_bytes) = pem_document(bytes).map_err(invalid)?;
         return match label.as_str() {
             "CERTIFICATE" => parse_public_key_sec1(&certificate_public_key(&der_bytes)?),
@@ -78,7 +95,7 @@ fn parse_public_key_sec1(bytes: &[u8]) -> Result<p256::PublicKey, CryptoError> {
 /// A P-256 private key read from PKCS#8 DER or PEM.
 fn parse_private_key(bytes: &[u8]) -> Result<p256::SecretKey, CryptoError> {
     let invalid = |error: String| CryptoError::PrivateKey(error);
-    if bytes.starts_with(b"-----BEGIN") {
+    if is_pem(bytes) {
         let (label, der_bytes) = pem_document(bytes).map_err(invalid)?;
         return match label.as_str() {
             "PRIVATE KEY" => {

@@ -5,7 +5,9 @@ mod ber;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod gbz;
 pub mod protection;
+pub mod use_case;
 
 pub use envelope::{
     split_mac_header, BlockTransfer, Cra, Envelope, GeneralBlock, GeneralSigning, GroupingHeader,

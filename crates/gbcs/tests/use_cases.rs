@@ -1,0 +1,321 @@
+//! The use-case payload builders reproduce the RTDS fixtures byte for byte.
+
+mod common;
+
+use std::path::Path;
+
+use common::{read_hex_file, rtds, vectors, Keystore, ACB};
+use dcc_model::Eui64;
+use gbcs::crypto::{KeyAgreementPrivateKey, SharedSecret, SigningKey};
+use gbcs::protection::{self, EncryptionParameters};
+use gbcs::use_case::{self, command_apdu, ecs17b, ecs42, ecs52, gcs13a, gcs13b, response_apdu};
+use gbcs::{Envelope, GeneralSigning, SignatureField};
+
+const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+const ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
+
+fn apdu_of(bytes: &[u8]) -> GeneralSigning {
+    Envelope::parse(bytes)
+        .unwrap()
+        .general_signing()
+        .unwrap()
+        .clone()
+}
+
+/// Rebuilds a command from the header fields of the fixture and `payload`, MACs it with
+/// ACB KA × device KA, and compares with the file.
+fn assert_command_rebuilt(
+    keystore: &Keystore,
+    path: &Path,
+    payload: impl Fn(u64, Eui64, Eui64) -> Vec<u8>,
+) {
+    let bytes = read_hex_file(path);
+    let header = apdu_of(&bytes).header;
+    let (counter, originator, recipient) = (
+        header.transaction.counter,
+        header.originator,
+        header.recipient,
+    );
+    let apdu = command_apdu(
+        header.message_code(),
+        counter,
+        originator,
+        recipient,
+        payload(counter, originator, recipient),
+    );
+    let z = SharedSecret::compute(
+        &keystore.ka_private(ACB).unwrap(),
+        &keystore.ka_public(recipient).unwrap(),
+    );
+    let rebuilt = protection::protect_command(&apdu, &z);
+    assert_eq!(
+        hex::encode_upper(rebuilt),
+        hex::encode_upper(&bytes),
+        "{}",
+        path.display()
+    );
+}
+
+/// Rebuilds a MAC-protected response from the fixture's command and `payload` given the
+/// encryption function, with the shared secret device KA × recipient KA.
+fn assert_response_rebuilt(
+    z: &SharedSecret,
+    command_path: &Path,
+    response_path: &Path,
+    payload: impl Fn(&gbcs::GroupingHeader, &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<u8>,
+) {
+    let command = apdu_of(&read_hex_file(command_path));
+    let bytes = read_hex_file(response_path);
+    let date_time = apdu_of(&bytes).header.date_time;
+    let draft = response_apdu(&command.header, date_time, Vec::new());
+    let parameters = EncryptionParameters::from_header(&draft.header);
+    let encrypt = |plaintext: &[u8]| {
+        protection::encrypt_sensitive_block(
+            z,
+            parameters.device,
+            parameters.party,
+            parameters.counter,
+            plaintext,
+        )
+    };
+    let apdu = response_apdu(&command.header, date_time, payload(&draft.header, &encrypt));
+    let rebuilt = protection::protect_response_with_mac(&apdu, z);
+    assert_eq!(
+        hex::encode_upper(rebuilt),
+        hex::encode_upper(&bytes),
+        "{}",
+        response_path.display()
+    );
+    assert!(protection::verify_response(&bytes, Some(z), None).is_ok());
+}
+
+fn published_esme_key(rtds: &Path) -> KeyAgreementPrivateKey {
+    let text = std::fs::read_to_string(rtds.join("gbcs-parser-inline-test-vectors.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let pem = json["device_00db1234567890a0_ka_private_key_pem_from_crypto_test_ts"]
+        .as_str()
+        .unwrap();
+    KeyAgreementPrivateKey::from_pkcs8(pem.as_bytes()).unwrap()
+}
+
+#[test]
+fn ecs17b_commands_are_rebuilt_exactly() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let folder = rtds.join("gbcs/4.1.1_ECS17b");
+    for name in ["SINGLE_SUCCESS", "TWIN_SUCCESS", "ERROR"] {
+        let path = folder.join(format!("ECS17b_4.1.1_{name}_COMMAND_GBCS.HEX"));
+        assert_command_rebuilt(&keystore, &path, |counter, originator, esme| {
+            ecs17b::command_payload(counter, originator, esme)
+        });
+    }
+}
+
+#[test]
+fn ecs17b_response_is_rebuilt_with_the_published_device_key() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let folder = rtds.join("gbcs/4.1.1_ECS17b");
+    let device = published_esme_key(&rtds);
+    let z = SharedSecret::compute(&device, &keystore.ka_public(SUPPLIER).unwrap());
+    assert_response_rebuilt(
+        &z,
+        &folder.join("ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX"),
+        &folder.join("ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX"),
+        |header, encrypt| {
+            let plaintext = ecs17b::register_plaintext(10, 10);
+            ecs17b::response_payload(
+                header.transaction.counter,
+                header.originator,
+                header.recipient,
+                &plaintext,
+                encrypt,
+            )
+        },
+    );
+}
+
+#[test]
+fn ecs52_command_and_response_are_rebuilt_exactly() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let folder = rtds.join("gbcs/11.2_ECS52");
+    for name in ["SUCCESS", "ERROR"] {
+        let path = folder.join(format!("ECS52_11.2_{name}_COMMAND_GBCS.HEX"));
+        assert_command_rebuilt(&keystore, &path, |counter, _, _| {
+            ecs52::command_payload(counter)
+        });
+    }
+    let z = SharedSecret::compute(
+        &published_esme_key(&rtds),
+        &keystore.ka_public(SUPPLIER).unwrap(),
+    );
+    assert_response_rebuilt(
+        &z,
+        &folder.join("ECS52_11.2_SUCCESS_COMMAND_GBCS.HEX"),
+        &folder.join("ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX"),
+        |header, _| ecs52::response_payload(header.transaction.counter, &[0x01, 0x23, 0xAB, 0xCD]),
+    );
+}
+
+#[test]
+fn gcs13b_commands_and_encrypted_responses_are_rebuilt_exactly() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let folder = rtds.join("gbcs/4.1.4_GCS13b");
+    for name in [
+        "SUCCESS_RELIABLE_GSME",
+        "SUCCESS_RELIABLE_GPF",
+        "SUCCESS_UNRELIABLE",
+    ] {
+        let command = folder.join(format!("GCS13b_4.1.4_{name}_COMMAND_GBCS.HEX"));
+        let response = folder.join(format!("GCS13b_4.1.4_{name}_RESPONSE_GBCS.HEX"));
+        assert_command_rebuilt(&keystore, &command, |_, _, _| gcs13b::command_payload());
+        let device = apdu_of(&read_hex_file(&command)).header.recipient;
+        // The device's KA private key is not published: Z from the supplier's side is the same.
+        let z = SharedSecret::compute(
+            &keystore.ka_private(SUPPLIER).unwrap(),
+            &keystore.ka_public(device).unwrap(),
+        );
+        assert_response_rebuilt(&z, &command, &response, |_, encrypt| {
+            gcs13b::response_payload(
+                &gcs13b::block_counters_plaintext([0, 1, 2, 3], 1000, 1, 1),
+                encrypt,
+            )
+        });
+    }
+}
+
+/// ECS42 and GCS13a fixtures are not among the shared vectors; when present (a fuller RTDS
+/// set), their commands are compared too.
+#[test]
+fn ecs42_and_gcs13a_commands_match_fixtures_when_present() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let gcs13a = rtds.join("gbcs/4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_COMMAND_GBCS.HEX");
+    let ecs42 = rtds.join("gbcs/7.1_ECS42/ECS42_7.1_SUCCESS_PRECOMMAND_GBCS.HEX");
+    if gcs13a.is_file() {
+        assert_command_rebuilt(&keystore, &gcs13a, |_, _, _| gcs13a::command_payload());
+    } else {
+        eprintln!("SKIPPED (fixture not shared): {}", gcs13a.display());
+    }
+    if ecs42.is_file() {
+        let pre_command = read_hex_file(&ecs42);
+        let header = GeneralSigning::parse(&pre_command).unwrap().header;
+        let counter = header.transaction.counter;
+        let apdu = command_apdu(
+            ecs42::MESSAGE_CODE,
+            counter,
+            header.originator,
+            header.recipient,
+            ecs42::command_payload(counter),
+        );
+        assert_eq!(apdu.pre_command(), pre_command);
+    } else {
+        eprintln!("SKIPPED (fixture not shared): {}", ecs42.display());
+    }
+}
+
+#[test]
+fn ecs42_critical_round_trip_signed_by_supplier_and_device() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let counter = 0x3E8;
+    let command = command_apdu(
+        ecs42::MESSAGE_CODE,
+        counter,
+        SUPPLIER,
+        ESME,
+        ecs42::command_payload(counter),
+    );
+    let pre_command = command.pre_command();
+    let supplier = keystore.ds_private(SUPPLIER).unwrap();
+    let signature = protection::sign_pre_command(&pre_command, &supplier).unwrap();
+    let signed = command
+        .clone()
+        .with_signature(SignatureField::Present(signature));
+    let z = SharedSecret::compute(
+        &keystore.ka_private(ACB).unwrap(),
+        &keystore.ka_public(ESME).unwrap(),
+    );
+    let bytes = protection::protect_command(&signed, &z);
+    let received =
+        protection::verify_command(&bytes, &z, Some(&keystore.ds_public(SUPPLIER).unwrap()))
+            .unwrap();
+    assert_eq!(received, signed);
+    assert_eq!(received.pre_command(), pre_command);
+
+    // Seeded device DS key: the real one is not published.
+    let device = SigningKey::from_scalar(&[0x5A; 32]).unwrap();
+    let response = response_apdu(&received.header, None, ecs42::response_payload(counter));
+    let response_bytes = protection::sign_response(&response, &device).unwrap();
+    assert_eq!(response_bytes.first(), Some(&0xDF));
+    let verified =
+        protection::verify_response(&response_bytes, None, Some(&device.verifying_key())).unwrap();
+    assert_eq!(verified.payload, ecs42::response_payload(counter));
+    let other = SigningKey::from_scalar(&[0x5B; 32])
+        .unwrap()
+        .verifying_key();
+    assert_eq!(
+        protection::verify_response(&response_bytes, None, Some(&other)),
+        Err(gbcs::ProtectionError::SignatureInvalid)
+    );
+}
+
+#[test]
+fn gcs13a_response_encrypts_and_decrypts() {
+    let party = KeyAgreementPrivateKey::from_scalar(&[0x21; 32]).unwrap();
+    let device = KeyAgreementPrivateKey::from_scalar(&[0x22; 32]).unwrap();
+    let z = SharedSecret::compute(&device, party.public_key());
+    let gsme = Eui64::from_u64(0x00DB_1234_5678_90A1);
+    let plaintext = gcs13a::register_plaintext(123_456, 1, 1, 1000);
+    let payload = gcs13a::response_payload(&plaintext, |plain| {
+        protection::encrypt_sensitive_block(&z, gsme, SUPPLIER, 0x3E8, plain)
+    });
+    let gbz = gbcs::gbz::GbzPayload::parse(&payload).unwrap();
+    assert_eq!(gbz.encode(), payload);
+    let block = gbz.encrypted_blocks().next().unwrap();
+    let decrypted = protection::decrypt_sensitive_block(
+        &SharedSecret::compute(&party, device.public_key()),
+        gsme,
+        SUPPLIER,
+        0x3E8,
+        block,
+    );
+    assert_eq!(decrypted.unwrap(), plaintext);
+    assert_eq!(gcs13a::command_payload()[..3], [0x01, 0x09, 0x01]);
+}
+
+#[derive(serde::Deserialize)]
+struct CatalogueEntry {
+    code: String,
+    name: String,
+    srv_rtds: String,
+    #[serde(rename = "type")]
+    message_type: String,
+}
+
+#[test]
+fn use_case_table_agrees_with_the_catalogue() {
+    let Some(vectors) = vectors() else { return };
+    let text = std::fs::read_to_string(vectors.join("gbcs-use-cases.json")).unwrap();
+    let catalogue: Vec<CatalogueEntry> = serde_json::from_str(&text).unwrap();
+    for use_case in use_case::USE_CASES {
+        let code = format!("{}", use_case.message_code);
+        let entry = catalogue
+            .iter()
+            .find(|entry| entry.code == code)
+            .unwrap_or_else(|| panic!("{code} missing"));
+        assert_eq!(entry.name, use_case.name, "{code}");
+        assert!(
+            entry
+                .srv_rtds
+                .split(',')
+                .any(|srv| srv == use_case.service_reference_variant),
+            "{code}"
+        );
+        assert_eq!(entry.message_type == "SME.C.C", use_case.critical, "{code}");
+        assert_eq!(use_case::lookup(use_case.message_code), Some(use_case));
+        assert!(use_case.service_reference_variant().is_some());
+    }
+}
