@@ -278,3 +278,24 @@ fn every_expectation_record_is_reproduced() {
     assert_eq!(total, 1024);
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn every_gbz_command_and_response_payload_round_trips() {
+    let Some(rtds) = rtds() else { return };
+    let mut checked = 0;
+    let mut encrypted = 0;
+    for path in all_fixture_files(&rtds) {
+        let envelope = Envelope::parse(&read_hex_file(&path)).unwrap();
+        let apdu = envelope.general_signing().unwrap();
+        if apdu.header.transaction.cra == Cra::Alert || !apdu.payload.starts_with(&[0x01, 0x09]) {
+            continue;
+        }
+        let gbz = gbcs::gbz::GbzPayload::parse(&apdu.payload)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(gbz.encode(), apdu.payload, "{}", path.display());
+        encrypted += gbz.encrypted_blocks().count();
+        checked += 1;
+    }
+    println!("GBZ payloads: {checked} round trip, {encrypted} encrypted components");
+    assert!(checked > 100);
+}
