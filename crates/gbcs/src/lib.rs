@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod ber;
+pub mod catalogue;
 pub mod crypto;
 pub mod envelope;
 pub mod error;

@@ -319,3 +319,67 @@ fn use_case_table_agrees_with_the_catalogue() {
         assert!(use_case.service_reference_variant().is_some());
     }
 }
+
+#[derive(serde::Deserialize)]
+struct FullCatalogueEntry {
+    code: String,
+    name: String,
+    srv_rtds: String,
+    env: String,
+    payload: String,
+}
+
+#[test]
+fn message_code_catalogue_agrees_with_the_json() {
+    use gbcs::catalogue::{self, PayloadKind, Protection};
+    let Some(vectors) = vectors() else { return };
+    let text = std::fs::read_to_string(vectors.join("gbcs-use-cases.json")).unwrap();
+    let json: Vec<FullCatalogueEntry> = serde_json::from_str(&text).unwrap();
+    assert_eq!(json.len(), catalogue::MESSAGE_CODES.len());
+    for (theirs, ours) in json.iter().zip(catalogue::MESSAGE_CODES) {
+        let code = ours.message_code.to_string();
+        assert_eq!(theirs.code, code);
+        let name = theirs
+            .name
+            .replace(" †", "")
+            .replace(" (see RTDS dirs)", "")
+            .replace("  ", " ");
+        assert_eq!(name, ours.name, "{code}");
+        let variants: Vec<&str> = theirs
+            .srv_rtds
+            .split(',')
+            .filter(|s| !s.is_empty() && *s != "NA")
+            .collect();
+        assert_eq!(variants, ours.service_reference_variants, "{code}");
+        let protection = match theirs.env.as_str() {
+            "C:MAC; R:MAC" => Protection::MacCommandMacResponse,
+            "C:MAC+SIG; R:SIG" => Protection::SignedCommandSignedResponse,
+            "A:SIG" => Protection::SignedAlert,
+            "A:MAC" => Protection::MacAlert,
+            "C:MAC/SIG; R:MAC/SIG" => Protection::MacOrSignedCommandAndResponse,
+            "C:MAC; R:SIG" => Protection::MacCommandSignedResponse,
+            "C:SIG; R:SIG" => Protection::SignedOnlyCommandSignedResponse,
+            "R:SIG" => Protection::SignedResponseOnly,
+            _ => Protection::NotSeen,
+        };
+        assert_eq!(protection, ours.protection, "{code}");
+        let payload = match theirs.payload.as_str() {
+            "DLMS" => PayloadKind::Dlms,
+            "GBZ" => PayloadKind::Gbz,
+            "ASN.1" => PayloadKind::Asn1,
+            "DLMS/GBZ" => PayloadKind::DlmsOrGbz,
+            _ => PayloadKind::Unknown,
+        };
+        assert_eq!(payload, ours.payload, "{code}");
+    }
+    for use_case in use_case::USE_CASES {
+        let entry = catalogue::entry(use_case.message_code).unwrap();
+        assert_eq!(entry.name, use_case.name);
+        assert_eq!(entry.protection.command_is_signed(), use_case.critical);
+        assert_eq!(catalogue::by_use_case_id(use_case.id()), Some(entry));
+    }
+    println!(
+        "catalogue: {} message codes agree with gbcs-use-cases.json",
+        json.len()
+    );
+}
