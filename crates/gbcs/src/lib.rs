@@ -1,4 +1,36 @@
 //! GBCS message layer: the envelope codec, the ECDH/KDF/AES-GCM/ECDSA cryptography, and use-case payloads.
+//!
+//! - [`envelope`]: [`Envelope::parse`] / [`Envelope::encode`] for the three top-level forms
+//!   (MAC header `DD 00`, bare general-signing `DF 09`, General Block Transfer `DD 09`),
+//!   byte-exact in both directions.
+//! - [`crypto`]: KA and DS keys, the shared secret Z and its caller-owned
+//!   [`crypto::SharedSecretCache`], the GBCS KDF, GMAC, encrypted blocks and ECDSA.
+//! - [`protection`]: what a DSP or a device stub calls: protect, sign and verify commands,
+//!   responses and alerts; encrypt and find sensitive blocks.
+//! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
+//!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec.
+//!
+//! ```
+//! use dcc_model::Eui64;
+//! use gbcs::crypto::{KeyAgreementPrivateKey, SharedSecretCache};
+//! use gbcs::protection::{protect_command, verify_command};
+//! use gbcs::use_case::{command_apdu, ecs52};
+//!
+//! let supplier = Eui64::from_u64(0x90B3_D51F_3001_0000);
+//! let esme = Eui64::from_u64(0x00DB_1234_5678_90A0);
+//! let acb_ka = KeyAgreementPrivateKey::from_scalar(&[0x11; 32]).unwrap();
+//! let esme_ka = KeyAgreementPrivateKey::from_scalar(&[0x22; 32]).unwrap();
+//! let cache = SharedSecretCache::new();
+//!
+//! // DSP side: ACB KA × device KA, MAC with party U = the command's originator.
+//! let z = cache.shared_secret(&acb_ka, esme_ka.public_key());
+//! let apdu = command_apdu(ecs52::MESSAGE_CODE, 1000, supplier, esme, ecs52::command_payload(1000));
+//! let bytes = protect_command(&apdu, &z);
+//!
+//! // Device side: device KA × ACB KA gives the same Z.
+//! let z_device = cache.shared_secret(&esme_ka, acb_ka.public_key());
+//! assert_eq!(verify_command(&bytes, &z_device, None).unwrap(), apdu);
+//! ```
 #![forbid(unsafe_code)]
 
 mod ber;
@@ -10,6 +42,10 @@ pub mod gbz;
 pub mod protection;
 pub mod use_case;
 
+pub use crypto::{
+    KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SharedSecretCache, SigningKey,
+    TransactionType, VerifyingKey,
+};
 pub use envelope::{
     split_mac_header, BlockTransfer, Cra, Envelope, GeneralBlock, GeneralSigning, GroupingHeader,
     MacProtectedBytes, MessageCode, OtherInformation, SignatureField, TransactionId,

@@ -245,3 +245,81 @@ pub fn decrypt_sensitive_block(
     .key(z);
     decrypt_block(&key, device, block)
 }
+
+/// The encrypted blocks (`31 00000000 ‖ ct ‖ tag`) inside a command or response payload.
+///
+/// GBZ payloads are decoded and their encrypted components returned; otherwise the payload
+/// is scanned for DLMS octet strings that hold an encrypted block (the protected attributes
+/// of DLMS Data Protection). GBZ alert payloads are not decoded.
+pub fn find_encrypted_blocks(payload: &[u8]) -> Vec<&[u8]> {
+    if let Ok(gbz) = crate::gbz::GbzPayload::parse(payload) {
+        if gbz.encrypted_blocks().next().is_some() {
+            return encrypted_component_slices(payload, &gbz);
+        }
+    }
+    find_dlms_encrypted_octet_strings(payload)
+}
+
+/// Slices of `payload` holding the encrypted component blocks of `gbz`, in order.
+fn encrypted_component_slices<'a>(
+    payload: &'a [u8],
+    gbz: &crate::gbz::GbzPayload,
+) -> Vec<&'a [u8]> {
+    let mut slices = Vec::new();
+    let mut from = 0;
+    for block in gbz.encrypted_blocks() {
+        let Some(offset) = payload
+            .get(from..)
+            .and_then(|rest| find_subslice(rest, block))
+        else {
+            continue;
+        };
+        let start = from + offset;
+        if let Some(slice) = payload.get(start..start + block.len()) {
+            slices.push(slice);
+        }
+        from = start + block.len();
+    }
+    slices
+}
+
+fn find_subslice(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// DLMS octet strings (`09 <BER length> 31 00 00 00 00 …`) whose content fits the payload.
+fn find_dlms_encrypted_octet_strings(payload: &[u8]) -> Vec<&[u8]> {
+    let mut blocks = Vec::new();
+    let mut index = 0;
+    while index < payload.len() {
+        match dlms_encrypted_octet_string_at(payload, index) {
+            Some((start, end)) => {
+                if let Some(block) = payload.get(start..end) {
+                    blocks.push(block);
+                }
+                index = end;
+            }
+            None => index += 1,
+        }
+    }
+    blocks
+}
+
+/// If an octet string holding an encrypted block starts at `index`, its content's range.
+fn dlms_encrypted_octet_string_at(payload: &[u8], index: usize) -> Option<(usize, usize)> {
+    if payload.get(index) != Some(&0x09) {
+        return None;
+    }
+    let mut reader = crate::ber::Reader::new(payload.get(index + 1..)?);
+    let length = reader.length("octet string length").ok()?;
+    let start = index + 1 + (payload.len() - index - 1 - reader.remaining());
+    let end = start.checked_add(length)?;
+    let content = payload.get(start..end)?;
+    let minimum = 5 + 12;
+    (content.len() >= minimum && content.starts_with(&[0x31, 0, 0, 0, 0])).then_some((start, end))
+}

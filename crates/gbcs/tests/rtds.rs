@@ -209,6 +209,12 @@ fn check_record(rtds: &std::path::Path, keystore: &Keystore, record: &Record) ->
             format!("{:?}", Some(expected)),
         );
     }
+    let found = protection::find_encrypted_blocks(&apdu.payload).len();
+    expect(
+        "encrypted block count",
+        found.to_string(),
+        record.decrypted.len().to_string(),
+    );
     for block in &record.decrypted {
         let parameters = EncryptionParameters::from_header(header);
         let Some(z) = keystore
@@ -226,12 +232,10 @@ fn check_record(rtds: &std::path::Path, keystore: &Keystore, record: &Record) ->
         let mut encrypted = vec![0x31, 0, 0, 0, 0];
         encrypted.extend(hex::decode(&block.ciphertext).unwrap());
         encrypted.extend(hex::decode(&block.tag).unwrap());
-        let found = apdu
-            .payload
-            .windows(encrypted.len())
-            .any(|window| window == encrypted.as_slice());
+        let found =
+            protection::find_encrypted_blocks(&apdu.payload).contains(&encrypted.as_slice());
         expect(
-            "encrypted block in payload",
+            "encrypted block found in payload",
             found.to_string(),
             "true".into(),
         );
