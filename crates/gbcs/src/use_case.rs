@@ -112,6 +112,31 @@ pub fn command_apdu(
     }
 }
 
+/// An alert APDU from a device, with a null signature field (MAC it, or sign it if critical).
+pub fn alert_apdu(
+    message_code: MessageCode,
+    counter: u64,
+    device: Eui64,
+    recipient: Eui64,
+    date_time: Option<[u8; 12]>,
+    payload: Vec<u8>,
+) -> GeneralSigning {
+    GeneralSigning {
+        header: GroupingHeader {
+            transaction: TransactionId {
+                cra: Cra::Alert,
+                counter,
+            },
+            originator: device,
+            recipient,
+            date_time,
+            other_information: OtherInformation::message_code(message_code),
+        },
+        payload,
+        signature: SignatureField::Null,
+    }
+}
+
 /// The response APDU to a command: same counter and message code, originator and recipient
 /// swapped, the supplementary remote party kept; null signature field.
 pub fn response_apdu(
@@ -172,6 +197,27 @@ pub mod dlms {
         out.extend_from_slice(&[0, 0]);
         out.extend_from_slice(body);
         out
+    }
+
+    /// The kind of a DLMS request, as numbered in access-request specifications and results.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[repr(u8)]
+    pub enum RequestKind {
+        Get = 1,
+        Set = 2,
+        Action = 3,
+    }
+
+    /// DLMS data-access-result / action-result: success.
+    pub const RESULT_SUCCESS: u8 = 0;
+    /// DLMS data-access-result / action-result: hardware fault.
+    pub const RESULT_HARDWARE_FAULT: u8 = 1;
+
+    /// An access-response to a single request carrying no data: one null datum and one
+    /// result (`01 00 01 <kind> <result>`). A failed get or action, or a successful action
+    /// without return data.
+    pub fn single_result_response(counter: u64, kind: RequestKind, result: u8) -> Vec<u8> {
+        access_response(counter, &[0x01, 0x00, 0x01, kind as u8, result])
     }
 
     /// An A-XDR octet string: `09 <length> <bytes>`.
@@ -254,7 +300,7 @@ pub mod ecs17b {
 /// ECS42 Remotely Close the Load Switch on the ESME (critical): execute the disconnect
 /// control script that reconnects supply.
 pub mod ecs42 {
-    use super::dlms::{access_request, access_response};
+    use super::dlms::{access_request, single_result_response, RequestKind, RESULT_SUCCESS};
     use super::*;
 
     pub const MESSAGE_CODE: MessageCode = MessageCode(0x004F);
@@ -263,8 +309,6 @@ pub mod ecs42 {
     const COMMAND_BODY: [u8; 15] = [
         0x01, 0x03, 0x00, 0x09, 0x00, 0x00, 0x0A, 0x00, 0x6A, 0xFF, 0x01, 0x01, 0x12, 0x00, 0x33,
     ];
-    /// One null datum and one successful action result.
-    const SUCCESS_BODY: [u8; 5] = [0x01, 0x00, 0x01, 0x03, 0x00];
 
     /// The command payload (the pre-command's payload; the user signs the pre-command).
     pub fn command_payload(counter: u64) -> Vec<u8> {
@@ -273,7 +317,7 @@ pub mod ecs42 {
 
     /// The successful response payload (the device signs the response).
     pub fn response_payload(counter: u64) -> Vec<u8> {
-        access_response(counter, &SUCCESS_BODY)
+        single_result_response(counter, RequestKind::Action, RESULT_SUCCESS)
     }
 }
 

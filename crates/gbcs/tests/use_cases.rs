@@ -383,3 +383,87 @@ fn message_code_catalogue_agrees_with_the_json() {
         json.len()
     );
 }
+
+#[test]
+fn dlms_error_responses_are_rebuilt_exactly() {
+    use gbcs::use_case::dlms::{single_result_response, RequestKind, RESULT_HARDWARE_FAULT};
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let z = SharedSecret::compute(
+        &published_esme_key(&rtds),
+        &keystore.ka_public(SUPPLIER).unwrap(),
+    );
+    let cases = [
+        ("4.1.1_ECS17b/ECS17b_4.1.1_ERROR", RequestKind::Action),
+        ("11.2_ECS52/ECS52_11.2_ERROR", RequestKind::Get),
+    ];
+    for (prefix, kind) in cases {
+        let command = rtds.join(format!("gbcs/{prefix}_COMMAND_GBCS.HEX"));
+        let response = rtds.join(format!("gbcs/{prefix}_RESPONSE_GBCS.HEX"));
+        assert_response_rebuilt(&z, &command, &response, |header, _| {
+            single_result_response(header.transaction.counter, kind, RESULT_HARDWARE_FAULT)
+        });
+    }
+}
+
+#[test]
+fn alerts_are_protected_and_verified() {
+    let device_ka = KeyAgreementPrivateKey::from_scalar(&[0x44; 32]).unwrap();
+    let supplier_ka = KeyAgreementPrivateKey::from_scalar(&[0x45; 32]).unwrap();
+    let alert = use_case::alert_apdu(
+        gbcs::MessageCode(0x1001),
+        0x7D1,
+        ESME,
+        SUPPLIER,
+        None,
+        vec![0x0F, 0x01],
+    );
+    let z = SharedSecret::compute(&device_ka, supplier_ka.public_key());
+    let bytes = protection::protect_response_with_mac(&alert, &z);
+    let z_supplier = SharedSecret::compute(&supplier_ka, device_ka.public_key());
+    assert_eq!(
+        protection::verify_response(&bytes, Some(&z_supplier), None).unwrap(),
+        alert
+    );
+    assert_eq!(
+        protection::verify_response(&bytes, None, None),
+        Err(gbcs::ProtectionError::SharedSecretMissing)
+    );
+    let device_ds = SigningKey::from_scalar(&[0x46; 32]).unwrap();
+    let signed = protection::sign_response_deterministic(&alert, &device_ds);
+    assert_eq!(
+        signed,
+        protection::sign_response_deterministic(&alert, &device_ds)
+    );
+    assert!(protection::verify_response(&signed, None, Some(&device_ds.verifying_key())).is_ok());
+    assert_eq!(
+        protection::verify_response(&signed, None, None),
+        Err(gbcs::ProtectionError::VerifyingKeyMissing)
+    );
+}
+
+#[test]
+fn gcs13b_error_response_is_rebuilt_from_attribute_records() {
+    use gbcs::use_case::zcl::{read_attributes_response, AttributeRecord, ENUM8, UINT24, UINT48};
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let command = rtds.join("gbcs/4.1.4_GCS13b/GCS13b_4.1.4_ERROR_COMMAND_GBCS.HEX");
+    let response = rtds.join("gbcs/4.1.4_GCS13b/GCS13b_4.1.4_ERROR_RESPONSE_GBCS.HEX");
+    let device = apdu_of(&read_hex_file(&command)).header.recipient;
+    let z = SharedSecret::compute(
+        &keystore.ka_private(SUPPLIER).unwrap(),
+        &keystore.ka_public(device).unwrap(),
+    );
+    let mut records: Vec<AttributeRecord> = (0..4u16)
+        .map(|block| AttributeRecord::unsigned(0x0700 + block, UINT48, 6, u64::from(block)))
+        .collect();
+    records.push(AttributeRecord::unsigned(0x0302, UINT24, 3, 1000));
+    records.push(AttributeRecord::Failure {
+        attribute: 0x0301,
+        status: 0xC0,
+    });
+    records.push(AttributeRecord::unsigned(0x0300, ENUM8, 1, 1));
+    assert_response_rebuilt(&z, &command, &response, |_, encrypt| {
+        gcs13b::response_payload(&read_attributes_response(&records), encrypt)
+    });
+}
