@@ -186,6 +186,7 @@ proptest! {
     fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = Envelope::parse(&bytes);
         let _ = GbzPayload::parse(&bytes);
+        let _ = gbcs::protection::find_encrypted_blocks(&bytes);
         let _ = gbcs::protection::verify_response(&bytes, None, None);
     }
 
