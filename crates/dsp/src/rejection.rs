@@ -1,0 +1,64 @@
+//! Why the DSP refuses a service request, and the DUIS response code that says so.
+//!
+//! Codes with a public meaning (E1–E5, E11–E13, E19, E20) are used for it. For failures DUIS
+//! gives no public meaning for, we chose codes from the schema's list and say so here:
+//! E1000 malformed or schema-invalid request, E1001 signature does not verify, E1003 replayed
+//! RequestID counter, E1011 service not served by dccsim.
+
+use std::borrow::Cow;
+
+use dcc_model::ResponseCode;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("signature does not verify: {0}")]
+    BadSignature(String),
+    #[error("unknown originator: {0}")]
+    UnknownUser(String),
+    #[error("user status does not permit requests: {0}")]
+    UserStatus(String),
+    #[error("the user's roles may not use service {0}")]
+    RoleNotPermitted(String),
+    #[error("the user is not registered for device {0}")]
+    NotAuthorisedForDevice(String),
+    #[error("device {0} is unknown")]
+    UnknownDevice(String),
+    #[error("device status does not permit the request: {0}")]
+    DeviceStatus(String),
+    #[error("service not valid for the device type: {0}")]
+    ServiceNotValidForDeviceType(String),
+    #[error("command variant not valid: {0}")]
+    CommandVariantNotValid(String),
+    #[error("request type not valid for this URL: {0}")]
+    WrongUrl(String),
+    #[error("RequestID counter {counter} is not greater than {last}, the last accepted from this originator")]
+    Replayed { counter: u64, last: u64 },
+    #[error("service reference variant {0} is not served by dccsim")]
+    UnsupportedService(String),
+    #[error("cannot communicate with the device: {0}")]
+    CannotCommunicate(String),
+}
+
+impl Rejection {
+    pub fn response_code(&self) -> ResponseCode {
+        let digits = match self {
+            Rejection::Malformed(_) => "1000",
+            Rejection::BadSignature(_) => "1001",
+            Rejection::UnknownUser(_) => "1",
+            Rejection::RoleNotPermitted(_) => "2",
+            Rejection::UserStatus(_) => "3",
+            Rejection::NotAuthorisedForDevice(_) => "4",
+            Rejection::DeviceStatus(_) => "5",
+            Rejection::ServiceNotValidForDeviceType(_) => "11",
+            Rejection::CommandVariantNotValid(_) => "12",
+            Rejection::WrongUrl(_) => "13",
+            Rejection::UnknownDevice(_) => "19",
+            Rejection::CannotCommunicate(_) => "20",
+            Rejection::Replayed { .. } => "1003",
+            Rejection::UnsupportedService(_) => "1011",
+        };
+        ResponseCode::Error(Cow::Borrowed(digits))
+    }
+}
