@@ -1,0 +1,188 @@
+//! The client the other parties use to reach the TSP, speaking SMKI domain types.
+
+use dcc_model::Eui64;
+use dcc_proto::smki::trust_service_provider_client::TrustServiceProviderClient;
+use dcc_proto::smki::{
+    IssueDeviceCertificatesRequest, ListTrustAnchorsRequest, RetrieveCertificateRequest,
+    SearchCertificatesRequest,
+};
+use dcc_proto::transport::GrpcTransport;
+use smki::{Certificate, KeyUsage};
+
+use crate::registry::DeviceCredentials;
+use crate::wire::{self, MalformedAnswer};
+
+/// Why a call to the TSP failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TspError {
+    /// The TSP has no such certificate.
+    #[error("the TSP has no such certificate: {0}")]
+    NotFound(String),
+    /// The TSP refused the request as malformed (a bad id or serial).
+    #[error("the TSP refused the request: {0}")]
+    Rejected(String),
+    /// The TSP could not be reached or failed.
+    #[error("the TSP is unavailable: {0}")]
+    Unavailable(String),
+    /// The TSP's answer does not hold what it should.
+    #[error("the TSP answered a malformed {field}: {reason}")]
+    MalformedAnswer {
+        /// The field at fault, e.g. `devices[0].key_agreement`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl From<tonic::Status> for TspError {
+    fn from(status: tonic::Status) -> Self {
+        let message = status.message().to_owned();
+        match status.code() {
+            tonic::Code::NotFound => Self::NotFound(message),
+            tonic::Code::InvalidArgument => Self::Rejected(message),
+            code => Self::Unavailable(format!("{code:?}: {message}")),
+        }
+    }
+}
+
+impl From<MalformedAnswer> for TspError {
+    fn from(answer: MalformedAnswer) -> Self {
+        Self::MalformedAnswer {
+            field: answer.field,
+            reason: answer.reason,
+        }
+    }
+}
+
+/// A handle on the TSP, in this process or over the network; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TspClient {
+    client: TrustServiceProviderClient<GrpcTransport>,
+}
+
+impl TspClient {
+    /// A client over `transport` (`dcc_proto::transport::local(..)` or `remote(..)`).
+    pub fn new(transport: GrpcTransport) -> Self {
+        Self {
+            client: TrustServiceProviderClient::new(transport),
+        }
+    }
+
+    /// The DS and KA credentials of each device, in the order asked: the existing ones for
+    /// devices the TSP knows, freshly issued (and published) ones for the others.
+    pub async fn device_certificates(
+        &self,
+        devices: &[Eui64],
+    ) -> Result<Vec<DeviceCredentials>, TspError> {
+        let request = IssueDeviceCertificatesRequest {
+            device_ids: devices.iter().map(Eui64::to_hex).collect(),
+        };
+        let response = self
+            .client
+            .clone()
+            .issue_device_certificates(request)
+            .await?
+            .into_inner();
+        if response.devices.len() != devices.len() {
+            return Err(TspError::MalformedAnswer {
+                field: "devices".to_owned(),
+                reason: format!(
+                    "{} entries for {} devices asked",
+                    response.devices.len(),
+                    devices.len()
+                ),
+            });
+        }
+        let mut credentials = Vec::with_capacity(devices.len());
+        for (index, (message, asked)) in response.devices.iter().zip(devices).enumerate() {
+            let field = format!("devices[{index}]");
+            let device = wire::device_credentials_from_message(&field, message)?;
+            if device.device != *asked {
+                return Err(TspError::MalformedAnswer {
+                    field,
+                    reason: format!("device {} answered where {asked} was asked", device.device),
+                });
+            }
+            credentials.push(device);
+        }
+        Ok(credentials)
+    }
+
+    /// The published certificates of `subject` (organisation id or device EUI-64) for `usage`.
+    pub async fn find(
+        &self,
+        subject: Eui64,
+        usage: KeyUsage,
+    ) -> Result<Vec<Certificate>, TspError> {
+        self.search(subject, Some(usage)).await
+    }
+
+    /// All published certificates of `subject`, every usage and role.
+    pub async fn find_subject(&self, subject: Eui64) -> Result<Vec<Certificate>, TspError> {
+        self.search(subject, None).await
+    }
+
+    /// The certificate with this decimal serial number.
+    pub async fn retrieve(&self, serial_decimal: &str) -> Result<Certificate, TspError> {
+        let request = RetrieveCertificateRequest {
+            serial: serial_decimal.to_owned(),
+        };
+        let record = self
+            .client
+            .clone()
+            .retrieve_certificate(request)
+            .await?
+            .into_inner();
+        Ok(wire::certificate_from_record("certificate", &record)?)
+    }
+
+    /// The root and issuing CA certificates every party trusts (and any published
+    /// certificate that has no CA in the repository, such as DCC Boxed's ZAZ1 ones).
+    pub async fn trust_anchors(&self) -> Result<Vec<Certificate>, TspError> {
+        let response = self
+            .client
+            .clone()
+            .list_trust_anchors(ListTrustAnchorsRequest {})
+            .await?
+            .into_inner();
+        response
+            .certificates_der
+            .iter()
+            .enumerate()
+            .map(|(index, der)| {
+                Certificate::from_der(der).map_err(|error| TspError::MalformedAnswer {
+                    field: format!("certificates_der[{index}]"),
+                    reason: error.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    async fn search(
+        &self,
+        subject: Eui64,
+        usage: Option<KeyUsage>,
+    ) -> Result<Vec<Certificate>, TspError> {
+        let request = SearchCertificatesRequest {
+            subject_id: subject.to_hex(),
+            usage: wire::usage_field(usage) as i32,
+        };
+        let response = self
+            .client
+            .clone()
+            .search_certificates(request)
+            .await?
+            .into_inner();
+        response
+            .certificates
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                Ok(wire::certificate_from_record(
+                    &format!("certificates[{index}]"),
+                    record,
+                )?)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,162 @@
+//! Conversions between the TSP's gRPC messages and SMKI domain types, both ways; the only
+//! place that knows the generated message types.
+
+use dcc_model::Eui64;
+use dcc_proto::smki as proto;
+use smki::{Certificate, Identity, KeyUsage};
+use tonic::Status;
+
+use crate::registry::DeviceCredentials;
+
+/// The wire form of a certificate.
+pub(crate) fn certificate_record(certificate: &Certificate) -> proto::CertificateRecord {
+    let role = match certificate.is_device() {
+        true => 0,
+        false => certificate
+            .role()
+            .map(|role| u32::from(role.code()))
+            .unwrap_or(0),
+    };
+    proto::CertificateRecord {
+        serial: certificate.serial_decimal().to_owned(),
+        subject_id: certificate
+            .subject_id()
+            .map(|id| id.to_hex())
+            .unwrap_or_default(),
+        usage: usage_field(certificate.key_usage()) as i32,
+        role,
+        der: certificate.der().to_vec(),
+        device: certificate.is_device(),
+    }
+}
+
+/// The wire form of a device's credentials, private keys included.
+pub(crate) fn device_certificates(credentials: &DeviceCredentials) -> proto::DeviceCertificates {
+    proto::DeviceCertificates {
+        device_id: credentials.device.to_hex(),
+        digital_signature: Some(certificate_record(&credentials.ds.certificate)),
+        key_agreement: Some(certificate_record(&credentials.ka.certificate)),
+        digital_signature_private_key: credentials
+            .ds
+            .private_key_pkcs8_der
+            .clone()
+            .unwrap_or_default(),
+        key_agreement_private_key: credentials
+            .ka
+            .private_key_pkcs8_der
+            .clone()
+            .unwrap_or_default(),
+    }
+}
+
+/// The wire enum of a key usage.
+pub(crate) fn usage_field(usage: Option<KeyUsage>) -> proto::KeyUsage {
+    match usage {
+        None => proto::KeyUsage::Unspecified,
+        Some(KeyUsage::DigitalSignature) => proto::KeyUsage::DigitalSignature,
+        Some(KeyUsage::KeyAgreement) => proto::KeyUsage::KeyAgreement,
+    }
+}
+
+/// Parses a `usage` field: unspecified is `None` (any usage); an unknown number is
+/// INVALID_ARGUMENT.
+pub(crate) fn usage(field: &'static str, value: i32) -> Result<Option<KeyUsage>, Status> {
+    match proto::KeyUsage::try_from(value) {
+        Ok(proto::KeyUsage::Unspecified) => Ok(None),
+        Ok(proto::KeyUsage::DigitalSignature) => Ok(Some(KeyUsage::DigitalSignature)),
+        Ok(proto::KeyUsage::KeyAgreement) => Ok(Some(KeyUsage::KeyAgreement)),
+        Err(_) => Err(Status::invalid_argument(format!(
+            "field {field}: {value} is not a KeyUsage (1 digital signature, 2 key agreement)"
+        ))),
+    }
+}
+
+/// Parses a decimal serial number field (non-empty, digits only, at most 49 digits: SMKI
+/// serials are at most 20 bytes).
+pub(crate) fn serial(field: &'static str, value: &str) -> Result<String, Status> {
+    let digits = value.trim();
+    if digits.is_empty() || digits.len() > 49 || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(Status::invalid_argument(format!(
+            "field {field}: {value:?} is not a decimal serial number"
+        )));
+    }
+    Ok(digits.to_owned())
+}
+
+/// Why an answer of the TSP could not be read back into domain types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MalformedAnswer {
+    /// The field at fault.
+    pub(crate) field: String,
+    /// What is wrong with it.
+    pub(crate) reason: String,
+}
+
+fn malformed(field: impl Into<String>, reason: impl ToString) -> MalformedAnswer {
+    MalformedAnswer {
+        field: field.into(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A certificate from its wire form (the DER is what counts; the other fields repeat it).
+pub(crate) fn certificate_from_record(
+    field: &str,
+    record: &proto::CertificateRecord,
+) -> Result<Certificate, MalformedAnswer> {
+    Certificate::from_der(&record.der).map_err(|error| malformed(format!("{field}.der"), error))
+}
+
+/// A device's credentials from their wire form, checking that each certificate names the
+/// device and each private key matches its certificate.
+pub(crate) fn device_credentials_from_message(
+    field: &str,
+    message: &proto::DeviceCertificates,
+) -> Result<DeviceCredentials, MalformedAnswer> {
+    let device: Eui64 = message
+        .device_id
+        .parse()
+        .map_err(|error| malformed(format!("{field}.device_id"), error))?;
+    let ds = device_identity(
+        &format!("{field}.digital_signature"),
+        device,
+        KeyUsage::DigitalSignature,
+        message.digital_signature.as_ref(),
+        &message.digital_signature_private_key,
+    )?;
+    let ka = device_identity(
+        &format!("{field}.key_agreement"),
+        device,
+        KeyUsage::KeyAgreement,
+        message.key_agreement.as_ref(),
+        &message.key_agreement_private_key,
+    )?;
+    Ok(DeviceCredentials { device, ds, ka })
+}
+
+fn device_identity(
+    field: &str,
+    device: Eui64,
+    usage: KeyUsage,
+    record: Option<&proto::CertificateRecord>,
+    private_key: &[u8],
+) -> Result<Identity, MalformedAnswer> {
+    let record = record.ok_or_else(|| malformed(field, "missing"))?;
+    let certificate = certificate_from_record(field, record)?;
+    if certificate.device_id() != Some(device) {
+        return Err(malformed(
+            field,
+            format!("the certificate is not device {device}'s"),
+        ));
+    }
+    if certificate.key_usage() != Some(usage) {
+        return Err(malformed(
+            field,
+            format!("the certificate is not a {usage} certificate"),
+        ));
+    }
+    let private_key = (!private_key.is_empty()).then(|| private_key.to_vec());
+    let name = format!("{}-{}", device.to_hex_lower(), usage.file_suffix());
+    Identity::new(name, certificate, private_key)
+        .map_err(|error| malformed(format!("{field} private key"), error))
+}
