@@ -1,0 +1,348 @@
+//! The Comms Hub party: serves `CommsHubWan` (commands from the CSPs) and
+//! `CommsHubHanUpstream` (responses from the meters), and sends device messages up to the CSP
+//! of each hub's region through an outbox.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use dcc_model::{CspRegion, Eui64};
+use dcc_proto::han::comms_hub_han_upstream_server::{
+    CommsHubHanUpstream, CommsHubHanUpstreamServer,
+};
+use dcc_proto::han::smart_meter_han_client::SmartMeterHanClient;
+use dcc_proto::han::{HanFrame, HanFrameAccepted};
+use dcc_proto::service::MountedService;
+use dcc_proto::smwan::comms_hub_wan_server::{CommsHubWan, CommsHubWanServer};
+use dcc_proto::smwan::communications_service_provider_upstream_client::CommunicationsServiceProviderUpstreamClient;
+use dcc_proto::transport::GrpcTransport;
+use dcc_proto::wan::{DeviceMessage, DeviceMessageKind, WanCommand, WanCommandAccepted};
+use smartmeter::outbox::{Deliver, Outbox};
+use smartmeter::{refusal_status, Device, DeviceClock, DeviceConfig, DeviceConfigError};
+use tonic::{Request, Response, Status};
+use tracing::{info, info_span, warn, Instrument};
+
+/// The party name `dccsim serve` uses for the Comms Hubs.
+pub const PARTY_NAME: &str = "commshub";
+
+/// The party name (kept as a function for symmetry with `csp::party_name`).
+pub fn party_name() -> &'static str {
+    PARTY_NAME
+}
+
+/// Every Comms Hub the party hosts.
+#[derive(Debug, Clone, Default)]
+pub struct CommsHubConfig {
+    pub hubs: Vec<CommsHubSpec>,
+}
+
+/// One Comms Hub: its CHF (whose id is the hub's id), its GPF, the GSME whose data the GPF
+/// mirrors, the ESMEs on its HAN and the CSP region it is in.
+#[derive(Debug, Clone)]
+pub struct CommsHubSpec {
+    /// The Communications Hub Function; its device id identifies the hub.
+    pub chf: DeviceConfig,
+    /// The Gas Proxy Function, if the hub has one.
+    pub gpf: Option<DeviceConfig>,
+    /// The GSME whose data the GPF holds: the GPF answers for the GSME with the GSME's keys.
+    pub gas_meter_mirror: Option<DeviceConfig>,
+    /// The ESMEs on the hub's HAN, hosted by the smart meter party.
+    pub electricity_meters: Vec<Eui64>,
+    pub region: CspRegion,
+}
+
+/// The parties the Comms Hubs talk to.
+#[derive(Debug, Clone)]
+pub struct CommsHubPeers {
+    /// The North CSP (`CommunicationsServiceProviderUpstream`).
+    pub csp_north: GrpcTransport,
+    /// The Central/South CSP (`CommunicationsServiceProviderUpstream`).
+    pub csp_central_south: GrpcTransport,
+    /// The smart meter party (`SmartMeterHan`).
+    pub smart_meters: GrpcTransport,
+}
+
+/// Builds the Comms Hub party with the system clock.
+pub fn new(
+    config: CommsHubConfig,
+    peers: CommsHubPeers,
+) -> Result<MountedService, DeviceConfigError> {
+    new_with_clock(config, peers, DeviceClock::System)
+}
+
+/// Builds the Comms Hub party; its CHFs and GPFs tell the date-time of `clock`.
+pub fn new_with_clock(
+    config: CommsHubConfig,
+    peers: CommsHubPeers,
+    clock: DeviceClock,
+) -> Result<MountedService, DeviceConfigError> {
+    let hubs = build_hubs(&config.hubs)?;
+    let upstream = Upstream {
+        north: peers.csp_north,
+        central_south: peers.csp_central_south,
+    };
+    let deliver: Deliver<(CspRegion, DeviceMessage)> = Arc::new(move |(region, message)| {
+        let mut client =
+            CommunicationsServiceProviderUpstreamClient::new(upstream.transport(region));
+        Box::pin(async move { client.deliver_device_message(message).await.map(|_| ()) })
+    });
+    let (outbox, task) = Outbox::new(deliver);
+    let inner = Arc::new(Inner {
+        hubs,
+        clock,
+        smart_meters: peers.smart_meters,
+        outbox,
+    });
+    let routes =
+        tonic::service::Routes::new(CommsHubWanServer::new(CommsHubWanService(inner.clone())))
+            .add_service(CommsHubHanUpstreamServer::new(CommsHubHanUpstreamService(
+                inner,
+            )));
+    Ok(MountedService {
+        name: PARTY_NAME.to_owned(),
+        routes,
+        grpc_service_names: vec![
+            <CommsHubWanServer<CommsHubWanService> as tonic::server::NamedService>::NAME,
+            <CommsHubHanUpstreamServer<CommsHubHanUpstreamService> as tonic::server::NamedService>::NAME,
+        ],
+        tasks: vec![task],
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Upstream {
+    north: GrpcTransport,
+    central_south: GrpcTransport,
+}
+
+impl Upstream {
+    fn transport(&self, region: CspRegion) -> GrpcTransport {
+        match region {
+            CspRegion::North => self.north.clone(),
+            CspRegion::Central | CspRegion::South => self.central_south.clone(),
+        }
+    }
+}
+
+/// A running Comms Hub: its device engines and the ESMEs on its HAN.
+#[derive(Debug)]
+struct Hub {
+    region: CspRegion,
+    /// The CHF, the GPF and the GPF's mirror of the GSME, by the device id each answers as.
+    engines: Vec<(Eui64, Mutex<Device>)>,
+    electricity_meters: Vec<Eui64>,
+}
+
+/// Where a command for a device on a hub is answered.
+enum Route<'a> {
+    /// By an engine on the hub (the CHF, the GPF, or the GPF's mirror of the GSME).
+    Local(&'a Mutex<Device>),
+    /// By an ESME over the HAN.
+    Han,
+}
+
+impl Hub {
+    fn route(&self, device: Eui64) -> Option<Route<'_>> {
+        if let Some((_, engine)) = self.engines.iter().find(|(id, _)| *id == device) {
+            return Some(Route::Local(engine));
+        }
+        self.electricity_meters
+            .contains(&device)
+            .then_some(Route::Han)
+    }
+}
+
+fn lock(device: &Mutex<Device>) -> std::sync::MutexGuard<'_, Device> {
+    device
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfigError> {
+    let cache = gbcs::SharedSecretCache::new();
+    let mut hubs = HashMap::new();
+    for spec in specs {
+        let configs = [
+            Some(&spec.chf),
+            spec.gpf.as_ref(),
+            spec.gas_meter_mirror.as_ref(),
+        ];
+        let mut engines = Vec::new();
+        for config in configs.into_iter().flatten() {
+            let device = Device::new(config)?.with_shared_secret_cache(cache.clone());
+            engines.push((config.device_id, Mutex::new(device)));
+        }
+        let hub = Hub {
+            region: spec.region,
+            engines,
+            electricity_meters: spec.electricity_meters.clone(),
+        };
+        if hubs.insert(spec.chf.device_id, hub).is_some() {
+            return Err(DeviceConfigError::Duplicate(spec.chf.device_id));
+        }
+    }
+    Ok(hubs)
+}
+
+#[derive(Debug)]
+struct Inner {
+    hubs: HashMap<Eui64, Hub>,
+    clock: DeviceClock,
+    smart_meters: GrpcTransport,
+    outbox: Outbox<(CspRegion, DeviceMessage)>,
+}
+
+impl Inner {
+    fn hub(&self, comms_hub: Eui64) -> Result<&Hub, Status> {
+        self.hubs.get(&comms_hub).ok_or_else(|| {
+            warn!(%comms_hub, "no such comms hub");
+            Status::not_found(format!("no comms hub {comms_hub} here"))
+        })
+    }
+
+    /// Queues a device message for the CSP of `region`.
+    fn send_up(&self, region: CspRegion, message: DeviceMessage) {
+        let span = info_span!("commshub.send_up", request_id = %message.request_id, device_id = %message.device_id, %region);
+        self.outbox.send((region, message), span);
+    }
+}
+
+/// The `CommsHubWan` service: commands from the CSPs.
+#[derive(Debug, Clone)]
+pub struct CommsHubWanService(Arc<Inner>);
+
+/// The `CommsHubHanUpstream` service: responses and alerts from the meters.
+#[derive(Debug, Clone)]
+pub struct CommsHubHanUpstreamService(Arc<Inner>);
+
+#[tonic::async_trait]
+impl CommsHubWan for CommsHubWanService {
+    async fn deliver_command(
+        &self,
+        request: Request<WanCommand>,
+    ) -> Result<Response<WanCommandAccepted>, Status> {
+        let command = request.into_inner();
+        let span = info_span!("commshub.deliver_command", request_id = %command.request_id, device_id = %command.device_id, comms_hub_id = %command.comms_hub_id);
+        self.accept(command).instrument(span).await?;
+        Ok(Response::new(WanCommandAccepted {}))
+    }
+}
+
+impl CommsHubWanService {
+    async fn accept(&self, command: WanCommand) -> Result<(), Status> {
+        let inner = &self.0;
+        let comms_hub = dcc_proto::convert::eui64("comms_hub_id", &command.comms_hub_id)?;
+        let device = dcc_proto::convert::eui64("device_id", &command.device_id)?;
+        let hub = inner.hub(comms_hub)?;
+        match hub.route(device) {
+            Some(Route::Local(engine)) => {
+                let response = lock(engine)
+                    .handle_command(&command.gbcs, inner.clock.now())
+                    .map_err(|error| {
+                        warn!(%error, "command refused");
+                        refusal_status(&error)
+                    })?;
+                info!(
+                    bytes = response.len(),
+                    "answered on the hub; response queued for the csp"
+                );
+                inner.send_up(
+                    hub.region,
+                    DeviceMessage {
+                        request_id: command.request_id,
+                        device_id: device.to_hex(),
+                        kind: DeviceMessageKind::Response as i32,
+                        gbcs: response,
+                    },
+                );
+                Ok(())
+            }
+            Some(Route::Han) => forward_over_han(inner, comms_hub, device, command).await,
+            None => {
+                warn!("device not on this comms hub");
+                Err(Status::not_found(format!(
+                    "device {device} is not on comms hub {comms_hub}"
+                )))
+            }
+        }
+    }
+}
+
+/// Passes a command to an ESME over the HAN; the meter's refusal is passed back as is.
+async fn forward_over_han(
+    inner: &Inner,
+    comms_hub: Eui64,
+    device: Eui64,
+    command: WanCommand,
+) -> Result<(), Status> {
+    let frame = HanFrame {
+        request_id: command.request_id,
+        comms_hub_id: comms_hub.to_hex(),
+        device_id: device.to_hex(),
+        gbcs: command.gbcs,
+    };
+    let mut client = SmartMeterHanClient::new(inner.smart_meters.clone());
+    client.deliver_frame(frame).await.map_err(|status| {
+        warn!(code = ?status.code(), error = status.message(), "meter did not take the command");
+        Status::new(
+            status.code(),
+            format!("meter {device} over the HAN: {}", status.message()),
+        )
+    })?;
+    info!("command delivered over the han");
+    Ok(())
+}
+
+#[tonic::async_trait]
+impl CommsHubHanUpstream for CommsHubHanUpstreamService {
+    async fn deliver_frame(
+        &self,
+        request: Request<HanFrame>,
+    ) -> Result<Response<HanFrameAccepted>, Status> {
+        let frame = request.into_inner();
+        let span = info_span!("commshub.han_upstream", request_id = %frame.request_id, device_id = %frame.device_id, comms_hub_id = %frame.comms_hub_id);
+        let _entered = span.enter();
+        self.accept(frame)?;
+        Ok(Response::new(HanFrameAccepted {}))
+    }
+}
+
+impl CommsHubHanUpstreamService {
+    fn accept(&self, frame: HanFrame) -> Result<(), Status> {
+        let inner = &self.0;
+        let comms_hub = dcc_proto::convert::eui64("comms_hub_id", &frame.comms_hub_id)?;
+        let device = dcc_proto::convert::eui64("device_id", &frame.device_id)?;
+        let hub = inner.hub(comms_hub)?;
+        if !hub.electricity_meters.contains(&device) {
+            warn!("frame from a meter not on this comms hub");
+            return Err(Status::not_found(format!(
+                "meter {device} is not on comms hub {comms_hub}"
+            )));
+        }
+        let kind = message_kind(&frame.gbcs)?;
+        inner.send_up(
+            hub.region,
+            DeviceMessage {
+                request_id: frame.request_id,
+                device_id: device.to_hex(),
+                kind: kind as i32,
+                gbcs: frame.gbcs,
+            },
+        );
+        info!(?kind, "device message queued for the csp");
+        Ok(())
+    }
+}
+
+/// Response or alert, from the GBCS CRA flag.
+fn message_kind(gbcs: &[u8]) -> Result<DeviceMessageKind, Status> {
+    let envelope = gbcs::Envelope::parse(gbcs).map_err(|error| {
+        Status::invalid_argument(format!("field gbcs: not a GBCS message: {error}"))
+    })?;
+    match envelope.header().transaction.cra {
+        gbcs::Cra::Alert => Ok(DeviceMessageKind::Alert),
+        gbcs::Cra::Response => Ok(DeviceMessageKind::Response),
+        gbcs::Cra::Command => Err(Status::invalid_argument(
+            "field gbcs: a command, not a response or alert",
+        )),
+    }
+}

@@ -1,0 +1,155 @@
+//! The smart meter party: serves `SmartMeterHan` for every meter it hosts and sends their
+//! responses up to the Comms Hubs through an outbox.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use dcc_model::Eui64;
+use dcc_proto::han::comms_hub_han_upstream_client::CommsHubHanUpstreamClient;
+use dcc_proto::han::smart_meter_han_server::{SmartMeterHan, SmartMeterHanServer};
+use dcc_proto::han::{HanFrame, HanFrameAccepted};
+use dcc_proto::service::MountedService;
+use dcc_proto::transport::GrpcTransport;
+use tonic::{Request, Response, Status};
+use tracing::{info, info_span, warn, Instrument};
+
+use crate::config::{DeviceClock, DeviceConfig, DeviceConfigError};
+use crate::device::{Device, DeviceError, RefusalKind};
+use crate::outbox::{Deliver, Outbox};
+
+/// The party name `dccsim serve` uses for the smart meters.
+pub const PARTY_NAME: &str = "smartmeter";
+
+/// The meters the party hosts (ESMEs and GSMEs reached over the HAN).
+#[derive(Debug, Clone, Default)]
+pub struct SmartMeterConfig {
+    pub meters: Vec<DeviceConfig>,
+}
+
+/// The parties the smart meters talk to.
+#[derive(Debug, Clone)]
+pub struct SmartMeterPeers {
+    /// The Comms Hub party (`CommsHubHanUpstream`), where responses go.
+    pub comms_hubs: GrpcTransport,
+}
+
+/// Builds the smart meter party with the system clock.
+pub fn new(
+    config: SmartMeterConfig,
+    peers: SmartMeterPeers,
+) -> Result<MountedService, DeviceConfigError> {
+    new_with_clock(config, peers, DeviceClock::System)
+}
+
+/// Builds the smart meter party; its meters tell the date-time of `clock`.
+pub fn new_with_clock(
+    config: SmartMeterConfig,
+    peers: SmartMeterPeers,
+    clock: DeviceClock,
+) -> Result<MountedService, DeviceConfigError> {
+    let meters = build_devices(&config.meters)?;
+    let upstream = peers.comms_hubs;
+    let deliver: Deliver<HanFrame> = Arc::new(move |frame| {
+        let mut client = CommsHubHanUpstreamClient::new(upstream.clone());
+        Box::pin(async move { client.deliver_frame(frame).await.map(|_| ()) })
+    });
+    let (outbox, task) = Outbox::new(deliver);
+    let service = SmartMeterHanService(Arc::new(Inner {
+        meters,
+        clock,
+        outbox,
+    }));
+    Ok(MountedService {
+        name: PARTY_NAME.to_owned(),
+        routes: tonic::service::Routes::new(SmartMeterHanServer::new(service)),
+        grpc_service_names: vec![
+            <SmartMeterHanServer<SmartMeterHanService> as tonic::server::NamedService>::NAME,
+        ],
+        tasks: vec![task],
+    })
+}
+
+/// Devices by id, each behind its own lock; refuses a device configured twice.
+pub(crate) fn build_devices(
+    configs: &[DeviceConfig],
+) -> Result<HashMap<Eui64, Mutex<Device>>, DeviceConfigError> {
+    let cache = gbcs::SharedSecretCache::new();
+    let mut devices = HashMap::new();
+    for config in configs {
+        let device = Device::new(config)?.with_shared_secret_cache(cache.clone());
+        if devices
+            .insert(config.device_id, Mutex::new(device))
+            .is_some()
+        {
+            return Err(DeviceConfigError::Duplicate(config.device_id));
+        }
+    }
+    Ok(devices)
+}
+
+/// The gRPC status a refused command is answered with.
+pub fn refusal_status(error: &DeviceError) -> Status {
+    let message = format!("command refused: {error}");
+    match error.kind() {
+        RefusalKind::Security => Status::permission_denied(message),
+        RefusalKind::Malformed => Status::invalid_argument(message),
+        RefusalKind::Unsupported => Status::unimplemented(message),
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    meters: HashMap<Eui64, Mutex<Device>>,
+    clock: DeviceClock,
+    outbox: Outbox<HanFrame>,
+}
+
+/// The `SmartMeterHan` service of the party.
+#[derive(Debug, Clone)]
+pub struct SmartMeterHanService(Arc<Inner>);
+
+#[tonic::async_trait]
+impl SmartMeterHan for SmartMeterHanService {
+    async fn deliver_frame(
+        &self,
+        request: Request<HanFrame>,
+    ) -> Result<Response<HanFrameAccepted>, Status> {
+        let frame = request.into_inner();
+        let span = info_span!("smartmeter.deliver_frame", request_id = %frame.request_id, device_id = %frame.device_id);
+        self.accept(frame).instrument(span).await?;
+        Ok(Response::new(HanFrameAccepted {}))
+    }
+}
+
+impl SmartMeterHanService {
+    async fn accept(&self, frame: HanFrame) -> Result<(), Status> {
+        let device_id = dcc_proto::convert::eui64("device_id", &frame.device_id)?;
+        let Some(meter) = self.0.meters.get(&device_id) else {
+            warn!("no such meter on this HAN");
+            return Err(Status::not_found(format!(
+                "no smart meter {device_id} here"
+            )));
+        };
+        let now = self.0.clock.now();
+        let outcome = match meter.lock() {
+            Ok(mut device) => device.handle_command(&frame.gbcs, now),
+            Err(poisoned) => poisoned.into_inner().handle_command(&frame.gbcs, now),
+        };
+        let response = outcome.map_err(|error| {
+            warn!(%error, "command refused");
+            refusal_status(&error)
+        })?;
+        info!(bytes = response.len(), "command executed; response queued");
+        let span = info_span!("smartmeter.send_response", request_id = %frame.request_id, device_id = %frame.device_id);
+        self.0.outbox.send(
+            HanFrame {
+                request_id: frame.request_id,
+                comms_hub_id: frame.comms_hub_id,
+                device_id: device_id.to_hex(),
+                gbcs: response,
+            },
+            span,
+        );
+        Ok(())
+    }
+}
