@@ -160,3 +160,72 @@ fn device_identity(
     Identity::new(name, certificate, private_key)
         .map_err(|error| malformed(format!("{field} private key"), error))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_must_be_decimal() {
+        assert_eq!(serial("serial", " 0042 ").unwrap(), "0042");
+        for bad in ["", " ", "4A", "-1", "1.0", &"9".repeat(50)] {
+            let status = serial("serial", bad).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::InvalidArgument);
+            assert!(status.message().starts_with("field serial"));
+        }
+    }
+
+    #[test]
+    fn usages_round_trip_and_unknown_numbers_are_refused() {
+        for value in [
+            None,
+            Some(KeyUsage::DigitalSignature),
+            Some(KeyUsage::KeyAgreement),
+        ] {
+            assert_eq!(usage("usage", usage_field(value) as i32).unwrap(), value);
+        }
+        for bad in [-1, 3, i32::MAX] {
+            assert!(usage("usage", bad)
+                .unwrap_err()
+                .message()
+                .contains("field usage"));
+        }
+    }
+
+    #[test]
+    fn device_messages_are_checked_against_their_device() {
+        let pki = smki::TestPki::generate(7, &[], &[]).unwrap();
+        let device = Eui64::from_u64(0x00DB_1234_5678_90A0);
+        let (ds, ka) = pki.issue_device(device).unwrap();
+        let credentials = DeviceCredentials { device, ds, ka };
+        let message = device_certificates(&credentials);
+        assert_eq!(
+            device_credentials_from_message("devices[0]", &message).unwrap(),
+            credentials
+        );
+
+        let mut swapped = message.clone();
+        swapped.digital_signature_private_key = message.key_agreement_private_key.clone();
+        let error = device_credentials_from_message("devices[0]", &swapped).unwrap_err();
+        assert_eq!(error.field, "devices[0].digital_signature private key");
+
+        let mut wrong_usage = message.clone();
+        wrong_usage.digital_signature = message.key_agreement.clone();
+        let error = device_credentials_from_message("devices[0]", &wrong_usage).unwrap_err();
+        assert_eq!(error.field, "devices[0].digital_signature");
+
+        let mut other_device = message.clone();
+        other_device.device_id = "00DB123456789999".to_owned();
+        let error = device_credentials_from_message("devices[0]", &other_device).unwrap_err();
+        assert!(
+            error.reason.contains("00-DB-12-34-56-78-99-99"),
+            "{}",
+            error.reason
+        );
+
+        let mut missing = message;
+        missing.key_agreement = None;
+        let error = device_credentials_from_message("devices[0]", &missing).unwrap_err();
+        assert_eq!(error.field, "devices[0].key_agreement");
+    }
+}
