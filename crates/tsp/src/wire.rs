@@ -10,12 +10,10 @@ use crate::registry::DeviceCredentials;
 
 /// The wire form of a certificate.
 pub(crate) fn certificate_record(certificate: &Certificate) -> proto::CertificateRecord {
-    let role = match certificate.is_device() {
-        true => 0,
-        false => certificate
-            .role()
-            .map(|role| u32::from(role.code()))
-            .unwrap_or(0),
+    let role = if certificate.is_device() {
+        0
+    } else {
+        certificate.role().map_or(0, |role| u32::from(role.code()))
     };
     proto::CertificateRecord {
         serial: certificate.serial_decimal().to_owned(),
