@@ -1,0 +1,425 @@
+//! The Comms Hub party, mounted with a fake smart meter party and fake CSPs as its peers.
+
+// The smart meter crate's test helpers: seeded PKI, commands built as the DSP builds them.
+#[path = "../../smartmeter/tests/support/mod.rs"]
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use commshub::{CommsHubConfig, CommsHubPeers, CommsHubSpec};
+use dcc_model::{CspRegion, DeviceType, Eui64};
+use dcc_proto::han::comms_hub_han_upstream_client::CommsHubHanUpstreamClient;
+use dcc_proto::han::smart_meter_han_server::{SmartMeterHan, SmartMeterHanServer};
+use dcc_proto::han::{HanFrame, HanFrameAccepted};
+use dcc_proto::smwan::comms_hub_wan_client::CommsHubWanClient;
+use dcc_proto::smwan::communications_service_provider_upstream_server::{
+    CommunicationsServiceProviderUpstream, CommunicationsServiceProviderUpstreamServer,
+};
+use dcc_proto::transport::{local, GrpcTransport};
+use dcc_proto::wan::{DeviceMessage, DeviceMessageAccepted, DeviceMessageKind, WanCommand};
+use gbcs::protection::{self, EncryptionParameters};
+use gbcs::use_case::{ecs17b, ecs52, gcs13a};
+use smartmeter::{Device, DeviceClock, MeterState};
+use support::*;
+use tonic::{Code, Request, Response, Status};
+
+const ESME_ON_OTHER_HUB: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90B0);
+
+/// The smart meter party: records the frames it is sent.
+#[derive(Clone, Default)]
+struct FakeSmartMeters {
+    received: Arc<Received<HanFrame>>,
+}
+
+impl FakeSmartMeters {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    fn transport(&self) -> GrpcTransport {
+        local(SmartMeterHanServer::new(self.clone()))
+    }
+}
+
+#[tonic::async_trait]
+impl SmartMeterHan for FakeSmartMeters {
+    async fn deliver_frame(
+        &self,
+        request: Request<HanFrame>,
+    ) -> Result<Response<HanFrameAccepted>, Status> {
+        self.received.push(request.into_inner());
+        Ok(Response::new(HanFrameAccepted {}))
+    }
+}
+
+/// A CSP: records the device messages it is sent; it can refuse the first few.
+#[derive(Clone, Default)]
+struct FakeCsp {
+    received: Arc<Received<DeviceMessage>>,
+    refusals_left: Arc<AtomicUsize>,
+}
+
+impl FakeCsp {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers UNAVAILABLE to the first `count` messages, as a restarting CSP would.
+    fn refusing_first(self, count: usize) -> Self {
+        self.refusals_left.store(count, Ordering::SeqCst);
+        self
+    }
+
+    fn transport(&self) -> GrpcTransport {
+        local(CommunicationsServiceProviderUpstreamServer::new(
+            self.clone(),
+        ))
+    }
+}
+
+#[tonic::async_trait]
+impl CommunicationsServiceProviderUpstream for FakeCsp {
+    async fn deliver_device_message(
+        &self,
+        request: Request<DeviceMessage>,
+    ) -> Result<Response<DeviceMessageAccepted>, Status> {
+        let refused = self
+            .refusals_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if refused {
+            return Err(Status::unavailable("restarting"));
+        }
+        self.received.push(request.into_inner());
+        Ok(Response::new(DeviceMessageAccepted {}))
+    }
+}
+
+struct Fixture {
+    wan: CommsHubWanClient<GrpcTransport>,
+    han: CommsHubHanUpstreamClient<GrpcTransport>,
+    meters: FakeSmartMeters,
+    north: FakeCsp,
+    central_south: FakeCsp,
+}
+
+/// One North hub (CHF, GPF mirroring the GSME, the ESME on its HAN) and an empty South hub.
+fn mount(north: FakeCsp) -> Fixture {
+    let meters = FakeSmartMeters::new();
+    let central_south = FakeCsp::new();
+    let state = MeterState {
+        gas_current_summation_delivered: 55_555,
+        ..MeterState::default()
+    };
+    let north_hub = CommsHubSpec {
+        chf: device_config(
+            CHF,
+            DeviceType::CommunicationsHubFunction,
+            MeterState::default(),
+        ),
+        gpf: Some(device_config(
+            GPF,
+            DeviceType::GasProxyFunction,
+            MeterState::default(),
+        )),
+        gas_meter_mirror: Some(device_config(GSME, DeviceType::GasSmartMeter, state)),
+        electricity_meters: vec![ESME],
+        region: CspRegion::North,
+    };
+    let south_chf = Eui64::from_u64(0x00DB_1234_5678_90B2);
+    let south_hub = CommsHubSpec {
+        chf: device_config(
+            south_chf,
+            DeviceType::CommunicationsHubFunction,
+            MeterState::default(),
+        ),
+        gpf: None,
+        gas_meter_mirror: None,
+        electricity_meters: vec![ESME_ON_OTHER_HUB],
+        region: CspRegion::South,
+    };
+    let peers = CommsHubPeers {
+        csp_north: north.transport(),
+        csp_central_south: central_south.transport(),
+        smart_meters: meters.transport(),
+    };
+    let config = CommsHubConfig {
+        hubs: vec![north_hub, south_hub],
+    };
+    let mounted = commshub::new_with_clock(config, peers, DeviceClock::Fixed(NOW)).unwrap();
+    assert_eq!(mounted.name, commshub::PARTY_NAME);
+    let transport = start(mounted);
+    Fixture {
+        wan: CommsHubWanClient::new(transport.clone()),
+        han: CommsHubHanUpstreamClient::new(transport),
+        meters,
+        north,
+        central_south,
+    }
+}
+
+fn wan_command(request_id: &str, device: Eui64, gbcs: Vec<u8>) -> WanCommand {
+    WanCommand {
+        request_id: request_id.to_owned(),
+        comms_hub_id: CHF.to_hex(),
+        device_id: device.to_hex(),
+        gbcs,
+    }
+}
+
+#[tokio::test]
+async fn a_command_for_the_esme_goes_over_the_han_unchanged() {
+    let mut fixture = mount(FakeCsp::new());
+    let gbcs = command(
+        ecs17b::MESSAGE_CODE,
+        1_000,
+        SUPPLIER,
+        ESME,
+        ecs17b::command_payload(1_000, SUPPLIER, ESME),
+        None,
+    );
+    fixture
+        .wan
+        .deliver_command(wan_command("rid-1", ESME, gbcs.clone()))
+        .await
+        .unwrap();
+    let frames = fixture
+        .meters
+        .received
+        .wait_until(|frames| !frames.is_empty())
+        .await;
+    assert_eq!(
+        frames,
+        vec![HanFrame {
+            request_id: "rid-1".into(),
+            comms_hub_id: CHF.to_hex(),
+            device_id: ESME.to_hex(),
+            gbcs
+        }]
+    );
+    assert!(fixture.north.received.all().is_empty());
+}
+
+#[tokio::test]
+async fn the_gpf_answers_gcs13a_for_the_gsme_with_a_valid_mac_and_a_decryptable_block() {
+    let mut fixture = mount(FakeCsp::new());
+    let gbcs = command(
+        gcs13a::MESSAGE_CODE,
+        4_000,
+        SUPPLIER,
+        GSME,
+        gcs13a::command_payload(),
+        None,
+    );
+    fixture
+        .wan
+        .deliver_command(wan_command("rid-gas", GSME, gbcs))
+        .await
+        .unwrap();
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| !messages.is_empty())
+        .await;
+    let message = &messages[0];
+    assert_eq!(message.request_id, "rid-gas");
+    assert_eq!(message.device_id, GSME.to_hex());
+    assert_eq!(message.kind, DeviceMessageKind::Response as i32);
+
+    let z = user_secret(SUPPLIER, GSME);
+    let apdu = protection::verify_response(&message.gbcs, Some(&z), None)
+        .expect("MAC of the GSME verifies");
+    assert_eq!(apdu.header.originator, GSME, "the GPF answers as the GSME");
+    assert_eq!(apdu.header.recipient, SUPPLIER);
+    let parameters = EncryptionParameters::from_header(&apdu.header);
+    let block = protection::find_encrypted_blocks(&apdu.payload)[0];
+    let plaintext = protection::decrypt_sensitive_block(
+        &z,
+        parameters.device,
+        parameters.party,
+        parameters.counter,
+        block,
+    )
+    .unwrap();
+    assert_eq!(plaintext, gcs13a::register_plaintext(55_555, 0x01, 1, 1000));
+    assert!(fixture.meters.received.all().is_empty());
+    assert!(fixture.central_south.received.all().is_empty());
+}
+
+#[tokio::test]
+async fn the_chf_answers_ecs52_itself() {
+    let mut fixture = mount(FakeCsp::new());
+    let gbcs = command(
+        ecs52::MESSAGE_CODE,
+        9,
+        SUPPLIER,
+        CHF,
+        ecs52::command_payload(9),
+        None,
+    );
+    fixture
+        .wan
+        .deliver_command(wan_command("rid-fw", CHF, gbcs))
+        .await
+        .unwrap();
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| !messages.is_empty())
+        .await;
+    let apdu =
+        protection::verify_response(&messages[0].gbcs, Some(&user_secret(SUPPLIER, CHF)), None)
+            .unwrap();
+    assert_eq!(apdu.header.originator, CHF);
+    assert_eq!(
+        apdu.payload,
+        ecs52::response_payload(9, &[0x01, 0x23, 0xAB, 0xCD])
+    );
+}
+
+#[tokio::test]
+async fn meter_responses_go_up_to_the_csp_of_the_hub_region() {
+    let mut fixture = mount(FakeCsp::new());
+    let mut esme = Device::new(&device_config(
+        ESME,
+        DeviceType::ElectricitySmartMeter,
+        MeterState::default(),
+    ))
+    .unwrap();
+    let command = command(
+        ecs52::MESSAGE_CODE,
+        12,
+        SUPPLIER,
+        ESME,
+        ecs52::command_payload(12),
+        None,
+    );
+    let response = esme.handle_command(&command, NOW).unwrap();
+    let frame = HanFrame {
+        request_id: "rid-12".into(),
+        comms_hub_id: CHF.to_hex(),
+        device_id: ESME.to_hex(),
+        gbcs: response.clone(),
+    };
+    fixture.han.deliver_frame(frame).await.unwrap();
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| !messages.is_empty())
+        .await;
+    assert_eq!(
+        messages,
+        vec![DeviceMessage {
+            request_id: "rid-12".into(),
+            device_id: ESME.to_hex(),
+            kind: DeviceMessageKind::Response as i32,
+            gbcs: response,
+        }]
+    );
+    // A frame claiming a meter of another hub is refused.
+    let stray = HanFrame {
+        request_id: String::new(),
+        comms_hub_id: CHF.to_hex(),
+        device_id: ESME_ON_OTHER_HUB.to_hex(),
+        gbcs: vec![],
+    };
+    assert_eq!(
+        fixture.han.deliver_frame(stray).await.unwrap_err().code(),
+        Code::NotFound
+    );
+}
+
+#[tokio::test]
+async fn unknown_hubs_and_devices_are_not_found_and_refusals_pass_through() {
+    let mut fixture = mount(FakeCsp::new());
+    let gbcs = command(
+        ecs52::MESSAGE_CODE,
+        1,
+        SUPPLIER,
+        CHF,
+        ecs52::command_payload(1),
+        None,
+    );
+    let unknown_device = wan_command("", Eui64::from_u64(0x00DB_0000_0000_0001), gbcs.clone());
+    assert_eq!(
+        fixture
+            .wan
+            .deliver_command(unknown_device)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    let other_hubs_meter = wan_command("", ESME_ON_OTHER_HUB, gbcs.clone());
+    assert_eq!(
+        fixture
+            .wan
+            .deliver_command(other_hubs_meter)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    let mut unknown_hub = wan_command("", CHF, gbcs.clone());
+    unknown_hub.comms_hub_id = "00DB1234567890FF".into();
+    assert_eq!(
+        fixture
+            .wan
+            .deliver_command(unknown_hub)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    // The CHF refuses a replay like any device.
+    fixture
+        .wan
+        .deliver_command(wan_command("", CHF, gbcs.clone()))
+        .await
+        .unwrap();
+    let status = fixture
+        .wan
+        .deliver_command(wan_command("", CHF, gbcs))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    assert!(
+        status.message().contains("replayed"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
+async fn responses_survive_a_csp_restart() {
+    let mut fixture = mount(FakeCsp::new().refusing_first(4));
+    for counter in [20, 21] {
+        let gbcs = command(
+            gcs13a::MESSAGE_CODE,
+            counter,
+            SUPPLIER,
+            GSME,
+            gcs13a::command_payload(),
+            None,
+        );
+        fixture
+            .wan
+            .deliver_command(wan_command(&counter.to_string(), GSME, gbcs))
+            .await
+            .unwrap();
+    }
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| messages.len() == 2)
+        .await;
+    let mut ids: Vec<_> = messages
+        .iter()
+        .map(|message| message.request_id.clone())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["20", "21"]);
+}
