@@ -1,5 +1,16 @@
 //! Comms Hub stubs: the CHF and GPF device engines, routing of commands to meters over the HAN
 //! and of device messages to the CSP of the hub's region over the SM WAN.
+//!
+//! [`new`] builds the party serving `CommsHubWan` and `CommsHubHanUpstream`:
+//! - a command for a hub's CHF is answered by the CHF engine (a [`smartmeter::Device`]);
+//! - a command for the hub's GSME is answered by the GPF from its mirror of the GSME: an engine
+//!   holding the GSME's keys and registers, so the response's originator is the GSME, MACed and
+//!   encrypted with the GSME's KA key; a command for the GPF itself goes to the GPF engine;
+//! - a command for an ESME on the hub is forwarded over the HAN (`SmartMeterHan`), and the
+//!   meter's refusal is passed back with its status code;
+//! - an unknown hub or a device not on the hub is NOT_FOUND;
+//! - responses (local, or from meters via `CommsHubHanUpstream`) go to the CSP of the hub's
+//!   region through a retrying outbox, as RESPONSE or ALERT by their GBCS CRA flag.
 #![forbid(unsafe_code)]
 
 mod service;

@@ -404,6 +404,7 @@ impl Device {
         let header = &draft.header;
         let counter = header.transaction.counter;
         let parameters = EncryptionParameters::from_header(header);
+        // Only non-critical use cases carry sensitive blocks, and they always have a secret.
         let encrypt = |plaintext: &[u8]| match secret {
             Some(z) => protection::encrypt_sensitive_block(
                 z,
