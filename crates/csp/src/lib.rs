@@ -47,8 +47,12 @@ pub fn party_name(region: CspRegion) -> &'static str {
 /// Builds a CSP ready to mount.
 pub fn new(config: CspConfig, peers: CspPeers) -> MountedService {
     let inner = Arc::new(Inner { config, peers });
-    let routes = tonic::service::Routes::new(CommunicationsServiceProviderServer::new(Downstream(inner.clone())))
-        .add_service(CommunicationsServiceProviderUpstreamServer::new(Upstream(inner.clone())));
+    let routes = tonic::service::Routes::new(CommunicationsServiceProviderServer::new(Downstream(
+        inner.clone(),
+    )))
+    .add_service(CommunicationsServiceProviderUpstreamServer::new(Upstream(
+        inner.clone(),
+    )));
     MountedService {
         name: party_name(inner.config.region).to_owned(),
         routes,
@@ -77,7 +81,10 @@ pub struct Upstream(Arc<Inner>);
 #[tonic::async_trait]
 impl CommunicationsServiceProvider for Downstream {
     #[instrument(name = "csp.send_command", skip_all, fields(region = %self.0.config.region, request_id = %request.get_ref().request_id, device_id = %request.get_ref().device_id))]
-    async fn send_command(&self, request: Request<WanCommand>) -> Result<Response<WanCommandAccepted>, Status> {
+    async fn send_command(
+        &self,
+        request: Request<WanCommand>,
+    ) -> Result<Response<WanCommandAccepted>, Status> {
         let command = request.into_inner();
         let comms_hub = dcc_proto::convert::eui64("comms_hub_id", &command.comms_hub_id)?;
         if !self.0.config.comms_hubs.contains(&comms_hub) {
@@ -90,7 +97,10 @@ impl CommunicationsServiceProvider for Downstream {
         let mut client = CommsHubWanClient::new(self.0.peers.comms_hubs.clone());
         client.deliver_command(command).await.map_err(|status| {
             warn!(%comms_hub, error = %status, "comms hub did not take the command");
-            Status::unavailable(format!("comms hub {comms_hub} unreachable over the SM WAN: {}", status.message()))
+            Status::unavailable(format!(
+                "comms hub {comms_hub} unreachable over the SM WAN: {}",
+                status.message()
+            ))
         })?;
         info!(%comms_hub, "command delivered over the sm wan");
         Ok(Response::new(WanCommandAccepted {}))
@@ -107,9 +117,12 @@ impl CommunicationsServiceProviderUpstream for Upstream {
         let message = request.into_inner();
         dcc_proto::convert::eui64("device_id", &message.device_id)?;
         let mut client = DataServiceProviderUpstreamClient::new(self.0.peers.dsp.clone());
-        client.deliver_device_message(message).await.map_err(|status| {
-            Status::unavailable(format!("DSP unreachable: {}", status.message()))
-        })?;
+        client
+            .deliver_device_message(message)
+            .await
+            .map_err(|status| {
+                Status::unavailable(format!("DSP unreachable: {}", status.message()))
+            })?;
         info!("device message passed to the dsp");
         Ok(Response::new(DeviceMessageAccepted {}))
     }

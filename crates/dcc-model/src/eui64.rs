@@ -5,7 +5,9 @@ use std::str::FromStr;
 ///
 /// Displayed the DUIS way (`90-B3-D5-1F-30-01-00-00`); parsed from that form, from
 /// 16 hex digits, or from hex separated by `:`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Eui64([u8; 8]);
 
@@ -68,8 +70,14 @@ impl FromStr for Eui64 {
     type Err = ParseEui64Error;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let error = || ParseEui64Error { input: input.to_owned() };
-        let digits: String = input.trim().chars().filter(|c| *c != '-' && *c != ':').collect();
+        let error = || ParseEui64Error {
+            input: input.to_owned(),
+        };
+        let digits: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != '-' && *c != ':')
+            .collect();
         if digits.len() != 16 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(error());
         }

@@ -23,7 +23,11 @@ pub struct ParseRequestIdError {
 
 impl RequestId {
     pub fn new(originator: Eui64, target: Eui64, counter: u64) -> Self {
-        Self { originator, target, counter }
+        Self {
+            originator,
+            target,
+            counter,
+        }
     }
 }
 
@@ -43,7 +47,9 @@ impl FromStr for RequestId {
     type Err = ParseRequestIdError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let error = || ParseRequestIdError { input: input.to_owned() };
+        let error = || ParseRequestIdError {
+            input: input.to_owned(),
+        };
         let mut parts = input.trim().split(':');
         let (Some(originator), Some(target), Some(counter), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -81,14 +87,22 @@ mod tests {
 
     #[test]
     fn parses_rtds_request_id() {
-        let id: RequestId = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000".parse().unwrap();
+        let id: RequestId = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000"
+            .parse()
+            .unwrap();
         assert_eq!(id.counter, 1000);
         assert_eq!(id.target.to_hex(), "00DB1234567890A0");
     }
 
     #[test]
     fn refuses_malformed() {
-        for bad in ["", "a:b:c", "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0", "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:-1", "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1:2"] {
+        for bad in [
+            "",
+            "a:b:c",
+            "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0",
+            "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:-1",
+            "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1:2",
+        ] {
             assert!(bad.parse::<RequestId>().is_err(), "{bad}");
         }
     }

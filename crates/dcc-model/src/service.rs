@@ -96,7 +96,10 @@ dcc_enum!(
 impl DeviceType {
     /// Whether the device's payloads are GBZ (gas) rather than DLMS (electricity, CHF).
     pub fn speaks_gbz(&self) -> bool {
-        matches!(self, DeviceType::GasSmartMeter | DeviceType::GasProxyFunction)
+        matches!(
+            self,
+            DeviceType::GasSmartMeter | DeviceType::GasProxyFunction
+        )
     }
 }
 
@@ -163,7 +166,10 @@ impl FromStr for CommandVariant {
             .parse::<u8>()
             .ok()
             .and_then(CommandVariant::from_number)
-            .ok_or_else(|| UnknownValue { kind: "command variant", value: value.to_owned() })
+            .ok_or_else(|| UnknownValue {
+                kind: "command variant",
+                value: value.to_owned(),
+            })
     }
 }
 
@@ -174,7 +180,9 @@ impl fmt::Display for CommandVariant {
 }
 
 /// A DUIS Service Reference Variant such as `4.1.1` or `8.2`: dot-separated numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct ServiceReferenceVariant(String);
 
@@ -203,9 +211,14 @@ impl FromStr for ServiceReferenceVariant {
         let value = value.trim();
         let well_formed = !value.is_empty()
             && value.split('.').count() >= 2
-            && value.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
+            && value
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
         if !well_formed {
-            return Err(UnknownValue { kind: "service reference variant", value: value.to_owned() });
+            return Err(UnknownValue {
+                kind: "service reference variant",
+                value: value.to_owned(),
+            });
         }
         Ok(Self(value.to_owned()))
     }
@@ -250,15 +263,18 @@ impl ResponseCode {
     /// E3: the user's status does not allow the request (e.g. revoked certificate).
     pub const USER_STATUS: ResponseCode = ResponseCode::Error(Cow::Borrowed("3"));
     /// E4: the user is not authorised for this device.
-    pub const USER_NOT_AUTHORISED_FOR_DEVICE: ResponseCode = ResponseCode::Error(Cow::Borrowed("4"));
+    pub const USER_NOT_AUTHORISED_FOR_DEVICE: ResponseCode =
+        ResponseCode::Error(Cow::Borrowed("4"));
     /// E5: the device's status does not allow the request.
     pub const DEVICE_STATUS: ResponseCode = ResponseCode::Error(Cow::Borrowed("5"));
     /// E11: the service is not valid for the device type.
-    pub const SERVICE_NOT_VALID_FOR_DEVICE_TYPE: ResponseCode = ResponseCode::Error(Cow::Borrowed("11"));
+    pub const SERVICE_NOT_VALID_FOR_DEVICE_TYPE: ResponseCode =
+        ResponseCode::Error(Cow::Borrowed("11"));
     /// E12: the command variant is not valid for the request.
     pub const COMMAND_VARIANT_NOT_VALID: ResponseCode = ResponseCode::Error(Cow::Borrowed("12"));
     /// E13: the request type is not valid for the URL it was sent to.
-    pub const REQUEST_TYPE_NOT_VALID_FOR_URL: ResponseCode = ResponseCode::Error(Cow::Borrowed("13"));
+    pub const REQUEST_TYPE_NOT_VALID_FOR_URL: ResponseCode =
+        ResponseCode::Error(Cow::Borrowed("13"));
     /// E19: the device is unknown.
     pub const DEVICE_UNKNOWN: ResponseCode = ResponseCode::Error(Cow::Borrowed("19"));
     /// E20: the DCC cannot communicate with the device.
@@ -286,7 +302,10 @@ impl FromStr for ResponseCode {
     type Err = UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         let value = value.trim();
-        let unknown = || UnknownValue { kind: "response code", value: value.to_owned() };
+        let unknown = || UnknownValue {
+            kind: "response code",
+            value: value.to_owned(),
+        };
         let Some(prefix) = value.chars().next() else {
             return Err(unknown());
         };

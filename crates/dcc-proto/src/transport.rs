@@ -27,7 +27,8 @@ use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceExt};
 
 /// What every generated client is built on: `FooClient::new(transport)`.
-pub type GrpcTransport = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, TransportError>;
+pub type GrpcTransport =
+    BoxCloneSyncService<http::Request<Body>, http::Response<Body>, TransportError>;
 
 /// A transport over the network to `channel`.
 pub fn remote(channel: tonic::transport::Channel) -> GrpcTransport {

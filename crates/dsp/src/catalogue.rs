@@ -28,12 +28,26 @@ pub struct UseCase {
     pub message_code: MessageCode,
 }
 
-const ECS17B: UseCase = UseCase { name: "ECS17b", message_code: MessageCode(0x0027) };
-const GCS13A: UseCase = UseCase { name: "GCS13a", message_code: MessageCode(0x0074) };
-const ECS42: UseCase = UseCase { name: "ECS42", message_code: MessageCode(0x004F) };
-const ECS52: UseCase = UseCase { name: "ECS52", message_code: MessageCode(0x0059) };
+const ECS17B: UseCase = UseCase {
+    name: "ECS17b",
+    message_code: MessageCode(0x0027),
+};
+const GCS13A: UseCase = UseCase {
+    name: "GCS13a",
+    message_code: MessageCode(0x0074),
+};
+const ECS42: UseCase = UseCase {
+    name: "ECS42",
+    message_code: MessageCode(0x004F),
+};
+const ECS52: UseCase = UseCase {
+    name: "ECS52",
+    message_code: MessageCode(0x0059),
+};
 
-use DeviceType::{CommunicationsHubFunction as Chf, ElectricitySmartMeter as Esme, GasSmartMeter as Gsme};
+use DeviceType::{
+    CommunicationsHubFunction as Chf, ElectricitySmartMeter as Esme, GasSmartMeter as Gsme,
+};
 use UserRole::{
     ElectricityDistributor as Ed, ExportSupplier as Es, GasSupplier as Gs, GasTransporter as Gt,
     ImportSupplier as Is, OtherUser as Ou, RegisteredSupplierAgent as Rsa,
@@ -85,7 +99,9 @@ pub const SERVICES: &[ServiceDefinition] = &[
 
 /// The definition of a service reference variant, if this DSP serves it.
 pub fn lookup(variant: &ServiceReferenceVariant) -> Option<&'static ServiceDefinition> {
-    SERVICES.iter().find(|service| service.service_reference_variant == variant.as_str())
+    SERVICES
+        .iter()
+        .find(|service| service.service_reference_variant == variant.as_str())
 }
 
 impl ServiceDefinition {
@@ -94,7 +110,10 @@ impl ServiceDefinition {
     }
 
     pub fn use_case_for(&self, device_type: DeviceType) -> Option<UseCase> {
-        self.use_cases.iter().find(|(kind, _)| *kind == device_type).map(|(_, use_case)| *use_case)
+        self.use_cases
+            .iter()
+            .find(|(kind, _)| *kind == device_type)
+            .map(|(_, use_case)| *use_case)
     }
 }
 
@@ -105,9 +124,13 @@ mod tests {
     #[test]
     fn every_service_is_found_by_its_variant() {
         for service in SERVICES {
-            let variant: ServiceReferenceVariant = service.service_reference_variant.parse().unwrap();
+            let variant: ServiceReferenceVariant =
+                service.service_reference_variant.parse().unwrap();
             assert_eq!(lookup(&variant), Some(service));
-            assert_eq!(service.critical, service.allows(CommandVariant::TransformToPreCommand));
+            assert_eq!(
+                service.critical,
+                service.allows(CommandVariant::TransformToPreCommand)
+            );
             assert_eq!(service.non_device, service.use_cases.is_empty());
         }
     }

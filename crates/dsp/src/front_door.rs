@@ -10,7 +10,9 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use dcc_model::{CommandVariant, DeviceStatus, Eui64, RequestId, ResponseCode, ServiceReferenceVariant, UserRole};
+use dcc_model::{
+    CommandVariant, DeviceStatus, Eui64, RequestId, ResponseCode, ServiceReferenceVariant, UserRole,
+};
 use dcc_proto::wan::communications_service_provider_client::CommunicationsServiceProviderClient;
 use dcc_proto::wan::WanCommand;
 use duis::{InventoryDevice, Request, RequestBody, Response, ResponseBody};
@@ -58,14 +60,20 @@ async fn readyz(AxumState(shared): AxumState<Arc<Shared>>) -> impl IntoResponse 
     if waiting.is_empty() {
         return (StatusCode::OK, "ready\n".to_owned());
     }
-    (StatusCode::SERVICE_UNAVAILABLE, format!("waiting for: {}\n", waiting.join(", ")))
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("waiting for: {}\n", waiting.join(", ")),
+    )
 }
 
 async fn send_command(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> impl IntoResponse {
     handle(shared, Endpoint::SendCommand, body).await
 }
 
-async fn transform_service(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> impl IntoResponse {
+async fn transform_service(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    body: Bytes,
+) -> impl IntoResponse {
     handle(shared, Endpoint::Transform, body).await
 }
 
@@ -99,12 +107,16 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
                 Err(rejection) => reject(Some(&request), rejection),
             },
             Err(error) => {
-                let (service_reference, service_reference_variant) = lenient_service_reference(&body);
+                let (service_reference, service_reference_variant) =
+                    lenient_service_reference(&body);
                 warn!(%error, "malformed request");
                 Answer {
                     request_id: None,
                     response_code: Rejection::Malformed(error.to_string()).response_code(),
-                    body: ResponseBody::Empty { service_reference, service_reference_variant },
+                    body: ResponseBody::Empty {
+                        service_reference,
+                        service_reference_variant,
+                    },
                 }
             }
         };
@@ -113,9 +125,19 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
     }
     .instrument(span)
     .await;
-    match sign_response(&shared, answer.request_id, answer.response_code, None, answer.body) {
+    match sign_response(
+        &shared,
+        answer.request_id,
+        answer.response_code,
+        None,
+        answer.body,
+    ) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/xml")], xml).into_response(),
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, format!("could not sign the response: {error}\n")).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("could not sign the response: {error}\n"),
+        )
+            .into_response(),
     }
 }
 
@@ -131,7 +153,10 @@ fn reject(request: Option<&Request>, rejection: Rejection) -> Answer {
     Answer {
         request_id: request.map(|request| request.header.request_id),
         response_code: rejection.response_code(),
-        body: ResponseBody::Empty { service_reference, service_reference_variant },
+        body: ResponseBody::Empty {
+            service_reference,
+            service_reference_variant,
+        },
     }
 }
 
@@ -144,7 +169,8 @@ fn lenient_service_reference(body: &[u8]) -> (String, ServiceReferenceVariant) {
         let end = text[start..].find('<')? + start;
         Some(text[start..end].trim().to_owned())
     };
-    let variant = find("ServiceReferenceVariant").and_then(|value| value.parse::<ServiceReferenceVariant>().ok());
+    let variant = find("ServiceReferenceVariant")
+        .and_then(|value| value.parse::<ServiceReferenceVariant>().ok());
     match (find("ServiceReference"), variant) {
         (Some(reference), Some(variant)) => (reference, variant),
         _ => placeholder_service_reference(),
@@ -154,11 +180,18 @@ fn lenient_service_reference(body: &[u8]) -> (String, ServiceReferenceVariant) {
 /// DUIS requires a service reference even on rejections; when none can be read we answer as
 /// for 8.2 Read Inventory, the one service every user role may send.
 fn placeholder_service_reference() -> (String, ServiceReferenceVariant) {
-    let variant = "8.2".parse().expect("8.2 is a well-formed service reference variant");
+    let variant = "8.2"
+        .parse()
+        .expect("8.2 is a well-formed service reference variant");
     ("8.2".to_owned(), variant)
 }
 
-async fn serve(shared: &Shared, endpoint: Endpoint, body: &[u8], request: &Request) -> Result<Answer, Rejection> {
+async fn serve(
+    shared: &Shared,
+    endpoint: Endpoint,
+    body: &[u8],
+    request: &Request,
+) -> Result<Answer, Rejection> {
     let header = &request.header;
     let originator = header.request_id.originator;
     authenticate(shared, body, originator)?;
@@ -168,15 +201,18 @@ async fn serve(shared: &Shared, endpoint: Endpoint, body: &[u8], request: &Reque
             header.command_variant
         )));
     }
-    let service = catalogue::lookup(&header.service_reference_variant)
-        .ok_or_else(|| Rejection::UnsupportedService(header.service_reference_variant.to_string()))?;
+    let service = catalogue::lookup(&header.service_reference_variant).ok_or_else(|| {
+        Rejection::UnsupportedService(header.service_reference_variant.to_string())
+    })?;
     if !service.allows(header.command_variant) {
         return Err(Rejection::CommandVariantNotValid(format!(
             "{} ({}) accepts command variants {:?}",
             service.service_reference_variant, service.name, service.command_variants
         )));
     }
-    if request.body.element_name() != service.body_element && !header.command_variant.carries_signed_pre_command() {
+    if request.body.element_name() != service.body_element
+        && !header.command_variant.carries_signed_pre_command()
+    {
         return Err(Rejection::Malformed(format!(
             "body {} does not match service {} (expected {})",
             request.body.element_name(),
@@ -207,44 +243,77 @@ async fn serve(shared: &Shared, endpoint: Endpoint, body: &[u8], request: &Reque
             let signed = signed_pre_command(shared, request)?;
             send_to_device(shared, request, signed, &device).await
         }
-        other => Err(Rejection::CommandVariantNotValid(format!("command variant {other} is not supported by dccsim"))),
+        other => Err(Rejection::CommandVariantNotValid(format!(
+            "command variant {other} is not supported by dccsim"
+        ))),
     }
 }
 
 /// The request must be signed by an XML-signing certificate of its originator that the DSP
 /// knows, valid now and not revoked.
 fn authenticate(shared: &Shared, body: &[u8], originator: Eui64) -> Result<(), Rejection> {
-    let key_info = duis::signature_key_info(body).map_err(|error| Rejection::BadSignature(error.to_string()))?;
+    let key_info = duis::signature_key_info(body)
+        .map_err(|error| Rejection::BadSignature(error.to_string()))?;
     let certificates = shared.certificates();
     let certificate = certificates
         .by_issuer_serial(&key_info.issuer_name, &key_info.serial)
-        .ok_or_else(|| Rejection::UnknownUser(format!("no certificate {} serial {}", key_info.issuer_name, key_info.serial)))?;
-    if certificate.organisation_id() != Some(originator) || certificate.role() != Some(RemotePartyRole::XML_SIGNING) {
+        .ok_or_else(|| {
+            Rejection::UnknownUser(format!(
+                "no certificate {} serial {}",
+                key_info.issuer_name, key_info.serial
+            ))
+        })?;
+    if certificate.organisation_id() != Some(originator)
+        || certificate.role() != Some(RemotePartyRole::XML_SIGNING)
+    {
         return Err(Rejection::UnknownUser(format!(
             "certificate serial {} is not an XML signing certificate of {originator}",
             key_info.serial
         )));
     }
     if !shared.users.contains_key(&originator) {
-        return Err(Rejection::UnknownUser(format!("{originator} is not a DCC user")));
+        return Err(Rejection::UnknownUser(format!(
+            "{originator} is not a DCC user"
+        )));
     }
     if certificates.is_revoked(certificate) {
-        return Err(Rejection::UserStatus(format!("certificate serial {} is revoked", key_info.serial)));
+        return Err(Rejection::UserStatus(format!(
+            "certificate serial {} is revoked",
+            key_info.serial
+        )));
     }
     if !certificate.is_valid_at(shared.now_unix()) {
-        return Err(Rejection::UserStatus(format!("certificate serial {} is outside its validity", key_info.serial)));
+        return Err(Rejection::UserStatus(format!(
+            "certificate serial {} is outside its validity",
+            key_info.serial
+        )));
     }
-    duis::verify_document(body, &certificate.public_key_sec1()).map_err(|error| Rejection::BadSignature(error.to_string()))
+    duis::verify_document(body, &certificate.public_key_sec1())
+        .map_err(|error| Rejection::BadSignature(error.to_string()))
 }
 
-fn user_roles_for(shared: &Shared, user: Eui64, service: &ServiceDefinition) -> Result<Vec<UserRole>, Rejection> {
+fn user_roles_for(
+    shared: &Shared,
+    user: Eui64,
+    service: &ServiceDefinition,
+) -> Result<Vec<UserRole>, Rejection> {
     let roles: Vec<UserRole> = shared
         .users
         .get(&user)
-        .map(|config| config.roles.iter().copied().filter(|role| service.eligible_roles.contains(role)).collect())
+        .map(|config| {
+            config
+                .roles
+                .iter()
+                .copied()
+                .filter(|role| service.eligible_roles.contains(role))
+                .collect()
+        })
         .unwrap_or_default();
     if roles.is_empty() {
-        return Err(Rejection::RoleNotPermitted(format!("{} ({})", service.service_reference_variant, service.name)));
+        return Err(Rejection::RoleNotPermitted(format!(
+            "{} ({})",
+            service.service_reference_variant, service.name
+        )));
     }
     Ok(roles)
 }
@@ -256,10 +325,15 @@ fn check_counter(shared: &Shared, request_id: &RequestId) -> Result<(), Rejectio
     let last = state.last_counters.get(&request_id.originator).copied();
     if let Some(last) = last {
         if request_id.counter <= last {
-            return Err(Rejection::Replayed { counter: request_id.counter, last });
+            return Err(Rejection::Replayed {
+                counter: request_id.counter,
+                last,
+            });
         }
     }
-    state.last_counters.insert(request_id.originator, request_id.counter);
+    state
+        .last_counters
+        .insert(request_id.originator, request_id.counter);
     Ok(())
 }
 
@@ -277,8 +351,14 @@ fn authorise_device(
         .device(device_id)
         .cloned()
         .ok_or_else(|| Rejection::UnknownDevice(device_id.to_string()))?;
-    if !matches!(device.status, DeviceStatus::Commissioned | DeviceStatus::InstalledNotCommissioned) {
-        return Err(Rejection::DeviceStatus(format!("{device_id} is {}", device.status)));
+    if !matches!(
+        device.status,
+        DeviceStatus::Commissioned | DeviceStatus::InstalledNotCommissioned
+    ) {
+        return Err(Rejection::DeviceStatus(format!(
+            "{device_id} is {}",
+            device.status
+        )));
     }
     let use_case = service.use_case_for(device.device_type).ok_or_else(|| {
         Rejection::ServiceNotValidForDeviceType(format!(
@@ -289,22 +369,28 @@ fn authorise_device(
     let registrations = state.inventory.governing_registrations(device_id);
     let authorised = roles.iter().any(|role| match role {
         UserRole::ImportSupplier | UserRole::ExportSupplier | UserRole::GasSupplier => {
-            registrations.iter().any(|registration| registration.supplier == user)
+            registrations
+                .iter()
+                .any(|registration| registration.supplier == user)
         }
-        UserRole::ElectricityDistributor | UserRole::GasTransporter => {
-            registrations.iter().any(|registration| registration.network_operator == user)
-        }
+        UserRole::ElectricityDistributor | UserRole::GasTransporter => registrations
+            .iter()
+            .any(|registration| registration.network_operator == user),
         UserRole::RegisteredSupplierAgent | UserRole::OtherUser => true,
     });
     if !authorised {
-        return Err(Rejection::NotAuthorisedForDevice(format!("{user} for {device_id}")));
+        return Err(Rejection::NotAuthorisedForDevice(format!(
+            "{user} for {device_id}"
+        )));
     }
     Ok((use_case, device))
 }
 
 fn read_inventory(shared: &Shared, request: &Request) -> Result<Answer, Rejection> {
     let RequestBody::ServiceRequest(body) = &request.body else {
-        return Err(Rejection::Malformed("ReadInventory needs a service request body".into()));
+        return Err(Rejection::Malformed(
+            "ReadInventory needs a service request body".into(),
+        ));
     };
     let device_id: Eui64 = body
         .find_text("DeviceID")
@@ -319,10 +405,22 @@ fn read_inventory(shared: &Shared, request: &Request) -> Result<Answer, Rejectio
     let devices = han
         .into_iter()
         .map(|device| {
-            let mut entry = InventoryDevice::new(device.device_id, device.device_type, &device.manufacturer, &device.model);
+            let mut entry = InventoryDevice::new(
+                device.device_id,
+                device.device_type,
+                &device.manufacturer,
+                &device.model,
+            );
             entry.device_status = Some(device.status);
             entry.csp_region = Some(device.region);
-            entry.smets_chts_version = Some(if device.device_type == dcc_model::DeviceType::CommunicationsHubFunction { "CHTS" } else { "SMETS2" }.to_owned());
+            entry.smets_chts_version = Some(
+                if device.device_type == dcc_model::DeviceType::CommunicationsHubFunction {
+                    "CHTS"
+                } else {
+                    "SMETS2"
+                }
+                .to_owned(),
+            );
             entry
         })
         .collect();
@@ -337,7 +435,11 @@ fn read_inventory(shared: &Shared, request: &Request) -> Result<Answer, Rejectio
     })
 }
 
-fn issue_pre_command(shared: &Shared, request: &Request, apdu: GeneralSigning) -> Result<Answer, Rejection> {
+fn issue_pre_command(
+    shared: &Shared,
+    request: &Request,
+    apdu: GeneralSigning,
+) -> Result<Answer, Rejection> {
     let pre_command = transform::pre_command(&apdu);
     let payload = pre_command.encode();
     shared.state().pre_commands.insert(
@@ -361,7 +463,9 @@ fn issue_pre_command(shared: &Shared, request: &Request, apdu: GeneralSigning) -
 /// signed with the originator's DS key.
 fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigning, Rejection> {
     let RequestBody::SignedPreCommand { gbcs_payload, .. } = &request.body else {
-        return Err(Rejection::Malformed("command variant 5 needs a SignedPreCommand body".into()));
+        return Err(Rejection::Malformed(
+            "command variant 5 needs a SignedPreCommand body".into(),
+        ));
     };
     let signed = GeneralSigning::parse(gbcs_payload)
         .map_err(|error| Rejection::Malformed(format!("SignedPreCommand GBCSPayload: {error}")))?;
@@ -370,9 +474,16 @@ fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigni
         .pre_commands
         .get(&request.header.request_id)
         .cloned()
-        .ok_or_else(|| Rejection::CommandVariantNotValid(format!("no pre-command was issued for {}", request.header.request_id)))?;
+        .ok_or_else(|| {
+            Rejection::CommandVariantNotValid(format!(
+                "no pre-command was issued for {}",
+                request.header.request_id
+            ))
+        })?;
     if signed.clone().with_signature(SignatureField::Absent) != issued.apdu {
-        return Err(Rejection::Malformed("the signed pre-command differs from the pre-command issued".into()));
+        return Err(Rejection::Malformed(
+            "the signed pre-command differs from the pre-command issued".into(),
+        ));
     }
     let originator = request.header.request_id.originator;
     let signing_certificate = shared
@@ -381,11 +492,17 @@ fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigni
         .into_iter()
         .find(|certificate| certificate.role() != Some(RemotePartyRole::XML_SIGNING))
         .map(|certificate| certificate.public_key_sec1())
-        .ok_or_else(|| Rejection::UnknownUser(format!("no digital signature certificate for {originator}")))?;
-    let key = VerifyingKey::from_sec1(&signing_certificate).map_err(|error| Rejection::BadSignature(error.to_string()))?;
+        .ok_or_else(|| {
+            Rejection::UnknownUser(format!("no digital signature certificate for {originator}"))
+        })?;
+    let key = VerifyingKey::from_sec1(&signing_certificate)
+        .map_err(|error| Rejection::BadSignature(error.to_string()))?;
     gbcs::protection::verify_signature(&signed, &key)
         .map_err(|error| Rejection::BadSignature(format!("pre-command signature: {error}")))?;
-    shared.state().pre_commands.remove(&request.header.request_id);
+    shared
+        .state()
+        .pre_commands
+        .remove(&request.header.request_id);
     Ok(signed)
 }
 
@@ -396,7 +513,9 @@ async fn send_to_device(
     device: &crate::DeviceRecord,
 ) -> Result<Answer, Rejection> {
     let device_key = device_key_agreement_key(shared, device.device_id).await?;
-    let secret = shared.shared_secrets.shared_secret(&shared.access_control_broker_key, &device_key);
+    let secret = shared
+        .shared_secrets
+        .shared_secret(&shared.access_control_broker_key, &device_key);
     let gbcs = gbcs::protection::protect_command(&apdu, &secret);
     let request_id = request.header.request_id;
     shared.state().awaiting_response.insert(
@@ -409,7 +528,9 @@ async fn send_to_device(
     );
     let transport = match device.region {
         dcc_model::CspRegion::North => shared.peers.csp_north.clone(),
-        dcc_model::CspRegion::Central | dcc_model::CspRegion::South => shared.peers.csp_central_south.clone(),
+        dcc_model::CspRegion::Central | dcc_model::CspRegion::South => {
+            shared.peers.csp_central_south.clone()
+        }
     };
     let command = WanCommand {
         request_id: request_id.to_string(),
@@ -417,8 +538,14 @@ async fn send_to_device(
         device_id: device.device_id.to_hex(),
         gbcs,
     };
-    if let Err(status) = CommunicationsServiceProviderClient::new(transport).send_command(command).await {
-        shared.state().awaiting_response.remove(&(device.device_id, request_id.counter));
+    if let Err(status) = CommunicationsServiceProviderClient::new(transport)
+        .send_command(command)
+        .await
+    {
+        shared
+            .state()
+            .awaiting_response
+            .remove(&(device.device_id, request_id.counter));
         return Err(Rejection::CannotCommunicate(status.message().to_owned()));
     }
     info!(comms_hub = %device.comms_hub, region = %device.region, "command sent to the csp");
@@ -433,25 +560,44 @@ async fn send_to_device(
 }
 
 /// The device's KA public key, from the TSP's SMKI repository, fetched once.
-async fn device_key_agreement_key(shared: &Shared, device: Eui64) -> Result<KeyAgreementPublicKey, Rejection> {
-    if let Some(key) = shared.device_keys.lock().unwrap_or_else(|p| p.into_inner()).get(&device) {
+async fn device_key_agreement_key(
+    shared: &Shared,
+    device: Eui64,
+) -> Result<KeyAgreementPublicKey, Rejection> {
+    if let Some(key) = shared
+        .device_keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&device)
+    {
         return Ok(key.clone());
     }
     use dcc_proto::smki::trust_service_provider_client::TrustServiceProviderClient;
     use dcc_proto::smki::{KeyUsage as WireKeyUsage, SearchCertificatesRequest};
     let mut client = TrustServiceProviderClient::new(shared.peers.tsp.clone());
     let found = client
-        .search_certificates(SearchCertificatesRequest { subject_id: device.to_hex(), usage: WireKeyUsage::KeyAgreement as i32 })
+        .search_certificates(SearchCertificatesRequest {
+            subject_id: device.to_hex(),
+            usage: WireKeyUsage::KeyAgreement as i32,
+        })
         .await
-        .map_err(|status| Rejection::CannotCommunicate(format!("SMKI repository: {}", status.message())))?
+        .map_err(|status| {
+            Rejection::CannotCommunicate(format!("SMKI repository: {}", status.message()))
+        })?
         .into_inner();
-    let record = found
-        .certificates
-        .first()
-        .ok_or_else(|| Rejection::DeviceStatus(format!("{device} has no key agreement certificate in the SMKI repository")))?;
-    let key = KeyAgreementPublicKey::from_certificate_der(&record.der)
-        .map_err(|error| Rejection::DeviceStatus(format!("{device} key agreement certificate: {error}")))?;
-    shared.device_keys.lock().unwrap_or_else(|p| p.into_inner()).insert(device, key.clone());
+    let record = found.certificates.first().ok_or_else(|| {
+        Rejection::DeviceStatus(format!(
+            "{device} has no key agreement certificate in the SMKI repository"
+        ))
+    })?;
+    let key = KeyAgreementPublicKey::from_certificate_der(&record.der).map_err(|error| {
+        Rejection::DeviceStatus(format!("{device} key agreement certificate: {error}"))
+    })?;
+    shared
+        .device_keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(device, key.clone());
     Ok(key)
 }
 

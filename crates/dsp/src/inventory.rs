@@ -37,7 +37,10 @@ pub struct Inventory {
 impl Inventory {
     pub fn new(devices: impl IntoIterator<Item = DeviceRecord>) -> Self {
         Self {
-            devices: devices.into_iter().map(|device| (device.device_id, device)).collect(),
+            devices: devices
+                .into_iter()
+                .map(|device| (device.device_id, device))
+                .collect(),
             registrations: HashMap::new(),
         }
     }
@@ -51,14 +54,21 @@ impl Inventory {
         let Some(device) = self.devices.get(&device_id) else {
             return Vec::new();
         };
-        let mut han: Vec<&DeviceRecord> =
-            self.devices.values().filter(|other| other.comms_hub == device.comms_hub).collect();
+        let mut han: Vec<&DeviceRecord> = self
+            .devices
+            .values()
+            .filter(|other| other.comms_hub == device.comms_hub)
+            .collect();
         han.sort_by_key(|other| (other.device_id != device.comms_hub, other.device_id));
         han
     }
 
     /// Replaces what `provider` said before with `meter_points`.
-    pub fn replace_registrations(&mut self, provider: &str, meter_points: HashMap<Eui64, Registration>) {
+    pub fn replace_registrations(
+        &mut self,
+        provider: &str,
+        meter_points: HashMap<Eui64, Registration>,
+    ) {
         self.registrations.insert(provider.to_owned(), meter_points);
     }
 
@@ -72,7 +82,9 @@ impl Inventory {
     }
 
     fn registration(&self, meter: Eui64) -> Option<&Registration> {
-        self.registrations.values().find_map(|by_device| by_device.get(&meter))
+        self.registrations
+            .values()
+            .find_map(|by_device| by_device.get(&meter))
     }
 
     /// The registrations that govern a device: its own for a meter; those of the meters on its
@@ -84,7 +96,10 @@ impl Inventory {
         let Some(device) = self.devices.get(&device_id) else {
             return Vec::new();
         };
-        if !matches!(device.device_type, DeviceType::CommunicationsHubFunction | DeviceType::GasProxyFunction) {
+        if !matches!(
+            device.device_type,
+            DeviceType::CommunicationsHubFunction | DeviceType::GasProxyFunction
+        ) {
             return Vec::new();
         }
         self.han_of(device_id)
@@ -123,10 +138,22 @@ mod tests {
             supplier,
             network_operator: Eui64::from_u64(2),
         };
-        inventory.replace_registrations("rdp-electricity", HashMap::from([(Eui64::from_u64(0xA0), registration)]));
-        assert_eq!(inventory.governing_registrations(Eui64::from_u64(0xA2))[0].supplier, supplier);
-        assert!(inventory.governing_registrations(Eui64::from_u64(0xB0)).is_empty());
-        let han: Vec<_> = inventory.han_of(Eui64::from_u64(0xA0)).iter().map(|d| d.device_id.as_u64()).collect();
+        inventory.replace_registrations(
+            "rdp-electricity",
+            HashMap::from([(Eui64::from_u64(0xA0), registration)]),
+        );
+        assert_eq!(
+            inventory.governing_registrations(Eui64::from_u64(0xA2))[0].supplier,
+            supplier
+        );
+        assert!(inventory
+            .governing_registrations(Eui64::from_u64(0xB0))
+            .is_empty());
+        let han: Vec<_> = inventory
+            .han_of(Eui64::from_u64(0xA0))
+            .iter()
+            .map(|d| d.device_id.as_u64())
+            .collect();
         assert_eq!(han, vec![0xA2, 0xA0]);
     }
 }

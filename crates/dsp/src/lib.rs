@@ -121,21 +121,29 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Dsp {
     let readiness = Readiness::new(config.registration_data_providers.clone());
     let (outbox, outbox_task) = outbox::Outbox::new();
     let shared = Arc::new(Shared {
-        users: config.users.into_iter().map(|user| (user.id, user)).collect(),
+        users: config
+            .users
+            .into_iter()
+            .map(|user| (user.id, user))
+            .collect(),
         default_response_url: config.default_response_url,
         certificates: Mutex::new(config.certificates),
         access_control_broker_key: config.access_control_broker_key,
         xml_signer: config.xml_signer,
         clock: config.clock,
         peers,
-        state: Mutex::new(State { inventory: Inventory::new(config.devices), ..State::default() }),
+        state: Mutex::new(State {
+            inventory: Inventory::new(config.devices),
+            ..State::default()
+        }),
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,
         readiness: readiness.clone(),
     });
     let (routes, grpc_service_names) = upstream::routes(shared.clone());
-    let readiness_task = readiness::watch_peers(readiness.clone(), shared.peers.readiness_checks.clone());
+    let readiness_task =
+        readiness::watch_peers(readiness.clone(), shared.peers.readiness_checks.clone());
     Dsp {
         mounted: MountedService {
             name: PARTY_NAME.to_owned(),
@@ -151,11 +159,15 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Dsp {
 impl Shared {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock leaves the state consistent enough to go on serving.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn certificates(&self) -> std::sync::MutexGuard<'_, smki::CertificateStore> {
-        self.certificates.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.certificates
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn response_url_for(&self, user: Eui64) -> Option<String> {

@@ -59,7 +59,9 @@ async fn deliver_one(client: reqwest::Client, delivery: Delivery) {
                 info!(url = %delivery.url, status = response.status().as_u16(), "response delivered to user");
                 return;
             }
-            Ok(response) => warn!(url = %delivery.url, status = response.status().as_u16(), "user refused the response; retrying"),
+            Ok(response) => {
+                warn!(url = %delivery.url, status = response.status().as_u16(), "user refused the response; retrying")
+            }
             Err(error) => warn!(url = %delivery.url, %error, "user unreachable; retrying"),
         }
         tokio::time::sleep(wait).await;

@@ -29,7 +29,9 @@ impl Readiness {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ReadinessState> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn registrations_received(&self, provider: &str) {
@@ -39,8 +41,14 @@ impl Readiness {
     /// What the DSP still waits for; empty when ready.
     pub fn waiting_for(&self) -> Vec<String> {
         let state = self.lock();
-        let registrations = state.awaited_registrations.iter().map(|rdp| format!("registration data from {rdp}"));
-        let peers = state.unhealthy_peers.iter().map(|peer| format!("{peer} to be healthy"));
+        let registrations = state
+            .awaited_registrations
+            .iter()
+            .map(|rdp| format!("registration data from {rdp}"));
+        let peers = state
+            .unhealthy_peers
+            .iter()
+            .map(|peer| format!("{peer} to be healthy"));
         registrations.chain(peers).collect()
     }
 
@@ -61,7 +69,9 @@ pub(crate) async fn watch_peers(readiness: Readiness, peers: Vec<(String, GrpcTr
         for (name, transport) in &peers {
             let mut client = HealthClient::new(transport.clone());
             let serving = client
-                .check(HealthCheckRequest { service: String::new() })
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
                 .await
                 .map(|response| response.get_ref().status == ServingStatus::Serving as i32)
                 .unwrap_or(false);

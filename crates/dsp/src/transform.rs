@@ -32,17 +32,27 @@ pub(crate) fn command_apdu(
     let originator: Eui64 = request_id.originator;
     let device = request_id.target;
     let payload = match (use_case.name, device_type) {
-        ("ECS17b", DeviceType::ElectricitySmartMeter) => use_case::ecs17b::command_payload(counter, originator, device),
+        ("ECS17b", DeviceType::ElectricitySmartMeter) => {
+            use_case::ecs17b::command_payload(counter, originator, device)
+        }
         ("GCS13a", DeviceType::GasSmartMeter) => use_case::gcs13a::command_payload(),
         ("ECS42", DeviceType::ElectricitySmartMeter) => use_case::ecs42::command_payload(counter),
         ("ECS52", DeviceType::ElectricitySmartMeter | DeviceType::CommunicationsHubFunction) => {
             use_case::ecs52::command_payload(counter)
         }
         (name, device_type) => {
-            return Err(Rejection::ServiceNotValidForDeviceType(format!("{name} cannot be sent to a {device_type}")))
+            return Err(Rejection::ServiceNotValidForDeviceType(format!(
+                "{name} cannot be sent to a {device_type}"
+            )))
         }
     };
-    Ok(use_case::command_apdu(use_case.message_code, counter, originator, device, payload))
+    Ok(use_case::command_apdu(
+        use_case.message_code,
+        counter,
+        originator,
+        device,
+        payload,
+    ))
 }
 
 /// The pre-command form: the command without a signature field.

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use dcc_model::Eui64;
 use dcc_proto::registration::registration_data_intake_client::RegistrationDataIntakeClient;
-use dcc_proto::registration::{Fuel as WireFuel, MeterPoint as WireMeterPoint, RegistrationSnapshot};
+use dcc_proto::registration::{
+    Fuel as WireFuel, MeterPoint as WireMeterPoint, RegistrationSnapshot,
+};
 use dcc_proto::service::MountedService;
 use dcc_proto::transport::GrpcTransport;
 use tracing::{info, warn};
@@ -92,7 +94,11 @@ async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
         match client.submit_registration_data(snapshot.clone()).await {
             Ok(accepted) => {
                 if !published {
-                    info!(rdp, meter_points = accepted.get_ref().meter_points, "registration data published to the dsp");
+                    info!(
+                        rdp,
+                        meter_points = accepted.get_ref().meter_points,
+                        "registration data published to the dsp"
+                    );
                 }
                 published = true;
             }
@@ -104,7 +110,11 @@ async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
             }
         }
         // While the DSP is unreachable, try again soon: it is probably starting or restarting.
-        let wait = if published { config.republish_interval } else { config.republish_interval.min(RETRY_INTERVAL) };
+        let wait = if published {
+            config.republish_interval
+        } else {
+            config.republish_interval.min(RETRY_INTERVAL)
+        };
         tokio::time::sleep(wait).await;
     }
 }
@@ -112,11 +122,16 @@ async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
 mod seconds {
     use std::time::Duration;
 
-    pub fn serialize<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: serde::Serializer>(
+        value: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_f64(value.as_secs_f64())
     }
 
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
         let seconds: f64 = serde::Deserialize::deserialize(deserializer)?;
         Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)
     }

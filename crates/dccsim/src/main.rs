@@ -1,0 +1,260 @@
+//! The dccsim command line: runs the whole DCC ecosystem (in one process or one per party),
+//! one party alone, the end-to-end demo, and the test PKI tools.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ecosystem::EcosystemConfig;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dccsim",
+    version,
+    about = "A simulator of GB smart metering's DCC ecosystem, compatible with DCC Boxed"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start every party (DSP, both CSPs, TSP, RDPs, Comms Hubs, meters); print endpoints, then `ready`.
+    Up {
+        #[command(flatten)]
+        options: EcosystemOptions,
+        /// Run each party in its own OS process (`dccsim serve <party>`), restarting any that exits.
+        #[arg(long)]
+        processes: bool,
+    },
+    /// Run one party alone, reaching the others at their configured addresses.
+    Serve {
+        /// tsp, dsp, csp-north, csp-central-south, rdp-electricity, rdp-gas, commshub or smartmeter.
+        party: String,
+        #[command(flatten)]
+        options: EcosystemOptions,
+    },
+    /// Start the ecosystem in this process, play a user through the end-to-end slice, print each hop.
+    Demo {
+        #[command(flatten)]
+        options: EcosystemOptions,
+    },
+    /// The test PKI.
+    Certs {
+        #[command(subcommand)]
+        command: CertsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CertsCommand {
+    /// Write the test PKI (CAs, organisations, the fleet's devices) as PEM files.
+    Init {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "certs")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct EcosystemOptions {
+    /// A TOML configuration overriding the embedded defaults.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where users' asynchronous responses are POSTed (their Receive Response URL).
+    #[arg(long)]
+    response_url: Option<String>,
+    /// `keystore.json` of `@smartdcc/dccboxed-keystore`: use DCC Boxed's organisation identities.
+    #[arg(long)]
+    dccboxed_keystore: Option<PathBuf>,
+}
+
+impl EcosystemOptions {
+    fn load(&self) -> anyhow::Result<EcosystemConfig> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                EcosystemConfig::from_toml(path, &text)?
+            }
+            None => EcosystemConfig::default(),
+        };
+        if let Some(url) = &self.response_url {
+            config.response_url = Some(url.clone());
+        }
+        if let Some(path) = &self.dccboxed_keystore {
+            config.dccboxed_keystore = Some(path.clone());
+        }
+        Ok(config)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The demo provokes rejections on purpose: their warnings would read as failures.
+    let default_filter = if matches!(cli.command, Command::Demo { .. }) {
+        "error"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("dccsim: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("dccsim: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Up {
+            options,
+            processes: false,
+        } => up(options.load()?).await,
+        Command::Up {
+            options,
+            processes: true,
+        } => up_processes(options).await,
+        Command::Serve { party, options } => serve(&party, options.load()?).await,
+        Command::Demo { options } => demo(options.load()?).await,
+        Command::Certs {
+            command: CertsCommand::Init { seed, out },
+        } => certs_init(seed, &out),
+    }
+}
+
+const READY_LIMIT: Duration = Duration::from_secs(60);
+
+fn print_endpoints(config: &EcosystemConfig, running: Option<&ecosystem::Running>) {
+    let duis = running
+        .and_then(|r| r.duis_url.clone())
+        .unwrap_or_else(|| format!("http://{}", config.duis_address));
+    let smki = running
+        .and_then(|r| r.smki_url.clone())
+        .unwrap_or_else(|| format!("http://{}", config.smki_repository_address));
+    println!("DUIS          {duis}/api/v1/serviceS | serviceT | serviceD   (ready: {duis}/readyz)");
+    println!("SMKI          {smki}/services/certificatesearch | retrievecertificate");
+    let addresses = running
+        .map(|r| r.grpc_addresses.clone())
+        .unwrap_or_else(|| config.grpc_addresses.clone());
+    for (party, address) in addresses {
+        println!("gRPC {party:<18} {address}");
+    }
+}
+
+async fn up(config: EcosystemConfig) -> anyhow::Result<ExitCode> {
+    let running = ecosystem::start_in_process(config.clone()).await?;
+    print_endpoints(&config, Some(&running));
+    let duis_url = running.duis_url.clone().unwrap_or_default();
+    ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await?;
+    println!("ready");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    println!("shutting down");
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
+    let config = ecosystem::processes::assign_free_ports(options.load()?)?;
+    let run_dir = std::env::temp_dir().join(format!("dccsim-{}", std::process::id()));
+    std::fs::create_dir_all(&run_dir)
+        .with_context(|| format!("cannot create {}", run_dir.display()))?;
+    let config_path = run_dir.join("ecosystem.toml");
+    std::fs::write(&config_path, config.to_toml())
+        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    let executable = std::env::current_exe().context("cannot find the dccsim executable")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let supervisor = tokio::spawn(ecosystem::processes::supervise(
+        executable,
+        config_path.clone(),
+        run_dir.clone(),
+        Vec::new(),
+        stopped,
+    ));
+    print_endpoints(&config, None);
+    println!("config        {}", config_path.display());
+    println!("pids          {}/<party>.pid", run_dir.display());
+    ecosystem::wait_until_ready(&format!("http://{}", config.duis_address), READY_LIMIT).await?;
+    println!("ready");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    println!("shutting down");
+    let _ = stop.send(true);
+    let _ = supervisor.await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(party: &str, config: EcosystemConfig) -> anyhow::Result<ExitCode> {
+    if !ecosystem::config::PARTIES.contains(&party) {
+        anyhow::bail!(
+            "unknown party {party:?}; the parties are {}",
+            ecosystem::config::PARTIES.join(", ")
+        );
+    }
+    let running = ecosystem::start_parties(config, &[party], None).await?;
+    tracing::info!(party, "serving");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(config: EcosystemConfig) -> anyhow::Result<ExitCode> {
+    let mut inbox = ecosystem::user::ResponseInbox::start().await?;
+    let mut config = config.with_ephemeral_ports();
+    config.response_url = Some(inbox.url.clone());
+    println!("starting the ecosystem in this process (ephemeral ports)");
+    let running = ecosystem::start_in_process(config.clone()).await?;
+    print_endpoints(&config, Some(&running));
+    ecosystem::wait_until_ready(&running.duis_url.clone().unwrap_or_default(), READY_LIMIT).await?;
+    println!("ready\n");
+    let report = ecosystem::demo::run_slice(&running.slice_target(), &mut inbox, 1_000).await;
+    print!("{}", report.render());
+    running.shutdown().await;
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn certs_init(seed: u64, out: &Path) -> anyhow::Result<ExitCode> {
+    let config = EcosystemConfig {
+        seed,
+        ..EcosystemConfig::default()
+    };
+    let pki = smki::TestPki::default_with_devices(seed, &config.devices())
+        .map_err(|error| anyhow::anyhow!("cannot make the test PKI: {error}"))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let files = pki.files();
+    for (name, bytes) in &files {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!("wrote {} files to {}", files.len(), out.display());
+    Ok(ExitCode::SUCCESS)
+}

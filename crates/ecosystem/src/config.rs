@@ -1,0 +1,267 @@
+//! The ecosystem's configuration: who is in it, where each party listens, which identities
+//! it uses. Everything has an embedded default; a TOML file overrides any part.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use dcc_model::{CspRegion, Eui64, UserRole};
+use serde::{Deserialize, Serialize};
+
+/// Every party `dccsim serve` can run, by name.
+pub const PARTIES: &[&str] = &[
+    "tsp",
+    "dsp",
+    "csp-north",
+    "csp-central-south",
+    "rdp-electricity",
+    "rdp-gas",
+    "commshub",
+    "smartmeter",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EcosystemConfig {
+    /// Seed of the test PKI and of every other random choice.
+    pub seed: u64,
+    /// The DUIS front door (DCC Boxed: 8079).
+    pub duis_address: SocketAddr,
+    /// The SMKI repository (DCC Boxed: 8083).
+    pub smki_repository_address: SocketAddr,
+    /// Each party's gRPC address; port 0 picks a free port (in-process only).
+    pub grpc_addresses: BTreeMap<String, SocketAddr>,
+    /// Where users' asynchronous responses go unless a user names its own.
+    pub response_url: Option<String>,
+    /// `keystore.json` of `@smartdcc/dccboxed-keystore`: use DCC Boxed's organisation identities.
+    pub dccboxed_keystore: Option<PathBuf>,
+    /// The `apikey` the SMKI repository demands; none accepts any.
+    pub smki_api_key: Option<String>,
+    /// How often the RDPs send their registration data again, in seconds.
+    pub registration_republish_seconds: f64,
+    pub users: Vec<UserSpec>,
+    pub comms_hubs: Vec<CommsHubSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    pub id: Eui64,
+    pub roles: Vec<UserRole>,
+    #[serde(default)]
+    pub response_url: Option<String>,
+}
+
+/// A Comms Hub with the devices on its HAN, and who is registered for its meters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommsHubSpec {
+    pub region: CspRegion,
+    pub communications_hub_function: Eui64,
+    pub gas_proxy_function: Option<Eui64>,
+    pub electricity_meter: Option<MeterSpec>,
+    pub gas_meter: Option<MeterSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeterSpec {
+    pub device_id: Eui64,
+    /// MPAN or MPRN.
+    pub meter_point_reference: String,
+    pub registered_supplier: Eui64,
+    pub registered_network_operator: Eui64,
+}
+
+pub const TEST_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+pub const TEST_NETWORK_OPERATOR: Eui64 = Eui64::from_u64(0x90B3_D51F_3002_0000);
+pub const SECOND_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3003_0000);
+
+/// The DCC Boxed / RTDS template devices.
+pub const TEMPLATE_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
+pub const TEMPLATE_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
+pub const TEMPLATE_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
+pub const TEMPLATE_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A3);
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+impl Default for EcosystemConfig {
+    fn default() -> Self {
+        let grpc_addresses = PARTIES
+            .iter()
+            .zip(50_100u16..)
+            .map(|(party, port)| ((*party).to_owned(), loopback(port)))
+            .collect();
+        Self {
+            seed: 1,
+            duis_address: loopback(8079),
+            smki_repository_address: loopback(8083),
+            grpc_addresses,
+            response_url: None,
+            dccboxed_keystore: None,
+            smki_api_key: None,
+            registration_republish_seconds: 1.0,
+            users: vec![
+                UserSpec {
+                    id: TEST_SUPPLIER,
+                    roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
+                    response_url: None,
+                },
+                UserSpec {
+                    id: TEST_NETWORK_OPERATOR,
+                    roles: vec![UserRole::ElectricityDistributor, UserRole::GasTransporter],
+                    response_url: None,
+                },
+                UserSpec {
+                    id: SECOND_SUPPLIER,
+                    roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
+                    response_url: None,
+                },
+            ],
+            comms_hubs: vec![
+                CommsHubSpec {
+                    region: CspRegion::North,
+                    communications_hub_function: TEMPLATE_CHF,
+                    gas_proxy_function: Some(TEMPLATE_GPF),
+                    electricity_meter: Some(MeterSpec {
+                        device_id: TEMPLATE_ESME,
+                        meter_point_reference: "1100000000001".into(),
+                        registered_supplier: TEST_SUPPLIER,
+                        registered_network_operator: TEST_NETWORK_OPERATOR,
+                    }),
+                    gas_meter: Some(MeterSpec {
+                        device_id: TEMPLATE_GSME,
+                        meter_point_reference: "2100000001".into(),
+                        registered_supplier: TEST_SUPPLIER,
+                        registered_network_operator: TEST_NETWORK_OPERATOR,
+                    }),
+                },
+                CommsHubSpec {
+                    region: CspRegion::South,
+                    communications_hub_function: Eui64::from_u64(0x00DB_1234_5678_91A2),
+                    gas_proxy_function: Some(Eui64::from_u64(0x00DB_1234_5678_91A3)),
+                    electricity_meter: Some(MeterSpec {
+                        device_id: Eui64::from_u64(0x00DB_1234_5678_91A0),
+                        meter_point_reference: "1100000000002".into(),
+                        registered_supplier: SECOND_SUPPLIER,
+                        registered_network_operator: TEST_NETWORK_OPERATOR,
+                    }),
+                    gas_meter: Some(MeterSpec {
+                        device_id: Eui64::from_u64(0x00DB_1234_5678_91A1),
+                        meter_point_reference: "2100000002".into(),
+                        registered_supplier: SECOND_SUPPLIER,
+                        registered_network_operator: TEST_NETWORK_OPERATOR,
+                    }),
+                },
+            ],
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid dccsim configuration: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl EcosystemConfig {
+    pub fn from_toml(path: &std::path::Path, text: &str) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: path.to_owned(),
+            message: error.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Every party has an address and every device appears once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for party in PARTIES {
+            if !self.grpc_addresses.contains_key(*party) {
+                return Err(ConfigError::Invalid(format!(
+                    "grpc_addresses has no address for {party}"
+                )));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for device in self.devices() {
+            if !seen.insert(device) {
+                return Err(ConfigError::Invalid(format!(
+                    "device {device} appears more than once"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every device of the fleet.
+    pub fn devices(&self) -> Vec<Eui64> {
+        self.comms_hubs
+            .iter()
+            .flat_map(|hub| {
+                [
+                    Some(hub.communications_hub_function),
+                    hub.gas_proxy_function,
+                ]
+                .into_iter()
+                .chain([
+                    hub.electricity_meter.as_ref().map(|m| m.device_id),
+                    hub.gas_meter.as_ref().map(|m| m.device_id),
+                ])
+                .flatten()
+            })
+            .collect()
+    }
+
+    /// The same configuration with every listening port set to 0 (free ports), for tests.
+    pub fn with_ephemeral_ports(mut self) -> Self {
+        self.duis_address.set_port(0);
+        self.smki_repository_address.set_port(0);
+        for address in self.grpc_addresses.values_mut() {
+            address.set_port(0);
+        }
+        self
+    }
+
+    pub fn grpc_address(&self, party: &str) -> Result<SocketAddr, ConfigError> {
+        self.grpc_addresses.get(party).copied().ok_or_else(|| {
+            ConfigError::Invalid(format!("grpc_addresses has no address for {party}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_round_trips_through_toml() {
+        let config = EcosystemConfig::default();
+        let text = config.to_toml();
+        let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
+        assert_eq!(back.devices(), config.devices());
+        assert_eq!(back.devices().len(), 8);
+    }
+
+    #[test]
+    fn unknown_fields_and_duplicates_are_refused() {
+        assert!(EcosystemConfig::from_toml(std::path::Path::new("x.toml"), "sed = 1").is_err());
+        let mut config = EcosystemConfig::default();
+        let hub = config.comms_hubs[0].clone();
+        config.comms_hubs.push(hub);
+        assert!(config.validate().is_err());
+    }
+}

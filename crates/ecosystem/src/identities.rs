@@ -1,0 +1,116 @@
+//! The identities every party uses, made the same way in every process: dccsim's own test
+//! PKI from the seed (so each process of `up --processes` derives identical keys), with DCC
+//! Boxed's organisation identities laid over it when a `keystore.json` is given.
+
+use std::sync::Arc;
+
+use dcc_model::Eui64;
+use smki::{CertificateStore, Identity, KeyUsage, RemotePartyRole, TestPki};
+
+use crate::config::EcosystemConfig;
+
+#[derive(Debug, Clone)]
+pub struct Identities {
+    pub pki: Arc<TestPki>,
+    /// DCC Boxed's identities, when its key store is used.
+    pub dccboxed: Vec<Identity>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("cannot make the test PKI: {0}")]
+    Pki(String),
+    #[error("cannot read the DCC Boxed key store {path}: {message}")]
+    Keystore { path: String, message: String },
+    #[error("no {what} identity with a private key for {id}")]
+    Missing { what: &'static str, id: Eui64 },
+}
+
+impl Identities {
+    pub fn build(config: &EcosystemConfig) -> Result<Self, IdentityError> {
+        let pki = TestPki::default_with_devices(config.seed, &config.devices())
+            .map_err(|error| IdentityError::Pki(error.to_string()))?;
+        let dccboxed = match &config.dccboxed_keystore {
+            None => Vec::new(),
+            Some(path) => {
+                let keystore_error = |message: String| IdentityError::Keystore {
+                    path: path.display().to_string(),
+                    message,
+                };
+                let text = std::fs::read_to_string(path)
+                    .map_err(|error| keystore_error(error.to_string()))?;
+                smki::load_dccboxed_keystore(&text)
+                    .map_err(|error| keystore_error(error.to_string()))?
+            }
+        };
+        Ok(Self {
+            pki: Arc::new(pki),
+            dccboxed,
+        })
+    }
+
+    /// An organisation's identity with its private key: DCC Boxed's when loaded (its `Z1`
+    /// generation first), else the test PKI's.
+    pub fn organisation(
+        &self,
+        id: Eui64,
+        usage: KeyUsage,
+        role: Option<RemotePartyRole>,
+    ) -> Result<&Identity, IdentityError> {
+        let matches = |identity: &&Identity| {
+            let certificate = &identity.certificate;
+            identity.private_key_pkcs8_der.is_some()
+                && certificate.subject_id() == Some(id)
+                && certificate.key_usage() == Some(usage)
+                && match role {
+                    Some(role) => certificate.role() == Some(role),
+                    None => !certificate.role().is_some_and(|role| role.is_xml_signing()),
+                }
+        };
+        let from_dccboxed = {
+            let mut candidates: Vec<&Identity> = self.dccboxed.iter().filter(matches).collect();
+            // Prefer the Z1 generation over Z1b (and the plain prepayment-free keys).
+            candidates.sort_by_key(|identity| {
+                (
+                    identity.name.contains("Z1b"),
+                    identity.name.contains("PP"),
+                    identity.name.clone(),
+                )
+            });
+            candidates.first().copied()
+        };
+        if let Some(identity) = from_dccboxed {
+            return Ok(identity);
+        }
+        self.pki
+            .identity(id, usage, role)
+            .filter(|identity| identity.private_key_pkcs8_der.is_some())
+            .ok_or(IdentityError::Missing {
+                what: usage.code(),
+                id,
+            })
+    }
+
+    /// A device's DS and KA identities.
+    pub fn device(&self, id: Eui64) -> Result<(Identity, Identity), IdentityError> {
+        let signing = self
+            .pki
+            .identity(id, KeyUsage::DigitalSignature, None)
+            .cloned();
+        let agreement = self.pki.identity(id, KeyUsage::KeyAgreement, None).cloned();
+        match (signing, agreement) {
+            (Some(signing), Some(agreement)) => Ok((signing, agreement)),
+            _ => Err(IdentityError::Missing { what: "device", id }),
+        }
+    }
+
+    /// What the DSP trusts: the test PKI's CAs and organisations, and DCC Boxed's
+    /// organisation certificates as trust anchors of their own.
+    pub fn certificate_store(&self) -> CertificateStore {
+        let mut store = CertificateStore::from_pki(&self.pki);
+        for identity in &self.dccboxed {
+            store.add_trust_anchor(identity.certificate.clone());
+        }
+        store
+    }
+}

@@ -1,0 +1,273 @@
+//! Runs parties: all of them in this process, or one (for `dccsim serve`), each on its own
+//! gRPC listener, reaching the others over loopback gRPC exactly as separate processes do.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dcc_proto::transport::GrpcTransport;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_stream::wrappers::TcpListenerStream;
+use tracing::{info, warn};
+
+use crate::config::{EcosystemConfig, PARTIES};
+use crate::identities::Identities;
+use crate::parties::{self, BuildError, BuiltParty, PeerDirectory};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot listen on {address} for {what}: {source}")]
+    Bind {
+        what: String,
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Identity(#[from] crate::identities::IdentityError),
+    #[error("the ecosystem was not ready after {0:?}: {1}")]
+    NotReady(Duration, String),
+}
+
+/// Reaches each party at its gRPC address, connecting lazily so parties may start in any order.
+#[derive(Debug, Clone)]
+pub struct NetworkDirectory {
+    addresses: BTreeMap<String, SocketAddr>,
+}
+
+impl NetworkDirectory {
+    pub fn new(addresses: BTreeMap<String, SocketAddr>) -> Self {
+        Self { addresses }
+    }
+}
+
+impl PeerDirectory for NetworkDirectory {
+    fn transport(&self, party: &str) -> GrpcTransport {
+        let address = self
+            .addresses
+            .get(party)
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9)));
+        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+            .unwrap_or_else(|_| tonic::transport::Endpoint::from_static("http://127.0.0.1:9"))
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(30));
+        dcc_proto::transport::remote(endpoint.connect_lazy())
+    }
+}
+
+/// A running set of parties; dropping it (or [`Running::shutdown`]) stops them.
+#[derive(Debug)]
+pub struct Running {
+    /// The DUIS front door, e.g. `http://127.0.0.1:8079`, when the DSP runs here.
+    pub duis_url: Option<String>,
+    /// The SMKI repository, when the TSP runs here.
+    pub smki_url: Option<String>,
+    /// Each party's gRPC address.
+    pub grpc_addresses: BTreeMap<String, SocketAddr>,
+    pub identities: Identities,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Stops every party and waits for their servers to close.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn bind(what: &str, address: SocketAddr) -> Result<TcpListener, LaunchError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| LaunchError::Bind {
+            what: what.to_owned(),
+            address,
+            source,
+        })
+}
+
+/// Starts every party in this process.
+pub async fn start_in_process(config: EcosystemConfig) -> Result<Running, LaunchError> {
+    start_parties(config, PARTIES, None).await
+}
+
+/// Starts the named parties here; the others are expected at their configured addresses.
+/// `identities` can be passed in when already made.
+pub async fn start_parties(
+    config: EcosystemConfig,
+    parties: &[&str],
+    identities: Option<Identities>,
+) -> Result<Running, LaunchError> {
+    config.validate()?;
+    let mut listeners = BTreeMap::new();
+    let mut addresses = config.grpc_addresses.clone();
+    for party in parties {
+        let listener = bind(&format!("{party} gRPC"), config.grpc_address(party)?).await?;
+        let address = listener.local_addr().map_err(|source| LaunchError::Bind {
+            what: party.to_string(),
+            address: config
+                .grpc_address(party)
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+            source,
+        })?;
+        addresses.insert((*party).to_owned(), address);
+        listeners.insert((*party).to_owned(), listener);
+    }
+    let identities = match identities {
+        Some(identities) => identities,
+        None => Identities::build(&config)?,
+    };
+    let directory = NetworkDirectory::new(addresses.clone());
+    let (shutdown, shutdown_signal) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let mut duis_url = None;
+    let mut smki_url = None;
+    for (party, listener) in listeners {
+        let built = parties::build(&party, &config, &identities, &directory)?;
+        let http_listener = match party.as_str() {
+            "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
+            "tsp" => Some(bind("SMKI repository", config.smki_repository_address).await?),
+            _ => None,
+        };
+        if let Some(listener) = &http_listener {
+            let url = listener
+                .local_addr()
+                .map(|address| format!("http://{address}"))
+                .ok();
+            match party.as_str() {
+                "dsp" => duis_url = url,
+                _ => smki_url = url,
+            }
+        }
+        serve_party(
+            &mut tasks,
+            party,
+            listener,
+            http_listener,
+            built,
+            shutdown_signal.clone(),
+        );
+    }
+    Ok(Running {
+        duis_url,
+        smki_url,
+        grpc_addresses: addresses,
+        identities,
+        shutdown,
+        tasks,
+    })
+}
+
+fn serve_party(
+    tasks: &mut JoinSet<()>,
+    party: String,
+    listener: TcpListener,
+    http_listener: Option<TcpListener>,
+    built: BuiltParty,
+    shutdown: watch::Receiver<bool>,
+) {
+    let BuiltParty { mounted, http } = built;
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let routes = mounted.routes.add_service(health_service);
+    for task in mounted.tasks {
+        let mut stop = shutdown.clone();
+        tasks.spawn(async move {
+            tokio::select! {
+                _ = task => {}
+                _ = stop.wait_for(|stop| *stop) => {}
+            }
+        });
+    }
+    let names = mounted.grpc_service_names.clone();
+    let mut stop = shutdown.clone();
+    let grpc_party = party.clone();
+    tasks.spawn(async move {
+        for name in names {
+            health_reporter
+                .set_service_status(name, tonic_health::ServingStatus::Serving)
+                .await;
+        }
+        health_reporter
+            .set_service_status("", tonic_health::ServingStatus::Serving)
+            .await;
+        info!(party = %grpc_party, address = ?listener.local_addr().ok(), "grpc serving");
+        let served = tonic::transport::Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                let _ = stop.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(error) = served {
+            warn!(party = %grpc_party, %error, "grpc server stopped");
+        }
+    });
+    if let (Some(listener), Some(router)) = (http_listener, http) {
+        let mut stop = shutdown;
+        tasks.spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(error) = served {
+                warn!(%party, %error, "http server stopped");
+            }
+        });
+    }
+}
+
+/// Waits until the DSP's `/readyz` answers 200 (every party healthy, registration data in).
+pub async fn wait_until_ready(duis_url: &str, limit: Duration) -> Result<(), LaunchError> {
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let last;
+        match client.get(format!("{duis_url}/readyz")).send().await {
+            Ok(response) if response.status().is_success() => return Ok(()),
+            Ok(response) => last = response.text().await.unwrap_or_default().trim().to_owned(),
+            Err(error) => last = error.to_string(),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(LaunchError::NotReady(limit, last));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the party at `address` reports SERVING over gRPC health.
+pub async fn wait_until_serving(address: SocketAddr, limit: Duration) -> Result<(), LaunchError> {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let deadline = tokio::time::Instant::now() + limit;
+    let directory = NetworkDirectory::new(BTreeMap::from([("party".to_owned(), address)]));
+    loop {
+        let mut client = HealthClient::new(directory.transport("party"));
+        let serving = client
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .map(|response| {
+                response.get_ref().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            })
+            .unwrap_or(false);
+        if serving {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(LaunchError::NotReady(
+                limit,
+                format!("{address} not serving"),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

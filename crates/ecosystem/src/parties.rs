@@ -1,0 +1,406 @@
+//! Builds any one party from the ecosystem configuration, given how to reach its peers.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use dcc_model::{CspRegion, DeviceStatus, DeviceType, Eui64};
+use dcc_proto::service::MountedService;
+use dcc_proto::transport::GrpcTransport;
+use smki::{KeyUsage, RemotePartyRole};
+
+use crate::config::{CommsHubSpec, EcosystemConfig};
+use crate::identities::{Identities, IdentityError};
+
+/// How a party reaches the others: a transport per party name.
+pub trait PeerDirectory {
+    fn transport(&self, party: &str) -> GrpcTransport;
+}
+
+/// What building a party yields: its gRPC side, and the HTTP front of the DSP or TSP.
+#[derive(Debug)]
+pub struct BuiltParty {
+    pub mounted: MountedService,
+    pub http: Option<axum::Router>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error("unknown party {0:?}; the parties are {parties}", parties = crate::config::PARTIES.join(", "))]
+    UnknownParty(String),
+    #[error("{party}: {message}")]
+    Invalid {
+        party: &'static str,
+        message: String,
+    },
+}
+
+pub fn build(
+    party: &str,
+    config: &EcosystemConfig,
+    identities: &Identities,
+    peers: &dyn PeerDirectory,
+) -> Result<BuiltParty, BuildError> {
+    let built = match party {
+        "tsp" => build_tsp(config, identities),
+        "dsp" => build_dsp(config, identities, peers)?,
+        "csp-north" => only_grpc(build_csp(config, CspRegion::North, peers)),
+        "csp-central-south" => only_grpc(build_csp(config, CspRegion::Central, peers)),
+        "rdp-electricity" => only_grpc(build_rdp(config, rdp::Fuel::Electricity, peers)),
+        "rdp-gas" => only_grpc(build_rdp(config, rdp::Fuel::Gas, peers)),
+        "commshub" => only_grpc(build_commshub(config, identities, peers)?),
+        "smartmeter" => only_grpc(build_smartmeter(config, identities, peers)?),
+        other => return Err(BuildError::UnknownParty(other.to_owned())),
+    };
+    Ok(built)
+}
+
+fn only_grpc(mounted: MountedService) -> BuiltParty {
+    BuiltParty {
+        mounted,
+        http: None,
+    }
+}
+
+fn build_tsp(config: &EcosystemConfig, identities: &Identities) -> BuiltParty {
+    let tsp = tsp::new(tsp::TspConfig {
+        pki: identities.pki.clone(),
+        extra_identities: identities.dccboxed.clone(),
+        api_key: config.smki_api_key.clone(),
+        at_time: time::OffsetDateTime::now_utc().unix_timestamp(),
+    });
+    BuiltParty {
+        mounted: tsp.grpc,
+        http: Some(tsp.repository),
+    }
+}
+
+fn region_party(region: CspRegion) -> &'static str {
+    csp::party_name(region)
+}
+
+fn build_csp(
+    config: &EcosystemConfig,
+    region: CspRegion,
+    peers: &dyn PeerDirectory,
+) -> MountedService {
+    let party = region_party(region);
+    let comms_hubs: BTreeSet<Eui64> = config
+        .comms_hubs
+        .iter()
+        .filter(|hub| region_party(hub.region) == party)
+        .map(|hub| hub.communications_hub_function)
+        .collect();
+    csp::new(
+        csp::CspConfig { region, comms_hubs },
+        csp::CspPeers {
+            comms_hubs: peers.transport("commshub"),
+            dsp: peers.transport("dsp"),
+        },
+    )
+}
+
+fn build_rdp(
+    config: &EcosystemConfig,
+    fuel: rdp::Fuel,
+    peers: &dyn PeerDirectory,
+) -> MountedService {
+    let meter_points = config
+        .comms_hubs
+        .iter()
+        .filter_map(|hub| match fuel {
+            rdp::Fuel::Electricity => hub.electricity_meter.as_ref(),
+            rdp::Fuel::Gas => hub.gas_meter.as_ref(),
+        })
+        .map(|meter| rdp::MeterPoint {
+            meter_point_reference: meter.meter_point_reference.clone(),
+            device_id: meter.device_id,
+            registered_supplier: meter.registered_supplier,
+            registered_network_operator: meter.registered_network_operator,
+        })
+        .collect();
+    let republish_interval = Duration::try_from_secs_f64(config.registration_republish_seconds)
+        .unwrap_or(Duration::from_secs(1));
+    rdp::new(
+        rdp::RdpConfig {
+            fuel,
+            meter_points,
+            republish_interval,
+        },
+        peers.transport("dsp"),
+    )
+}
+
+/// The inventory records of a Comms Hub's devices.
+fn device_records(hub: &CommsHubSpec) -> Vec<dsp::DeviceRecord> {
+    let record = |device_id: Eui64, device_type: DeviceType, model: &str| dsp::DeviceRecord {
+        device_id,
+        device_type,
+        status: DeviceStatus::Commissioned,
+        comms_hub: hub.communications_hub_function,
+        region: hub.region,
+        manufacturer: "dccsim".to_owned(),
+        model: model.to_owned(),
+    };
+    let mut records = vec![record(
+        hub.communications_hub_function,
+        DeviceType::CommunicationsHubFunction,
+        "stub CHF",
+    )];
+    if let Some(gpf) = hub.gas_proxy_function {
+        records.push(record(gpf, DeviceType::GasProxyFunction, "stub GPF"));
+    }
+    if let Some(meter) = &hub.electricity_meter {
+        records.push(record(
+            meter.device_id,
+            DeviceType::ElectricitySmartMeter,
+            "stub ESME",
+        ));
+    }
+    if let Some(meter) = &hub.gas_meter {
+        records.push(record(
+            meter.device_id,
+            DeviceType::GasSmartMeter,
+            "stub GSME",
+        ));
+    }
+    records
+}
+
+fn build_dsp(
+    config: &EcosystemConfig,
+    identities: &Identities,
+    peers: &dyn PeerDirectory,
+) -> Result<BuiltParty, BuildError> {
+    let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
+    let invalid = |message: String| BuildError::Invalid {
+        party: "dsp",
+        message,
+    };
+    let acb_key_agreement = identities.organisation(
+        acb,
+        KeyUsage::KeyAgreement,
+        Some(RemotePartyRole::ACCESS_CONTROL_BROKER),
+    )?;
+    let access_control_broker_key = gbcs::crypto::KeyAgreementPrivateKey::from_pkcs8(
+        acb_key_agreement
+            .private_key_pkcs8_der
+            .as_deref()
+            .unwrap_or_default(),
+    )
+    .map_err(|error| invalid(format!("ACB key agreement key: {error}")))?;
+    let xml_signing = identities.organisation(
+        acb,
+        KeyUsage::DigitalSignature,
+        Some(RemotePartyRole::DSP_XML_SIGNING),
+    )?;
+    let xml_signer = duis::XmlSigner::from_pkcs8(
+        xml_signing
+            .private_key_pkcs8_der
+            .as_deref()
+            .unwrap_or_default(),
+        xml_signing.certificate.issuer_name_rfc2253(),
+        xml_signing.certificate.serial_decimal(),
+    )
+    .map_err(|error| invalid(format!("DSP XML signing key: {error}")))?;
+    let readiness_checks = crate::config::PARTIES
+        .iter()
+        .filter(|party| **party != "dsp")
+        .map(|party| ((*party).to_owned(), peers.transport(party)))
+        .collect();
+    let dsp = dsp::new(
+        dsp::DspConfig {
+            devices: config.comms_hubs.iter().flat_map(device_records).collect(),
+            users: config
+                .users
+                .iter()
+                .map(|user| dsp::UserConfig {
+                    id: user.id,
+                    roles: user.roles.clone(),
+                    response_url: user.response_url.clone(),
+                })
+                .collect(),
+            default_response_url: config.response_url.clone(),
+            certificates: identities.certificate_store(),
+            access_control_broker_key,
+            xml_signer,
+            registration_data_providers: vec![
+                rdp::party_name(rdp::Fuel::Electricity).to_owned(),
+                rdp::party_name(rdp::Fuel::Gas).to_owned(),
+            ],
+            clock: dsp::system_clock(),
+        },
+        dsp::DspPeers {
+            csp_north: peers.transport("csp-north"),
+            csp_central_south: peers.transport("csp-central-south"),
+            tsp: peers.transport("tsp"),
+            readiness_checks,
+        },
+    );
+    Ok(BuiltParty {
+        mounted: dsp.mounted,
+        http: Some(dsp.front_door),
+    })
+}
+
+/// A device's configuration: its keys from the test PKI, its anchors from the organisations
+/// in force (DCC Boxed's when loaded).
+fn device_config(
+    identities: &Identities,
+    device_id: Eui64,
+    device_type: DeviceType,
+    supplier: Eui64,
+    network_operator: Eui64,
+) -> Result<smartmeter::DeviceConfig, BuildError> {
+    let (digital_signature, key_agreement) = identities.device(device_id)?;
+    let certificate = |party: Eui64, usage: KeyUsage, role: Option<RemotePartyRole>| {
+        identities
+            .organisation(party, usage, role)
+            .map(|identity| identity.certificate.clone())
+    };
+    let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
+    let mut remote_party_key_agreement = Vec::new();
+    for party in [
+        acb,
+        supplier,
+        network_operator,
+        crate::config::TEST_SUPPLIER,
+        crate::config::SECOND_SUPPLIER,
+        crate::config::TEST_NETWORK_OPERATOR,
+    ] {
+        if let Ok(found) = certificate(party, KeyUsage::KeyAgreement, None) {
+            if !remote_party_key_agreement.contains(&found) {
+                remote_party_key_agreement.push(found);
+            }
+        }
+    }
+    Ok(smartmeter::DeviceConfig {
+        device_id,
+        device_type,
+        digital_signature,
+        key_agreement,
+        trust_anchors: smartmeter::TrustAnchorCertificates {
+            access_control_broker_key_agreement: certificate(
+                acb,
+                KeyUsage::KeyAgreement,
+                Some(RemotePartyRole::ACCESS_CONTROL_BROKER),
+            )?,
+            supplier_digital_signature: certificate(
+                supplier,
+                KeyUsage::DigitalSignature,
+                Some(RemotePartyRole::SUPPLIER),
+            )
+            .ok(),
+            network_operator_digital_signature: certificate(
+                network_operator,
+                KeyUsage::DigitalSignature,
+                Some(RemotePartyRole::NETWORK_OPERATOR),
+            )
+            .ok(),
+            remote_party_key_agreement,
+        },
+        state: smartmeter::MeterState::default(),
+    })
+}
+
+fn registered(hub: &CommsHubSpec) -> (Eui64, Eui64) {
+    hub.electricity_meter
+        .as_ref()
+        .or(hub.gas_meter.as_ref())
+        .map(|meter| (meter.registered_supplier, meter.registered_network_operator))
+        .unwrap_or((
+            crate::config::TEST_SUPPLIER,
+            crate::config::TEST_NETWORK_OPERATOR,
+        ))
+}
+
+fn build_smartmeter(
+    config: &EcosystemConfig,
+    identities: &Identities,
+    peers: &dyn PeerDirectory,
+) -> Result<MountedService, BuildError> {
+    let mut meters = Vec::new();
+    for hub in &config.comms_hubs {
+        if let Some(meter) = &hub.electricity_meter {
+            meters.push(device_config(
+                identities,
+                meter.device_id,
+                DeviceType::ElectricitySmartMeter,
+                meter.registered_supplier,
+                meter.registered_network_operator,
+            )?);
+        }
+    }
+    smartmeter::new(
+        smartmeter::SmartMeterConfig { meters },
+        smartmeter::SmartMeterPeers {
+            comms_hubs: peers.transport("commshub"),
+        },
+    )
+    .map_err(|error| BuildError::Invalid {
+        party: "smartmeter",
+        message: error.to_string(),
+    })
+}
+
+fn build_commshub(
+    config: &EcosystemConfig,
+    identities: &Identities,
+    peers: &dyn PeerDirectory,
+) -> Result<MountedService, BuildError> {
+    let mut hubs = Vec::new();
+    for hub in &config.comms_hubs {
+        let (supplier, network_operator) = registered(hub);
+        let chf = device_config(
+            identities,
+            hub.communications_hub_function,
+            DeviceType::CommunicationsHubFunction,
+            supplier,
+            network_operator,
+        )?;
+        let gpf = match hub.gas_proxy_function {
+            Some(gpf) => Some(device_config(
+                identities,
+                gpf,
+                DeviceType::GasProxyFunction,
+                supplier,
+                network_operator,
+            )?),
+            None => None,
+        };
+        let gas_meter_mirror = match &hub.gas_meter {
+            Some(meter) => Some(device_config(
+                identities,
+                meter.device_id,
+                DeviceType::GasSmartMeter,
+                meter.registered_supplier,
+                meter.registered_network_operator,
+            )?),
+            None => None,
+        };
+        hubs.push(commshub::CommsHubSpec {
+            chf,
+            gpf,
+            gas_meter_mirror,
+            electricity_meters: hub
+                .electricity_meter
+                .iter()
+                .map(|meter| meter.device_id)
+                .collect(),
+            region: hub.region,
+        });
+    }
+    commshub::new(
+        commshub::CommsHubConfig { hubs },
+        commshub::CommsHubPeers {
+            csp_north: peers.transport("csp-north"),
+            csp_central_south: peers.transport("csp-central-south"),
+            smart_meters: peers.transport("smartmeter"),
+        },
+    )
+    .map_err(|error| BuildError::Invalid {
+        party: "commshub",
+        message: error.to_string(),
+    })
+}
