@@ -468,7 +468,7 @@ fn unix_seconds(time: x509_cert::time::Time) -> i64 {
 }
 
 /// The inner first TLV of a DER SEQUENCE: a certificate's `tbsCertificate`.
-fn first_inner_tlv(der: &[u8]) -> Option<&[u8]> {
+pub(crate) fn first_inner_tlv(der: &[u8]) -> Option<&[u8]> {
     let mut reader = SliceReader::new(der).ok()?;
     let _outer = der::Header::decode(&mut reader).ok()?;
     reader.tlv_bytes().ok()

@@ -119,55 +119,81 @@ pub(crate) fn issue(
     issuer: Option<&Issuer>,
 ) -> Result<Issued, IssueError> {
     let secret = derive_secret_key(request.seed, request.identity_name);
-    let public_point = sec1_point(&secret);
-    let subject_key_identifier = key_identifier(&public_point);
-    let subject = subject_name(request)?;
-    let own_signing_key = SigningKey::from(&secret);
-    let (issuer_name, signing_key, authority_key_identifier) = match issuer {
-        Some(issuer) => (
-            issuer.name.clone(),
-            &issuer.signing_key,
-            Some(issuer.key_identifier.clone()),
-        ),
-        None => (subject.clone(), &own_signing_key, None),
+    let serial = derive_serial(request.seed, request.identity_name);
+    let certificate = match issuer {
+        Some(issuer) => sign_certificate(request, &secret.public_key(), &serial, issuer, true)?,
+        None => {
+            let subject = subject_name(request)?;
+            let self_issuer = Issuer {
+                name: subject,
+                signing_key: SigningKey::from(&secret),
+                key_identifier: key_identifier(&sec1_point(&secret)),
+            };
+            sign_certificate(request, &secret.public_key(), &serial, &self_issuer, false)?
+        }
     };
-    let public_key_der = secret
-        .public_key()
+    let private_key = secret
+        .to_pkcs8_der()
+        .map_err(|error| IssueError::Encoding(error.to_string()))?;
+    Ok(Issued {
+        certificate,
+        private_key_pkcs8_der: private_key.as_bytes().to_vec(),
+    })
+}
+
+/// Makes a certificate for a public key the subject brought (a CSR's), with the given
+/// serial number, signed by `issuer`.
+pub(crate) fn issue_for_public_key(
+    request: &CertificateRequest<'_>,
+    public_key: &p256::PublicKey,
+    serial: &[u8],
+    issuer: &Issuer,
+) -> Result<Certificate, IssueError> {
+    sign_certificate(request, public_key, serial, issuer, true)
+}
+
+/// Builds the `tbsCertificate` of the profile for `public_key` and signs it with the
+/// issuer's key; `authority_key_identifier` is false only for the self-signed root.
+fn sign_certificate(
+    request: &CertificateRequest<'_>,
+    public_key: &p256::PublicKey,
+    serial: &[u8],
+    issuer: &Issuer,
+    authority_key_identifier: bool,
+) -> Result<Certificate, IssueError> {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let public_point = public_key.to_encoded_point(false);
+    let subject_key_identifier = key_identifier(public_point.as_bytes());
+    let public_key_der = public_key
         .to_public_key_der()
         .map_err(|error| IssueError::Encoding(error.to_string()))?;
     let tbs_certificate = TbsCertificate {
         version: Version::V3,
-        serial_number: SerialNumber::new(&derive_serial(request.seed, request.identity_name))?,
+        serial_number: SerialNumber::new(serial)?,
         signature: ecdsa_with_sha256(),
-        issuer: issuer_name,
+        issuer: issuer.name.clone(),
         validity: Validity {
             not_before: time(request.not_before)?,
             not_after: time(request.not_after)?,
         },
-        subject,
+        subject: subject_name(request)?,
         subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(public_key_der.as_bytes())?,
         issuer_unique_id: None,
         subject_unique_id: None,
         extensions: Some(extensions(
             &request.profile,
             &subject_key_identifier,
-            authority_key_identifier.as_deref(),
+            authority_key_identifier.then_some(issuer.key_identifier.as_slice()),
         )?),
     };
     let to_be_signed = tbs_certificate.to_der()?;
-    let signature: DerSignature = signing_key.sign(&to_be_signed);
+    let signature: DerSignature = issuer.signing_key.sign(&to_be_signed);
     let certificate = x509_cert::Certificate {
         tbs_certificate,
         signature_algorithm: ecdsa_with_sha256(),
         signature: BitString::from_bytes(signature.as_bytes())?,
     };
-    let private_key = secret
-        .to_pkcs8_der()
-        .map_err(|error| IssueError::Encoding(error.to_string()))?;
-    Ok(Issued {
-        certificate: Certificate::from_der(&certificate.to_der()?)?,
-        private_key_pkcs8_der: private_key.as_bytes().to_vec(),
-    })
+    Ok(Certificate::from_der(&certificate.to_der()?)?)
 }
 
 /// The private key of identity `name` under `seed`: a P-256 scalar drawn from ChaCha20
@@ -213,7 +239,7 @@ fn sec1_point(secret: &p256::SecretKey) -> Vec<u8> {
         .to_vec()
 }
 
-fn ecdsa_with_sha256() -> AlgorithmIdentifierOwned {
+pub(crate) fn ecdsa_with_sha256() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid: oids::ECDSA_WITH_SHA256,
         parameters: None,
@@ -265,7 +291,7 @@ pub(crate) fn ca_name(common_name: &str, issuing_authority_unit: bool) -> Result
 }
 
 /// An organisation subject as DCC's: optional `CN`, `OU=<role hex>`, `x500UniqueIdentifier` (all UTF8String but the id).
-fn organisation_name(
+pub(crate) fn organisation_name(
     id: Eui64,
     role: RemotePartyRole,
     common_name: Option<&str>,
@@ -359,7 +385,7 @@ fn extensions(
     Ok(extensions)
 }
 
-fn key_usage_extension(profile: &Profile) -> KeyUsageExtension {
+pub(crate) fn key_usage_extension(profile: &Profile) -> KeyUsageExtension {
     let usage = match profile {
         Profile::CertificateAuthority { .. } => {
             return KeyUsageExtension(KeyUsages::KeyCertSign | KeyUsages::CRLSign)
@@ -372,7 +398,7 @@ fn key_usage_extension(profile: &Profile) -> KeyUsageExtension {
     }
 }
 
-fn hardware_module_alt_name(id: Eui64) -> Result<SubjectAltName, IssueError> {
+pub(crate) fn hardware_module_alt_name(id: Eui64) -> Result<SubjectAltName, IssueError> {
     let hardware_module_name = HardwareModuleName {
         hardware_type: oids::DEVICE_HARDWARE_TYPE,
         hardware_serial_number: OctetString::new(id.as_bytes().to_vec())?,
@@ -384,7 +410,7 @@ fn hardware_module_alt_name(id: Eui64) -> Result<SubjectAltName, IssueError> {
     })]))
 }
 
-fn extension(
+pub(crate) fn extension(
     oid: ObjectIdentifier,
     critical: bool,
     value: &impl Encode,

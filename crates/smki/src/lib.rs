@@ -1,8 +1,10 @@
 //! The SMKI layer of dccsim: its deterministic test PKI, DCC's published test identities, a
-//! certificate store with the lookups the parties need, and the DCC Boxed SMKI repository XML.
+//! certificate store with the lookups the parties need, issuance from PKCS#10 CSRs, and the DCC
+//! Boxed SMKI repository XML.
 #![forbid(unsafe_code)]
 
 mod certificate;
+mod csr;
 mod identity;
 mod issue;
 mod keystore;
@@ -13,6 +15,10 @@ mod role;
 mod store;
 
 pub use certificate::{normalise_rfc2253, Certificate, CertificateError, IdentityKind};
+pub use csr::{
+    build_csr, check_request, csr_pem, CertificateKind, CertificateSigningRequest, CsrError,
+    CsrSubject, CsrSubmission, Requester, CSR_PEM_LABEL, MAX_COMMON_NAME_LENGTH,
+};
 pub use identity::{private_key_der_from_pem_or_der, Identity, PrivateKeyError};
 pub use issue::IssueError;
 pub use keystore::{

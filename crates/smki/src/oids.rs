@@ -38,3 +38,12 @@ pub const DEVICE_CERTIFICATE_POLICY: ObjectIdentifier =
 /// The `hwType` of a device's `hardwareModuleName` (as the RTDS device certificates carry it).
 pub const DEVICE_HARDWARE_TYPE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.826.0.1.8641679.1.2.2.1");
+/// PKCS#9 `extensionRequest`: the CSR attribute holding the extensions asked for.
+pub const EXTENSION_REQUEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
+/// `id-Ed25519` (a key type SMKI does not use).
+pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+/// `secp384r1`, the P-384 curve (a curve SMKI does not use).
+pub const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// `rsaEncryption` (a key type SMKI does not use).
+pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");

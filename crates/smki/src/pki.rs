@@ -143,7 +143,7 @@ pub fn default_organisations() -> Vec<OrganisationSpec> {
     ]
 }
 
-fn date(
+pub(crate) fn date(
     year: u16,
     month: u8,
     day: u8,
@@ -475,7 +475,7 @@ fn issue_ca(
     })
 }
 
-fn issuer_of(identity: &Identity) -> Result<Issuer, PkiError> {
+pub(crate) fn issuer_of(identity: &Identity) -> Result<Issuer, PkiError> {
     let key = identity
         .private_key_pkcs8_der
         .as_deref()

@@ -50,6 +50,9 @@ pub fn openssl_available() -> bool {
         .output()
         .is_ok_and(|output| output.status.success());
     if !available {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("openssl not found on PATH but CI=true");
+        }
         println!("SKIPPED: openssl not found on PATH");
     }
     available
