@@ -25,6 +25,14 @@ pub enum DecodeError {
     TrailingBytes(usize),
     #[error("MAC header content length {0} is too short for security header and MAC")]
     MacHeaderTooShort(usize),
+    #[error("unknown A-XDR data tag {0:#04x}")]
+    UnknownDataTag(u8),
+    #[error("arrays and structures nested too deeply")]
+    TooDeep,
+    #[error("unknown DLMS access-request specification {0:#04x}")]
+    UnknownRequestKind(u8),
+    #[error("unknown DLMS APDU tag {0:#04x} (expected D9, DA or 0F)")]
+    UnknownDlmsTag(u8),
 }
 
 /// Why a key, certificate or cryptographic operation failed.
@@ -69,4 +77,39 @@ pub enum ProtectionError {
     NotAPreCommand,
     #[error("General Block Transfer messages must be reassembled before verification")]
     BlockTransfer,
+}
+
+/// Why a message could not be split into General Block Transfer blocks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SegmentationError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error("the message is already a General Block Transfer message")]
+    AlreadySegmented,
+    #[error("a message limit of {0} bytes leaves no room for block data")]
+    LimitTooSmall(usize),
+    #[error("the message would need {0} blocks, more than 65,535")]
+    TooManyBlocks(usize),
+}
+
+/// Why General Block Transfer blocks could not be reassembled (yet).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReassemblyError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error("the block belongs to another message (its routing header differs)")]
+    OtherMessage,
+    #[error("block number 0 is not allowed (blocks are numbered from 1)")]
+    BlockNumberZero,
+    #[error("block {0} arrived twice with different data")]
+    ConflictingBlock(u16),
+    #[error("blocks {0} and {1} are both marked last")]
+    TwoLastBlocks(u16, u16),
+    #[error("block {number} comes after the last block {last}")]
+    BeyondLastBlock { number: u16, last: u16 },
+    #[error("blocks missing: {missing:?}{}", if *last_block_known { "" } else { " (and the last block has not arrived)" })]
+    Incomplete {
+        missing: Vec<u16>,
+        last_block_known: bool,
+    },
 }

@@ -36,8 +36,11 @@
 mod ber;
 pub mod catalogue;
 pub mod crypto;
+pub mod decode;
+pub mod dlms;
 pub mod envelope;
 pub mod error;
+pub mod gbt;
 pub mod gbz;
 pub mod protection;
 pub mod use_case;
@@ -50,4 +53,4 @@ pub use envelope::{
     split_mac_header, BlockTransfer, Cra, Envelope, GeneralBlock, GeneralSigning, GroupingHeader,
     MacProtectedBytes, MessageCode, OtherInformation, SignatureField, TransactionId,
 };
-pub use error::{CryptoError, DecodeError, ProtectionError};
+pub use error::{CryptoError, DecodeError, ProtectionError, ReassemblyError, SegmentationError};
