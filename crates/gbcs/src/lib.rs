@@ -8,7 +8,12 @@
 //! - [`protection`]: what a DSP or a device stub calls: protect, sign and verify commands,
 //!   responses and alerts; encrypt and find sensitive blocks.
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
-//!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec.
+//!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
+//!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data).
+//! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
+//! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
+//!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
+//!   and a readable payload tree.
 //!
 //! ```
 //! use dcc_model::Eui64;
