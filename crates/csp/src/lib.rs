@@ -97,10 +97,7 @@ impl CommunicationsServiceProvider for Downstream {
         let mut client = CommsHubWanClient::new(self.0.peers.comms_hubs.clone());
         client.deliver_command(command).await.map_err(|status| {
             warn!(%comms_hub, error = %status, "comms hub did not take the command");
-            Status::unavailable(format!(
-                "comms hub {comms_hub} unreachable over the SM WAN: {}",
-                status.message()
-            ))
+            relay_status(status, &format!("comms hub {comms_hub}"))
         })?;
         info!(%comms_hub, "command delivered over the sm wan");
         Ok(Response::new(WanCommandAccepted {}))
@@ -120,10 +117,22 @@ impl CommunicationsServiceProviderUpstream for Upstream {
         client
             .deliver_device_message(message)
             .await
-            .map_err(|status| {
-                Status::unavailable(format!("DSP unreachable: {}", status.message()))
-            })?;
+            .map_err(|status| relay_status(status, "DSP"))?;
         info!("device message passed to the dsp");
         Ok(Response::new(DeviceMessageAccepted {}))
+    }
+}
+
+/// Passes a peer's refusal on with its code, so a permanent refusal (a message the DSP will
+/// never take) is not retried forever, while an unreachable peer stays UNAVAILABLE.
+fn relay_status(status: Status, peer: &str) -> Status {
+    match status.code() {
+        tonic::Code::Unavailable
+        | tonic::Code::Unknown
+        | tonic::Code::DeadlineExceeded
+        | tonic::Code::Cancelled => {
+            Status::unavailable(format!("{peer} unreachable: {}", status.message()))
+        }
+        code => Status::new(code, format!("{peer}: {}", status.message())),
     }
 }

@@ -46,7 +46,8 @@ const ECS52: UseCase = UseCase {
 };
 
 use DeviceType::{
-    CommunicationsHubFunction as Chf, ElectricitySmartMeter as Esme, GasSmartMeter as Gsme,
+    CommunicationsHubFunction as Chf, ElectricitySmartMeter as Esme, GasProxyFunction as Gpf,
+    GasSmartMeter as Gsme,
 };
 use UserRole::{
     ElectricityDistributor as Ed, ExportSupplier as Es, GasSupplier as Gs, GasTransporter as Gt,
@@ -63,7 +64,7 @@ pub const SERVICES: &[ServiceDefinition] = &[
         non_device: false,
         eligible_roles: &[Is, Gs, Ed, Gt],
         command_variants: &[1, 2, 3],
-        use_cases: &[(Esme, ECS17B), (Gsme, GCS13A)],
+        use_cases: &[(Esme, ECS17B), (Gsme, GCS13A), (Gpf, GCS13A)],
     },
     ServiceDefinition {
         service_reference_variant: "7.1",

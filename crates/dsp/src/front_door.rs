@@ -486,19 +486,33 @@ fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigni
         ));
     }
     let originator = request.header.request_id.originator;
-    let signing_certificate = shared
-        .certificates()
-        .find(originator, KeyUsage::DigitalSignature, None)
-        .into_iter()
-        .find(|certificate| certificate.role() != Some(RemotePartyRole::XML_SIGNING))
-        .map(|certificate| certificate.public_key_sec1())
-        .ok_or_else(|| {
-            Rejection::UnknownUser(format!("no digital signature certificate for {originator}"))
-        })?;
-    let key = VerifyingKey::from_sec1(&signing_certificate)
-        .map_err(|error| Rejection::BadSignature(error.to_string()))?;
-    gbcs::protection::verify_signature(&signed, &key)
-        .map_err(|error| Rejection::BadSignature(format!("pre-command signature: {error}")))?;
+    // An organisation may hold several DS certificates (e.g. DCC Boxed's Z1 and Z1b
+    // generations): the signature must verify against one that is not revoked.
+    let candidates: Vec<[u8; 65]> = {
+        let certificates = shared.certificates();
+        certificates
+            .find(originator, KeyUsage::DigitalSignature, None)
+            .into_iter()
+            .filter(|certificate| !certificate.role().is_some_and(|role| role.is_xml_signing()))
+            .filter(|certificate| !certificates.is_revoked(certificate))
+            .map(|certificate| certificate.public_key_sec1())
+            .collect()
+    };
+    if candidates.is_empty() {
+        return Err(Rejection::UnknownUser(format!(
+            "no digital signature certificate for {originator}"
+        )));
+    }
+    let verified = candidates.iter().any(|sec1| {
+        VerifyingKey::from_sec1(sec1)
+            .is_ok_and(|key| gbcs::protection::verify_signature(&signed, &key).is_ok())
+    });
+    if !verified {
+        return Err(Rejection::BadSignature(format!(
+            "the pre-command signature verifies against none of the {} digital signature certificates of {originator}",
+            candidates.len()
+        )));
+    }
     shared
         .state()
         .pre_commands

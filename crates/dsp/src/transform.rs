@@ -35,7 +35,9 @@ pub(crate) fn command_apdu(
         ("ECS17b", DeviceType::ElectricitySmartMeter) => {
             use_case::ecs17b::command_payload(counter, originator, device)
         }
-        ("GCS13a", DeviceType::GasSmartMeter) => use_case::gcs13a::command_payload(),
+        ("GCS13a", DeviceType::GasSmartMeter | DeviceType::GasProxyFunction) => {
+            use_case::gcs13a::command_payload()
+        }
         ("ECS42", DeviceType::ElectricitySmartMeter) => use_case::ecs42::command_payload(counter),
         ("ECS52", DeviceType::ElectricitySmartMeter | DeviceType::CommunicationsHubFunction) => {
             use_case::ecs52::command_payload(counter)

@@ -37,6 +37,9 @@ pub struct EcosystemConfig {
     pub dccboxed_keystore: Option<PathBuf>,
     /// The `apikey` the SMKI repository demands; none accepts any.
     pub smki_api_key: Option<String>,
+    /// A folder of DCCKI TLS material (`ca.pem`, `<party>.pem`, `<party>.key`): when set,
+    /// every gRPC link uses mutual TLS with it. `dccsim up --processes` makes and sets it.
+    pub dccki_directory: Option<PathBuf>,
     /// How often the RDPs send their registration data again, in seconds.
     pub registration_republish_seconds: f64,
     pub users: Vec<UserSpec>,
@@ -102,6 +105,7 @@ impl Default for EcosystemConfig {
             response_url: None,
             dccboxed_keystore: None,
             smki_api_key: None,
+            dccki_directory: None,
             registration_republish_seconds: 1.0,
             users: vec![
                 UserSpec {

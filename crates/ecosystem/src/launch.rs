@@ -13,6 +13,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tracing::{info, warn};
 
 use crate::config::{EcosystemConfig, PARTIES};
+use crate::dccki::{self, TlsMaterial};
 use crate::identities::Identities;
 use crate::parties::{self, BuildError, BuiltParty, PeerDirectory};
 
@@ -30,6 +31,10 @@ pub enum LaunchError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Identity(#[from] crate::identities::IdentityError),
+    #[error(transparent)]
+    Dccki(#[from] dccki::DcckiError),
+    #[error("cannot set up TLS for {0}: {1}")]
+    Tls(String, String),
     #[error("the ecosystem was not ready after {0:?}: {1}")]
     NotReady(Duration, String),
 }
@@ -38,11 +43,21 @@ pub enum LaunchError {
 #[derive(Debug, Clone)]
 pub struct NetworkDirectory {
     addresses: BTreeMap<String, SocketAddr>,
+    tls: Option<TlsMaterial>,
 }
 
 impl NetworkDirectory {
     pub fn new(addresses: BTreeMap<String, SocketAddr>) -> Self {
-        Self { addresses }
+        Self {
+            addresses,
+            tls: None,
+        }
+    }
+
+    /// Connects with mutual TLS, presenting `tls`'s certificate.
+    pub fn with_tls(mut self, tls: Option<TlsMaterial>) -> Self {
+        self.tls = tls;
+        self
     }
 }
 
@@ -53,10 +68,20 @@ impl PeerDirectory for NetworkDirectory {
             .get(party)
             .copied()
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9)));
-        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let mut endpoint = tonic::transport::Endpoint::from_shared(format!("{scheme}://{address}"))
             .unwrap_or_else(|_| tonic::transport::Endpoint::from_static("http://127.0.0.1:9"))
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(30));
+        if let Some(tls) = &self.tls {
+            endpoint = match endpoint.clone().tls_config(tls.client_config()) {
+                Ok(secured) => secured,
+                Err(error) => {
+                    warn!(%error, "cannot configure TLS towards {party}; the connection will fail");
+                    endpoint
+                }
+            };
+        }
         dcc_proto::transport::remote(endpoint.connect_lazy())
     }
 }
@@ -124,12 +149,16 @@ pub async fn start_parties(
         Some(identities) => identities,
         None => Identities::build(&config)?,
     };
-    let directory = NetworkDirectory::new(addresses.clone());
     let (shutdown, shutdown_signal) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut duis_url = None;
     let mut smki_url = None;
     for (party, listener) in listeners {
+        let tls = match &config.dccki_directory {
+            Some(directory) => Some(dccki::load(directory, &party)?),
+            None => None,
+        };
+        let directory = NetworkDirectory::new(addresses.clone()).with_tls(tls.clone());
         let built = parties::build(&party, &config, &identities, &directory)?;
         let http_listener = match party.as_str() {
             "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
@@ -146,9 +175,16 @@ pub async fn start_parties(
                 _ => smki_url = url,
             }
         }
+        let server = match &tls {
+            Some(tls) => tonic::transport::Server::builder()
+                .tls_config(tls.server_config())
+                .map_err(|error| LaunchError::Tls(party.clone(), error.to_string()))?,
+            None => tonic::transport::Server::builder(),
+        };
         serve_party(
             &mut tasks,
             party,
+            server,
             listener,
             http_listener,
             built,
@@ -168,6 +204,7 @@ pub async fn start_parties(
 fn serve_party(
     tasks: &mut JoinSet<()>,
     party: String,
+    mut server: tonic::transport::Server,
     listener: TcpListener,
     http_listener: Option<TcpListener>,
     built: BuiltParty,
@@ -198,7 +235,7 @@ fn serve_party(
             .set_service_status("", tonic_health::ServingStatus::Serving)
             .await;
         info!(party = %grpc_party, address = ?listener.local_addr().ok(), "grpc serving");
-        let served = tonic::transport::Server::builder()
+        let served = server
             .add_routes(routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 let _ = stop.wait_for(|stop| *stop).await;
@@ -242,11 +279,16 @@ pub async fn wait_until_ready(duis_url: &str, limit: Duration) -> Result<(), Lau
 }
 
 /// Waits until the party at `address` reports SERVING over gRPC health.
-pub async fn wait_until_serving(address: SocketAddr, limit: Duration) -> Result<(), LaunchError> {
+pub async fn wait_until_serving(
+    address: SocketAddr,
+    tls: Option<TlsMaterial>,
+    limit: Duration,
+) -> Result<(), LaunchError> {
     use tonic_health::pb::health_client::HealthClient;
     use tonic_health::pb::HealthCheckRequest;
     let deadline = tokio::time::Instant::now() + limit;
-    let directory = NetworkDirectory::new(BTreeMap::from([("party".to_owned(), address)]));
+    let directory =
+        NetworkDirectory::new(BTreeMap::from([("party".to_owned(), address)])).with_tls(tls);
     loop {
         let mut client = HealthClient::new(directory.transport("party"));
         let serving = client

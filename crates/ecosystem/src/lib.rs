@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod dccki;
 pub mod demo;
 pub mod identities;
 pub mod launch;

@@ -78,7 +78,11 @@ async fn keep_running(
             .arg(&party)
             .arg("--config")
             .arg(&config_path)
+            .arg("--exit-when-stdin-closes")
             .args(&extra_args)
+            // The child keeps the write end open by never being written to; when this
+            // process dies, the pipe closes and the child stops.
+            .stdin(std::process::Stdio::piped())
             .kill_on_drop(true);
         let mut child = match command.spawn() {
             Ok(child) => child,
@@ -88,6 +92,8 @@ async fn keep_running(
                 continue;
             }
         };
+        // Held, not written: `wait` would close it, and the child stops when it closes.
+        let _stdin = child.stdin.take();
         let pid = child.id().unwrap_or_default();
         let _ = std::fs::write(pid_file(&run_dir, &party), pid.to_string());
         info!(%party, pid, "party process started");
@@ -103,4 +109,38 @@ async fn keep_running(
         warn!(%party, pid, ?status, "party process exited; restarting");
         tokio::time::sleep(RESTART_DELAY).await;
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("cannot find free ports: {0}")]
+    Ports(std::io::Error),
+    #[error(transparent)]
+    Dccki(#[from] crate::dccki::DcckiError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Readies `run_dir` for a process per party: free ports for any port 0, DCCKI material for
+/// mutual TLS between the processes (and for tools), and the configuration file every
+/// process reads. Returns the configuration and its path.
+pub fn prepare_run(
+    config: EcosystemConfig,
+    run_dir: &Path,
+) -> Result<(EcosystemConfig, PathBuf), PrepareError> {
+    let mut config = assign_free_ports(config).map_err(PrepareError::Ports)?;
+    let dccki_directory = run_dir.join("dccki");
+    let mut names: Vec<&str> = PARTIES.to_vec();
+    names.push(crate::dccki::TOOLS);
+    crate::dccki::generate(&dccki_directory, &names)?;
+    config.dccki_directory = Some(dccki_directory);
+    let config_path = run_dir.join("ecosystem.toml");
+    std::fs::write(&config_path, config.to_toml()).map_err(|source| PrepareError::Write {
+        path: config_path.clone(),
+        source,
+    })?;
+    Ok((config, config_path))
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use dcc_model::{CommandVariant, ResponseCode};
 use duis::{Request, RequestBody, ResponseBody};
-use ecosystem::config::{TEMPLATE_ESME, TEMPLATE_GSME, TEST_SUPPLIER};
+use ecosystem::config::{TEMPLATE_ESME, TEMPLATE_GPF, TEST_SUPPLIER};
 use ecosystem::user::{fetch_device_certificate, ResponseInbox};
 use ecosystem::EcosystemConfig;
 use gbcs::crypto::{
@@ -160,8 +160,9 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
             TEMPLATE_ESME,
         ),
         (
+            // DCC's "reliable" GSME read is addressed to the GPF, which answers from its copy.
             "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",
-            TEMPLATE_GSME,
+            TEMPLATE_GPF,
         ),
     ] {
         let answer = post(&duis_url, "serviceS", tool.sign(&template(name), false)).await;

@@ -161,7 +161,11 @@ fn implemented(device_type: DeviceType, message_code: MessageCode) -> bool {
             ecs42::MESSAGE_CODE,
             ecs52::MESSAGE_CODE,
         ],
-        DeviceType::GasSmartMeter => &[gcs13a::MESSAGE_CODE, gcs13b::MESSAGE_CODE],
+        // The GPF answers gas reads from its copy of the GSME's data (DUIS templates address
+        // "reliable" GSME reads to the GPF).
+        DeviceType::GasSmartMeter | DeviceType::GasProxyFunction => {
+            &[gcs13a::MESSAGE_CODE, gcs13b::MESSAGE_CODE]
+        }
         DeviceType::CommunicationsHubFunction => &[ecs52::MESSAGE_CODE],
         _ => &[],
     };
