@@ -2,6 +2,8 @@
 //! one party alone, the end-to-end demo, and the test PKI tools.
 #![forbid(unsafe_code)]
 
+mod gbcs_cli;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -47,6 +49,11 @@ enum Command {
     Certs {
         #[command(subcommand)]
         command: CertsCommand,
+    },
+    /// GBCS messages: decode them as DCC's gbcs-parser does.
+    Gbcs {
+        #[command(subcommand)]
+        command: gbcs_cli::GbcsCommand,
     },
 }
 
@@ -140,6 +147,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Certs {
             command: CertsCommand::Init { seed, out },
         } => certs_init(seed, &out),
+        Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
     }
 }
 

@@ -1,0 +1,233 @@
+//! `dccsim gbcs decode`: conformance with the RTDS 4.5.0 expectations (every file, through the
+//! binary), and the behaviour users see on bad input.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const DCCSIM: &str = env!("CARGO_BIN_EXE_dccsim");
+
+/// `../shared/vectors/rtds-4.5.0` beside the workspace, or `None` with a loud line
+/// (a failure under `CI=true`).
+fn rtds() -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
+    if path.is_dir() {
+        return Some(path.join("rtds-4.5.0"));
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "../shared/vectors not found at {} (required under CI)",
+            path.display()
+        );
+    }
+    eprintln!("SKIPPED: ../shared/vectors not found at {}", path.display());
+    None
+}
+
+fn dccsim(arguments: &[&str]) -> Output {
+    Command::new(DCCSIM)
+        .args(arguments)
+        .stdin(Stdio::null())
+        .output()
+        .expect("dccsim runs")
+}
+
+fn fixture_files(rtds: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for folder in std::fs::read_dir(rtds.join("gbcs")).unwrap() {
+        for file in std::fs::read_dir(folder.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "HEX") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Expectations {
+    records: Vec<Record>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Record {
+    file: String,
+    message_code: String,
+    cra: u8,
+    originator_counter: String,
+    originator: String,
+    recipient: String,
+    mac_valid: Option<bool>,
+    signature_valid: Option<bool>,
+    #[serde(default)]
+    decrypted: Vec<Decrypted>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Decrypted {
+    plaintext: String,
+}
+
+/// The disagreements between the decoder's JSON and one record.
+fn compare(ours: &serde_json::Value, record: &Record) -> Vec<String> {
+    let counter = u64::from_str_radix(&record.originator_counter, 16).unwrap();
+    let expected = serde_json::json!({
+        "message_code": record.message_code,
+        "cra": record.cra,
+        "counter": counter,
+        "originator": record.originator,
+        "recipient": record.recipient,
+        "mac_valid": record.mac_valid,
+        "signature_valid": record.signature_valid,
+        "decrypted": record.decrypted.iter().map(|block| block.plaintext.clone()).collect::<Vec<_>>(),
+    });
+    let mut problems = Vec::new();
+    for (field, value) in expected.as_object().unwrap() {
+        if ours.get(field) != Some(value) {
+            problems.push(format!(
+                "{field}: ours {:?}, expected {value}",
+                ours.get(field)
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_decoder_reproduces_every_rtds_expectation() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = rtds.join("keystore");
+    let files = fixture_files(&rtds);
+    let mut decoded = BTreeMap::new();
+    let started = std::time::Instant::now();
+    // Batches keep the command line short and the run fast.
+    for batch in files.chunks(256) {
+        let mut arguments = vec![
+            "gbcs",
+            "decode",
+            "--json",
+            "--keys",
+            keystore.to_str().unwrap(),
+        ];
+        arguments.extend(batch.iter().map(|path| path.to_str().unwrap()));
+        let output = dccsim(&arguments);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for line in String::from_utf8(output.stdout).unwrap().lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let source = value["source"].as_str().unwrap().to_owned();
+            decoded.insert(source, value);
+        }
+    }
+    let elapsed = started.elapsed();
+    let text = std::fs::read_to_string(rtds.join("expectations.json")).unwrap();
+    let expectations: Expectations = serde_json::from_str(&text).unwrap();
+    let mut failures = BTreeMap::new();
+    for record in &expectations.records {
+        let relative = record.file.trim_start_matches("test/rtds/RTDS-4.5.0/");
+        let path = rtds.join("gbcs").join(relative);
+        let problems = match decoded.get(path.to_str().unwrap()) {
+            Some(ours) => compare(ours, record),
+            None => vec!["not decoded".to_owned()],
+        };
+        if !problems.is_empty() {
+            failures.insert(relative.to_owned(), problems);
+        }
+    }
+    let total = expectations.records.len();
+    println!(
+        "dccsim gbcs decode: {}/{total} match ({} files decoded in {elapsed:?})",
+        total - failures.len(),
+        decoded.len()
+    );
+    assert_eq!(total, 1024);
+    assert_eq!(decoded.len(), files.len());
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_text_output_names_the_use_case_and_the_verdicts() {
+    let Some(rtds) = rtds() else { return };
+    let file = rtds.join("gbcs/4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+    let keystore = rtds.join("keystore");
+    let output = dccsim(&[
+        "gbcs",
+        "decode",
+        "--keys",
+        keystore.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    print!("{text}");
+    for expected in [
+        "0x0027 ECS17b",
+        "counter: 1000",
+        "MAC: 486AF3DF46ACBC45A5217E08 valid",
+        "plaintext: 02010204060000000A02020F00161E060000000A02020F001620",
+        "DLMS access-response (DA)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}");
+    }
+}
+
+#[test]
+fn without_keys_the_verdicts_are_null_and_hex_arguments_work() {
+    let Some(rtds) = rtds() else { return };
+    let file = rtds.join("gbcs/4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+    let hex = std::fs::read_to_string(file).unwrap();
+    let output = dccsim(&["gbcs", "decode", "--json", hex.trim()]);
+    assert!(output.status.success());
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["use_case"], "ECS17b");
+    assert_eq!(value["mac_valid"], serde_json::Value::Null);
+    assert_eq!(value["decrypted"], serde_json::json!([null]));
+}
+
+#[test]
+fn bad_input_is_exit_code_2_with_a_message_never_a_panic() {
+    for arguments in [
+        vec!["gbcs", "decode", "DF09"],
+        vec!["gbcs", "decode", "not-a-file-nor-hex"],
+        vec![
+            "gbcs",
+            "decode",
+            "--keys",
+            "/nonexistent-key-folder",
+            "DF09",
+        ],
+        vec!["gbcs", "decode", "DD0000000000000000"],
+    ] {
+        let output = dccsim(&arguments);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {stderr}");
+        assert!(stderr.contains("dccsim gbcs decode:"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_tampered_mac_is_reported_not_an_error() {
+    let Some(rtds) = rtds() else { return };
+    let file = rtds.join("gbcs/4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+    let mut hex = std::fs::read_to_string(file).unwrap().trim().to_owned();
+    let last = if hex.ends_with('0') { "1" } else { "0" };
+    hex.replace_range(hex.len() - 1.., last);
+    let keystore = rtds.join("keystore");
+    let output = dccsim(&[
+        "gbcs",
+        "decode",
+        "--json",
+        "--keys",
+        keystore.to_str().unwrap(),
+        &hex,
+    ]);
+    assert!(output.status.success());
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["mac_valid"], false);
+}
