@@ -515,9 +515,11 @@ async fn negatives(
 
 /// The test supplier's id with keys from a PKI dccsim never trusted.
 fn stranger(running: &SliceTarget, duis_url: &str) -> Result<DuisUser, crate::user::UserError> {
-    let mut config = crate::EcosystemConfig::default();
-    config.seed = running.identities.pki.seed().wrapping_add(0x5EED);
-    config.comms_hubs.clear();
+    let config = crate::EcosystemConfig {
+        seed: running.identities.pki.seed().wrapping_add(0x5EED),
+        comms_hubs: Vec::new(),
+        ..crate::EcosystemConfig::default()
+    };
     let identities = crate::Identities::build(&config)
         .map_err(|error| crate::user::UserError::Identity(TEST_SUPPLIER, error.to_string()))?;
     DuisUser::new(TEST_SUPPLIER, &identities, duis_url)

@@ -265,12 +265,11 @@ pub async fn wait_until_ready(duis_url: &str, limit: Duration) -> Result<(), Lau
     let client = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let last;
-        match client.get(format!("{duis_url}/readyz")).send().await {
+        let last = match client.get(format!("{duis_url}/readyz")).send().await {
             Ok(response) if response.status().is_success() => return Ok(()),
-            Ok(response) => last = response.text().await.unwrap_or_default().trim().to_owned(),
-            Err(error) => last = error.to_string(),
-        }
+            Ok(response) => response.text().await.unwrap_or_default().trim().to_owned(),
+            Err(error) => error.to_string(),
+        };
         if tokio::time::Instant::now() >= deadline {
             return Err(LaunchError::NotReady(limit, last));
         }
