@@ -39,6 +39,9 @@ enum Command {
         party: String,
         #[command(flatten)]
         options: EcosystemOptions,
+        /// Stop when standard input closes (set by `up --processes`, so no party outlives it).
+        #[arg(long, hide = true)]
+        exit_when_stdin_closes: bool,
     },
     /// Start the ecosystem in this process, play a user through the end-to-end slice, print each hop.
     Demo {
@@ -142,7 +145,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options,
             processes: true,
         } => up_processes(options).await,
-        Command::Serve { party, options } => serve(&party, options.load()?).await,
+        Command::Serve {
+            party,
+            options,
+            exit_when_stdin_closes,
+        } => serve(&party, options.load()?, exit_when_stdin_closes).await,
         Command::Demo { options } => demo(options.load()?).await,
         Command::Certs {
             command: CertsCommand::Init { seed, out },
@@ -176,22 +183,17 @@ async fn up(config: EcosystemConfig) -> anyhow::Result<ExitCode> {
     let duis_url = running.duis_url.clone().unwrap_or_default();
     ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await?;
     println!("ready");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    stop_requested().await;
     println!("shutting down");
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
-    let config = ecosystem::processes::assign_free_ports(options.load()?)?;
     let run_dir = std::env::temp_dir().join(format!("dccsim-{}", std::process::id()));
     std::fs::create_dir_all(&run_dir)
         .with_context(|| format!("cannot create {}", run_dir.display()))?;
-    let config_path = run_dir.join("ecosystem.toml");
-    std::fs::write(&config_path, config.to_toml())
-        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    let (config, config_path) = ecosystem::processes::prepare_run(options.load()?, &run_dir)?;
     let executable = std::env::current_exe().context("cannot find the dccsim executable")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(
@@ -204,18 +206,59 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
     print_endpoints(&config, None);
     println!("config        {}", config_path.display());
     println!("pids          {}/<party>.pid", run_dir.display());
+    println!(
+        "dccki         {}/dccki (mutual TLS on every gRPC link)",
+        run_dir.display()
+    );
     ecosystem::wait_until_ready(&format!("http://{}", config.duis_address), READY_LIMIT).await?;
     println!("ready");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    stop_requested().await;
     println!("shutting down");
     let _ = stop.send(true);
     let _ = supervisor.await;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(party: &str, config: EcosystemConfig) -> anyhow::Result<ExitCode> {
+/// Ctrl-C or SIGTERM.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Resolves when standard input reaches its end (the supervising process is gone).
+async fn stdin_closed() {
+    use tokio::io::AsyncReadExt;
+    let mut stdin = tokio::io::stdin();
+    let mut buffer = [0u8; 64];
+    while let Ok(read) = stdin.read(&mut buffer).await {
+        if read == 0 {
+            return;
+        }
+    }
+}
+
+async fn serve(
+    party: &str,
+    config: EcosystemConfig,
+    exit_when_stdin_closes: bool,
+) -> anyhow::Result<ExitCode> {
     if !ecosystem::config::PARTIES.contains(&party) {
         anyhow::bail!(
             "unknown party {party:?}; the parties are {}",
@@ -224,9 +267,14 @@ async fn serve(party: &str, config: EcosystemConfig) -> anyhow::Result<ExitCode>
     }
     let running = ecosystem::start_parties(config, &[party], None).await?;
     tracing::info!(party, "serving");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    if exit_when_stdin_closes {
+        tokio::select! {
+            _ = stop_requested() => {}
+            _ = stdin_closed() => {}
+        }
+    } else {
+        stop_requested().await;
+    }
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
