@@ -3,11 +3,12 @@
 use dcc_model::Eui64;
 use dcc_proto::smki::trust_service_provider_client::TrustServiceProviderClient;
 use dcc_proto::smki::{
-    DeviceCertificates, IssueDeviceCertificatesRequest, ListTrustAnchorsRequest,
-    RetrieveCertificateRequest, SearchCertificatesRequest,
+    CertificateStatus as WireCertificateStatus, ChangeCertificateStatusRequest, DeviceCertificates,
+    IssueDeviceCertificatesRequest, ListTrustAnchorsRequest, RetrieveCertificateRequest,
+    SearchCertificatesRequest, SubmitCertificateSigningRequestsRequest,
 };
 use dcc_proto::transport::GrpcTransport;
-use smki::{Certificate, KeyUsage};
+use smki::{Certificate, CsrSubmission, KeyUsage};
 
 use crate::registry::DeviceCredentials;
 use crate::wire::{self, MalformedAnswer};
@@ -18,9 +19,12 @@ pub enum TspError {
     /// The TSP has no such certificate.
     #[error("the TSP has no such certificate: {0}")]
     NotFound(String),
-    /// The TSP refused the request as malformed (a bad id or serial).
+    /// The TSP refused the request as malformed (a bad id, serial or CSR) or not possible now.
     #[error("the TSP refused the request: {0}")]
     Rejected(String),
+    /// The requester may not have what it asked for (a CSR for another party or role).
+    #[error("the TSP refused the requester: {0}")]
+    PermissionDenied(String),
     /// The TSP could not be reached or failed.
     #[error("the TSP is unavailable: {0}")]
     Unavailable(String),
@@ -39,7 +43,10 @@ impl From<tonic::Status> for TspError {
         let message = status.message().to_owned();
         match status.code() {
             tonic::Code::NotFound => Self::NotFound(message),
-            tonic::Code::InvalidArgument => Self::Rejected(message),
+            tonic::Code::InvalidArgument | tonic::Code::FailedPrecondition => {
+                Self::Rejected(message)
+            }
+            tonic::Code::PermissionDenied => Self::PermissionDenied(message),
             code => Self::Unavailable(format!("{code:?}: {message}")),
         }
     }
@@ -129,6 +136,95 @@ impl TspClient {
             .await?
             .into_inner();
         Ok(wire::certificate_from_record("certificate", &record)?)
+    }
+
+    /// Submits CSRs as organisation `requester` and answers their certificates, in order
+    /// (published in the repository). All or nothing: a refused CSR fails the call with
+    /// [`TspError::Rejected`] or [`TspError::PermissionDenied`] naming it (`requests[2]: …`).
+    pub async fn submit_csrs(
+        &self,
+        requester: Eui64,
+        submissions: &[CsrSubmission],
+    ) -> Result<Vec<Certificate>, TspError> {
+        let request = SubmitCertificateSigningRequestsRequest {
+            requester_id: requester.to_hex(),
+            requests: submissions.iter().map(wire::csr_message).collect(),
+        };
+        let response = self
+            .client
+            .clone()
+            .submit_certificate_signing_requests(request)
+            .await?
+            .into_inner();
+        if response.certificates.len() != submissions.len() {
+            return Err(TspError::MalformedAnswer {
+                field: "certificates".to_owned(),
+                reason: format!(
+                    "{} certificates for {} CSRs",
+                    response.certificates.len(),
+                    submissions.len()
+                ),
+            });
+        }
+        response
+            .certificates
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                Ok(wire::certificate_from_record(
+                    &format!("certificates[{index}]"),
+                    record,
+                )?)
+            })
+            .collect()
+    }
+
+    /// Submits one CSR ([`TspClient::submit_csrs`]).
+    pub async fn submit_csr(
+        &self,
+        requester: Eui64,
+        submission: CsrSubmission,
+    ) -> Result<Certificate, TspError> {
+        let mut certificates = self.submit_csrs(requester, &[submission]).await?;
+        certificates.pop().ok_or_else(|| TspError::MalformedAnswer {
+            field: "certificates".to_owned(),
+            reason: "empty".to_owned(),
+        })
+    }
+
+    /// Revokes the certificate with this decimal serial number and answers it.
+    pub async fn revoke(&self, serial_decimal: &str) -> Result<Certificate, TspError> {
+        let request = ChangeCertificateStatusRequest {
+            serial: serial_decimal.to_owned(),
+            status: WireCertificateStatus::Revoked as i32,
+        };
+        let response = self
+            .client
+            .clone()
+            .change_certificate_status(request)
+            .await?
+            .into_inner();
+        let record = response
+            .certificate
+            .ok_or_else(|| TspError::MalformedAnswer {
+                field: "certificate".to_owned(),
+                reason: "missing".to_owned(),
+            })?;
+        Ok(wire::certificate_from_record("certificate", &record)?)
+    }
+
+    /// Whether the certificate with this decimal serial number is revoked.
+    pub async fn is_revoked(&self, serial_decimal: &str) -> Result<bool, TspError> {
+        let request = RetrieveCertificateRequest {
+            serial: serial_decimal.to_owned(),
+        };
+        let record = self
+            .client
+            .clone()
+            .retrieve_certificate(request)
+            .await?
+            .into_inner();
+        Ok(record.revoked)
     }
 
     /// The root and issuing CA certificates every party trusts (and any published

@@ -17,7 +17,7 @@ use dcc_proto::transport::GrpcTransport;
 use smki::{Identity, TestPki};
 
 pub use client::{TspClient, TspError};
-pub use grpc::{TrustServiceProviderService, MAX_DEVICES_PER_REQUEST};
+pub use grpc::{TrustServiceProviderService, MAX_CSRS_PER_REQUEST, MAX_DEVICES_PER_REQUEST};
 pub use registry::DeviceCredentials;
 
 /// The party name `dccsim serve` uses for the TSP.

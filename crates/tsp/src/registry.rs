@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dcc_model::Eui64;
-use smki::{Certificate, CertificateStore, Identity, KeyUsage, PkiError, TestPki};
+use smki::{
+    Certificate, CertificateStore, Identity, KeyUsage, PkiError, RemotePartyRole, Requester,
+    TestPki,
+};
 
 /// A device's SMKI identities: its Digital Signing (DS) and Key Agreement (KA) certificates
 /// with their private keys.
@@ -113,6 +116,47 @@ impl Registry {
         self.devices.insert(credentials.device, credentials);
     }
 
+    /// The organisation `id` as an SMKI subscriber with the roles of its published, unrevoked
+    /// organisation certificates; `None` when it holds none.
+    pub(crate) fn requester(&self, id: Eui64) -> Option<Requester> {
+        let mut roles: Vec<RemotePartyRole> = self
+            .store
+            .find_subject(id)
+            .into_iter()
+            .filter(|certificate| !certificate.is_device() && !certificate.is_ca())
+            .filter(|certificate| !self.store.is_revoked(certificate))
+            .filter_map(Certificate::role)
+            .collect();
+        roles.sort_unstable();
+        roles.dedup();
+        if roles.is_empty() {
+            return None;
+        }
+        Some(Requester::Subscriber { id, roles })
+    }
+
+    /// Publishes certificates issued from CSRs.
+    pub(crate) fn publish_certificates(&mut self, certificates: &[Certificate]) {
+        for certificate in certificates {
+            self.store.add(certificate.clone());
+        }
+    }
+
+    /// Revokes the published certificate with this decimal serial; trust anchors (the CAs)
+    /// cannot be revoked.
+    pub(crate) fn revoke(&mut self, serial_decimal: &str) -> Result<Certificate, RevokeError> {
+        let certificate = self
+            .store
+            .by_serial(serial_decimal)
+            .cloned()
+            .ok_or(RevokeError::NotFound)?;
+        if self.trust_anchors.contains(&certificate) {
+            return Err(RevokeError::TrustAnchor);
+        }
+        self.store.revoke(serial_decimal);
+        Ok(certificate)
+    }
+
     /// The published certificates of `subject`, of `usage` when given, in the order published.
     pub(crate) fn search(&self, subject: Eui64, usage: Option<KeyUsage>) -> Vec<&Certificate> {
         self.store
@@ -121,6 +165,15 @@ impl Registry {
             .filter(|certificate| usage.is_none_or(|usage| certificate.key_usage() == Some(usage)))
             .collect()
     }
+}
+
+/// Why a certificate cannot be revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RevokeError {
+    /// No published certificate has the serial.
+    NotFound,
+    /// The certificate is a trust anchor every party holds.
+    TrustAnchor,
 }
 
 /// A device's credentials from the PKI: the ones it was generated with, or freshly (and

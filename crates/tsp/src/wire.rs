@@ -3,13 +3,18 @@
 
 use dcc_model::Eui64;
 use dcc_proto::smki as proto;
-use smki::{Certificate, Identity, KeyUsage};
+use smki::{
+    Certificate, CertificateKind, CertificateStore, CsrError, CsrSubmission, Identity, KeyUsage,
+};
 use tonic::Status;
 
 use crate::registry::DeviceCredentials;
 
-/// The wire form of a certificate.
-pub(crate) fn certificate_record(certificate: &Certificate) -> proto::CertificateRecord {
+/// The wire form of a certificate, with its revocation as `store` knows it.
+pub(crate) fn certificate_record(
+    certificate: &Certificate,
+    store: &CertificateStore,
+) -> proto::CertificateRecord {
     let role = if certificate.is_device() {
         0
     } else {
@@ -25,15 +30,19 @@ pub(crate) fn certificate_record(certificate: &Certificate) -> proto::Certificat
         role,
         der: certificate.der().to_vec(),
         device: certificate.is_device(),
+        revoked: store.is_revoked(certificate),
     }
 }
 
 /// The wire form of a device's credentials, private keys included.
-pub(crate) fn device_certificates(credentials: &DeviceCredentials) -> proto::DeviceCertificates {
+pub(crate) fn device_certificates(
+    credentials: &DeviceCredentials,
+    store: &CertificateStore,
+) -> proto::DeviceCertificates {
     proto::DeviceCertificates {
         device_id: credentials.device.to_hex(),
-        digital_signature: Some(certificate_record(&credentials.ds.certificate)),
-        key_agreement: Some(certificate_record(&credentials.ka.certificate)),
+        digital_signature: Some(certificate_record(&credentials.ds.certificate, store)),
+        key_agreement: Some(certificate_record(&credentials.ka.certificate, store)),
         digital_signature_private_key: credentials
             .ds
             .private_key_pkcs8_der
@@ -67,6 +76,74 @@ pub(crate) fn usage(field: &'static str, value: i32) -> Result<Option<KeyUsage>,
             "field {field}: {value} is not a KeyUsage (1 digital signature, 2 key agreement)"
         ))),
     }
+}
+
+/// The wire enum of a certificate kind.
+pub(crate) fn kind_field(kind: Option<CertificateKind>) -> proto::CertificateKind {
+    match kind {
+        None => proto::CertificateKind::Unspecified,
+        Some(CertificateKind::Organisation) => proto::CertificateKind::Organisation,
+        Some(CertificateKind::Device) => proto::CertificateKind::Device,
+    }
+}
+
+/// Parses a `kind` field: unspecified is `None` (taken from the CSR); an unknown number is
+/// INVALID_ARGUMENT.
+pub(crate) fn kind(field: &str, value: i32) -> Result<Option<CertificateKind>, Status> {
+    match proto::CertificateKind::try_from(value) {
+        Ok(proto::CertificateKind::Unspecified) => Ok(None),
+        Ok(proto::CertificateKind::Organisation) => Ok(Some(CertificateKind::Organisation)),
+        Ok(proto::CertificateKind::Device) => Ok(Some(CertificateKind::Device)),
+        Err(_) => Err(Status::invalid_argument(format!(
+            "field {field}: {value} is not a CertificateKind (1 organisation, 2 device)"
+        ))),
+    }
+}
+
+/// The wire form of a CSR submission.
+pub(crate) fn csr_message(submission: &CsrSubmission) -> proto::CertificateSigningRequest {
+    proto::CertificateSigningRequest {
+        csr: submission.csr.clone(),
+        kind: kind_field(submission.kind) as i32,
+        usage: usage_field(submission.usage) as i32,
+    }
+}
+
+/// A CSR submission from its wire form (the CSR itself is checked when issuing).
+pub(crate) fn csr_submission(
+    index: usize,
+    message: proto::CertificateSigningRequest,
+) -> Result<CsrSubmission, Status> {
+    let kind = kind(&format!("requests[{index}].kind"), message.kind)?;
+    let usage = match proto::KeyUsage::try_from(message.usage) {
+        Ok(proto::KeyUsage::Unspecified) => None,
+        Ok(proto::KeyUsage::DigitalSignature) => Some(KeyUsage::DigitalSignature),
+        Ok(proto::KeyUsage::KeyAgreement) => Some(KeyUsage::KeyAgreement),
+        Err(_) => {
+            return Err(Status::invalid_argument(format!(
+                "field requests[{index}].usage: {} is not a KeyUsage (1 digital signature, 2 key agreement)",
+                message.usage
+            )))
+        }
+    };
+    Ok(CsrSubmission {
+        csr: message.csr,
+        kind,
+        usage,
+    })
+}
+
+/// The status of a refused CSR: PERMISSION_DENIED when the requester may not have it,
+/// INTERNAL for a fault of the TSP, INVALID_ARGUMENT otherwise; the message names the CSR.
+pub(crate) fn csr_refusal(index: usize, error: &CsrError) -> Status {
+    let message = format!("requests[{index}]: {error}");
+    if error.is_unauthorised() {
+        return Status::permission_denied(message);
+    }
+    if error.is_internal() {
+        return Status::internal(message);
+    }
+    Status::invalid_argument(message)
 }
 
 /// Parses a decimal serial number field (non-empty, digits only, at most 49 digits: SMKI
@@ -196,7 +273,7 @@ mod tests {
         let device = Eui64::from_u64(0x00DB_1234_5678_90A0);
         let (ds, ka) = pki.issue_device(device).unwrap();
         let credentials = DeviceCredentials { device, ds, ka };
-        let message = device_certificates(&credentials);
+        let message = device_certificates(&credentials, &CertificateStore::new());
         assert_eq!(
             device_credentials_from_message("devices[0]", &message).unwrap(),
             credentials

@@ -16,6 +16,9 @@ pub struct CertificateRecord {
     pub der: ::prost::alloc::vec::Vec<u8>,
     #[prost(bool, tag = "6")]
     pub device: bool,
+    /// Whether the certificate has been revoked (ChangeCertificateStatus).
+    #[prost(bool, tag = "7")]
+    pub revoked: bool,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct IssueDeviceCertificatesRequest {
@@ -66,6 +69,46 @@ pub struct ListTrustAnchorsResponse {
     #[prost(bytes = "vec", repeated, tag = "1")]
     pub certificates_der: ::prost::alloc::vec::Vec<::prost::alloc::vec::Vec<u8>>,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CertificateSigningRequest {
+    /// PKCS#10, DER or PEM.
+    #[prost(bytes = "vec", tag = "1")]
+    pub csr: ::prost::alloc::vec::Vec<u8>,
+    #[prost(enumeration = "CertificateKind", tag = "2")]
+    pub kind: i32,
+    /// Unspecified takes the CSR's key usage; otherwise it must be the CSR's.
+    #[prost(enumeration = "KeyUsage", tag = "3")]
+    pub usage: i32,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct SubmitCertificateSigningRequestsRequest {
+    /// The organisation asking (16 hex digits): the roles it holds in the repository decide
+    /// what it may ask for.
+    #[prost(string, tag = "1")]
+    pub requester_id: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "2")]
+    pub requests: ::prost::alloc::vec::Vec<CertificateSigningRequest>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct SubmitCertificateSigningRequestsResponse {
+    /// One per request, in order.
+    #[prost(message, repeated, tag = "1")]
+    pub certificates: ::prost::alloc::vec::Vec<CertificateRecord>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ChangeCertificateStatusRequest {
+    /// Serial number, decimal.
+    #[prost(string, tag = "1")]
+    pub serial: ::prost::alloc::string::String,
+    /// Only CERTIFICATE_STATUS_REVOKED can be set; the others follow from validity.
+    #[prost(enumeration = "CertificateStatus", tag = "2")]
+    pub status: i32,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ChangeCertificateStatusResponse {
+    #[prost(message, optional, tag = "1")]
+    pub certificate: ::core::option::Option<CertificateRecord>,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum KeyUsage {
@@ -91,6 +134,75 @@ impl KeyUsage {
             "KEY_USAGE_UNSPECIFIED" => Some(Self::Unspecified),
             "KEY_USAGE_DIGITAL_SIGNATURE" => Some(Self::DigitalSignature),
             "KEY_USAGE_KEY_AGREEMENT" => Some(Self::KeyAgreement),
+            _ => None,
+        }
+    }
+}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum CertificateKind {
+    /// Taken from the CSR: a device for an empty subject, an organisation otherwise.
+    Unspecified = 0,
+    Organisation = 1,
+    Device = 2,
+}
+impl CertificateKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "CERTIFICATE_KIND_UNSPECIFIED",
+            Self::Organisation => "CERTIFICATE_KIND_ORGANISATION",
+            Self::Device => "CERTIFICATE_KIND_DEVICE",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "CERTIFICATE_KIND_UNSPECIFIED" => Some(Self::Unspecified),
+            "CERTIFICATE_KIND_ORGANISATION" => Some(Self::Organisation),
+            "CERTIFICATE_KIND_DEVICE" => Some(Self::Device),
+            _ => None,
+        }
+    }
+}
+/// The SMKI repository's statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum CertificateStatus {
+    Unspecified = 0,
+    Pending = 1,
+    InUse = 2,
+    NotInUse = 3,
+    Expired = 4,
+    Revoked = 5,
+}
+impl CertificateStatus {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "CERTIFICATE_STATUS_UNSPECIFIED",
+            Self::Pending => "CERTIFICATE_STATUS_PENDING",
+            Self::InUse => "CERTIFICATE_STATUS_IN_USE",
+            Self::NotInUse => "CERTIFICATE_STATUS_NOT_IN_USE",
+            Self::Expired => "CERTIFICATE_STATUS_EXPIRED",
+            Self::Revoked => "CERTIFICATE_STATUS_REVOKED",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "CERTIFICATE_STATUS_UNSPECIFIED" => Some(Self::Unspecified),
+            "CERTIFICATE_STATUS_PENDING" => Some(Self::Pending),
+            "CERTIFICATE_STATUS_IN_USE" => Some(Self::InUse),
+            "CERTIFICATE_STATUS_NOT_IN_USE" => Some(Self::NotInUse),
+            "CERTIFICATE_STATUS_EXPIRED" => Some(Self::Expired),
+            "CERTIFICATE_STATUS_REVOKED" => Some(Self::Revoked),
             _ => None,
         }
     }
@@ -307,6 +419,71 @@ pub mod trust_service_provider_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// Issues a certificate for each PKCS#10 CSR (one, or a batch as suppliers send device
+        /// requests) and publishes them. All or nothing: the first refused CSR fails the call with
+        /// INVALID_ARGUMENT (malformed or out of profile) or PERMISSION_DENIED (the requester may not
+        /// have it), its message naming the CSR (`requests[3]: ...`) and the reason.
+        pub async fn submit_certificate_signing_requests(
+            &mut self,
+            request: impl tonic::IntoRequest<
+                super::SubmitCertificateSigningRequestsRequest,
+            >,
+        ) -> std::result::Result<
+            tonic::Response<super::SubmitCertificateSigningRequestsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.smki.v1.TrustServiceProvider/SubmitCertificateSigningRequests",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "dccsim.smki.v1.TrustServiceProvider",
+                        "SubmitCertificateSigningRequests",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// Changes a certificate's status in the repository: revocation (REVOKED) only.
+        pub async fn change_certificate_status(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ChangeCertificateStatusRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ChangeCertificateStatusResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.smki.v1.TrustServiceProvider/ChangeCertificateStatus",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "dccsim.smki.v1.TrustServiceProvider",
+                        "ChangeCertificateStatus",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -353,6 +530,25 @@ pub mod trust_service_provider_server {
             request: tonic::Request<super::ListTrustAnchorsRequest>,
         ) -> std::result::Result<
             tonic::Response<super::ListTrustAnchorsResponse>,
+            tonic::Status,
+        >;
+        /// Issues a certificate for each PKCS#10 CSR (one, or a batch as suppliers send device
+        /// requests) and publishes them. All or nothing: the first refused CSR fails the call with
+        /// INVALID_ARGUMENT (malformed or out of profile) or PERMISSION_DENIED (the requester may not
+        /// have it), its message naming the CSR (`requests[3]: ...`) and the reason.
+        async fn submit_certificate_signing_requests(
+            &self,
+            request: tonic::Request<super::SubmitCertificateSigningRequestsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::SubmitCertificateSigningRequestsResponse>,
+            tonic::Status,
+        >;
+        /// Changes a certificate's status in the repository: revocation (REVOKED) only.
+        async fn change_certificate_status(
+            &self,
+            request: tonic::Request<super::ChangeCertificateStatusRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ChangeCertificateStatusResponse>,
             tonic::Status,
         >;
     }
@@ -618,6 +814,113 @@ pub mod trust_service_provider_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ListTrustAnchorsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.smki.v1.TrustServiceProvider/SubmitCertificateSigningRequests" => {
+                    #[allow(non_camel_case_types)]
+                    struct SubmitCertificateSigningRequestsSvc<T: TrustServiceProvider>(
+                        pub Arc<T>,
+                    );
+                    impl<
+                        T: TrustServiceProvider,
+                    > tonic::server::UnaryService<
+                        super::SubmitCertificateSigningRequestsRequest,
+                    > for SubmitCertificateSigningRequestsSvc<T> {
+                        type Response = super::SubmitCertificateSigningRequestsResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                super::SubmitCertificateSigningRequestsRequest,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as TrustServiceProvider>::submit_certificate_signing_requests(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = SubmitCertificateSigningRequestsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.smki.v1.TrustServiceProvider/ChangeCertificateStatus" => {
+                    #[allow(non_camel_case_types)]
+                    struct ChangeCertificateStatusSvc<T: TrustServiceProvider>(
+                        pub Arc<T>,
+                    );
+                    impl<
+                        T: TrustServiceProvider,
+                    > tonic::server::UnaryService<super::ChangeCertificateStatusRequest>
+                    for ChangeCertificateStatusSvc<T> {
+                        type Response = super::ChangeCertificateStatusResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                super::ChangeCertificateStatusRequest,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as TrustServiceProvider>::change_certificate_status(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ChangeCertificateStatusSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
