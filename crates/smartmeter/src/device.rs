@@ -9,11 +9,14 @@ use gbcs::crypto::{
     KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecretCache, SigningKey, VerifyingKey,
 };
 use gbcs::protection::{self, EncryptionParameters};
-use gbcs::use_case::{self, ecs17b, ecs42, ecs52, gcs13a, gcs13b};
-use gbcs::{Cra, GeneralSigning, MessageCode, ProtectionError, SharedSecret};
-use smki::{Certificate, Identity, KeyUsage};
+use gbcs::use_case::{self, cs02b, ecs17b, ecs42, ecs52, gcs13a, gcs13b};
+use gbcs::{Cra, GeneralSigning, GroupingHeader, MessageCode, ProtectionError, SharedSecret};
+use smki::{Certificate, Identity, KeyUsage, RemotePartyRole};
 
-use crate::config::{DeviceConfig, DeviceConfigError, DeviceDateTime, MeterState, SupplyState};
+use crate::config::{
+    DeviceConfig, DeviceConfigError, DeviceDateTime, MeterState, SupplyState,
+    TrustAnchorCertificates,
+};
 
 /// The remote-party role a trust anchor stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -109,6 +112,8 @@ pub enum DeviceError {
     UnknownRemoteParty(Eui64),
     #[error("the response could not be signed: {0}")]
     Signing(String),
+    #[error("{0} is not supported by the stub")]
+    NotSupported(String),
 }
 
 /// How a refusal should be reported by whoever carries the command.
@@ -138,7 +143,8 @@ impl DeviceError {
             Self::UnknownMessageCode(_)
             | Self::UseCaseNotSupported { .. }
             | Self::UnknownRemoteParty(_)
-            | Self::Signing(_) => RefusalKind::Unsupported,
+            | Self::Signing(_)
+            | Self::NotSupported(_) => RefusalKind::Unsupported,
         }
     }
 }
@@ -150,7 +156,7 @@ struct Implemented {
     signers: &'static [AnchorRole],
 }
 
-/// Every critical use case the stubs implement (ECS42) is a supplier's.
+/// Every critical use case the stubs implement (ECS42, CS02b supplierBySupplier) is a supplier's.
 const CRITICAL_SIGNERS: &[AnchorRole] = &[AnchorRole::Supplier];
 
 /// The use cases a device of this type executes.
@@ -160,12 +166,16 @@ fn implemented(device_type: DeviceType, message_code: MessageCode) -> bool {
             ecs17b::MESSAGE_CODE,
             ecs42::MESSAGE_CODE,
             ecs52::MESSAGE_CODE,
+            cs02b::MESSAGE_CODE,
+        ],
+        DeviceType::GasSmartMeter => &[
+            gcs13a::MESSAGE_CODE,
+            gcs13b::MESSAGE_CODE,
+            cs02b::MESSAGE_CODE,
         ],
         // The GPF answers gas reads from its copy of the GSME's data (DUIS templates address
         // "reliable" GSME reads to the GPF).
-        DeviceType::GasSmartMeter | DeviceType::GasProxyFunction => {
-            &[gcs13a::MESSAGE_CODE, gcs13b::MESSAGE_CODE]
-        }
+        DeviceType::GasProxyFunction => &[gcs13a::MESSAGE_CODE, gcs13b::MESSAGE_CODE],
         DeviceType::CommunicationsHubFunction => &[ecs52::MESSAGE_CODE],
         _ => &[],
     };
@@ -181,6 +191,10 @@ pub struct Device {
     key_agreement: KeyAgreementPrivateKey,
     digital_signature: SigningKey,
     trust_anchors: TrustAnchors,
+    /// The certificates the anchors were read from; CS02b replaces them.
+    anchor_certificates: TrustAnchorCertificates,
+    /// The supplier's prepayment top-up KA cell (CS02b may fill it; nothing reads it yet).
+    supplier_prepayment_top_up_key_agreement: Option<Certificate>,
     shared_secrets: SharedSecretCache,
     last_accepted_counter: HashMap<Eui64, u64>,
     state: MeterState,
@@ -208,6 +222,8 @@ impl Device {
             key_agreement,
             digital_signature,
             trust_anchors: trust_anchors(device, &config.trust_anchors)?,
+            anchor_certificates: config.trust_anchors.clone(),
+            supplier_prepayment_top_up_key_agreement: None,
             shared_secrets: SharedSecretCache::new(),
             last_accepted_counter: HashMap::new(),
             state: config.state.clone(),
@@ -235,6 +251,20 @@ impl Device {
 
     pub fn trust_anchors(&self) -> &TrustAnchors {
         &self.trust_anchors
+    }
+
+    /// The certificates the device's trust anchors come from (as replaced by CS02b).
+    pub fn trust_anchor_certificates(&self) -> &TrustAnchorCertificates {
+        &self.anchor_certificates
+    }
+
+    /// Fills the supplier's prepayment top-up KA cell (a device installed with one).
+    pub fn with_supplier_prepayment_top_up_key_agreement(
+        mut self,
+        certificate: Certificate,
+    ) -> Self {
+        self.supplier_prepayment_top_up_key_agreement = Some(certificate);
+        self
     }
 
     /// The device's KA public key (what its KA certificate holds).
@@ -278,7 +308,7 @@ impl Device {
         };
         let date_time = implemented.use_case.response_date_time.then(|| now.cosem());
         let draft = use_case::response_apdu(header, date_time, Vec::new());
-        let payload = self.execute(&draft, response_secret.as_ref())?;
+        let payload = self.execute(&command, &draft, response_secret.as_ref())?;
         self.last_accepted_counter
             .insert(header.originator, header.transaction.counter);
         let response = use_case::response_apdu(header, date_time, payload);
@@ -401,6 +431,7 @@ impl Device {
     /// response APDU without payload; `secret` keys the encrypted block for its party.
     fn execute(
         &mut self,
+        command: &GeneralSigning,
         draft: &GeneralSigning,
         secret: Option<&SharedSecret>,
     ) -> Result<Vec<u8>, DeviceError> {
@@ -450,6 +481,7 @@ impl Device {
                 encrypt,
             ),
             ecs52::MESSAGE_CODE => ecs52::response_payload(counter, &state.firmware_version),
+            cs02b::MESSAGE_CODE => return self.update_security_credentials(command),
             message_code => {
                 return Err(DeviceError::UseCaseNotSupported {
                     use_case: "this use case",
@@ -459,6 +491,261 @@ impl Device {
             }
         };
         Ok(payload)
+    }
+}
+
+/// CS02b Update Security Credentials: replacing the trust anchors a supplier owns.
+impl Device {
+    /// Executes a CS02b supplierBySupplier command whose MAC, counter and signature (by the
+    /// current supplier anchor) have been checked: each replacement certificate must be a
+    /// supplier certificate of the cell's key usage, issued by one of the certification path
+    /// certificates; each cell is replaced or left as it was, and the outcome says which. A
+    /// payload that cannot be read, or an update for later, is refused and changes nothing.
+    fn update_security_credentials(
+        &mut self,
+        command: &GeneralSigning,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let header = &command.header;
+        let update = cs02b::UpdateSecurityCredentials::decode(&command.payload)
+            .map_err(|error| DeviceError::Malformed(error.to_string()))?;
+        check_update(header, &update)?;
+        let authorities: Vec<Certificate> = update
+            .certification_path_certificates
+            .iter()
+            .filter_map(|der| Certificate::from_der(der).ok())
+            .filter(Certificate::is_ca)
+            .collect();
+        let mut certificates = self.anchor_certificates.clone();
+        let mut top_up = self.supplier_prepayment_top_up_key_agreement.clone();
+        let mut outcomes = Vec::new();
+        for replacement in &update.replacements {
+            let cell = replacement.target;
+            let existing = supplier_cell(&certificates, top_up.as_ref(), cell);
+            let replacing = acceptable_replacement(replacement, &authorities);
+            let status = match (&existing, &replacing) {
+                (Err(status), _) | (Ok(_), Err(status)) => *status,
+                (Ok(_), Ok(certificate)) => {
+                    replace_supplier_cell(&mut certificates, &mut top_up, cell, certificate);
+                    cs02b::StatusCode::SUCCESS
+                }
+            };
+            let existing = existing.ok().flatten();
+            let after = match status {
+                cs02b::StatusCode::SUCCESS => replacing.ok(),
+                _ => existing.clone(),
+            };
+            outcomes.push(replacement_outcome(
+                cell,
+                status,
+                existing.as_ref(),
+                after.as_ref(),
+            ));
+        }
+        let trust_anchors = trust_anchors(self.device_id, &certificates)
+            .map_err(|error| DeviceError::Malformed(error.to_string()))?;
+        self.apply_counter_floor(header.originator, &certificates, &update);
+        self.trust_anchors = trust_anchors;
+        self.anchor_certificates = certificates;
+        self.supplier_prepayment_top_up_key_agreement = top_up;
+        let seq_number_changes = update
+            .new_floor_seq_number
+            .map(|floor| cs02b::RemotePartySeqNumberChange {
+                role: cs02b::RemotePartyRole::SUPPLIER,
+                floor_seq_number: floor,
+                prepayment_top_up_floor_seq_number: update.new_prepayment_top_up_floor_seq_number,
+            })
+            .into_iter()
+            .collect();
+        let outcome = cs02b::ExecutionOutcome {
+            authorising_seq_number: update.authorising_seq_number,
+            mode: update.mode,
+            seq_number_changes,
+            replacement_outcomes: outcomes,
+        };
+        Ok(cs02b::response_payload(Some(&outcome)))
+    }
+
+    /// When the supplier anchor now names another party, that party's commands start above
+    /// the new floor; the same party keeps counting from this command's counter.
+    fn apply_counter_floor(
+        &mut self,
+        originator: Eui64,
+        certificates: &TrustAnchorCertificates,
+        update: &cs02b::UpdateSecurityCredentials,
+    ) {
+        let new_party = certificates
+            .supplier_digital_signature
+            .as_ref()
+            .and_then(Certificate::subject_id);
+        if let (Some(party), Some(floor)) = (new_party, update.new_floor_seq_number) {
+            if party != originator {
+                self.last_accepted_counter.insert(party, floor);
+            }
+        }
+    }
+}
+
+/// The command must be an immediate supplierBySupplier update authorised by the supplier's
+/// DS cell, with the command's counter as its authorising seq number.
+fn check_update(
+    header: &GroupingHeader,
+    update: &cs02b::UpdateSecurityCredentials,
+) -> Result<(), DeviceError> {
+    if update.mode != cs02b::CredentialsReplacementMode::SUPPLIER_BY_SUPPLIER {
+        return Err(DeviceError::Malformed(format!(
+            "CS02b {}: credentials replacement mode {} is not supplierBySupplier",
+            header.message_code(),
+            update.mode.0
+        )));
+    }
+    let supplier_signing = cs02b::TrustAnchorCell::management(
+        cs02b::RemotePartyRole::SUPPLIER,
+        cs02b::CellKeyUsage::DigitalSignature,
+    );
+    if update
+        .authorising_cell
+        .is_some_and(|cell| cell != supplier_signing)
+    {
+        return Err(DeviceError::Malformed(
+            "CS02b supplierBySupplier must be authorised by the supplier's DS cell".to_owned(),
+        ));
+    }
+    if update.authorising_seq_number != header.transaction.counter {
+        return Err(DeviceError::Malformed(format!(
+            "CS02b authorising seq number {} is not the command counter {}",
+            update.authorising_seq_number, header.transaction.counter
+        )));
+    }
+    if let Some(time) = &update.execution_date_time {
+        return Err(DeviceError::NotSupported(format!(
+            "a future-dated CS02b (execution date-time {time})"
+        )));
+    }
+    Ok(())
+}
+
+/// The certificate a supplier cell holds now (`Ok(None)` for an empty cell), or the status
+/// of a cell a supplierBySupplier update may not touch.
+fn supplier_cell(
+    certificates: &TrustAnchorCertificates,
+    top_up: Option<&Certificate>,
+    cell: cs02b::TrustAnchorCell,
+) -> Result<Option<Certificate>, cs02b::StatusCode> {
+    use cs02b::{CellKeyUsage, CellUsage};
+    if cell.role != cs02b::RemotePartyRole::SUPPLIER {
+        return Err(cs02b::StatusCode::OTHER);
+    }
+    Ok(match (cell.key_usage, cell.cell_usage) {
+        (CellKeyUsage::DigitalSignature, CellUsage::Management) => {
+            certificates.supplier_digital_signature.clone()
+        }
+        (CellKeyUsage::DigitalSignature, CellUsage::PrepaymentTopUp) => {
+            return Err(cs02b::StatusCode::TRUST_ANCHOR_NOT_FOUND)
+        }
+        (CellKeyUsage::KeyAgreement, CellUsage::Management) => {
+            supplier_key_agreement(certificates).cloned()
+        }
+        (CellKeyUsage::KeyAgreement, CellUsage::PrepaymentTopUp) => top_up.cloned(),
+    })
+}
+
+/// The supplier's KA certificate among the remote parties' (the party of the supplier DS anchor).
+fn supplier_key_agreement(certificates: &TrustAnchorCertificates) -> Option<&Certificate> {
+    let supplier = certificates
+        .supplier_digital_signature
+        .as_ref()
+        .and_then(Certificate::subject_id)?;
+    certificates
+        .remote_party_key_agreement
+        .iter()
+        .find(|certificate| certificate.subject_id() == Some(supplier))
+}
+
+/// The replacement's certificate if it is a supplier certificate of the cell's key usage,
+/// with a usable P-256 key, issued by one of `authorities`; else Bad Certificate.
+fn acceptable_replacement(
+    replacement: &cs02b::TrustAnchorReplacement,
+    authorities: &[Certificate],
+) -> Result<Certificate, cs02b::StatusCode> {
+    let bad = cs02b::StatusCode::BAD_CERTIFICATE;
+    let certificate = Certificate::from_der(&replacement.certificate).map_err(|_| bad)?;
+    let usage = match replacement.target.key_usage {
+        cs02b::CellKeyUsage::DigitalSignature => KeyUsage::DigitalSignature,
+        cs02b::CellKeyUsage::KeyAgreement => KeyUsage::KeyAgreement,
+    };
+    let issued = authorities.iter().any(|authority| {
+        authority.subject_der() == certificate.issuer_der()
+            && smki::verify_signature(&certificate, &authority.public_key_sec1())
+    });
+    let key_usable = match usage {
+        KeyUsage::DigitalSignature => {
+            VerifyingKey::from_sec1(&certificate.public_key_sec1()).is_ok()
+        }
+        KeyUsage::KeyAgreement => {
+            KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()).is_ok()
+        }
+    };
+    let fits = certificate.role() == Some(RemotePartyRole::SUPPLIER)
+        && certificate.key_usage() == Some(usage)
+        && certificate.subject_id().is_some();
+    match fits && issued && key_usable {
+        true => Ok(certificate),
+        false => Err(bad),
+    }
+}
+
+fn replace_supplier_cell(
+    certificates: &mut TrustAnchorCertificates,
+    top_up: &mut Option<Certificate>,
+    cell: cs02b::TrustAnchorCell,
+    certificate: &Certificate,
+) {
+    use cs02b::{CellKeyUsage, CellUsage};
+    match (cell.key_usage, cell.cell_usage) {
+        (CellKeyUsage::DigitalSignature, _) => {
+            certificates.supplier_digital_signature = Some(certificate.clone());
+        }
+        (CellKeyUsage::KeyAgreement, CellUsage::Management) => {
+            let old = supplier_key_agreement(certificates).and_then(Certificate::subject_id);
+            certificates.remote_party_key_agreement.retain(|held| {
+                held.subject_id() != old && held.subject_id() != certificate.subject_id()
+            });
+            certificates
+                .remote_party_key_agreement
+                .push(certificate.clone());
+        }
+        (CellKeyUsage::KeyAgreement, CellUsage::PrepaymentTopUp) => {
+            *top_up = Some(certificate.clone());
+        }
+    }
+}
+
+/// One outcome row: the subject unique id (the party's 8-byte id) and subject key identifier
+/// before and after, empty for an empty cell.
+fn replacement_outcome(
+    cell: cs02b::TrustAnchorCell,
+    status: cs02b::StatusCode,
+    existing: Option<&Certificate>,
+    replacing: Option<&Certificate>,
+) -> cs02b::ReplacementOutcome {
+    let unique_id = |certificate: Option<&Certificate>| {
+        certificate
+            .and_then(Certificate::subject_id)
+            .map(|id| id.as_bytes().to_vec())
+            .unwrap_or_default()
+    };
+    let key_id = |certificate: Option<&Certificate>| {
+        certificate
+            .and_then(Certificate::subject_key_identifier)
+            .unwrap_or_default()
+    };
+    cs02b::ReplacementOutcome {
+        cell,
+        status,
+        existing_subject_unique_id: unique_id(existing),
+        existing_subject_key_id: key_id(existing),
+        replacing_subject_unique_id: unique_id(replacing),
+        replacing_subject_key_id: key_id(replacing),
     }
 }
 

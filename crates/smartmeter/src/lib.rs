@@ -5,8 +5,11 @@
 //!   verifies the MAC (ACB KA × device KA), refuses a counter not above the last one accepted
 //!   from the originator, checks a critical command's signature against the trust anchor of
 //!   the role allowed to send it, executes ECS17b, ECS42, ECS52, GCS13a or GCS13b on the
-//!   device's [`MeterState`], and answers: MAC-protected (device KA × recipient KA) with the
-//!   sensitive block encrypted for the recipient, or signed by the device (critical).
+//!   device's [`MeterState`], or CS02b supplierBySupplier on its trust anchors (the supplier
+//!   DS/KA cells are replaced by supplier certificates issued by the certification path CA, so
+//!   later critical commands must be signed with the new key), and answers: MAC-protected
+//!   (device KA × recipient KA) with the sensitive block encrypted for the recipient, or
+//!   signed by the device (critical).
 //! - Refusals: a refused command changes nothing, does not consume its counter and gets no GBCS
 //!   answer (a real device drops it); the engine returns a [`DeviceError`] and the services
 //!   answer the RPC with [`refusal_status`] (PERMISSION_DENIED for security failures,
