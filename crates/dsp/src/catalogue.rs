@@ -44,6 +44,11 @@ const ECS52: UseCase = UseCase {
     name: "ECS52",
     message_code: MessageCode(0x0059),
 };
+/// CS02b Update Security Credentials in its supplierBySupplier mode.
+const CS02B: UseCase = UseCase {
+    name: "CS02b",
+    message_code: MessageCode(0x0102),
+};
 
 use DeviceType::{
     CommunicationsHubFunction as Chf, ElectricitySmartMeter as Esme, GasProxyFunction as Gpf,
@@ -65,6 +70,16 @@ pub const SERVICES: &[ServiceDefinition] = &[
         eligible_roles: &[Is, Gs, Ed, Gt],
         command_variants: &[1, 2, 3],
         use_cases: &[(Esme, ECS17B), (Gsme, GCS13A), (Gpf, GCS13A)],
+    },
+    ServiceDefinition {
+        service_reference_variant: "6.15.1",
+        name: "Update Security Credentials (KRP)",
+        body_element: "UpdateSecurityCredentialsKRP",
+        critical: true,
+        non_device: false,
+        eligible_roles: &[Is, Gs, Ed, Gt],
+        command_variants: &[4, 5, 6, 7],
+        use_cases: &[(Esme, CS02B), (Gsme, CS02B)],
     },
     ServiceDefinition {
         service_reference_variant: "7.1",

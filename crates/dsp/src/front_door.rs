@@ -229,13 +229,13 @@ async fn serve(
         CommandVariant::SendOverWan => {
             let (use_case, device) = authorise_device(shared, request, service, &roles)?;
             check_counter(shared, &header.request_id)?;
-            let apdu = transform::command_apdu(use_case, &header.request_id, device.device_type)?;
+            let apdu = transform::command_apdu(shared, use_case, request, device.device_type)?;
             send_to_device(shared, request, apdu, &device).await
         }
         CommandVariant::TransformToPreCommand => {
             let (use_case, device) = authorise_device(shared, request, service, &roles)?;
             check_counter(shared, &header.request_id)?;
-            let apdu = transform::command_apdu(use_case, &header.request_id, device.device_type)?;
+            let apdu = transform::command_apdu(shared, use_case, request, device.device_type)?;
             issue_pre_command(shared, request, apdu)
         }
         CommandVariant::SignedPreCommandOverWan => {

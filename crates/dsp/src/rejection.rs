@@ -3,7 +3,8 @@
 //! Codes with a public meaning (E1–E5, E11–E13, E19, E20) are used for it. For failures DUIS
 //! gives no public meaning for, we chose codes from the schema's list and say so here:
 //! E1000 malformed or schema-invalid request, E1001 signature does not verify, E1003 replayed
-//! RequestID counter, E1011 service not served by dccsim.
+//! RequestID counter, E1011 service not served by dccsim, E061501 a 6.15.1 replacement
+//! certificate that is not an SMKI certificate of the requester for the cell it targets.
 
 use std::borrow::Cow;
 
@@ -39,6 +40,8 @@ pub enum Rejection {
     UnsupportedService(String),
     #[error("cannot communicate with the device: {0}")]
     CannotCommunicate(String),
+    #[error("replacement certificate refused: {0}")]
+    ReplacementCertificate(String),
 }
 
 impl Rejection {
@@ -58,6 +61,7 @@ impl Rejection {
             Rejection::CannotCommunicate(_) => "20",
             Rejection::Replayed { .. } => "1003",
             Rejection::UnsupportedService(_) => "1011",
+            Rejection::ReplacementCertificate(_) => "061501",
         };
         ResponseCode::Error(Cow::Borrowed(digits))
     }
