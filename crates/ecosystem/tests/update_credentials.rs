@@ -174,6 +174,33 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
     let esme_signing =
         VerifyingKey::from_sec1(&esme_certificate.public_key_sec1()).expect("ESME DS key");
 
+    // Another party's certificate is refused at CV4, before any pre-command is issued.
+    let network_operator = running
+        .identities
+        .organisation(
+            ecosystem::config::TEST_NETWORK_OPERATOR,
+            KeyUsage::DigitalSignature,
+            None,
+        )
+        .expect("network operator DS identity")
+        .certificate
+        .clone();
+    let body = update_security_credentials(&network_operator, &pki.organisation_ca().certificate);
+    let request = supplier
+        .signed_request(
+            TEMPLATE_ESME,
+            6_999,
+            CommandVariant::TransformToPreCommand,
+            "6.15.1",
+            body,
+        )
+        .expect("CV4 request");
+    let answer = supplier
+        .post("serviceT", request)
+        .await
+        .expect("CV4 answer");
+    assert_eq!(answer.response.response_code.to_string(), "E061501");
+
     // 6.15.1 signed (CV5) with the old key, which the ESME trusts today.
     let body = update_security_credentials(&new_signing, &pki.organisation_ca().certificate);
     let answer = send_critical(&supplier, old_key, "6.15.1", body, 7_000).await;
