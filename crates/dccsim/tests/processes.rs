@@ -12,9 +12,11 @@ async fn slice_passes_with_a_process_per_party_and_survives_a_kill() {
     let mut config = EcosystemConfig::default().with_ephemeral_ports();
     config.response_url = Some(inbox.url.clone());
     let run_dir = tempfile::tempdir().expect("run dir");
-    let (config, config_path) = ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
+    let (config, config_path) =
+        ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
     let dccki_directory = config.dccki_directory.clone().expect("dccki material");
-    let tools_tls = ecosystem::dccki::load(&dccki_directory, ecosystem::dccki::TOOLS).expect("tools TLS material");
+    let tools_tls = ecosystem::dccki::load(&dccki_directory, ecosystem::dccki::TOOLS)
+        .expect("tools TLS material");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(
         env!("CARGO_BIN_EXE_dccsim").into(),
@@ -38,17 +40,25 @@ async fn slice_passes_with_a_process_per_party_and_survives_a_kill() {
     // Mutual TLS: a DCCKI client is served; one with no certificate, or with a certificate
     // from another CA, is refused.
     let dsp_grpc = config.grpc_address("dsp").expect("dsp address");
-    ecosystem::wait_until_serving(dsp_grpc, Some(tools_tls.clone()), Duration::from_secs(10)).await.expect("DCCKI client served");
+    ecosystem::wait_until_serving(dsp_grpc, Some(tools_tls.clone()), Duration::from_secs(10))
+        .await
+        .expect("DCCKI client served");
     assert!(
-        ecosystem::wait_until_serving(dsp_grpc, None, Duration::from_millis(500)).await.is_err(),
+        ecosystem::wait_until_serving(dsp_grpc, None, Duration::from_millis(500))
+            .await
+            .is_err(),
         "a client without TLS must be refused"
     );
     let stranger_dir = tempfile::tempdir().expect("stranger dir");
-    ecosystem::dccki::generate(stranger_dir.path(), &[ecosystem::dccki::TOOLS]).expect("another CA");
-    let mut stranger = ecosystem::dccki::load(stranger_dir.path(), ecosystem::dccki::TOOLS).expect("stranger TLS");
+    ecosystem::dccki::generate(stranger_dir.path(), &[ecosystem::dccki::TOOLS])
+        .expect("another CA");
+    let mut stranger =
+        ecosystem::dccki::load(stranger_dir.path(), ecosystem::dccki::TOOLS).expect("stranger TLS");
     stranger.ca_pem = tools_tls.ca_pem.clone(); // trusts the server, but presents a foreign certificate
     assert!(
-        ecosystem::wait_until_serving(dsp_grpc, Some(stranger), Duration::from_millis(500)).await.is_err(),
+        ecosystem::wait_until_serving(dsp_grpc, Some(stranger), Duration::from_millis(500))
+            .await
+            .is_err(),
         "a client certificate not issued by the DCCKI CA must be refused"
     );
 

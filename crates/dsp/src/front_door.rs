@@ -194,7 +194,8 @@ async fn serve(
 ) -> Result<Answer, Rejection> {
     let header = &request.header;
     let originator = header.request_id.originator;
-    authenticate(shared, body, originator)?;
+    let signer_serial = authenticate(shared, body, originator)?;
+    check_status_in_repository(shared, &signer_serial).await?;
     if !endpoint.accepts(header.command_variant) {
         return Err(Rejection::WrongUrl(format!(
             "command variant {} cannot be sent to this URL",
@@ -251,7 +252,8 @@ async fn serve(
 
 /// The request must be signed by an XML-signing certificate of its originator that the DSP
 /// knows, valid now and not revoked.
-fn authenticate(shared: &Shared, body: &[u8], originator: Eui64) -> Result<(), Rejection> {
+/// Returns the decimal serial of the certificate that signed the request.
+fn authenticate(shared: &Shared, body: &[u8], originator: Eui64) -> Result<String, Rejection> {
     let key_info = duis::signature_key_info(body)
         .map_err(|error| Rejection::BadSignature(error.to_string()))?;
     let certificates = shared.certificates();
@@ -289,7 +291,35 @@ fn authenticate(shared: &Shared, body: &[u8], originator: Eui64) -> Result<(), R
         )));
     }
     duis::verify_document(body, &certificate.public_key_sec1())
-        .map_err(|error| Rejection::BadSignature(error.to_string()))
+        .map_err(|error| Rejection::BadSignature(error.to_string()))?;
+    Ok(key_info.serial)
+}
+
+/// The SMKI repository (the TSP) is the authority on revocation: a request signed with a
+/// certificate it has revoked is refused with E3. When the repository cannot answer, the
+/// request is refused too rather than trusted unchecked.
+async fn check_status_in_repository(shared: &Shared, serial: &str) -> Result<(), Rejection> {
+    use dcc_proto::smki::trust_service_provider_client::TrustServiceProviderClient;
+    use dcc_proto::smki::RetrieveCertificateRequest;
+    let mut client = TrustServiceProviderClient::new(shared.peers.tsp.clone());
+    let record = client
+        .retrieve_certificate(RetrieveCertificateRequest {
+            serial: serial.to_owned(),
+        })
+        .await;
+    match record {
+        Ok(record) if record.get_ref().revoked => Err(Rejection::UserStatus(format!(
+            "certificate serial {serial} is revoked in the SMKI repository"
+        ))),
+        Ok(_) => Ok(()),
+        Err(status) if status.code() == tonic::Code::NotFound => Err(Rejection::UserStatus(
+            format!("certificate serial {serial} is not in the SMKI repository"),
+        )),
+        Err(status) => Err(Rejection::UserStatus(format!(
+            "the status of certificate serial {serial} cannot be checked: {}",
+            status.message()
+        ))),
+    }
 }
 
 fn user_roles_for(
