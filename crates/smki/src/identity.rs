@@ -75,6 +75,11 @@ impl Identity {
     }
 }
 
+/// A PKCS#8 DER private key as `-----BEGIN PRIVATE KEY-----` PEM.
+pub fn private_key_pem(pkcs8_der: &[u8]) -> String {
+    pem_encode("PRIVATE KEY", pkcs8_der)
+}
+
 /// PKCS#8 DER from a `PRIVATE KEY` PEM block, or the bytes themselves if they are DER.
 pub fn private_key_der_from_pem_or_der(bytes: &[u8]) -> Result<Vec<u8>, PrivateKeyError> {
     let der = if bytes.first() == Some(&0x30) {

@@ -19,7 +19,7 @@ pub use csr::{
     build_csr, check_request, csr_pem, CertificateKind, CertificateSigningRequest, CsrError,
     CsrSubject, CsrSubmission, Requester, CSR_PEM_LABEL, MAX_COMMON_NAME_LENGTH,
 };
-pub use identity::{private_key_der_from_pem_or_der, Identity, PrivateKeyError};
+pub use identity::{private_key_der_from_pem_or_der, private_key_pem, Identity, PrivateKeyError};
 pub use issue::IssueError;
 pub use keystore::{
     load_dccboxed_keystore, load_rtds_keystore, to_dccboxed_keystore_json, KeystoreError,
