@@ -2,6 +2,7 @@
 //! one party alone, the end-to-end demo, and the test PKI tools.
 #![forbid(unsafe_code)]
 
+mod certs_cli;
 mod gbcs_cli;
 
 use std::path::{Path, PathBuf};
@@ -69,6 +70,12 @@ enum CertsCommand {
         #[arg(long, default_value = "certs")]
         out: PathBuf,
     },
+    /// Print a party's or device's certificates readably.
+    Show(certs_cli::ShowArgs),
+    /// Make a PKCS#10 CSR for an organisation or a device, with your key or a new one.
+    Csr(certs_cli::CsrArgs),
+    /// Issue a certificate for a CSR from the seed's test PKI.
+    Issue(certs_cli::IssueArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -154,6 +161,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Certs {
             command: CertsCommand::Init { seed, out },
         } => certs_init(seed, &out),
+        Command::Certs {
+            command: CertsCommand::Show(args),
+        } => certs_cli::show(&args),
+        Command::Certs {
+            command: CertsCommand::Csr(args),
+        } => certs_cli::csr(&args),
+        Command::Certs {
+            command: CertsCommand::Issue(args),
+        } => certs_cli::issue(&args),
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
     }
 }
