@@ -195,7 +195,12 @@ fn print_endpoints(config: &EcosystemConfig, running: Option<&ecosystem::Running
 
 async fn up(config: EcosystemConfig) -> anyhow::Result<ExitCode> {
     let running = ecosystem::start_in_process(config.clone()).await?;
+    let written = write_pki(&running.identities.pki, Path::new(DEFAULT_CERTS_DIRECTORY))?;
     print_endpoints(&config, Some(&running));
+    println!(
+        "certs         {written} PEM files of the test PKI (seed {}) in {DEFAULT_CERTS_DIRECTORY}/",
+        config.seed
+    );
     let duis_url = running.duis_url.clone().unwrap_or_default();
     ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await?;
     println!("ready");
@@ -210,6 +215,12 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&run_dir)
         .with_context(|| format!("cannot create {}", run_dir.display()))?;
     let (config, config_path) = ecosystem::processes::prepare_run(options.load()?, &run_dir)?;
+    let identities = ecosystem::Identities::build(&config)?;
+    let written = write_pki(&identities.pki, Path::new(DEFAULT_CERTS_DIRECTORY))?;
+    println!(
+        "certs         {written} PEM files of the test PKI (seed {}) in {DEFAULT_CERTS_DIRECTORY}/",
+        config.seed
+    );
     let executable = std::env::current_exe().context("cannot find the dccsim executable")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(
@@ -321,12 +332,21 @@ fn certs_init(seed: u64, out: &Path) -> anyhow::Result<ExitCode> {
     };
     let pki = smki::TestPki::default_with_devices(seed, &config.devices())
         .map_err(|error| anyhow::anyhow!("cannot make the test PKI: {error}"))?;
+    let written = write_pki(&pki, out)?;
+    println!("wrote {written} files to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where `up` writes the test PKI it runs with.
+const DEFAULT_CERTS_DIRECTORY: &str = "certs";
+
+/// Writes the PKI's PEM files to `out`; returns how many.
+fn write_pki(pki: &smki::TestPki, out: &Path) -> anyhow::Result<usize> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let files = pki.files();
     for (name, bytes) in &files {
         let path = out.join(name);
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    println!("wrote {} files to {}", files.len(), out.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(files.len())
 }
