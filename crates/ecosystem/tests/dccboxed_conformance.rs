@@ -20,10 +20,23 @@ use gbcs::SignatureField;
 use smki::KeyUsage;
 
 fn tooling() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.dcc-tooling");
-    let ready = root.join("duis-sign-wrap/dist/tool.jar").is_file()
-        && root.join("duis-templates/templates").is_dir()
-        && root.join("dccboxed-keystore/keystore.json").is_file()
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = workspace.join(".dcc-tooling");
+    let present = |root: &Path| {
+        root.join("duis-sign-wrap/dist/tool.jar").is_file()
+            && root.join("duis-templates/templates").is_dir()
+            && root.join("dccboxed-keystore/keystore.json").is_file()
+    };
+    if !present(&root) {
+        // Fetch DCC's npm packages into the ignored .dcc-tooling/ (needs npm and its registry).
+        let fetched = Command::new("bash")
+            .arg(workspace.join(".ci/fetch-dcc-tooling"))
+            .status();
+        if !fetched.is_ok_and(|status| status.success()) {
+            eprintln!("could not fetch DCC's npm tooling with .ci/fetch-dcc-tooling");
+        }
+    }
+    let ready = present(&root)
         && Command::new("java")
             .arg("-version")
             .output()
