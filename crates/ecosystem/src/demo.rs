@@ -100,98 +100,116 @@ pub async fn run_slice(
         counter += 1;
         counter
     };
-    report.steps.push(step(
-        "8.2 Read Inventory (CV8, serviceD)",
-        read_inventory(&supplier, next()).await,
-    ));
+    let mut trace = Trace::default();
+    let outcome = read_inventory(&supplier, next(), &mut trace).await;
+    report
+        .steps
+        .push(step("8.2 Read Inventory (CV8, serviceD)", trace, outcome));
+    let mut trace = Trace::default();
+    let outcome = read_registers(
+        &supplier,
+        inbox,
+        &smki_url,
+        TEMPLATE_ESME,
+        next(),
+        &mut trace,
+    )
+    .await;
     report.steps.push(step(
         "4.1.1 ECS17b read ESME import registers",
-        read_registers(&supplier, inbox, &smki_url, TEMPLATE_ESME, next()).await,
+        trace,
+        outcome,
     ));
+    let mut trace = Trace::default();
+    let outcome = read_registers(
+        &supplier,
+        inbox,
+        &smki_url,
+        TEMPLATE_GSME,
+        next(),
+        &mut trace,
+    )
+    .await;
     report.steps.push(step(
         "4.1.1 GCS13a read GSME consumption via the GPF",
-        read_registers(&supplier, inbox, &smki_url, TEMPLATE_GSME, next()).await,
+        trace,
+        outcome,
     ));
+    let mut trace = Trace::default();
+    let outcome = enable_supply(&supplier, inbox, &smki_url, next(), &mut trace).await;
     report.steps.push(step(
         "7.1 ECS42 enable supply (CV4 then CV5)",
-        enable_supply(&supplier, inbox, &smki_url, next()).await,
+        trace,
+        outcome,
     ));
-    report.steps.push(step(
-        "negative answers",
-        negatives(running, &supplier, &duis_url, next(), next()).await,
-    ));
+    let mut trace = Trace::default();
+    let outcome = negatives(running, &supplier, &duis_url, next(), next(), &mut trace).await;
+    report.steps.push(step("negative answers", trace, outcome));
     report
 }
 
-fn step(name: &str, outcome: Result<Vec<String>, (Vec<String>, String)>) -> Step {
-    match outcome {
-        Ok(details) => Step {
-            name: name.to_owned(),
-            passed: true,
-            details,
-        },
-        Err((mut details, error)) => {
-            details.push(format!("error: {error}"));
-            Step {
-                name: name.to_owned(),
-                passed: false,
-                details,
-            }
-        }
+/// A finished step: what was noted, and the error that ended it, if any.
+fn step(name: &str, trace: Trace, outcome: Outcome) -> Step {
+    let mut details = trace.0;
+    if let Err(error) = &outcome {
+        details.push(format!("error: {error}"));
+    }
+    Step {
+        name: name.to_owned(),
+        passed: outcome.is_ok(),
+        details,
     }
 }
 
 fn failed(name: &str, error: &str) -> Step {
-    Step {
-        name: name.to_owned(),
-        passed: false,
-        details: vec![format!("error: {error}")],
-    }
+    step(name, Trace::default(), fail(error))
 }
 
-type Outcome = Result<Vec<String>, (Vec<String>, String)>;
+/// A step's result: it either ran through, or stopped with a reason.
+type Outcome = Result<(), String>;
 
-/// Collects details; `fail` ends the step with them.
+fn fail(error: impl std::fmt::Display) -> Outcome {
+    Err(error.to_string())
+}
+
+fn describe(error: impl std::fmt::Display) -> String {
+    error.to_string()
+}
+
+/// What a step saw, hop by hop.
+#[derive(Default)]
 struct Trace(Vec<String>);
 
 impl Trace {
     fn note(&mut self, text: impl Into<String>) {
         self.0.push(text.into());
     }
-    fn fail(self, error: impl std::fmt::Display) -> Outcome {
-        Err((self.0, error.to_string()))
-    }
 }
 
-async fn read_inventory(user: &DuisUser, counter: u64) -> Outcome {
-    let mut trace = Trace(Vec::new());
+async fn read_inventory(user: &DuisUser, counter: u64, trace: &mut Trace) -> Outcome {
     let body = DuisUser::body(
         "ReadInventory",
         vec![BodyElement::leaf("DeviceID", TEMPLATE_CHF.to_string())],
     );
-    let xml = match user.signed_request(
-        dcc_model::DCC_ACCESS_CONTROL_BROKER,
-        counter,
-        CommandVariant::NonDevice,
-        "8.2",
-        body,
-    ) {
-        Ok(xml) => xml,
-        Err(error) => return trace.fail(error),
-    };
+    let xml = user
+        .signed_request(
+            dcc_model::DCC_ACCESS_CONTROL_BROKER,
+            counter,
+            CommandVariant::NonDevice,
+            "8.2",
+            body,
+        )
+        .map_err(describe)?;
     trace.note(format!(
         "user -> DSP serviceD: signed ReadInventory for {TEMPLATE_CHF}"
     ));
-    let answer = match user.post("serviceD", xml).await {
-        Ok(answer) => answer,
-        Err(error) => return trace.fail(error),
-    };
+    let answer = user.post("serviceD", xml).await.map_err(describe)?;
     trace.note(format!(
         "DSP -> user: {} (DSP signature verified)",
         answer.response.response_code
     ));
     let ResponseBody::DspInventory { devices, .. } = &answer.response.body else {
-        return trace.fail(format!(
+        return fail(format!(
             "expected a DSPInventory, got {:?}",
             answer.response.body
         ));
@@ -203,9 +221,9 @@ async fn read_inventory(user: &DuisUser, counter: u64) -> Outcome {
         ));
     }
     if answer.response.response_code != ResponseCode::Success || devices.len() < 4 {
-        return trace.fail("expected I0 listing the Comms Hub's four devices");
+        return fail("expected I0 listing the Comms Hub's four devices");
     }
-    Ok(trace.0)
+    Ok(())
 }
 
 async fn read_registers(
@@ -214,50 +232,36 @@ async fn read_registers(
     smki_url: &str,
     device: Eui64,
     counter: u64,
+    trace: &mut Trace,
 ) -> Outcome {
-    let mut trace = Trace(Vec::new());
     let body = DuisUser::body("ReadInstantaneousImportRegisters", Vec::new());
-    let xml = match user.signed_request(device, counter, CommandVariant::SendOverWan, "4.1.1", body)
-    {
-        Ok(xml) => xml,
-        Err(error) => return trace.fail(error),
-    };
+    let xml = user
+        .signed_request(device, counter, CommandVariant::SendOverWan, "4.1.1", body)
+        .map_err(describe)?;
     trace.note(format!(
         "user -> DSP serviceS: 4.1.1 for {device}, counter {counter}"
     ));
-    let answer = match user.post("serviceS", xml).await {
-        Ok(answer) => answer,
-        Err(error) => return trace.fail(error),
-    };
+    let answer = user.post("serviceS", xml).await.map_err(describe)?;
     trace.note(format!(
         "DSP -> user: {} synchronously",
         answer.response.response_code
     ));
     if answer.response.response_code != ResponseCode::Acknowledgement {
-        return trace.fail("expected I99");
+        return fail("expected I99");
     }
-    let payload = match await_gbcs(user, inbox, &mut trace).await {
-        Ok(payload) => payload,
-        Err(error) => return trace.fail(error),
-    };
-    let certificate = match fetch_device_certificate(smki_url, device, KeyUsage::KeyAgreement).await
-    {
-        Ok(certificate) => certificate,
-        Err(error) => return trace.fail(error),
-    };
+    let payload = await_gbcs(user, inbox, trace).await?;
+    let certificate = fetch_device_certificate(smki_url, device, KeyUsage::KeyAgreement)
+        .await
+        .map_err(describe)?;
     trace.note(format!(
         "user <- SMKI repository: {device} KA certificate serial {}",
         certificate.serial_hex()
     ));
-    let device_key = match KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()) {
-        Ok(key) => key,
-        Err(error) => return trace.fail(error),
-    };
+    let device_key =
+        KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()).map_err(describe)?;
     let secret = gbcs::crypto::SharedSecret::compute(&user.key_agreement, &device_key);
-    let apdu = match gbcs::protection::verify_response(&payload, Some(&secret), None) {
-        Ok(apdu) => apdu,
-        Err(error) => return trace.fail(format!("response MAC: {error}")),
-    };
+    let apdu = gbcs::protection::verify_response(&payload, Some(&secret), None)
+        .map_err(|error| format!("response MAC: {error}"))?;
     trace.note(format!(
         "GBCS response {:#06X} from {} counter {}: MAC verified",
         apdu.header.message_code().0,
@@ -266,7 +270,7 @@ async fn read_registers(
     ));
     let blocks = gbcs::protection::find_encrypted_blocks(&apdu.payload);
     let Some(block) = blocks.first() else {
-        return trace.fail("no encrypted block in the response");
+        return fail("no encrypted block in the response");
     };
     match gbcs::protection::decrypt_sensitive_block(
         &secret,
@@ -279,9 +283,9 @@ async fn read_registers(
             "encrypted register block decrypted: {}",
             hex_upper(&plaintext)
         )),
-        Err(error) => return trace.fail(format!("decrypting the register block: {error}")),
+        Err(error) => return fail(format!("decrypting the register block: {error}")),
     }
-    Ok(trace.0)
+    Ok(())
 }
 
 async fn enable_supply(
@@ -289,32 +293,28 @@ async fn enable_supply(
     inbox: &mut ResponseInbox,
     smki_url: &str,
     counter: u64,
+    trace: &mut Trace,
 ) -> Outcome {
-    let mut trace = Trace(Vec::new());
     let body = DuisUser::body("EnableSupply", Vec::new());
-    let xml = match user.signed_request(
-        TEMPLATE_ESME,
-        counter,
-        CommandVariant::TransformToPreCommand,
-        "7.1",
-        body,
-    ) {
-        Ok(xml) => xml,
-        Err(error) => return trace.fail(error),
-    };
+    let xml = user
+        .signed_request(
+            TEMPLATE_ESME,
+            counter,
+            CommandVariant::TransformToPreCommand,
+            "7.1",
+            body,
+        )
+        .map_err(describe)?;
     trace.note(format!(
         "user -> DSP serviceT: 7.1 EnableSupply CV4, counter {counter}"
     ));
-    let answer = match user.post("serviceT", xml).await {
-        Ok(answer) => answer,
-        Err(error) => return trace.fail(error),
-    };
+    let answer = user.post("serviceT", xml).await.map_err(describe)?;
     let ResponseBody::PreCommand {
         payload: pre_command,
         ..
     } = &answer.response.body
     else {
-        return trace.fail(format!(
+        return fail(format!(
             "expected a PreCommand, got {} {:?}",
             answer.response.response_code, answer.response.body
         ));
@@ -324,64 +324,48 @@ async fn enable_supply(
         answer.response.response_code,
         pre_command.len()
     ));
-    let signature = match gbcs::protection::sign_pre_command(pre_command, &user.digital_signature) {
-        Ok(signature) => signature,
-        Err(error) => return trace.fail(error),
-    };
-    let signed = match gbcs::GeneralSigning::parse(pre_command) {
-        Ok(apdu) => apdu
-            .with_signature(SignatureField::Present(signature))
-            .encode(),
-        Err(error) => return trace.fail(error),
-    };
+    let signature = gbcs::protection::sign_pre_command(pre_command, &user.digital_signature)
+        .map_err(describe)?;
+    let signed = gbcs::GeneralSigning::parse(pre_command)
+        .map_err(describe)?
+        .with_signature(SignatureField::Present(signature))
+        .encode();
     trace.note("user signed the pre-command with its DS key");
     let body = RequestBody::SignedPreCommand {
         execution_date_time: None,
         gbcs_payload: signed,
     };
-    let xml = match user.signed_request(
-        TEMPLATE_ESME,
-        counter,
-        CommandVariant::SignedPreCommandOverWan,
-        "7.1",
-        body,
-    ) {
-        Ok(xml) => xml,
-        Err(error) => return trace.fail(error),
-    };
-    let answer = match user.post("serviceS", xml).await {
-        Ok(answer) => answer,
-        Err(error) => return trace.fail(error),
-    };
+    let xml = user
+        .signed_request(
+            TEMPLATE_ESME,
+            counter,
+            CommandVariant::SignedPreCommandOverWan,
+            "7.1",
+            body,
+        )
+        .map_err(describe)?;
+    let answer = user.post("serviceS", xml).await.map_err(describe)?;
     trace.note(format!(
         "user -> DSP serviceS: CV5, same RequestID -> {}",
         answer.response.response_code
     ));
     if answer.response.response_code != ResponseCode::Acknowledgement {
-        return trace.fail("expected I99");
+        return fail("expected I99");
     }
-    let payload = match await_gbcs(user, inbox, &mut trace).await {
-        Ok(payload) => payload,
-        Err(error) => return trace.fail(error),
-    };
-    let certificate =
-        match fetch_device_certificate(smki_url, TEMPLATE_ESME, KeyUsage::DigitalSignature).await {
-            Ok(certificate) => certificate,
-            Err(error) => return trace.fail(error),
-        };
-    let key = match VerifyingKey::from_sec1(&certificate.public_key_sec1()) {
-        Ok(key) => key,
-        Err(error) => return trace.fail(error),
-    };
+    let payload = await_gbcs(user, inbox, trace).await?;
+    let certificate = fetch_device_certificate(smki_url, TEMPLATE_ESME, KeyUsage::DigitalSignature)
+        .await
+        .map_err(describe)?;
+    let key = VerifyingKey::from_sec1(&certificate.public_key_sec1()).map_err(describe)?;
     match gbcs::protection::verify_response(&payload, None, Some(&key)) {
         Ok(apdu) => trace.note(format!(
             "GBCS response {:#06X} signed by {}: signature verified with its DS certificate",
             apdu.header.message_code().0,
             apdu.header.originator
         )),
-        Err(error) => return trace.fail(format!("device signature: {error}")),
+        Err(error) => return fail(format!("device signature: {error}")),
     }
-    Ok(trace.0)
+    Ok(())
 }
 
 async fn await_gbcs(
@@ -422,8 +406,8 @@ async fn negatives(
     duis_url: &str,
     counter: u64,
     replay_counter: u64,
+    trace: &mut Trace,
 ) -> Outcome {
-    let mut trace = Trace(Vec::new());
     let inventory = || {
         DuisUser::body(
             "ReadInventory",
@@ -433,60 +417,51 @@ async fn negatives(
     let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
     let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
     // A signature broken by changing the signed body after signing.
-    match supplier.signed_request(acb, counter, CommandVariant::NonDevice, "8.2", inventory()) {
-        Ok(xml) => cases.push((
-            "broken signature",
-            xml.replace(&TEMPLATE_CHF.to_string(), &TEMPLATE_ESME.to_string())
-                .into_bytes(),
-            "E1001",
-        )),
-        Err(error) => return trace.fail(error),
-    }
+    let signed = supplier
+        .signed_request(acb, counter, CommandVariant::NonDevice, "8.2", inventory())
+        .map_err(describe)?;
+    let broken = signed.replace(&TEMPLATE_CHF.to_string(), &TEMPLATE_ESME.to_string());
+    cases.push(("broken signature", broken.into_bytes(), "E1001"));
     // An originator signing with a certificate dccsim has never seen: a PKI from another seed.
-    match stranger(running, duis_url) {
-        Ok(stranger) => match stranger.signed_request(
+    let unknown = stranger(running, duis_url)
+        .and_then(|stranger| {
+            stranger.signed_request(acb, counter, CommandVariant::NonDevice, "8.2", inventory())
+        })
+        .map_err(describe)?;
+    cases.push(("unknown originator", unknown.into_bytes(), "E1"));
+    // The same RequestID counter twice.
+    let replayed = supplier
+        .signed_request(
             acb,
-            counter,
+            replay_counter,
             CommandVariant::NonDevice,
             "8.2",
             inventory(),
-        ) {
-            Ok(xml) => cases.push(("unknown originator", xml.into_bytes(), "E1")),
-            Err(error) => return trace.fail(error),
-        },
-        Err(error) => return trace.fail(error),
-    }
-    // The same RequestID counter twice.
-    match supplier.signed_request(
-        acb,
-        replay_counter,
-        CommandVariant::NonDevice,
-        "8.2",
-        inventory(),
-    ) {
-        Ok(xml) => {
-            cases.push(("first use of a counter", xml.clone().into_bytes(), "I0"));
-            cases.push(("replayed counter", xml.into_bytes(), "E1003"));
-        }
-        Err(error) => return trace.fail(error),
-    }
-    // The second supplier addressing the ESME registered to the first.
-    match DuisUser::new(SECOND_SUPPLIER, &running.identities, duis_url).and_then(|second| {
-        second.signed_request(
-            TEMPLATE_ESME,
-            1_000_000,
-            CommandVariant::SendOverWan,
-            "4.1.1",
-            DuisUser::body("ReadInstantaneousImportRegisters", Vec::new()),
         )
-    }) {
-        Ok(xml) => cases.push((
-            "second supplier to the first supplier's ESME",
-            xml.into_bytes(),
-            "E4",
-        )),
-        Err(error) => return trace.fail(error),
-    }
+        .map_err(describe)?;
+    cases.push((
+        "first use of a counter",
+        replayed.clone().into_bytes(),
+        "I0",
+    ));
+    cases.push(("replayed counter", replayed.into_bytes(), "E1003"));
+    // The second supplier addressing the ESME registered to the first.
+    let second = DuisUser::new(SECOND_SUPPLIER, &running.identities, duis_url)
+        .and_then(|second| {
+            second.signed_request(
+                TEMPLATE_ESME,
+                1_000_000,
+                CommandVariant::SendOverWan,
+                "4.1.1",
+                DuisUser::body("ReadInstantaneousImportRegisters", Vec::new()),
+            )
+        })
+        .map_err(describe)?;
+    cases.push((
+        "second supplier to the first supplier's ESME",
+        second.into_bytes(),
+        "E4",
+    ));
     cases.push(("malformed XML", b"<sr:Request><unclosed>".to_vec(), "E1000"));
     let mut all_right = true;
     for (name, xml, expected) in cases {
@@ -508,9 +483,9 @@ async fn negatives(
         }
     }
     if !all_right {
-        return trace.fail("some negative answers were not the expected E-codes");
+        return fail("some negative answers were not the expected E-codes");
     }
-    Ok(trace.0)
+    Ok(())
 }
 
 /// The test supplier's id with keys from a PKI dccsim never trusted.

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use dcc_model::{CommandVariant, Eui64, RequestId, ServiceReferenceVariant};
 use duis::{BodyElement, Request, RequestBody, RequestHeader, Response};
-use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
+use gbcs::crypto::{KeyAgreementPrivateKey, SigningKey};
 use smki::{KeyUsage, RemotePartyRole};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -274,11 +274,4 @@ pub async fn fetch_device_certificate(
         .decode(body)
         .map_err(|e| UserError::Http(format!("certificate body: {e}")))?;
     smki::Certificate::from_der(&der).map_err(|e| UserError::Http(e.to_string()))
-}
-
-/// Keys a user needs to check a device's GBCS.
-#[derive(Debug, Clone)]
-pub struct DeviceKeys {
-    pub key_agreement: KeyAgreementPublicKey,
-    pub digital_signature: VerifyingKey,
 }
