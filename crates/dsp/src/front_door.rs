@@ -299,25 +299,16 @@ fn authenticate(shared: &Shared, body: &[u8], originator: Eui64) -> Result<Strin
 /// certificate it has revoked is refused with E3. When the repository cannot answer, the
 /// request is refused too rather than trusted unchecked.
 async fn check_status_in_repository(shared: &Shared, serial: &str) -> Result<(), Rejection> {
-    use dcc_proto::smki::trust_service_provider_client::TrustServiceProviderClient;
-    use dcc_proto::smki::RetrieveCertificateRequest;
-    let mut client = TrustServiceProviderClient::new(shared.peers.tsp.clone());
-    let record = client
-        .retrieve_certificate(RetrieveCertificateRequest {
-            serial: serial.to_owned(),
-        })
-        .await;
-    match record {
-        Ok(record) if record.get_ref().revoked => Err(Rejection::UserStatus(format!(
+    match shared.tsp.is_revoked(serial).await {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(Rejection::UserStatus(format!(
             "certificate serial {serial} is revoked in the SMKI repository"
         ))),
-        Ok(_) => Ok(()),
-        Err(status) if status.code() == tonic::Code::NotFound => Err(Rejection::UserStatus(
-            format!("certificate serial {serial} is not in the SMKI repository"),
-        )),
-        Err(status) => Err(Rejection::UserStatus(format!(
-            "the status of certificate serial {serial} cannot be checked: {}",
-            status.message()
+        Err(tsp::TspError::NotFound(_)) => Err(Rejection::UserStatus(format!(
+            "certificate serial {serial} is not in the SMKI repository"
+        ))),
+        Err(error) => Err(Rejection::UserStatus(format!(
+            "the status of certificate serial {serial} cannot be checked: {error}"
         ))),
     }
 }
@@ -616,27 +607,20 @@ async fn device_key_agreement_key(
     {
         return Ok(key.clone());
     }
-    use dcc_proto::smki::trust_service_provider_client::TrustServiceProviderClient;
-    use dcc_proto::smki::{KeyUsage as WireKeyUsage, SearchCertificatesRequest};
-    let mut client = TrustServiceProviderClient::new(shared.peers.tsp.clone());
-    let found = client
-        .search_certificates(SearchCertificatesRequest {
-            subject_id: device.to_hex(),
-            usage: WireKeyUsage::KeyAgreement as i32,
-        })
+    let found = shared
+        .tsp
+        .find(device, KeyUsage::KeyAgreement)
         .await
-        .map_err(|status| {
-            Rejection::CannotCommunicate(format!("SMKI repository: {}", status.message()))
-        })?
-        .into_inner();
-    let record = found.certificates.first().ok_or_else(|| {
+        .map_err(|error| Rejection::CannotCommunicate(format!("SMKI repository: {error}")))?;
+    let certificate = found.first().ok_or_else(|| {
         Rejection::DeviceStatus(format!(
             "{device} has no key agreement certificate in the SMKI repository"
         ))
     })?;
-    let key = KeyAgreementPublicKey::from_certificate_der(&record.der).map_err(|error| {
-        Rejection::DeviceStatus(format!("{device} key agreement certificate: {error}"))
-    })?;
+    let key =
+        KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()).map_err(|error| {
+            Rejection::DeviceStatus(format!("{device} key agreement certificate: {error}"))
+        })?;
     shared
         .device_keys
         .lock()

@@ -101,6 +101,8 @@ pub(crate) struct Shared {
     device_keys: Mutex<HashMap<Eui64, KeyAgreementPublicKey>>,
     shared_secrets: SharedSecretCache,
     outbox: outbox::Outbox,
+    /// The SMKI repository: device certificates and revocation status.
+    tsp: tsp::TspClient,
     readiness: Readiness,
 }
 
@@ -120,6 +122,7 @@ pub(crate) struct State {
 pub fn new(config: DspConfig, peers: DspPeers) -> Dsp {
     let readiness = Readiness::new(config.registration_data_providers.clone());
     let (outbox, outbox_task) = outbox::Outbox::new();
+    let tsp = tsp::TspClient::new(peers.tsp.clone());
     let shared = Arc::new(Shared {
         users: config
             .users
@@ -139,6 +142,7 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Dsp {
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,
+        tsp,
         readiness: readiness.clone(),
     });
     let (routes, grpc_service_names) = upstream::routes(shared.clone());
