@@ -9,7 +9,6 @@ use dcc_proto::transport::GrpcTransport;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio_stream::wrappers::TcpListenerStream;
 use tracing::{info, warn};
 
 use crate::config::{EcosystemConfig, PARTIES};
@@ -106,6 +105,25 @@ impl Running {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// Accepted gRPC connections with `TCP_NODELAY`: without it, a response written in two parts
+/// waits for the peer's delayed ACK (about 40 ms on Linux loopback) before its second part goes.
+pub fn grpc_incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
+}
+
+/// Accepted HTTP connections with `TCP_NODELAY`, for the same reason as [`grpc_incoming`].
+pub fn http_incoming(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn no_delay(stream: &mut tokio::net::TcpStream) {
+        if let Err(error) = stream.set_nodelay(true) {
+            warn!(%error, "cannot set TCP_NODELAY");
+        }
+    }
+    listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
 }
 
 async fn bind(what: &str, address: SocketAddr) -> Result<TcpListener, LaunchError> {
@@ -237,7 +255,7 @@ fn serve_party(
         info!(party = %grpc_party, address = ?listener.local_addr().ok(), "grpc serving");
         let served = server
             .add_routes(routes)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            .serve_with_incoming_shutdown(grpc_incoming(listener), async move {
                 let _ = stop.wait_for(|stop| *stop).await;
             })
             .await;
@@ -248,7 +266,7 @@ fn serve_party(
     if let (Some(listener), Some(router)) = (http_listener, http) {
         let mut stop = shutdown;
         tasks.spawn(async move {
-            let served = axum::serve(listener, router)
+            let served = axum::serve(http_incoming(listener), router)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|stop| *stop).await;
                 })
@@ -310,5 +328,33 @@ pub async fn wait_until_serving(
             ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 44 ms stall of issue 10: every accepted connection must have `TCP_NODELAY` set.
+    #[tokio::test]
+    async fn accepted_http_connections_do_not_wait_for_delayed_acks() {
+        use axum::serve::Listener;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut incoming = http_incoming(listener);
+        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let (accepted, _) = incoming.accept().await;
+        assert!(accepted.nodelay().unwrap());
+    }
+
+    #[tokio::test]
+    async fn accepted_grpc_connections_do_not_wait_for_delayed_acks() {
+        use tokio_stream::StreamExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut incoming = grpc_incoming(listener);
+        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let accepted = incoming.next().await.unwrap().unwrap();
+        assert!(accepted.nodelay().unwrap());
     }
 }

@@ -58,7 +58,7 @@ impl ResponseInbox {
             }),
         );
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(crate::launch::http_incoming(listener), router).await;
         });
         Ok(Self {
             url: format!("http://{address}/responses"),
