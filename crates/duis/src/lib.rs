@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod canonical;
+pub mod catalogue;
 mod element;
 mod request;
 mod response;
