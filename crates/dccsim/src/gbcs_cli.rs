@@ -90,7 +90,7 @@ fn decode(key_folders: &[PathBuf], json: bool, inputs: &[String]) -> ExitCode {
 }
 
 /// Every key file of the folders (other files are skipped by the key ring).
-fn load_keys(folders: &[PathBuf]) -> Result<KeyRing, String> {
+pub(crate) fn load_keys(folders: &[PathBuf]) -> Result<KeyRing, String> {
     let mut keys = KeyRing::new();
     for folder in folders {
         let entries = std::fs::read_dir(folder)

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod certs_cli;
+mod duis_cli;
 mod gbcs_cli;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,11 @@ enum Command {
     Gbcs {
         #[command(subcommand)]
         command: gbcs_cli::GbcsCommand,
+    },
+    /// DUIS requests: what the DSP makes of them.
+    Duis {
+        #[command(subcommand)]
+        command: duis_cli::DuisCommand,
     },
 }
 
@@ -171,6 +177,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: CertsCommand::Issue(args),
         } => certs_cli::issue(&args),
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
+        Command::Duis { command } => Ok(duis_cli::run(command)),
     }
 }
 

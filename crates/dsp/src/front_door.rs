@@ -21,10 +21,11 @@ use gbcs::{GeneralSigning, SignatureField};
 use smki::{KeyUsage, RemotePartyRole};
 use tracing::{info, info_span, warn, Instrument};
 
-use crate::catalogue::{self, ServiceDefinition};
 use crate::rejection::Rejection;
-use crate::transform::{self, AwaitingResponse, IssuedPreCommand};
+use crate::services::{self, CommandContext};
 use crate::Shared;
+use crate::{AwaitingResponse, IssuedPreCommand};
+use duis::catalogue::{self, ServiceDefinition};
 
 /// Which DUIS URL a request arrived on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,9 +203,13 @@ async fn serve(
             header.command_variant
         )));
     }
-    let service = catalogue::lookup(&header.service_reference_variant).ok_or_else(|| {
-        Rejection::UnsupportedService(header.service_reference_variant.to_string())
-    })?;
+    let service =
+        catalogue::lookup(header.service_reference_variant.as_str()).ok_or_else(|| {
+            Rejection::UnsupportedService(format!(
+                "{} is not a DUIS service reference variant",
+                header.service_reference_variant
+            ))
+        })?;
     if !service.allows(header.command_variant) {
         return Err(Rejection::CommandVariantNotValid(format!(
             "{} ({}) accepts command variants {:?}",
@@ -225,22 +230,28 @@ async fn serve(
     match header.command_variant {
         CommandVariant::NonDevice => {
             check_counter(shared, &header.request_id)?;
-            read_inventory(shared, request)
+            match service.service_reference_variant {
+                "8.2" => read_inventory(shared, request),
+                other => Err(Rejection::UnsupportedService(format!(
+                    "{other} ({}) is not served by dccsim yet",
+                    service.name
+                ))),
+            }
         }
         CommandVariant::SendOverWan => {
-            let (use_case, device) = authorise_device(shared, request, service, &roles)?;
+            let device = authorise_device(shared, request, service, &roles)?;
             check_counter(shared, &header.request_id)?;
-            let apdu = transform::command_apdu(shared, use_case, request, device.device_type)?;
-            send_to_device(shared, request, apdu, &device).await
+            let command = device_command(shared, service, request, &device)?;
+            send_to_device(shared, request, command.apdu, &device).await
         }
         CommandVariant::TransformToPreCommand => {
-            let (use_case, device) = authorise_device(shared, request, service, &roles)?;
+            let device = authorise_device(shared, request, service, &roles)?;
             check_counter(shared, &header.request_id)?;
-            let apdu = transform::command_apdu(shared, use_case, request, device.device_type)?;
-            issue_pre_command(shared, request, apdu)
+            let command = device_command(shared, service, request, &device)?;
+            issue_pre_command(shared, request, command.apdu)
         }
         CommandVariant::SignedPreCommandOverWan => {
-            let (_, device) = authorise_device(shared, request, service, &roles)?;
+            let device = authorise_device(shared, request, service, &roles)?;
             let signed = signed_pre_command(shared, request)?;
             send_to_device(shared, request, signed, &device).await
         }
@@ -248,6 +259,82 @@ async fn serve(
             "command variant {other} is not supported by dccsim"
         ))),
     }
+}
+
+/// The GBCS command for the request, after the checks some services need on their content.
+fn device_command(
+    shared: &Shared,
+    service: &ServiceDefinition,
+    request: &Request,
+    device: &crate::DeviceRecord,
+) -> Result<services::DeviceCommand, Rejection> {
+    let context = CommandContext {
+        request_id: request.header.request_id,
+        command_variant: request.header.command_variant,
+        device_type: device.device_type,
+        now: (shared.clock)(),
+    };
+    let command = services::transform(service, request, &context)?;
+    if service.service_reference_variant == "6.15.1" {
+        accept_replacement_certificates(shared, request)?;
+    }
+    Ok(command)
+}
+
+/// 6.15.1: each replacement certificate must be an SMKI certificate of the requester (its id,
+/// the supplier role, the cell's key usage) that chains to the CAs the DSP trusts. The DSP then
+/// knows them: pre-commands the requester signs with its new DS key verify at CV5, as the old
+/// key's still do (the device, not the DSP, decides which key it trusts).
+fn accept_replacement_certificates(shared: &Shared, request: &Request) -> Result<(), Rejection> {
+    let RequestBody::ServiceRequest(body) = &request.body else {
+        return Ok(());
+    };
+    let originator = request.header.request_id.originator;
+    let replacements = services::credentials::replacement_certificates(body)?;
+    for replacement in &replacements {
+        check_replacement(shared, originator, replacement)?;
+    }
+    let mut store = shared.certificates();
+    for replacement in replacements {
+        store.add(replacement.certificate);
+    }
+    Ok(())
+}
+
+fn check_replacement(
+    shared: &Shared,
+    originator: Eui64,
+    replacement: &services::credentials::Replacement,
+) -> Result<(), Rejection> {
+    use gbcs::use_case::cs02b::CellKeyUsage;
+    let certificate = &replacement.certificate;
+    let usage = match replacement.cell.key_usage {
+        CellKeyUsage::DigitalSignature => KeyUsage::DigitalSignature,
+        CellKeyUsage::KeyAgreement => KeyUsage::KeyAgreement,
+    };
+    let refuse = |reason: String| {
+        Err(Rejection::ReplacementCertificate(format!(
+            "{} serial {}: {reason}",
+            replacement.element,
+            certificate.serial_decimal()
+        )))
+    };
+    if certificate.organisation_id() != Some(originator) {
+        return refuse(format!("it is not a certificate of {originator}"));
+    }
+    if certificate.role() != Some(RemotePartyRole::SUPPLIER) {
+        return refuse("it is not a supplier certificate".into());
+    }
+    if certificate.key_usage() != Some(usage) {
+        return refuse(format!("its key usage is not {}", usage.code()));
+    }
+    if let Err(error) = shared
+        .certificates()
+        .validate_path(certificate, shared.now_unix())
+    {
+        return refuse(format!("it does not chain to a trusted CA: {error}"));
+    }
+    Ok(())
 }
 
 /// The request must be signed by an XML-signing certificate of its originator that the DSP
@@ -363,7 +450,7 @@ fn authorise_device(
     request: &Request,
     service: &ServiceDefinition,
     roles: &[UserRole],
-) -> Result<(crate::catalogue::UseCase, crate::DeviceRecord), Rejection> {
+) -> Result<crate::DeviceRecord, Rejection> {
     let device_id = request.header.request_id.target;
     let user = request.header.request_id.originator;
     let state = shared.state();
@@ -381,12 +468,15 @@ fn authorise_device(
             device.status
         )));
     }
-    let use_case = service.use_case_for(device.device_type).ok_or_else(|| {
-        Rejection::ServiceNotValidForDeviceType(format!(
+    let for_device_type = service.use_cases.iter().any(|id| {
+        gbcs::catalogue::all_by_use_case_id(id).any(|entry| entry.applies_to(device.device_type))
+    });
+    if !for_device_type {
+        return Err(Rejection::ServiceNotValidForDeviceType(format!(
             "{} cannot be sent to {device_id}, a {}",
             service.service_reference_variant, device.device_type
-        ))
-    })?;
+        )));
+    }
     let registrations = state.inventory.governing_registrations(device_id);
     let authorised = roles.iter().any(|role| match role {
         UserRole::ImportSupplier | UserRole::ExportSupplier | UserRole::GasSupplier => {
@@ -404,7 +494,7 @@ fn authorise_device(
             "{user} for {device_id}"
         )));
     }
-    Ok((use_case, device))
+    Ok(device)
 }
 
 fn read_inventory(shared: &Shared, request: &Request) -> Result<Answer, Rejection> {
@@ -461,7 +551,7 @@ fn issue_pre_command(
     request: &Request,
     apdu: GeneralSigning,
 ) -> Result<Answer, Rejection> {
-    let pre_command = transform::pre_command(&apdu);
+    let pre_command = apdu.with_signature(SignatureField::Absent);
     let payload = pre_command.encode();
     shared.state().pre_commands.insert(
         request.header.request_id,

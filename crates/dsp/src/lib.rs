@@ -3,13 +3,12 @@
 //! into GBCS commands, and the correlation of device responses back to users.
 #![forbid(unsafe_code)]
 
-pub mod catalogue;
 mod front_door;
 pub mod inventory;
 mod outbox;
 mod readiness;
 pub mod rejection;
-mod transform;
+pub mod services;
 mod upstream;
 
 use std::collections::HashMap;
@@ -106,6 +105,20 @@ pub(crate) struct Shared {
     readiness: Readiness,
 }
 
+/// A pre-command handed to a user (CV4), kept until the signed form comes back (CV5).
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedPreCommand {
+    pub apdu: gbcs::GeneralSigning,
+}
+
+/// A command sent to a device, kept until its response comes back.
+#[derive(Debug, Clone)]
+pub(crate) struct AwaitingResponse {
+    pub request_id: RequestId,
+    pub service_reference: String,
+    pub service_reference_variant: dcc_model::ServiceReferenceVariant,
+}
+
 /// What the DSP remembers between requests.
 #[derive(Default)]
 pub(crate) struct State {
@@ -113,9 +126,9 @@ pub(crate) struct State {
     /// The last RequestID counter accepted from each originator.
     last_counters: HashMap<Eui64, u64>,
     /// Pre-commands handed out (CV4), awaiting their signed form (CV5).
-    pre_commands: HashMap<RequestId, transform::IssuedPreCommand>,
+    pre_commands: HashMap<RequestId, IssuedPreCommand>,
     /// Commands sent, awaiting the device's response: by (device, counter).
-    awaiting_response: HashMap<(Eui64, u64), transform::AwaitingResponse>,
+    awaiting_response: HashMap<(Eui64, u64), AwaitingResponse>,
 }
 
 /// Builds the DSP.

@@ -36,7 +36,7 @@ pub enum Rejection {
     WrongUrl(String),
     #[error("RequestID counter {counter} is not greater than {last}, the last accepted from this originator")]
     Replayed { counter: u64, last: u64 },
-    #[error("service reference variant {0} is not served by dccsim")]
+    #[error("not served by dccsim: {0}")]
     UnsupportedService(String),
     #[error("cannot communicate with the device: {0}")]
     CannotCommunicate(String),

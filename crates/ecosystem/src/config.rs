@@ -85,6 +85,26 @@ pub const TEMPLATE_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
 pub const TEMPLATE_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
 pub const TEMPLATE_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
 pub const TEMPLATE_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A3);
+/// The RTDS templates' PPMID.
+pub const TEMPLATE_PPMID: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A4);
+/// The RTDS templates' HAN Connected Auxiliary Load Control Switch.
+pub const TEMPLATE_HCALCS: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A5);
+/// The RTDS templates' auxiliary proportional controller (an HCALCS to DUIS).
+pub const TEMPLATE_AUXILIARY_CONTROLLER: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A6);
+
+/// The device type of a DCC Boxed / RTDS template device.
+pub fn template_device_type(device: Eui64) -> Option<dcc_model::DeviceType> {
+    use dcc_model::DeviceType::*;
+    Some(match device {
+        TEMPLATE_ESME => ElectricitySmartMeter,
+        TEMPLATE_GSME => GasSmartMeter,
+        TEMPLATE_CHF => CommunicationsHubFunction,
+        TEMPLATE_GPF => GasProxyFunction,
+        TEMPLATE_PPMID => PrepaymentInterfaceDevice,
+        TEMPLATE_HCALCS | TEMPLATE_AUXILIARY_CONTROLLER => HanConnectedAuxiliaryLoadControlSwitch,
+        _ => return None,
+    })
+}
 
 fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))

@@ -136,6 +136,7 @@ impl MessageCodeEntry {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn row(
     code: u16,
     name: &'static str,
