@@ -33,6 +33,10 @@ pub enum DecodeError {
     UnknownRequestKind(u8),
     #[error("unknown DLMS APDU tag {0:#04x} (expected D9, DA or 0F)")]
     UnknownDlmsTag(u8),
+    #[error("unknown ZCL data type {0:#04x}")]
+    UnknownZclDataType(u8),
+    #[error("ZCL general command {0:#04x} is not one dccsim reads")]
+    UnknownZclCommand(u8),
 }
 
 /// Why a key, certificate or cryptographic operation failed.

@@ -9,7 +9,8 @@
 //!   responses and alerts; encrypt and find sensitive blocks.
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
-//!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data).
+//!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
+//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
 //! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
 //! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
 //!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
@@ -49,6 +50,7 @@ pub mod gbt;
 pub mod gbz;
 pub mod protection;
 pub mod use_case;
+pub mod zcl;
 
 pub use crypto::{
     KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SharedSecretCache, SigningKey,
