@@ -79,9 +79,11 @@ pub struct KeystoreOption {
 
 impl KeystoreOption {
     fn identities(&self) -> Result<ecosystem::Identities, String> {
-        let mut config = ecosystem::EcosystemConfig::default();
-        config.seed = self.seed;
-        config.dccboxed_keystore = self.keystore.clone();
+        let config = ecosystem::EcosystemConfig {
+            seed: self.seed,
+            dccboxed_keystore: self.keystore.clone(),
+            ..ecosystem::EcosystemConfig::default()
+        };
         ecosystem::Identities::build(&config).map_err(|error| error.to_string())
     }
 }
