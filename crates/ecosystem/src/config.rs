@@ -61,6 +61,13 @@ pub struct UserSpec {
     pub roles: Vec<UserRole>,
     #[serde(default)]
     pub response_url: Option<String>,
+    /// What the user is suspended from (E3): everything, or some service reference variants.
+    #[serde(default, skip_serializing_if = "is_active")]
+    pub status: dsp::UserStatus,
+}
+
+fn is_active(status: &dsp::UserStatus) -> bool {
+    *status == dsp::UserStatus::default()
 }
 
 /// A Comms Hub with the devices on its HAN, and who is registered for its meters.
@@ -146,16 +153,19 @@ impl Default for EcosystemConfig {
                     id: TEST_SUPPLIER,
                     roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
                     response_url: None,
+                    status: dsp::UserStatus::default(),
                 },
                 UserSpec {
                     id: TEST_NETWORK_OPERATOR,
                     roles: vec![UserRole::ElectricityDistributor, UserRole::GasTransporter],
                     response_url: None,
+                    status: dsp::UserStatus::default(),
                 },
                 UserSpec {
                     id: SECOND_SUPPLIER,
                     roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
                     response_url: None,
+                    status: dsp::UserStatus::default(),
                 },
             ],
             comms_hubs: vec![

@@ -189,7 +189,7 @@ fn dsp_users(config: &EcosystemConfig, identities: &Identities) -> Vec<dsp::User
             id: user.id,
             roles: user.roles.clone(),
             response_url: user.response_url.clone(),
-            status: dsp::UserStatus::default(),
+            status: user.status.clone(),
         })
         .collect();
     for identity in &identities.dccboxed {
