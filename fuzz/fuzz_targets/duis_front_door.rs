@@ -26,7 +26,6 @@ struct Harness {
     dsp_key: [u8; 65],
     supplier_key: [u8; 65],
     seeds: Vec<(&'static str, String)>,
-    _tsp: tsp::Tsp,
 }
 
 struct Peers {
@@ -137,7 +136,6 @@ fn harness() -> &'static Harness {
             runtime,
             front_door,
             seeds,
-            _tsp: tsp,
         }
     })
 }

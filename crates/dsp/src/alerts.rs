@@ -208,12 +208,8 @@ mod tests {
             schedule_id: Some(7),
             device: Eui64::from_u64(2),
         };
-        let names: Vec<&str> = alert
-            .body()
-            .children
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
+        let body = alert.body();
+        let names: Vec<&str> = body.children.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["CommandRequestID", "DSPScheduleID", "DeviceID"]);
         assert_eq!(alert.code(), "N4");
         let codes: Vec<&str> = [
