@@ -60,6 +60,9 @@ fn database(error: impl std::fmt::Display) -> StoreError {
     StoreError::Database(error.to_string())
 }
 
+/// A command's key: the device it went to and its counter.
+pub type DeviceCounter = (Eui64, u64);
+
 /// Why a command awaits a response, which decides how its answer is delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AwaitingKind {
@@ -269,7 +272,7 @@ impl Store {
     }
 
     /// Every command awaiting a response, by (device, counter).
-    pub fn all_awaiting(&self) -> Result<Vec<((Eui64, u64), AwaitingResponse)>, StoreError> {
+    pub fn all_awaiting(&self) -> Result<Vec<(DeviceCounter, AwaitingResponse)>, StoreError> {
         let table = self.read()?.open_table(AWAITING).map_err(database)?;
         let mut all = Vec::new();
         for entry in table.iter().map_err(database)? {

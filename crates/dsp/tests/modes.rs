@@ -486,6 +486,7 @@ async fn a_future_dated_request_executes_at_its_time_and_a_cancelled_one_never()
     assert_eq!(decommissioned.response_code.to_string(), "I99");
 
     bench.advance(DAY).await;
+    assert_eq!(bench.clock.now(), datetime!(2030-01-03 00:00 UTC));
     let command = bench.answer_next_command().await;
     assert_eq!(command.request_id, held.to_string());
     assert!(
