@@ -30,6 +30,9 @@ pub struct MeterPoint {
     pub device_id: Eui64,
     pub registered_supplier: Eui64,
     pub registered_network_operator: Eui64,
+    /// The registered supplier agent the supplier appointed, if any.
+    #[serde(default)]
+    pub registered_supplier_agent: Option<Eui64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -78,6 +81,10 @@ pub fn snapshot(config: &RdpConfig) -> RegistrationSnapshot {
                 device_id: point.device_id.to_hex(),
                 registered_supplier_id: point.registered_supplier.to_hex(),
                 registered_network_operator_id: point.registered_network_operator.to_hex(),
+                registered_supplier_agent_id: point
+                    .registered_supplier_agent
+                    .map(|agent| agent.to_hex())
+                    .unwrap_or_default(),
             })
             .collect(),
     }
