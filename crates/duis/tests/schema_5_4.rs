@@ -18,18 +18,11 @@ use duis::{
 use p256::pkcs8::EncodePrivateKey;
 
 fn schema() -> Option<PathBuf> {
-    let schema =
-        common::workspace_root().join("../shared/vectors/duis/schema/DUIS Schema V5.4.xsd");
-    let java = Command::new("java").arg("-version").output().is_ok();
-    if schema.exists() && java {
-        return Some(schema);
-    }
-    let message = "SKIPPED: ../shared/vectors/duis/schema or java not found";
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{message} (required when CI=true)");
-    }
-    eprintln!("{message}");
-    None
+    let schema = test_support::shared_vectors(
+        "duis/schema/DUIS Schema V5.4.xsd",
+        "DUIS 5.4 schema validation",
+    )?;
+    test_support::tool_available("java", "-version", "DUIS 5.4 schema validation").then_some(schema)
 }
 
 /// Validates every file; returns the validator's report and whether all were valid.

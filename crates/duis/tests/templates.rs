@@ -58,15 +58,13 @@ fn body_elements_match_the_service_request_matrix() {
     let Some(tooling) = dcc_tooling(false) else {
         return;
     };
-    let matrix_path =
-        common::workspace_root().join("../shared/vectors/duis/service-request-matrix.json");
-    let Ok(matrix_text) = std::fs::read_to_string(&matrix_path) else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("../shared/vectors not found (required when CI=true)");
-        }
-        eprintln!("SKIPPED: ../shared/vectors not found");
+    let Some(matrix_path) = test_support::shared_vectors(
+        "duis/service-request-matrix.json",
+        "DUIS service request matrix",
+    ) else {
         return;
     };
+    let matrix_text = std::fs::read_to_string(&matrix_path).unwrap();
     let matrix: serde_json::Value = serde_json::from_str(&matrix_text).unwrap();
     let body_elements = body_element_by_variant(&matrix);
     assert!(

@@ -4,7 +4,7 @@
 //! Needs Java and `.dcc-tooling/` (`.ci/fetch-dcc-tooling`): SKIPPED without them, failing
 //! under `CI=true`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -19,36 +19,17 @@ use gbcs::crypto::{
 use gbcs::SignatureField;
 use smki::KeyUsage;
 
+/// `.dcc-tooling/` with the templates, DCC Boxed's keystore and the Java tool (fetched with
+/// `.ci/fetch-dcc-tooling` when missing), and `java`; or `None` after test-support's loud
+/// SKIPPED line (a failure under `CI=true`).
 fn tooling() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = workspace.join(".dcc-tooling");
-    let present = |root: &Path| {
-        root.join("duis-sign-wrap/dist/tool.jar").is_file()
-            && root.join("duis-templates/templates").is_dir()
-            && root.join("dccboxed-keystore/keystore.json").is_file()
-    };
-    if !present(&root) {
-        // Fetch DCC's npm packages into the ignored .dcc-tooling/ (needs npm and its registry).
-        let fetched = Command::new("bash")
-            .arg(workspace.join(".ci/fetch-dcc-tooling"))
-            .status();
-        if !fetched.is_ok_and(|status| status.success()) {
-            eprintln!("could not fetch DCC's npm tooling with .ci/fetch-dcc-tooling");
-        }
-    }
-    let ready = present(&root)
-        && Command::new("java")
-            .arg("-version")
-            .output()
-            .is_ok_and(|output| output.status.success());
-    if ready {
-        return Some(root);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("DCC tooling or Java missing under CI=true: run .ci/fetch-dcc-tooling");
-    }
-    eprintln!("SKIPPED: DCC Boxed conformance: .dcc-tooling/ or java not found (run .ci/fetch-dcc-tooling)");
-    None
+    let what = "DCC Boxed conformance";
+    test_support::fetch_dcc_tooling_if_missing();
+    test_support::duis_templates(what)?;
+    test_support::dcc_tooling("dccboxed-keystore/keystore.json", what)?;
+    test_support::dcc_tooling("duis-sign-wrap/dist/tool.jar", what)?;
+    test_support::tool_available("java", "-version", what)
+        .then(|| test_support::dcc_tooling_root())
 }
 
 struct Tool {

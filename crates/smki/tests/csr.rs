@@ -3,7 +3,6 @@
 
 #[path = "support/csr_cases.rs"]
 mod csr_cases;
-mod support;
 
 use csr_cases::*;
 use proptest::prelude::*;
@@ -202,7 +201,7 @@ fn build_csr_is_deterministic_and_reads_back() {
 
 #[test]
 fn openssl_verifies_the_csrs_build_csr_makes() {
-    if !support::openssl_available() {
+    if !test_support::tool_available("openssl", "version", "openssl cross-check") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -240,7 +239,7 @@ fn openssl_verifies_the_csrs_build_csr_makes() {
 
 #[test]
 fn openssl_p384_and_ed25519_csrs_are_refused_as_wrong_key_types() {
-    if !support::openssl_available() {
+    if !test_support::tool_available("openssl", "version", "openssl cross-check") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

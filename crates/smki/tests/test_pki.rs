@@ -1,8 +1,6 @@
 //! The generated test PKI: every certificate kind field by field, determinism, chains,
 //! file layout round trip, and an independent check with `openssl verify`.
 
-mod support;
-
 use dcc_model::Eui64;
 use smki::{
     oids, CertificateStore, IdentityKind, KeyUsage, PathError, RemotePartyRole, TestPki,
@@ -550,7 +548,7 @@ fn private_keys_match_their_certificates() {
 
 #[test]
 fn openssl_verifies_every_generated_certificate() {
-    if !support::openssl_available() {
+    if !test_support::tool_available("openssl", "version", "openssl cross-check") {
         return;
     }
     let pki = pki();
