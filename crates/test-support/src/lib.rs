@@ -12,7 +12,8 @@ pub fn workspace_root() -> PathBuf {
 /// `../shared/` beside the workspace, or `$DCCSIM_SHARED` when set (for a copy of the tree
 /// elsewhere, as `make mutants` builds).
 pub fn shared_root() -> PathBuf {
-    std::env::var_os("DCCSIM_SHARED").map_or_else(|| workspace_root().join("../shared"), PathBuf::from)
+    std::env::var_os("DCCSIM_SHARED")
+        .map_or_else(|| workspace_root().join("../shared"), PathBuf::from)
 }
 
 /// `.dcc-tooling/` in the workspace, or `$DCCSIM_DCC_TOOLING` when set.
