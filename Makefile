@@ -6,8 +6,10 @@ CARGO ?= cargo
 demo:
 	$(CARGO) run --release -p dccsim -- demo
 
+# --all-targets runs no doctests: they run second.
 test:
 	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
 
 up:
 	$(CARGO) run --release -p dccsim -- up
@@ -28,3 +30,4 @@ fmt:
 # DCC's own npm tooling (GPL-3.0), fetched into the ignored .dcc-tooling/ for conformance tests.
 conformance-tooling:
 	bash .ci/fetch-dcc-tooling
+
