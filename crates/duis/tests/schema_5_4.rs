@@ -196,6 +196,7 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
         );
     }
     let mut templates = 0;
+    let mut signed_pre_commands = 0;
     if let Some(tooling) = common::dcc_tooling(false) {
         for entry in std::fs::read_dir(tooling.join("duis-templates/templates")).unwrap() {
             let path = entry.unwrap().path();
@@ -203,9 +204,7 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             write(format!("rerendered_{name}"), render_request(&request));
             templates += 1;
-            if request.header.command_variant == CommandVariant::TransformToPreCommand
-                && templates % 10 == 0
-            {
+            if request.header.command_variant == CommandVariant::TransformToPreCommand {
                 // The critical request's follow-up: the same header, CV 5, a signed pre-command.
                 let follow_up = Request {
                     header: duis::RequestHeader {
@@ -222,8 +221,14 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
                     format!("signed_pre_command_{name}"),
                     sign_document(&render_request(&follow_up), &signer).unwrap(),
                 );
+                signed_pre_commands += 1;
             }
         }
+        assert_eq!(templates, 297, "every template re-rendered");
+        assert!(
+            signed_pre_commands > 0,
+            "no CV4 template: no signed pre-command was validated"
+        );
     }
 
     // The validator does reject: a response with no body is not DUIS.
@@ -242,7 +247,7 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
         .filter(|line| !line.starts_with("VALID "))
         .collect();
     println!(
-        "{} documents validated against DUIS 5.4 ({templates} re-rendered templates)",
+        "{} documents validated against DUIS 5.4 ({templates} re-rendered templates, {signed_pre_commands} signed pre-commands)",
         files.len()
     );
     assert!(valid && invalid.is_empty(), "{}", invalid.join("\n"));
