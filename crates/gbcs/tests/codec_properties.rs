@@ -11,6 +11,7 @@ use gbcs::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
+use test_support::mutation::{apply, edits};
 
 fn eui64() -> impl Strategy<Value = Eui64> {
     any::<u64>().prop_map(Eui64::from_u64)
@@ -186,65 +187,6 @@ fn gbz_payload(components: Vec<GbzComponent>) -> GbzPayload {
     GbzPayload { components }
 }
 
-/// One change to a valid message: a byte replaced, bytes cut out, or bytes inserted.
-#[derive(Debug, Clone)]
-enum Edit {
-    Replace {
-        at: prop::sample::Index,
-        byte: u8,
-    },
-    Delete {
-        at: prop::sample::Index,
-        length: usize,
-    },
-    Insert {
-        at: prop::sample::Index,
-        bytes: Vec<u8>,
-    },
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<prop::sample::Index>(), any::<u8>())
-            .prop_map(|(at, byte)| Edit::Replace { at, byte }),
-        (any::<prop::sample::Index>(), 1usize..8)
-            .prop_map(|(at, length)| Edit::Delete { at, length }),
-        (
-            any::<prop::sample::Index>(),
-            proptest::collection::vec(any::<u8>(), 1..8)
-        )
-            .prop_map(|(at, bytes)| Edit::Insert { at, bytes }),
-    ]
-}
-
-fn apply(valid: &[u8], edits: &[Edit]) -> Vec<u8> {
-    let mut bytes = valid.to_vec();
-    for edit in edits {
-        if bytes.is_empty() {
-            break;
-        }
-        match edit {
-            Edit::Replace { at, byte } => {
-                let index = at.index(bytes.len());
-                bytes[index] = *byte;
-            }
-            Edit::Delete { at, length } => {
-                let start = at.index(bytes.len());
-                let end = (start + length).min(bytes.len());
-                bytes.drain(start..end);
-            }
-            Edit::Insert {
-                at,
-                bytes: inserted,
-            } => {
-                let index = at.index(bytes.len() + 1);
-                bytes.splice(index..index, inserted.iter().copied());
-            }
-        }
-    }
-    bytes
-}
-
 /// Seeded keys: a device and a supplier's shared secret, and a device signing key.
 struct Keys {
     z: SharedSecret,
@@ -288,7 +230,7 @@ proptest! {
     fn mutated_valid_messages_never_panic(
         envelope in envelope(),
         components in proptest::collection::vec(gbz_component(), 1..4),
-        edits in proptest::collection::vec(edit(), 1..4),
+        edits in edits(),
     ) {
         for valid in [envelope.encode(), gbz_payload(components).encode()] {
             let bytes = apply(&valid, &edits);

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod mutation;
+
 /// The workspace root (the folder holding the top `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
