@@ -66,14 +66,40 @@ impl Tool {
         stdout
     }
 
-    fn assert_valid(&self, what: &str, xml: &[u8]) {
-        let (ok, stdout, stderr) = self.run("Validate", &String::from_utf8_lossy(xml), &[]);
+    /// DCC's `Validate` passes `xml` and says it checked its signature (it exits 0 on a
+    /// document it found no signature to check in).
+    /// DCC's `Validate` refuses `xml`.
+    fn assert_refused(&self, what: &str, xml: &[u8]) {
+        let file = self.work.path().join(format!("{}.xml", rand_name()));
+        std::fs::write(&file, xml).expect("write xml");
+        let outcome = test_support::dcc_validate(&file);
         assert!(
-            ok,
-            "DCC's Validate refused {what}: {stdout}{stderr}\n{}",
-            String::from_utf8_lossy(xml)
+            outcome.is_err(),
+            "DCC's Validate passed {what}: {outcome:?}"
         );
     }
+
+    fn assert_valid(&self, what: &str, xml: &[u8]) {
+        let file = self.work.path().join(format!("{}.xml", rand_name()));
+        std::fs::write(&file, xml).expect("write xml");
+        if let Err(log) = test_support::dcc_validate(&file) {
+            panic!(
+                "DCC's Validate did not pass {what} with a checked signature: {log}\n{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
+    }
+}
+
+/// `xml` with the first digit of its ResponseDateTime changed (still schema-valid).
+fn tampered_date(xml: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(xml).into_owned();
+    let start = text.find("ResponseDateTime>").expect("a ResponseDateTime") + 17;
+    let mut bytes = text.into_bytes();
+    let digit = &mut bytes[start];
+    assert!(digit.is_ascii_digit());
+    *digit = if *digit == b'1' { b'2' } else { b'1' };
+    bytes
 }
 
 fn rand_name() -> String {
@@ -139,6 +165,11 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
     )
     .await;
     tool.assert_valid("the 8.2 answer", &answer);
+    // Validate does check: one digit of the signed ResponseDateTime changed is refused.
+    tool.assert_refused(
+        "the 8.2 answer with its date changed",
+        &tampered_date(&answer),
+    );
     let response = duis::parse_response(&answer).expect("response");
     assert_eq!(response.response_code, ResponseCode::Success);
     let ResponseBody::DspInventory { devices, .. } = response.body else {

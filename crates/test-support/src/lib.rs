@@ -144,3 +144,26 @@ pub fn subfolders(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     folders.sort();
     Ok(folders)
 }
+
+/// Runs DCC's Java `Validate` (`.dcc-tooling/duis-sign-wrap/dist/tool.jar`) on `file`.
+/// `Ok(log)` only when it exits 0 *and* its log says it checked the signature: it exits 0
+/// on a document it found no signature to check in. `Err(log)` otherwise.
+pub fn dcc_validate(file: &Path) -> Result<String, String> {
+    let jar = dcc_tooling_root().join("duis-sign-wrap/dist/tool.jar");
+    let output = std::process::Command::new("java")
+        .arg("-cp")
+        .arg(&jar)
+        .arg("uk.co.smartdcc.boxed.xmldsig.Validate")
+        .arg(file)
+        .output()
+        .map_err(|error| format!("cannot run java -cp {}: {error}", jar.display()))?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() && log.contains("passed signature check") {
+        return Ok(log);
+    }
+    Err(format!("exit {:?}: {log}", output.status.code()))
+}
