@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "fakes")]
+pub mod fakes;
 pub mod mutation;
 
 /// The workspace root (the folder holding the top `Cargo.toml`).
