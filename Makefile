@@ -1,7 +1,7 @@
 # Common tasks. `make demo` is the main job; `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
 
-.PHONY: demo test up up-processes certs lint fmt conformance-tooling
+.PHONY: demo test up up-processes certs lint fmt conformance-tooling mutants coverage
 
 demo:
 	$(CARGO) run --release -p dccsim -- demo
@@ -31,3 +31,10 @@ fmt:
 conformance-tooling:
 	bash .ci/fetch-dcc-tooling
 
+# Mutation testing of the security and fidelity code (slow: hours; not run by CI). See .ci/mutants.
+mutants:
+	bash .ci/mutants
+
+# Line coverage per crate with cargo-llvm-cov (not run by CI). See .ci/coverage.
+coverage:
+	bash .ci/coverage
