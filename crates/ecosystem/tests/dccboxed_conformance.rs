@@ -28,7 +28,7 @@ fn tooling() -> Option<PathBuf> {
     test_support::duis_templates(what)?;
     test_support::dcc_tooling("dccboxed-keystore/keystore.json", what)?;
     test_support::dcc_tooling("duis-sign-wrap/dist/tool.jar", what)?;
-    test_support::tool_available("java", "-version", what).then(|| test_support::dcc_tooling_root())
+    test_support::tool_available("java", "-version", what).then(test_support::dcc_tooling_root)
 }
 
 struct Tool {
