@@ -222,3 +222,6 @@ fn relay_status(status: Status, peer: &str) -> Status {
         code => Status::new(code, format!("{peer}: {}", status.message())),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -446,7 +446,11 @@ pub fn split_mac_header(bytes: &[u8]) -> Result<MacProtectedBytes<'_>, DecodeErr
     }
     let mut content = Reader::new(content);
     content.expect(SECURITY_CONTROL_AUTHENTICATION, "security control")?;
-    content.bytes(4, "invocation counter")?;
+    // GBCS fixes the invocation counter at 0 (the MAC does not cover it): anything else is
+    // not a GBCS message, and `parse` then `encode` must give back the received bytes.
+    for _ in 0..4 {
+        content.expect(0, "MAC header invocation counter")?;
+    }
     let apdu_length = content.remaining().saturating_sub(MAC_LENGTH);
     let apdu = content.bytes(apdu_length, "general-signing APDU")?;
     let mac = content.array("MAC")?;

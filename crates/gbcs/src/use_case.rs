@@ -202,6 +202,16 @@ pub mod dlms {
         out
     }
 
+    /// The request body that executes one script of a script table (class 9, method 1
+    /// `execute`, a long-unsigned script id): one action request specification, one parameter.
+    pub fn script_table_execute(obis: [u8; 6], script: u16) -> Vec<u8> {
+        let mut out = vec![0x01, RequestKind::Action as u8, 0x00, 0x09];
+        out.extend_from_slice(&obis);
+        out.extend_from_slice(&[0x01, 0x01, 0x12]);
+        out.extend_from_slice(&script.to_be_bytes());
+        out
+    }
+
     /// `DA <invoke id> 00 00` (no date-time, no request specification) then the response body.
     pub fn access_response(counter: u64, body: &[u8]) -> Vec<u8> {
         let mut out = vec![ACCESS_RESPONSE];
@@ -312,19 +322,21 @@ pub mod ecs17b {
 /// ECS42 Remotely Close the Load Switch on the ESME (critical): execute the disconnect
 /// control script that reconnects supply.
 pub mod ecs42 {
-    use super::dlms::{access_request, single_result_response, RequestKind, RESULT_SUCCESS};
+    use super::dlms::{
+        access_request, script_table_execute, single_result_response, RequestKind, RESULT_SUCCESS,
+    };
     use super::*;
 
     pub const MESSAGE_CODE: MessageCode = MessageCode(0x004F);
 
-    /// Script table (class 9, 0-0:10.0.106.255) execute (method 1) with script 0x0033.
-    const COMMAND_BODY: [u8; 15] = [
-        0x01, 0x03, 0x00, 0x09, 0x00, 0x00, 0x0A, 0x00, 0x6A, 0xFF, 0x01, 0x01, 0x12, 0x00, 0x33,
-    ];
+    /// The script table that closes the load switch: 0-0:10.0.106.255.
+    pub const SCRIPT_TABLE: [u8; 6] = [0x00, 0x00, 0x0A, 0x00, 0x6A, 0xFF];
+    /// The script of [`SCRIPT_TABLE`] that ECS42 executes.
+    pub const SCRIPT: u16 = 0x0033;
 
     /// The command payload (the pre-command's payload; the user signs the pre-command).
     pub fn command_payload(counter: u64) -> Vec<u8> {
-        access_request(counter, &COMMAND_BODY)
+        access_request(counter, &script_table_execute(SCRIPT_TABLE, SCRIPT))
     }
 
     /// The successful response payload (the device signs the response).

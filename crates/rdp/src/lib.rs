@@ -116,14 +116,18 @@ async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
                 published = false;
             }
         }
-        // While the DSP is unreachable, try again soon: it is probably starting or restarting.
-        let wait = if published {
-            config.republish_interval
-        } else {
-            config.republish_interval.min(RETRY_INTERVAL)
-        };
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(wait_after(published, config.republish_interval)).await;
     }
+}
+
+/// How long to wait before publishing again: the republish interval after the DSP took the
+/// snapshot; after a refusal no longer than [`RETRY_INTERVAL`], since the DSP is probably
+/// starting or restarting.
+fn wait_after(accepted: bool, republish_interval: Duration) -> Duration {
+    if accepted {
+        return republish_interval;
+    }
+    republish_interval.min(RETRY_INTERVAL)
 }
 
 mod seconds {
@@ -143,3 +147,6 @@ mod seconds {
         Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests;
