@@ -57,14 +57,14 @@ pub(super) enum Fuel {
     Gas,
 }
 
-/// The use case for the target: `electricity` on an ESME, `gas` on a GSME, when the body's
-/// content is for that meter.
+/// The use case for the target, `electricity` on an ESME or `gas` on a GSME, when the body's
+/// content (if it says) is for that meter; with the meter's fuel.
 pub(super) fn use_case_for_fuel(
     service: &ServiceDefinition,
     context: &CommandContext,
     body_fuel: Option<Fuel>,
     (electricity, gas): (&str, &str),
-) -> Result<&'static MessageCodeEntry, Rejection> {
+) -> Result<(&'static MessageCodeEntry, Fuel), Rejection> {
     let (device_fuel, id) = match context.device_type {
         DeviceType::ElectricitySmartMeter => (Fuel::Electricity, electricity),
         DeviceType::GasSmartMeter => (Fuel::Gas, gas),
@@ -81,7 +81,10 @@ pub(super) fn use_case_for_fuel(
             context.device_type
         )));
     }
-    use_case_named(service, id, context.device_type)
+    Ok((
+        use_case_named(service, id, context.device_type)?,
+        device_fuel,
+    ))
 }
 
 /// `CurrencyUnits`: pounds sterling or euro (`ECB`).
@@ -130,7 +133,7 @@ const BLOCKS: usize = 4;
 const SECONDARY_TOU_RATES: usize = 4;
 
 /// A COSEM unit charge (charge attribute 6): scaling, commodity and the (index, price) table.
-fn unit_charge(
+pub(super) fn unit_charge(
     commodity_scale: i8,
     price_scale: i8,
     commodity: Option<CosemObject>,
@@ -741,7 +744,7 @@ impl ServiceRequest for UpdateImportTariffPrimaryElement {
             PrimaryTariff::Electricity(..) => Fuel::Electricity,
             PrimaryTariff::Gas(..) => Fuel::Gas,
         };
-        let use_case = use_case_for_fuel(service, context, Some(fuel), ("ECS01a", "GCS01a"))?;
+        let (use_case, _) = use_case_for_fuel(service, context, Some(fuel), ("ECS01a", "GCS01a"))?;
         let payload = match &self.tariff {
             PrimaryTariff::Electricity(tariff, prices) => {
                 ecs01a(context.counter(), tariff, prices, self.activation)
@@ -888,7 +891,7 @@ impl ServiceRequest for UpdatePricePrimaryElement {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        let use_case = use_case_for_fuel(
+        let (use_case, _) = use_case_for_fuel(
             service,
             context,
             Some(self.prices.fuel()),
