@@ -3,7 +3,8 @@
 //! (calendars, day and week profiles, seasons, special days) and the Prepayment cluster (debt,
 //! emergency credit, top up, credit adjustment, payment mode, credit limits). Each command is a
 //! struct that encodes its ZCL payload (little-endian, as ZCL has it) and decodes it back, and
-//! becomes a [`GbzComponent`] with [`ClusterCommand::component`].
+//! becomes a [`GbzComponent`] with [`ClusterCommand::component`]. The commands are declared
+//! once, field by field, with `cluster_command!`: each field's type says how it is written.
 
 use crate::ber::Reader;
 use crate::error::DecodeError;
@@ -47,6 +48,14 @@ impl UtcTime {
     }
 }
 
+/// A ZCL 24-bit unsigned integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Uint24(pub u32);
+
+/// A ZCL 48-bit unsigned integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Uint48(pub u64);
+
 /// A ZCL date: year since 1900, month, day of month, day of week (1 Monday – 7 Sunday); each
 /// [`ZclDate::NOT_SPECIFIED`] when any value matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,15 +78,112 @@ impl ZclDate {
             self.day_of_week,
         ]
     }
+}
 
-    fn read(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let [years_since_1900, month, day_of_month, day_of_week] = reader.array("ZCL date")?;
+/// A value of a ZCL payload: how it is written (little-endian, as ZCL has it) and read.
+pub(crate) trait ZclField: Sized {
+    fn put(&self, out: &mut Vec<u8>);
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError>;
+}
+
+macro_rules! little_endian_field {
+    ($($type:ty),*) => {$(
+        impl ZclField for $type {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+
+            fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+                Ok(<$type>::from_le_bytes(reader.array(what)?))
+            }
+        }
+    )*};
+}
+
+little_endian_field!(u8, u16, u32, i32);
+
+impl ZclField for UtcTime {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        u32::get(reader, what).map(Self)
+    }
+}
+
+impl ZclField for Uint24 {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes()[..3]);
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        let [a, b, c] = reader.array(what)?;
+        Ok(Self(u32::from_le_bytes([a, b, c, 0])))
+    }
+}
+
+impl ZclField for Uint48 {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes()[..6]);
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        let [a, b, c, d, e, f] = reader.array(what)?;
+        Ok(Self(u64::from_le_bytes([a, b, c, d, e, f, 0, 0])))
+    }
+}
+
+/// A ZCL octet string: a length byte, then at most 254 bytes (longer input is cut).
+impl ZclField for Vec<u8> {
+    fn put(&self, out: &mut Vec<u8>) {
+        let bytes = &self[..self.len().min(254)];
+        out.push(bytes.len() as u8);
+        out.extend_from_slice(bytes);
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        let length = usize::from(reader.byte(what)?);
+        Ok(reader.bytes(length, what)?.to_vec())
+    }
+}
+
+/// Seven bytes (the day ids of a week, Monday to Sunday).
+impl ZclField for [u8; 7] {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self);
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        reader.array(what)
+    }
+}
+
+impl ZclField for ZclDate {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.encode());
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        let [years_since_1900, month, day_of_month, day_of_week] = reader.array(what)?;
         Ok(Self {
             years_since_1900,
             month,
             day_of_month,
             day_of_week,
         })
+    }
+}
+
+/// A pair written one after the other (the entries of price matrices, seasons, special days).
+impl<A: ZclField, B: ZclField> ZclField for (A, B) {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+        self.1.put(out);
+    }
+
+    fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+        Ok((A::get(reader, what)?, B::get(reader, what)?))
     }
 }
 
@@ -143,94 +249,58 @@ pub fn numbered(components: Vec<GbzComponent>) -> GbzPayload {
     }
 }
 
-/// Little-endian field writers and readers of ZCL payloads.
-struct Fields<'a>(Reader<'a>);
-
-impl<'a> Fields<'a> {
-    fn new(payload: &'a [u8]) -> Self {
-        Self(Reader::new(payload))
-    }
-
-    fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
-        self.0.byte(what)
-    }
-
-    fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
-        Ok(u16::from_le_bytes(self.0.array(what)?))
-    }
-
-    fn u24(&mut self, what: &'static str) -> Result<u32, DecodeError> {
-        let [a, b, c] = self.0.array(what)?;
-        Ok(u32::from_le_bytes([a, b, c, 0]))
-    }
-
-    fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
-        Ok(u32::from_le_bytes(self.0.array(what)?))
-    }
-
-    fn i32(&mut self, what: &'static str) -> Result<i32, DecodeError> {
-        Ok(i32::from_le_bytes(self.0.array(what)?))
-    }
-
-    fn u48(&mut self, what: &'static str) -> Result<u64, DecodeError> {
-        let [a, b, c, d, e, f] = self.0.array(what)?;
-        Ok(u64::from_le_bytes([a, b, c, d, e, f, 0, 0]))
-    }
-
-    fn time(&mut self, what: &'static str) -> Result<UtcTime, DecodeError> {
-        self.u32(what).map(UtcTime)
-    }
-
-    fn octet_string(&mut self, what: &'static str) -> Result<Vec<u8>, DecodeError> {
-        let length = usize::from(self.0.byte(what)?);
-        Ok(self.0.bytes(length, what)?.to_vec())
-    }
-
-    fn date(&mut self) -> Result<ZclDate, DecodeError> {
-        ZclDate::read(&mut self.0)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn finish<T>(self, value: T) -> Result<T, DecodeError> {
-        match self.0.remaining() {
-            0 => Ok(value),
-            extra => Err(DecodeError::TrailingBytes(extra)),
+/// Declares a command: the struct with its fields in payload order (each a `ZclField`),
+/// optionally ending with `..entries: Vec<Entry>`, entries repeated to the end of the payload,
+/// and its [`ClusterCommand`] implementation.
+macro_rules! cluster_command {
+    (
+        $(#[$meta:meta])*
+        $name:ident = ($cluster:expr, $command_id:expr, $frame_control:expr) {
+            $($(#[$field_meta:meta])* $field:ident: $type:ty,)*
+            $(.. $(#[$entries_meta:meta])* $entries:ident: Vec<$entry:ty>,)?
         }
-    }
-}
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $type,)*
+            $($(#[$entries_meta])* pub $entries: Vec<$entry>,)?
+        }
 
-fn put_u16(out: &mut Vec<u8>, value: u16) {
-    out.extend_from_slice(&value.to_le_bytes());
-}
+        impl ClusterCommand for $name {
+            const CLUSTER: u16 = $cluster;
+            const COMMAND_ID: u8 = $command_id;
+            const FRAME_CONTROL: u8 = $frame_control;
 
-fn put_u24(out: &mut Vec<u8>, value: u32) {
-    out.extend_from_slice(&value.to_le_bytes()[..3]);
-}
+            fn encode_payload(&self, out: &mut Vec<u8>) {
+                $(ZclField::put(&self.$field, out);)*
+                $(for entry in &self.$entries {
+                    entry.put(out);
+                })?
+            }
 
-fn put_u32(out: &mut Vec<u8>, value: u32) {
-    out.extend_from_slice(&value.to_le_bytes());
-}
-
-fn put_i32(out: &mut Vec<u8>, value: i32) {
-    out.extend_from_slice(&value.to_le_bytes());
-}
-
-fn put_u48(out: &mut Vec<u8>, value: u64) {
-    out.extend_from_slice(&value.to_le_bytes()[..6]);
-}
-
-fn put_time(out: &mut Vec<u8>, time: UtcTime) {
-    put_u32(out, time.0);
-}
-
-/// A ZCL octet string: a length byte, then at most 254 bytes (longer input is cut).
-fn put_octet_string(out: &mut Vec<u8>, bytes: &[u8]) {
-    let bytes = &bytes[..bytes.len().min(254)];
-    out.push(bytes.len() as u8);
-    out.extend_from_slice(bytes);
+            fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
+                let mut reader = Reader::new(payload);
+                let command = Self {
+                    $($field: <$type as ZclField>::get(&mut reader, stringify!($field))?,)*
+                    $($entries: {
+                        let mut entries = Vec::new();
+                        while !reader.is_empty() {
+                            entries.push(<$entry as ZclField>::get(
+                                &mut reader,
+                                stringify!($entries),
+                            )?);
+                        }
+                        entries
+                    },)?
+                };
+                match reader.remaining() {
+                    0 => Ok(command),
+                    extra => Err(DecodeError::TrailingBytes(extra)),
+                }
+            }
+        }
+    };
 }
 
 /// Price cluster commands (server to client).
@@ -253,125 +323,40 @@ pub mod price {
     /// Block thresholds sub-payload control: the thresholds apply to all TOU tiers.
     pub const BLOCK_THRESHOLDS_ALL_TIERS: u8 = 0x01;
 
-    /// Publish Tariff Information (command 0x04).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishTariffInformation {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub issuer_tariff_id: u32,
-        pub start_time: UtcTime,
-        pub tariff_type_charging_scheme: u8,
-        pub tariff_label: Vec<u8>,
-        pub number_of_price_tiers_in_use: u8,
-        pub number_of_block_thresholds_in_use: u8,
-        pub unit_of_measure: u8,
-        pub currency: u16,
-        pub price_trailing_digit: u8,
-        pub standing_charge: u32,
-        pub tier_block_mode: u8,
-        /// 24 bits.
-        pub block_threshold_multiplier: u32,
-        /// 24 bits.
-        pub block_threshold_divisor: u32,
-    }
-
-    impl ClusterCommand for PublishTariffInformation {
-        const CLUSTER: u16 = PRICE_CLUSTER;
-        const COMMAND_ID: u8 = 0x04;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_u32(out, self.issuer_tariff_id);
-            put_time(out, self.start_time);
-            out.push(self.tariff_type_charging_scheme);
-            put_octet_string(out, &self.tariff_label);
-            out.push(self.number_of_price_tiers_in_use);
-            out.push(self.number_of_block_thresholds_in_use);
-            out.push(self.unit_of_measure);
-            put_u16(out, self.currency);
-            out.push(self.price_trailing_digit);
-            put_u32(out, self.standing_charge);
-            out.push(self.tier_block_mode);
-            put_u24(out, self.block_threshold_multiplier);
-            put_u24(out, self.block_threshold_divisor);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                issuer_tariff_id: fields.u32("issuer tariff id")?,
-                start_time: fields.time("start time")?,
-                tariff_type_charging_scheme: fields.u8("tariff type")?,
-                tariff_label: fields.octet_string("tariff label")?,
-                number_of_price_tiers_in_use: fields.u8("number of price tiers")?,
-                number_of_block_thresholds_in_use: fields.u8("number of block thresholds")?,
-                unit_of_measure: fields.u8("unit of measure")?,
-                currency: fields.u16("currency")?,
-                price_trailing_digit: fields.u8("price trailing digit")?,
-                standing_charge: fields.u32("standing charge")?,
-                tier_block_mode: fields.u8("tier block mode")?,
-                block_threshold_multiplier: fields.u24("block threshold multiplier")?,
-                block_threshold_divisor: fields.u24("block threshold divisor")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Publish Tariff Information (command 0x04).
+        PublishTariffInformation = (PRICE_CLUSTER, 0x04, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            issuer_tariff_id: u32,
+            start_time: UtcTime,
+            tariff_type_charging_scheme: u8,
+            tariff_label: Vec<u8>,
+            number_of_price_tiers_in_use: u8,
+            number_of_block_thresholds_in_use: u8,
+            unit_of_measure: u8,
+            currency: u16,
+            price_trailing_digit: u8,
+            standing_charge: u32,
+            tier_block_mode: u8,
+            block_threshold_multiplier: Uint24,
+            block_threshold_divisor: Uint24,
         }
     }
 
-    /// Publish Price Matrix (command 0x05): prices by tier (TOU) or block id.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishPriceMatrix {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub start_time: UtcTime,
-        pub issuer_tariff_id: u32,
-        pub command_index: u8,
-        pub total_number_of_commands: u8,
-        pub sub_payload_control: u8,
-        /// (tier or block id, price).
-        pub prices: Vec<(u8, u32)>,
-    }
-
-    impl ClusterCommand for PublishPriceMatrix {
-        const CLUSTER: u16 = PRICE_CLUSTER;
-        const COMMAND_ID: u8 = 0x05;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.start_time);
-            put_u32(out, self.issuer_tariff_id);
-            out.push(self.command_index);
-            out.push(self.total_number_of_commands);
-            out.push(self.sub_payload_control);
-            for (id, price) in &self.prices {
-                out.push(*id);
-                put_u32(out, *price);
-            }
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let mut command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                start_time: fields.time("start time")?,
-                issuer_tariff_id: fields.u32("issuer tariff id")?,
-                command_index: fields.u8("command index")?,
-                total_number_of_commands: fields.u8("total number of commands")?,
-                sub_payload_control: fields.u8("sub-payload control")?,
-                prices: Vec::new(),
-            };
-            while !fields.is_empty() {
-                command
-                    .prices
-                    .push((fields.u8("tier or block id")?, fields.u32("price")?));
-            }
-            fields.finish(command)
+    cluster_command! {
+        /// Publish Price Matrix (command 0x05): prices by tier (TOU) or block id.
+        PublishPriceMatrix = (PRICE_CLUSTER, 0x05, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            start_time: UtcTime,
+            issuer_tariff_id: u32,
+            command_index: u8,
+            total_number_of_commands: u8,
+            sub_payload_control: u8,
+            ..
+            /// (tier or block id, price).
+            prices: Vec<(u8, u32)>,
         }
     }
 
@@ -380,68 +365,42 @@ pub mod price {
     pub struct TierBlockThresholds {
         /// 0–15 (the high nibble of the count byte).
         pub tier: u8,
-        /// Up to 15 thresholds, 48 bits each.
-        pub thresholds: Vec<u64>,
+        /// Up to 15 thresholds.
+        pub thresholds: Vec<Uint48>,
     }
 
-    /// Publish Block Thresholds (command 0x06).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishBlockThresholds {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub start_time: UtcTime,
-        pub issuer_tariff_id: u32,
-        pub command_index: u8,
-        pub total_number_of_commands: u8,
-        pub sub_payload_control: u8,
-        pub tiers: Vec<TierBlockThresholds>,
-    }
-
-    impl ClusterCommand for PublishBlockThresholds {
-        const CLUSTER: u16 = PRICE_CLUSTER;
-        const COMMAND_ID: u8 = 0x06;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.start_time);
-            put_u32(out, self.issuer_tariff_id);
-            out.push(self.command_index);
-            out.push(self.total_number_of_commands);
-            out.push(self.sub_payload_control);
-            for tier in &self.tiers {
-                let count = tier.thresholds.len().min(15) as u8;
-                out.push((tier.tier & 0x0F) << 4 | count);
-                for threshold in tier.thresholds.iter().take(15) {
-                    put_u48(out, *threshold);
-                }
+    impl ZclField for TierBlockThresholds {
+        fn put(&self, out: &mut Vec<u8>) {
+            let count = self.thresholds.len().min(15) as u8;
+            out.push((self.tier & 0x0F) << 4 | count);
+            for threshold in self.thresholds.iter().take(15) {
+                threshold.put(out);
             }
         }
 
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let mut command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                start_time: fields.time("start time")?,
-                issuer_tariff_id: fields.u32("issuer tariff id")?,
-                command_index: fields.u8("command index")?,
-                total_number_of_commands: fields.u8("total number of commands")?,
-                sub_payload_control: fields.u8("sub-payload control")?,
-                tiers: Vec::new(),
-            };
-            while !fields.is_empty() {
-                let tier_and_count = fields.u8("tier and number of block thresholds")?;
-                let thresholds = (0..tier_and_count & 0x0F)
-                    .map(|_| fields.u48("block threshold"))
-                    .collect::<Result<_, _>>()?;
-                command.tiers.push(TierBlockThresholds {
-                    tier: tier_and_count >> 4,
-                    thresholds,
-                });
-            }
-            fields.finish(command)
+        fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+            let tier_and_count = reader.byte(what)?;
+            Ok(Self {
+                tier: tier_and_count >> 4,
+                thresholds: (0..tier_and_count & 0x0F)
+                    .map(|_| Uint48::get(reader, what))
+                    .collect::<Result<_, _>>()?,
+            })
+        }
+    }
+
+    cluster_command! {
+        /// Publish Block Thresholds (command 0x06).
+        PublishBlockThresholds = (PRICE_CLUSTER, 0x06, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            start_time: UtcTime,
+            issuer_tariff_id: u32,
+            command_index: u8,
+            total_number_of_commands: u8,
+            sub_payload_control: u8,
+            ..
+            tiers: Vec<TierBlockThresholds>,
         }
     }
 }
@@ -455,54 +414,19 @@ pub mod calendar {
     /// Calendar type: the friendly credit (non-disablement) calendar.
     pub const CALENDAR_TYPE_FRIENDLY_CREDIT: u8 = 0x03;
 
-    /// Publish Calendar (command 0x00).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishCalendar {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub issuer_calendar_id: u32,
-        pub start_time: UtcTime,
-        pub calendar_type: u8,
-        pub calendar_time_reference: u8,
-        pub calendar_name: Vec<u8>,
-        pub number_of_seasons: u8,
-        pub number_of_week_profiles: u8,
-        pub number_of_day_profiles: u8,
-    }
-
-    impl ClusterCommand for PublishCalendar {
-        const CLUSTER: u16 = CALENDAR_CLUSTER;
-        const COMMAND_ID: u8 = 0x00;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_u32(out, self.issuer_calendar_id);
-            put_time(out, self.start_time);
-            out.push(self.calendar_type);
-            out.push(self.calendar_time_reference);
-            put_octet_string(out, &self.calendar_name);
-            out.push(self.number_of_seasons);
-            out.push(self.number_of_week_profiles);
-            out.push(self.number_of_day_profiles);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                issuer_calendar_id: fields.u32("issuer calendar id")?,
-                start_time: fields.time("start time")?,
-                calendar_type: fields.u8("calendar type")?,
-                calendar_time_reference: fields.u8("calendar time reference")?,
-                calendar_name: fields.octet_string("calendar name")?,
-                number_of_seasons: fields.u8("number of seasons")?,
-                number_of_week_profiles: fields.u8("number of week profiles")?,
-                number_of_day_profiles: fields.u8("number of day profiles")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Publish Calendar (command 0x00).
+        PublishCalendar = (CALENDAR_CLUSTER, 0x00, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            issuer_calendar_id: u32,
+            start_time: UtcTime,
+            calendar_type: u8,
+            calendar_time_reference: u8,
+            calendar_name: Vec<u8>,
+            number_of_seasons: u8,
+            number_of_week_profiles: u8,
+            number_of_day_profiles: u8,
         }
     }
 
@@ -515,199 +439,75 @@ pub mod calendar {
         pub value: u8,
     }
 
-    /// Publish Day Profile (command 0x01).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishDayProfile {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub issuer_calendar_id: u32,
-        pub day_id: u8,
-        pub total_number_of_schedule_entries: u8,
-        pub command_index: u8,
-        pub total_number_of_commands: u8,
-        pub calendar_type: u8,
-        pub entries: Vec<ScheduleEntry>,
-    }
-
-    impl ClusterCommand for PublishDayProfile {
-        const CLUSTER: u16 = CALENDAR_CLUSTER;
-        const COMMAND_ID: u8 = 0x01;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_u32(out, self.issuer_calendar_id);
-            out.push(self.day_id);
-            out.push(self.total_number_of_schedule_entries);
-            out.push(self.command_index);
-            out.push(self.total_number_of_commands);
-            out.push(self.calendar_type);
-            for entry in &self.entries {
-                put_u16(out, entry.start_minutes);
-                out.push(entry.value);
-            }
+    impl ZclField for ScheduleEntry {
+        fn put(&self, out: &mut Vec<u8>) {
+            self.start_minutes.put(out);
+            self.value.put(out);
         }
 
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let mut command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                issuer_calendar_id: fields.u32("issuer calendar id")?,
-                day_id: fields.u8("day id")?,
-                total_number_of_schedule_entries: fields.u8("number of schedule entries")?,
-                command_index: fields.u8("command index")?,
-                total_number_of_commands: fields.u8("total number of commands")?,
-                calendar_type: fields.u8("calendar type")?,
-                entries: Vec::new(),
-            };
-            while !fields.is_empty() {
-                command.entries.push(ScheduleEntry {
-                    start_minutes: fields.u16("schedule entry start time")?,
-                    value: fields.u8("schedule entry value")?,
-                });
-            }
-            fields.finish(command)
+        fn get(reader: &mut Reader<'_>, what: &'static str) -> Result<Self, DecodeError> {
+            Ok(Self {
+                start_minutes: u16::get(reader, what)?,
+                value: u8::get(reader, what)?,
+            })
         }
     }
 
-    /// Publish Week Profile (command 0x02): the day ids of Monday to Sunday.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishWeekProfile {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub issuer_calendar_id: u32,
-        pub week_id: u8,
-        pub day_ids: [u8; 7],
-    }
-
-    impl ClusterCommand for PublishWeekProfile {
-        const CLUSTER: u16 = CALENDAR_CLUSTER;
-        const COMMAND_ID: u8 = 0x02;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_u32(out, self.issuer_calendar_id);
-            out.push(self.week_id);
-            out.extend_from_slice(&self.day_ids);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                issuer_calendar_id: fields.u32("issuer calendar id")?,
-                week_id: fields.u8("week id")?,
-                day_ids: fields.0.array("day id references")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Publish Day Profile (command 0x01).
+        PublishDayProfile = (CALENDAR_CLUSTER, 0x01, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            issuer_calendar_id: u32,
+            day_id: u8,
+            total_number_of_schedule_entries: u8,
+            command_index: u8,
+            total_number_of_commands: u8,
+            calendar_type: u8,
+            ..
+            entries: Vec<ScheduleEntry>,
         }
     }
 
-    /// Publish Seasons (command 0x03): (start date, week id) pairs.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishSeasons {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub issuer_calendar_id: u32,
-        pub command_index: u8,
-        pub total_number_of_commands: u8,
-        pub seasons: Vec<(ZclDate, u8)>,
-    }
-
-    impl ClusterCommand for PublishSeasons {
-        const CLUSTER: u16 = CALENDAR_CLUSTER;
-        const COMMAND_ID: u8 = 0x03;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_u32(out, self.issuer_calendar_id);
-            out.push(self.command_index);
-            out.push(self.total_number_of_commands);
-            for (start, week_id) in &self.seasons {
-                out.extend_from_slice(&start.encode());
-                out.push(*week_id);
-            }
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let mut command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                issuer_calendar_id: fields.u32("issuer calendar id")?,
-                command_index: fields.u8("command index")?,
-                total_number_of_commands: fields.u8("total number of commands")?,
-                seasons: Vec::new(),
-            };
-            while !fields.is_empty() {
-                command
-                    .seasons
-                    .push((fields.date()?, fields.u8("season week id")?));
-            }
-            fields.finish(command)
+    cluster_command! {
+        /// Publish Week Profile (command 0x02): the day ids of Monday to Sunday.
+        PublishWeekProfile = (CALENDAR_CLUSTER, 0x02, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            issuer_calendar_id: u32,
+            week_id: u8,
+            day_ids: [u8; 7],
         }
     }
 
-    /// Publish Special Days (command 0x04): (date, day id) pairs.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct PublishSpecialDays {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub issuer_calendar_id: u32,
-        pub start_time: UtcTime,
-        pub calendar_type: u8,
-        pub total_number_of_special_days: u8,
-        pub command_index: u8,
-        pub total_number_of_commands: u8,
-        pub special_days: Vec<(ZclDate, u8)>,
+    cluster_command! {
+        /// Publish Seasons (command 0x03).
+        PublishSeasons = (CALENDAR_CLUSTER, 0x03, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            issuer_calendar_id: u32,
+            command_index: u8,
+            total_number_of_commands: u8,
+            ..
+            /// (start date, week id).
+            seasons: Vec<(ZclDate, u8)>,
+        }
     }
 
-    impl ClusterCommand for PublishSpecialDays {
-        const CLUSTER: u16 = CALENDAR_CLUSTER;
-        const COMMAND_ID: u8 = 0x04;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_PUBLISH;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_u32(out, self.issuer_calendar_id);
-            put_time(out, self.start_time);
-            out.push(self.calendar_type);
-            out.push(self.total_number_of_special_days);
-            out.push(self.command_index);
-            out.push(self.total_number_of_commands);
-            for (date, day_id) in &self.special_days {
-                out.extend_from_slice(&date.encode());
-                out.push(*day_id);
-            }
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let mut command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                issuer_calendar_id: fields.u32("issuer calendar id")?,
-                start_time: fields.time("start time")?,
-                calendar_type: fields.u8("calendar type")?,
-                total_number_of_special_days: fields.u8("number of special days")?,
-                command_index: fields.u8("command index")?,
-                total_number_of_commands: fields.u8("total number of commands")?,
-                special_days: Vec::new(),
-            };
-            while !fields.is_empty() {
-                command
-                    .special_days
-                    .push((fields.date()?, fields.u8("special day day id")?));
-            }
-            fields.finish(command)
+    cluster_command! {
+        /// Publish Special Days (command 0x04).
+        PublishSpecialDays = (CALENDAR_CLUSTER, 0x04, FRAME_CONTROL_PUBLISH) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            issuer_calendar_id: u32,
+            start_time: UtcTime,
+            calendar_type: u8,
+            total_number_of_special_days: u8,
+            command_index: u8,
+            total_number_of_commands: u8,
+            ..
+            /// (date, day id).
+            special_days: Vec<(ZclDate, u8)>,
         }
     }
 }
@@ -730,307 +530,97 @@ pub mod prepayment {
     pub const DEBT_RECOVERY_PER_HOUR: u8 = 0x00;
     pub const DEBT_RECOVERY_PER_DAY: u8 = 0x01;
 
-    /// Select Available Emergency Credit (command 0x00).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct SelectAvailableEmergencyCredit {
-        pub command_issue_date_time: UtcTime,
-        pub originating_device: u8,
-    }
-
-    impl ClusterCommand for SelectAvailableEmergencyCredit {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x00;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_time(out, self.command_issue_date_time);
-            out.push(self.originating_device);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                command_issue_date_time: fields.time("command issue date time")?,
-                originating_device: fields.u8("originating device")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Select Available Emergency Credit (command 0x00).
+        SelectAvailableEmergencyCredit = (PREPAYMENT_CLUSTER, 0x00, FRAME_CONTROL_TO_SERVER) {
+            command_issue_date_time: UtcTime,
+            originating_device: u8,
         }
     }
 
-    /// Change Debt (command 0x02).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct ChangeDebt {
-        pub issuer_event_id: u32,
-        pub debt_label: Vec<u8>,
-        pub debt_amount: i32,
-        pub debt_recovery_method: u8,
-        pub debt_amount_type: u8,
-        pub debt_recovery_start_time: UtcTime,
-        /// Minutes after midnight.
-        pub debt_recovery_collection_time: u16,
-        pub debt_recovery_frequency: u8,
-        pub debt_recovery_amount: i32,
-        /// Hundredths of a percent of each top up.
-        pub debt_recovery_balance_percentage: u16,
-    }
-
-    impl ClusterCommand for ChangeDebt {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x02;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.issuer_event_id);
-            put_octet_string(out, &self.debt_label);
-            put_i32(out, self.debt_amount);
-            out.push(self.debt_recovery_method);
-            out.push(self.debt_amount_type);
-            put_time(out, self.debt_recovery_start_time);
-            put_u16(out, self.debt_recovery_collection_time);
-            out.push(self.debt_recovery_frequency);
-            put_i32(out, self.debt_recovery_amount);
-            put_u16(out, self.debt_recovery_balance_percentage);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                issuer_event_id: fields.u32("issuer event id")?,
-                debt_label: fields.octet_string("debt label")?,
-                debt_amount: fields.i32("debt amount")?,
-                debt_recovery_method: fields.u8("debt recovery method")?,
-                debt_amount_type: fields.u8("debt amount type")?,
-                debt_recovery_start_time: fields.time("debt recovery start time")?,
-                debt_recovery_collection_time: fields.u16("debt recovery collection time")?,
-                debt_recovery_frequency: fields.u8("debt recovery frequency")?,
-                debt_recovery_amount: fields.i32("debt recovery amount")?,
-                debt_recovery_balance_percentage: fields.u16("debt recovery balance percentage")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Change Debt (command 0x02).
+        ChangeDebt = (PREPAYMENT_CLUSTER, 0x02, FRAME_CONTROL_TO_SERVER) {
+            issuer_event_id: u32,
+            debt_label: Vec<u8>,
+            debt_amount: i32,
+            debt_recovery_method: u8,
+            debt_amount_type: u8,
+            debt_recovery_start_time: UtcTime,
+            /// Minutes after midnight.
+            debt_recovery_collection_time: u16,
+            debt_recovery_frequency: u8,
+            debt_recovery_amount: i32,
+            /// Hundredths of a percent of each top up.
+            debt_recovery_balance_percentage: u16,
         }
     }
 
-    /// Emergency Credit Setup (command 0x03).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct EmergencyCreditSetup {
-        pub issuer_event_id: u32,
-        pub start_time: UtcTime,
-        pub emergency_credit_limit: u32,
-        pub emergency_credit_threshold: u32,
-    }
-
-    impl ClusterCommand for EmergencyCreditSetup {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x03;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.start_time);
-            put_u32(out, self.emergency_credit_limit);
-            put_u32(out, self.emergency_credit_threshold);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                issuer_event_id: fields.u32("issuer event id")?,
-                start_time: fields.time("start time")?,
-                emergency_credit_limit: fields.u32("emergency credit limit")?,
-                emergency_credit_threshold: fields.u32("emergency credit threshold")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Emergency Credit Setup (command 0x03).
+        EmergencyCreditSetup = (PREPAYMENT_CLUSTER, 0x03, FRAME_CONTROL_TO_SERVER) {
+            issuer_event_id: u32,
+            start_time: UtcTime,
+            emergency_credit_limit: u32,
+            emergency_credit_threshold: u32,
         }
     }
 
-    /// Consumer Top Up (command 0x04): the UTRN as an octet string of its digits.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct ConsumerTopUp {
-        pub originating_device: u8,
-        pub top_up_code: Vec<u8>,
-    }
-
-    impl ClusterCommand for ConsumerTopUp {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x04;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            out.push(self.originating_device);
-            put_octet_string(out, &self.top_up_code);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                originating_device: fields.u8("originating device")?,
-                top_up_code: fields.octet_string("top up code")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Consumer Top Up (command 0x04): the UTRN as an octet string of its digits.
+        ConsumerTopUp = (PREPAYMENT_CLUSTER, 0x04, FRAME_CONTROL_TO_SERVER) {
+            originating_device: u8,
+            top_up_code: Vec<u8>,
         }
     }
 
-    /// Credit Adjustment (command 0x05).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct CreditAdjustment {
-        pub issuer_event_id: u32,
-        pub start_time: UtcTime,
-        pub credit_adjustment_type: u8,
-        pub credit_adjustment_value: i32,
-    }
-
-    impl ClusterCommand for CreditAdjustment {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x05;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.start_time);
-            out.push(self.credit_adjustment_type);
-            put_i32(out, self.credit_adjustment_value);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                issuer_event_id: fields.u32("issuer event id")?,
-                start_time: fields.time("start time")?,
-                credit_adjustment_type: fields.u8("credit adjustment type")?,
-                credit_adjustment_value: fields.i32("credit adjustment value")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Credit Adjustment (command 0x05).
+        CreditAdjustment = (PREPAYMENT_CLUSTER, 0x05, FRAME_CONTROL_TO_SERVER) {
+            issuer_event_id: u32,
+            start_time: UtcTime,
+            credit_adjustment_type: u8,
+            credit_adjustment_value: i32,
         }
     }
 
-    /// Change Payment Mode (command 0x06).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct ChangePaymentMode {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub implementation_date_time: UtcTime,
-        pub proposed_payment_control_configuration: u16,
-        pub cut_off_value: i32,
-    }
-
-    impl ClusterCommand for ChangePaymentMode {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x06;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.implementation_date_time);
-            put_u16(out, self.proposed_payment_control_configuration);
-            put_i32(out, self.cut_off_value);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                implementation_date_time: fields.time("implementation date time")?,
-                proposed_payment_control_configuration: fields
-                    .u16("proposed payment control configuration")?,
-                cut_off_value: fields.i32("cut off value")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Change Payment Mode (command 0x06).
+        ChangePaymentMode = (PREPAYMENT_CLUSTER, 0x06, FRAME_CONTROL_TO_SERVER) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            implementation_date_time: UtcTime,
+            proposed_payment_control_configuration: u16,
+            cut_off_value: i32,
         }
     }
 
-    /// Set Low Credit Warning Level (command 0x09); GBCS dates it with the component's
-    /// from-date-time.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct SetLowCreditWarningLevel {
-        pub low_credit_warning_level: u32,
-    }
-
-    impl ClusterCommand for SetLowCreditWarningLevel {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x09;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.low_credit_warning_level);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                low_credit_warning_level: fields.u32("low credit warning level")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Set Low Credit Warning Level (command 0x09); GBCS dates it with the component's
+        /// from-date-time.
+        SetLowCreditWarningLevel = (PREPAYMENT_CLUSTER, 0x09, FRAME_CONTROL_TO_SERVER) {
+            low_credit_warning_level: u32,
         }
     }
 
-    /// Set Maximum Credit Limit (command 0x0B).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct SetMaximumCreditLimit {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub implementation_date_time: UtcTime,
-        pub maximum_credit_level: u32,
-        pub maximum_credit_per_top_up: u32,
-    }
-
-    impl ClusterCommand for SetMaximumCreditLimit {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x0B;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.implementation_date_time);
-            put_u32(out, self.maximum_credit_level);
-            put_u32(out, self.maximum_credit_per_top_up);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                implementation_date_time: fields.time("implementation date time")?,
-                maximum_credit_level: fields.u32("maximum credit level")?,
-                maximum_credit_per_top_up: fields.u32("maximum credit per top up")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Set Maximum Credit Limit (command 0x0B).
+        SetMaximumCreditLimit = (PREPAYMENT_CLUSTER, 0x0B, FRAME_CONTROL_TO_SERVER) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            implementation_date_time: UtcTime,
+            maximum_credit_level: u32,
+            maximum_credit_per_top_up: u32,
         }
     }
 
-    /// Set Overall Debt Cap (command 0x0C).
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    pub struct SetOverallDebtCap {
-        pub provider_id: u32,
-        pub issuer_event_id: u32,
-        pub implementation_date_time: UtcTime,
-        pub overall_debt_cap: i32,
-    }
-
-    impl ClusterCommand for SetOverallDebtCap {
-        const CLUSTER: u16 = PREPAYMENT_CLUSTER;
-        const COMMAND_ID: u8 = 0x0C;
-        const FRAME_CONTROL: u8 = FRAME_CONTROL_TO_SERVER;
-
-        fn encode_payload(&self, out: &mut Vec<u8>) {
-            put_u32(out, self.provider_id);
-            put_u32(out, self.issuer_event_id);
-            put_time(out, self.implementation_date_time);
-            put_i32(out, self.overall_debt_cap);
-        }
-
-        fn decode_payload(payload: &[u8]) -> Result<Self, DecodeError> {
-            let mut fields = Fields::new(payload);
-            let command = Self {
-                provider_id: fields.u32("provider id")?,
-                issuer_event_id: fields.u32("issuer event id")?,
-                implementation_date_time: fields.time("implementation date time")?,
-                overall_debt_cap: fields.i32("overall debt cap")?,
-            };
-            fields.finish(command)
+    cluster_command! {
+        /// Set Overall Debt Cap (command 0x0C).
+        SetOverallDebtCap = (PREPAYMENT_CLUSTER, 0x0C, FRAME_CONTROL_TO_SERVER) {
+            provider_id: u32,
+            issuer_event_id: u32,
+            implementation_date_time: UtcTime,
+            overall_debt_cap: i32,
         }
     }
 }
@@ -1079,8 +669,8 @@ mod tests {
             price_trailing_digit: 0x50,
             standing_charge: 22465,
             tier_block_mode: 0xFF,
-            block_threshold_multiplier: 1,
-            block_threshold_divisor: 1000,
+            block_threshold_multiplier: Uint24(1),
+            block_threshold_divisor: Uint24(1000),
         });
         assert_eq!(
             payload,
@@ -1109,7 +699,7 @@ mod tests {
             sub_payload_control: BLOCK_THRESHOLDS_ALL_TIERS,
             tiers: vec![TierBlockThresholds {
                 tier: 0,
-                thresholds: vec![1_000_000, 2_000_000],
+                thresholds: vec![Uint48(1_000_000), Uint48(2_000_000)],
             }],
         });
         assert_eq!(&thresholds[19..26], &[0x02, 0x40, 0x42, 0x0F, 0, 0, 0]);

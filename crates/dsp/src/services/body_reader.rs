@@ -98,19 +98,16 @@ impl<'a> Element<'a> {
 
     /// The one child among `names` (an XSD choice): its position in `names` and the element.
     pub fn choice(&self, names: &[&str]) -> Result<(usize, Self), Rejection> {
-        let mut present = self
-            .element
-            .children
-            .iter()
-            .filter_map(|child| names.iter().position(|name| *name == child.name))
-            .map(|position| (position, names[position]));
-        let Some((position, name)) = present.next() else {
-            return Err(self.malformed(format!("needs one of {}", names.join(", "))));
-        };
-        if let Some((_, other)) = present.next() {
-            return Err(self.malformed(format!("has both {name} and {other}")));
+        let present: Vec<usize> = (0..names.len())
+            .filter(|position| self.element.child(names[*position]).is_some())
+            .collect();
+        match present[..] {
+            [] => Err(self.malformed(format!("needs one of {}", names.join(", ")))),
+            [position] => Ok((position, self.child(names[position])?)),
+            [first, second, ..] => {
+                Err(self.malformed(format!("has both {} and {}", names[first], names[second])))
+            }
         }
-        Ok((position, self.child(name)?))
     }
 
     /// The text of a leaf element.
@@ -287,7 +284,7 @@ fn parse_date(text: &str) -> Option<(XsDate, time::UtcOffset)> {
 }
 
 fn days_in_month(year: u32, month: u8) -> u8 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     match month {
         2 if leap => 29,
         2 => 28,
@@ -310,14 +307,16 @@ fn parse_time(text: &str) -> Option<(time::Time, time::UtcOffset)> {
     }
     let nanoseconds = match fraction {
         None => 0,
-        Some(fraction) if fraction.is_empty() => return None,
         Some(fraction) => {
+            // Nanoseconds: the first nine digits, padded with zeros.
+            if fraction.is_empty() || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
+                return None;
+            }
             let nine: String = fraction
                 .chars()
                 .chain(std::iter::repeat('0'))
                 .take(9)
                 .collect();
-            digits(&fraction[..fraction.len().min(9)])?;
             digits(&nine)?
         }
     };
@@ -392,6 +391,84 @@ impl ExecutionTime {
             return Ok(Self::Cancellation);
         }
         Ok(Self::At(instant))
+    }
+}
+
+/// Requests to transform in unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use dcc_model::{CommandVariant, DeviceType};
+
+    use crate::rejection::Rejection;
+    use crate::services::{transform, CommandContext, DeviceCommand};
+
+    /// The time the tests transform at: RTDS's clock (2015-01-01T00:00:00Z).
+    pub const NOW: time::OffsetDateTime = time::macros::datetime!(2015-01-01 00:00 UTC);
+
+    /// A pre-command request (command variant 4) for `variant` from the test supplier to the
+    /// template ESME, counter 1000; `body` is the `sr:`-prefixed body element.
+    pub fn request(variant: &str, body: &str) -> duis::Request {
+        let reference = variant
+            .rsplit_once('.')
+            .filter(|_| variant.matches('.').count() > 1);
+        let reference = reference.map_or(variant, |(reference, _)| reference);
+        let xml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4"><sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000</sr:RequestID><sr:CommandVariant>4</sr:CommandVariant><sr:ServiceReference>{reference}</sr:ServiceReference><sr:ServiceReferenceVariant>{variant}</sr:ServiceReferenceVariant></sr:Header><sr:Body>{body}</sr:Body></sr:Request>"#
+        );
+        duis::parse_request(xml.as_bytes()).expect("a well-formed test request")
+    }
+
+    /// The context of `request` for a device of `device_type`.
+    pub fn context(request: &duis::Request, device_type: DeviceType) -> CommandContext {
+        CommandContext {
+            request_id: request.header.request_id,
+            command_variant: CommandVariant::TransformToPreCommand,
+            device_type,
+            now: NOW,
+        }
+    }
+
+    /// Transforms `body` as service `variant` for a device of `device_type`.
+    pub fn transform_body(
+        variant: &str,
+        device_type: DeviceType,
+        body: &str,
+    ) -> Result<DeviceCommand, Rejection> {
+        let request = request(variant, body);
+        let service = duis::catalogue::lookup(variant).expect("a catalogued service");
+        transform(service, &request, &context(&request, device_type))
+    }
+
+    /// `WeekProfiles` with week 1 applying day profile `day` every day.
+    pub fn week_profiles(day: u8) -> String {
+        let days: String = (1..=7)
+            .map(|index| {
+                format!(r#"<sr:ReferencedDayName index="{index}">{day}</sr:ReferencedDayName>"#)
+            })
+            .collect();
+        format!(
+            "<sr:WeekProfiles><sr:WeekProfile><sr:WeekName>1</sr:WeekName>{days}</sr:WeekProfile>\
+             </sr:WeekProfiles>"
+        )
+    }
+
+    /// The parts of a `GasDateWithWildcards`: `month`-`day` of any year.
+    pub fn gas_date(month: u8, day: u8) -> String {
+        format!(
+            "<sr:GasYearWithWildcards><sr:NonSpecifiedYear/></sr:GasYearWithWildcards>\
+             <sr:GasMonthWithWildcards><sr:SpecifiedMonth>{month}</sr:SpecifiedMonth></sr:GasMonthWithWildcards>\
+             <sr:GasDayOfMonthWithWildcards><sr:SpecifiedDayOfMonth>{day}</sr:SpecifiedDayOfMonth>\
+             </sr:GasDayOfMonthWithWildcards>\
+             <sr:GasDayOfWeekWithWildcards><sr:NonSpecifiedDayOfWeek/></sr:GasDayOfWeekWithWildcards>"
+        )
+    }
+
+    /// The message text of a malformed-request refusal (panics on anything else).
+    pub fn malformed(result: Result<DeviceCommand, Rejection>) -> String {
+        match result {
+            Err(Rejection::Malformed(message)) => message,
+            other => panic!("expected a malformed-request refusal, got {other:?}"),
+        }
     }
 }
 
@@ -483,7 +560,7 @@ mod tests {
             leaf("At", "2030-01-15T09:00:00.00Z"),
             leaf("Local", "2030-01-15T10:00:00+01:00"),
             leaf("Every", "65535-04-29Z"),
-            leaf("Switch", "09:30:00.50Z"),
+            leaf("Switch", "09:30:00.500000000001Z"),
             leaf("Bad", "2030-02-30"),
         ]);
         let root = Element::root(&element);

@@ -1281,3 +1281,444 @@ impl ServiceRequest for ActivateEmergencyCredit {
         Ok(DeviceCommand::new(use_case, context, payload))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use dcc_model::DeviceType;
+    use duis::RequestBody;
+    use gbcs::decode::hex_upper;
+    use gbcs::dlms::{DlmsApdu, RequestSpecification};
+    use gbcs::gbz::GbzPayload;
+    use gbcs::SignatureField;
+
+    use super::*;
+    use crate::services::body_reader::testing::{
+        context, gas_date, malformed, transform_body, week_profiles, NOW,
+    };
+
+    const ESME: DeviceType = DeviceType::ElectricitySmartMeter;
+    const GSME: DeviceType = DeviceType::GasSmartMeter;
+
+    fn access_request(command: &DeviceCommand) -> (Vec<RequestSpecification>, Vec<Data>) {
+        match DlmsApdu::parse(&command.apdu.payload).expect("a DLMS payload") {
+            DlmsApdu::AccessRequest {
+                specifications,
+                data,
+                ..
+            } => (specifications, data),
+            other => panic!("not an access request: {other:?}"),
+        }
+    }
+
+    /// The one command of a one-component GBZ payload.
+    fn only_command<C: ClusterCommand>(command: &DeviceCommand) -> C {
+        let payload = GbzPayload::parse(&command.apdu.payload).expect("a GBZ payload");
+        assert_eq!(payload.components.len(), 1);
+        C::from_component(&payload.components[0])
+            .expect("decodes")
+            .expect("the expected command")
+    }
+
+    fn meter_balance(mode: &str, change: &str) -> String {
+        format!("<sr:UpdateMeterBalance><sr:{mode}>{change}</sr:{mode}></sr:UpdateMeterBalance>")
+    }
+
+    const ADJUST: &str = "<sr:AdjustMeterBalance>-3</sr:AdjustMeterBalance>";
+    const RESET: &str = "<sr:ResetMeterBalance/>";
+
+    #[test]
+    fn meter_balance_changes_choose_the_use_case_and_adjustment_type() {
+        let cases = [
+            ("PrepaymentMode", ADJUST, "GCS40a", CREDIT_INCREMENTAL, -3),
+            ("PrepaymentMode", RESET, "GCS40b", CREDIT_ABSOLUTE, 0),
+            ("CreditMode", ADJUST, "GCS40c", CREDIT_MODE_INCREMENTAL, -3),
+            ("CreditMode", RESET, "GCS40d", CREDIT_MODE_ABSOLUTE, 0),
+        ];
+        for (mode, change, use_case, adjustment_type, value) in cases {
+            let command = transform_body("1.5", GSME, &meter_balance(mode, change)).unwrap();
+            assert_eq!(command.use_case.use_case_id(), Some(use_case));
+            let adjustment: CreditAdjustment = only_command(&command);
+            assert_eq!(
+                (
+                    adjustment.credit_adjustment_type,
+                    adjustment.credit_adjustment_value
+                ),
+                (adjustment_type, value)
+            );
+            let esme = transform_body("1.5", ESME, &meter_balance(mode, change)).unwrap();
+            let (specifications, _) = access_request(&esme);
+            let expected = if change == RESET {
+                ("ECS04b", 3)
+            } else {
+                ("ECS04a", 1)
+            };
+            assert_eq!(
+                (esme.use_case.use_case_id(), specifications.len()),
+                (Some(expected.0), expected.1)
+            );
+        }
+    }
+
+    fn prepayment_mode(disabled: bool, emergency: bool) -> String {
+        format!(
+            "<sr:UpdatePaymentMode><sr:Prepayment><sr:SuspendDebtDisabled>{disabled}</sr:SuspendDebtDisabled>\
+             <sr:SuspendDebtEmergency>{emergency}</sr:SuspendDebtEmergency>\
+             <sr:DisablementThreshold>-50</sr:DisablementThreshold></sr:Prepayment></sr:UpdatePaymentMode>"
+        )
+    }
+
+    #[test]
+    fn prepayment_mode_carries_the_debt_suspensions_and_disablement_threshold() {
+        let cases = [
+            (true, true, 0x0497),
+            (true, false, 0x0C97),
+            (false, true, 0x0097),
+            (false, false, 0x0897),
+        ];
+        for (disabled, emergency, configuration) in cases {
+            let body = prepayment_mode(disabled, emergency);
+            let mode: ChangePaymentMode =
+                only_command(&transform_body("1.6", GSME, &body).unwrap());
+            assert_eq!(mode.proposed_payment_control_configuration, configuration);
+            assert_eq!(mode.cut_off_value, -50);
+            let command = transform_body("1.6", ESME, &body).unwrap();
+            assert_eq!(command.use_case.use_case_id(), Some("ECS03"));
+            let (_, data) = access_request(&command);
+            let Data::Array(configuration) = &data[1] else {
+                panic!("credit charge configuration");
+            };
+            // Energy and standing charges from both credits, debts from the meter balance,
+            // and from emergency credit unless suspended then.
+            assert_eq!(configuration.len(), if emergency { 7 } else { 10 });
+            let debt_bits = bit_string(&[!disabled, true, true]);
+            assert!(matches!(&configuration[2], Data::Structure(fields) if fields[2] == debt_bits));
+            assert_eq!(data[2], Data::DoubleLong(-50));
+        }
+    }
+
+    const ELECTRICITY_CONFIGURATION: &str = "<sr:UpdatePrepayConfiguration><sr:UpdatePrepayConfigElectricity>\
+        <sr:DebtRecoveryRateCap>30</sr:DebtRecoveryRateCap><sr:EmergencyCreditLimit>300</sr:EmergencyCreditLimit>\
+        <sr:EmergencyCreditThreshold>100</sr:EmergencyCreditThreshold><sr:LowCreditThreshold>200</sr:LowCreditThreshold>\
+        <sr:ElectricityNonDisablementCalendar><sr:ElectricitySpecialDays><sr:SpecialDay index=\"2\"><sr:Date>\
+        <sr:Year><sr:SpecifiedYear>2015</sr:SpecifiedYear></sr:Year><sr:Month><sr:SpecifiedMonth>7</sr:SpecifiedMonth></sr:Month>\
+        <sr:DayOfMonth><sr:SpecifiedDayOfMonth>29</sr:SpecifiedDayOfMonth></sr:DayOfMonth>\
+        <sr:DayOfWeek><sr:NonSpecifiedDayOfWeek/></sr:DayOfWeek></sr:Date></sr:SpecialDay></sr:ElectricitySpecialDays>\
+        <sr:ElectricityNonDisablementSchedule><sr:NonDisablementScript>STOP</sr:NonDisablementScript>\
+        <sr:SpecialDaysApplicability><sr:SpecialDayApplicability><sr:SpecialDayID>2</sr:SpecialDayID>\
+        </sr:SpecialDayApplicability></sr:SpecialDaysApplicability><sr:DaysOfWeekApplicability>\
+        <sr:DayOfWeekApplicability><sr:DayOfWeekID>Sunday</sr:DayOfWeekID></sr:DayOfWeekApplicability>\
+        </sr:DaysOfWeekApplicability><sr:ScheduleDatesAndTime><sr:SwitchTime>09:30:00Z</sr:SwitchTime>\
+        <sr:StartDate>65535-04-29Z</sr:StartDate><sr:EndDate>2015-03-28</sr:EndDate></sr:ScheduleDatesAndTime>\
+        </sr:ElectricityNonDisablementSchedule></sr:ElectricityNonDisablementCalendar>\
+        <sr:MaxMeterBalance>5000</sr:MaxMeterBalance><sr:MaxCreditThreshold>1000</sr:MaxCreditThreshold>\
+        </sr:UpdatePrepayConfigElectricity></sr:UpdatePrepayConfiguration>";
+
+    fn gas_configuration(start_time: &str) -> String {
+        format!(
+            "<sr:UpdatePrepayConfiguration><sr:UpdatePrepayConfigGas>\
+             <sr:DebtRecoveryRateCap>100000</sr:DebtRecoveryRateCap><sr:EmergencyCreditLimit>10</sr:EmergencyCreditLimit>\
+             <sr:EmergencyCreditThreshold>5</sr:EmergencyCreditThreshold><sr:LowCreditThreshold>7</sr:LowCreditThreshold>\
+             <sr:GasNonDisablementCalendar><sr:DayProfiles><sr:GasNonDisablementDayProfile><sr:TimeStartAction>\
+             <sr:StartTime>{start_time}</sr:StartTime><sr:NonDisablementAction>STOP</sr:NonDisablementAction>\
+             </sr:TimeStartAction><sr:GasDayName>5</sr:GasDayName></sr:GasNonDisablementDayProfile></sr:DayProfiles>\
+             {}<sr:SeasonProfiles><sr:Season><sr:SeasonStartDate>{}</sr:SeasonStartDate>\
+             <sr:ReferencedWeekName>1</sr:ReferencedWeekName></sr:Season></sr:SeasonProfiles><sr:SpecialDays/>\
+             </sr:GasNonDisablementCalendar><sr:MaxMeterBalance>9</sr:MaxMeterBalance>\
+             <sr:MaxCreditThreshold>8</sr:MaxCreditThreshold></sr:UpdatePrepayConfigGas></sr:UpdatePrepayConfiguration>",
+            week_profiles(5),
+            gas_date(10, 27),
+        )
+    }
+
+    #[test]
+    fn the_non_disablement_calendar_becomes_a_cosem_schedule_or_a_friendly_credit_calendar() {
+        let command = transform_body("2.1", ESME, ELECTRICITY_CONFIGURATION).unwrap();
+        assert_eq!(command.use_case.use_case_id(), Some("ECS08"));
+        let (specifications, data) = access_request(&command);
+        assert_eq!(specifications.len(), 18);
+        assert_eq!(
+            data[3],
+            Data::Array(vec![Data::Structure(vec![
+                Data::LongUnsigned(1),
+                Data::Boolean(0xFF),
+                NON_DISABLEMENT_SCRIPT_TABLE.logical_name(),
+                Data::LongUnsigned(NON_DISABLEMENT_STOP_SCRIPT),
+                Data::OctetString(vec![9, 30, 0, 0]),
+                Data::LongUnsigned(0xFFFF),
+                Data::BitString {
+                    bits: 7,
+                    bytes: vec![0x02]
+                },
+                Data::BitString {
+                    bits: 2,
+                    bytes: vec![0x40]
+                },
+                Data::OctetString(vec![0xFF, 0xFF, 4, 29, 0xFF]),
+                Data::OctetString(vec![0x07, 0xDF, 3, 28, 0xFF]),
+            ])])
+        );
+
+        let command = transform_body("2.1", GSME, &gas_configuration("07:00:00Z")).unwrap();
+        let payload = GbzPayload::parse(&command.apdu.payload).unwrap();
+        assert_eq!(payload.components.len(), 9);
+        let low_credit = &payload.components[2];
+        assert_eq!(low_credit.from_date_time, Some([0; 4]));
+        let day = gbcs::zse::calendar::PublishDayProfile::from_component(&payload.components[5])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (day.day_id, day.calendar_type, day.entries),
+            (
+                5,
+                CALENDAR_TYPE_FRIENDLY_CREDIT,
+                vec![ScheduleEntry {
+                    start_minutes: 420,
+                    value: 0
+                }]
+            )
+        );
+    }
+
+    #[test]
+    fn top_up_debt_and_emergency_credit_reach_both_meters() {
+        let top_up = "<sr:TopUpDevice><sr:UTRN>73950067887105178605</sr:UTRN></sr:TopUpDevice>";
+        let gas: ConsumerTopUp = only_command(&transform_body("2.2", GSME, top_up).unwrap());
+        assert_eq!(gas.top_up_code, b"73950067887105178605");
+        let (_, data) = access_request(&transform_body("2.2", ESME, top_up).unwrap());
+        assert_eq!(data, [Data::OctetString(b"73950067887105178605".to_vec())]);
+
+        let emergency = "<sr:ActivateEmergencyCredit/>";
+        let gas: SelectAvailableEmergencyCredit =
+            only_command(&transform_body("2.5", GSME, emergency).unwrap());
+        assert_eq!(
+            gas.command_issue_date_time,
+            UtcTime::from_unix_seconds(NOW.unix_timestamp()).unwrap()
+        );
+        let (specifications, _) = access_request(&transform_body("2.5", ESME, emergency).unwrap());
+        assert_eq!(
+            specifications,
+            [RequestSpecification::Action(
+                EMERGENCY_CREDIT_BALANCE.member(method::INVOKE_CREDIT)
+            )]
+        );
+        let counter = "<sr:ResetTariffBlockCounterMatrix/>";
+        assert!(transform_body("1.7", ESME, counter).is_ok());
+        assert!(matches!(
+            transform_body("1.7", GSME, counter),
+            Err(Rejection::ServiceNotValidForDeviceType(_))
+        ));
+    }
+
+    fn debt(recovery: &str, per_payment: u16) -> String {
+        format!(
+            "<sr:UpdateDebt><sr:TimeDebtRegister1>1</sr:TimeDebtRegister1><sr:TimeDebtRegister2>2</sr:TimeDebtRegister2>\
+             <sr:PaymentDebtRegister>3</sr:PaymentDebtRegister><sr:DebtRecoveryPerPayment>{per_payment}</sr:DebtRecoveryPerPayment>\
+             {recovery}</sr:UpdateDebt>"
+        )
+    }
+
+    const GAS_RECOVERY: &str = "<sr:GasDebtRecovery1><sr:DebtRecoveryRate>5</sr:DebtRecoveryRate>\
+        <sr:DebtRecoveryRatePeriod>HOURLY</sr:DebtRecoveryRatePeriod></sr:GasDebtRecovery1>\
+        <sr:GasDebtRecovery2><sr:DebtRecoveryRate>6</sr:DebtRecoveryRate>\
+        <sr:DebtRecoveryRatePeriod>DAILY</sr:DebtRecoveryRatePeriod></sr:GasDebtRecovery2>";
+
+    #[test]
+    fn each_service_builds_for_the_meters_it_allows() {
+        let cases = [
+            (
+                "1.5",
+                meter_balance("CreditMode", ADJUST),
+                &[ESME, GSME][..],
+            ),
+            ("1.6", prepayment_mode(true, false), &[ESME, GSME]),
+            (
+                "1.7",
+                "<sr:ResetTariffBlockCounterMatrix/>".to_owned(),
+                &[ESME],
+            ),
+            ("2.1", ELECTRICITY_CONFIGURATION.to_owned(), &[ESME]),
+            ("2.1", gas_configuration("00:00:00Z"), &[GSME]),
+            (
+                "2.2",
+                "<sr:TopUpDevice><sr:UTRN>73946144332040217315</sr:UTRN></sr:TopUpDevice>"
+                    .to_owned(),
+                &[ESME, GSME],
+            ),
+            ("2.3", debt(GAS_RECOVERY, 100), &[GSME]),
+            (
+                "2.5",
+                "<sr:ActivateEmergencyCredit/>".to_owned(),
+                &[ESME, GSME],
+            ),
+        ];
+        for (variant, body, meters) in cases {
+            for device_type in DeviceType::ALL {
+                match transform_body(variant, *device_type, &body) {
+                    Ok(_) => assert!(meters.contains(device_type), "{variant} {device_type}"),
+                    Err(Rejection::Malformed(message)) => assert!(
+                        [ESME, GSME].contains(device_type) && message.contains("does not take"),
+                        "{variant} {device_type}: {message}"
+                    ),
+                    Err(rejection) => assert!(
+                        !meters.contains(device_type)
+                            && matches!(rejection, Rejection::ServiceNotValidForDeviceType(_)),
+                        "{variant} {device_type}: {rejection:?}"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_prepayment_bodies_are_refused_naming_the_field() {
+        let refusals = [
+            (
+                "1.5",
+                ESME,
+                "<sr:UpdateMeterBalance><sr:PrepaymentMode>".to_owned()
+                    + ADJUST
+                    + "</sr:PrepaymentMode><sr:CreditMode>"
+                    + RESET
+                    + "</sr:CreditMode></sr:UpdateMeterBalance>",
+                "has both PrepaymentMode and CreditMode",
+            ),
+            (
+                "1.5",
+                ESME,
+                meter_balance(
+                    "CreditMode",
+                    "<sr:AdjustMeterBalance>2147483648</sr:AdjustMeterBalance>",
+                ),
+                "CreditMode/AdjustMeterBalance: \"2147483648\" is not valid",
+            ),
+            (
+                "1.6",
+                GSME,
+                prepayment_mode(true, false).replace(">true<", ">yes<"),
+                "SuspendDebtDisabled: \"yes\" is not true or false",
+            ),
+            (
+                "1.7",
+                ESME,
+                "<sr:ResetTariffBlockCounterMatrix><sr:Now/></sr:ResetTariffBlockCounterMatrix>"
+                    .to_owned(),
+                "unexpected element Now",
+            ),
+            (
+                "2.1",
+                ESME,
+                ELECTRICITY_CONFIGURATION.replace("<sr:SpecialDayID>2<", "<sr:SpecialDayID>9<"),
+                "refers to special day 9, which is not defined",
+            ),
+            (
+                "2.1",
+                ESME,
+                ELECTRICITY_CONFIGURATION.replace(">Sunday<", ">Funday<"),
+                "DayOfWeekID: \"Funday\" is not one of Monday",
+            ),
+            (
+                "2.1",
+                GSME,
+                gas_configuration("07:00:30Z"),
+                "StartTime: a GSME switches on the minute",
+            ),
+            (
+                "2.1",
+                GSME,
+                ELECTRICITY_CONFIGURATION.to_owned(),
+                "holds electricity elements, which a GSME does not take",
+            ),
+            (
+                "2.2",
+                ESME,
+                "<sr:TopUpDevice><sr:UTRN>7394614433204021731X</sr:UTRN></sr:TopUpDevice>"
+                    .to_owned(),
+                "UTRN: \"7394614433204021731X\" is not 20 digits",
+            ),
+            (
+                "2.3",
+                GSME,
+                debt(GAS_RECOVERY, 10_001),
+                "DebtRecoveryPerPayment: 10001 is outside 0 to 10000",
+            ),
+            (
+                "2.3",
+                GSME,
+                debt(
+                    &GAS_RECOVERY.replace("GasDebtRecovery2", "ElecDebtRecovery2"),
+                    1,
+                ),
+                "has both electricity and gas debt recovery",
+            ),
+            (
+                "2.5",
+                GSME,
+                "<sr:ActivateEmergencyCredit>now</sr:ActivateEmergencyCredit>".to_owned(),
+                "must be empty",
+            ),
+        ];
+        for (variant, device_type, body, expected) in refusals {
+            let message = malformed(transform_body(variant, device_type, &body));
+            assert!(
+                message.contains(expected),
+                "{variant}: {message:?} should say {expected:?}"
+            );
+        }
+    }
+
+    /// The forms the DSP cannot choose yet, for lack of the ESME's variant and GBCS version,
+    /// give the RTDS pre-commands when the ESME's profile says so.
+    #[test]
+    fn twin_element_and_ecs08a_esmes_get_the_rtds_pre_commands() {
+        let Some(templates) = test_support::duis_templates("DUIS templates for ESME profiles")
+        else {
+            return;
+        };
+        let Some(gbcs) = test_support::rtds_gbcs("RTDS pre-commands for ESME profiles") else {
+            return;
+        };
+        let twin = EsmeProfile {
+            twin_element: true,
+            ..EsmeProfile::ASSUMED
+        };
+        let ecs08a = EsmeProfile {
+            takes_ecs08a: true,
+            ..EsmeProfile::ASSUMED
+        };
+        let cases = [
+            ("ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS", "1.6_ECS02", twin),
+            ("ECS02_1.6_CANCELLATION_TWIN_SUCCESS", "1.6_ECS02", twin),
+            ("ECS08a_2.1_IMMEDIATE_SUCCESS", "2.1_ECS08a", ecs08a),
+            ("ECS08a_2.1_FUTURE_DATED_SUCCESS", "2.1_ECS08a", ecs08a),
+            ("ECS08a_2.1_CANCELLATION_SUCCESS", "2.1_ECS08a", ecs08a),
+        ];
+        for (name, folder, profile) in cases {
+            let xml = std::fs::read(templates.join(format!("{name}_REQUEST_DUIS.XML")))
+                .expect("template");
+            let request = duis::parse_request(&xml).expect("template parses");
+            let RequestBody::ServiceRequest(body) = &request.body else {
+                panic!("{name} has a service request body");
+            };
+            let variant = request.header.service_reference_variant.as_str();
+            let service = duis::catalogue::lookup(variant).expect("catalogued");
+            let context = context(&request, ESME);
+            let command = match variant {
+                "1.6" => UpdatePaymentMode::parse(body)
+                    .and_then(|request| request.command_for(service, &context, profile)),
+                _ => UpdatePrepayConfiguration::parse(body)
+                    .and_then(|request| request.command_for(service, &context, profile)),
+            }
+            .expect("transforms");
+            let expected = std::fs::read_to_string(
+                gbcs.join(folder)
+                    .join(format!("{name}_PRECOMMAND_GBCS.HEX")),
+            )
+            .expect("RTDS pre-command");
+            assert_eq!(
+                hex_upper(&command.apdu.with_signature(SignatureField::Absent).encode()),
+                expected.trim(),
+                "{name}"
+            );
+        }
+    }
+}

@@ -19,7 +19,7 @@ use gbcs::zse::price::{
     BLOCK_THRESHOLDS_ALL_TIERS, CURRENCY_EUR, CURRENCY_GBP, PRICE_MATRIX_BLOCK, PRICE_MATRIX_TOU,
     TARIFF_TYPE_BLOCK, TARIFF_TYPE_TOU, UNIT_OF_MEASURE_KWH,
 };
-use gbcs::zse::{numbered, ClusterCommand, UtcTime};
+use gbcs::zse::{numbered, ClusterCommand, Uint24, Uint48, UtcTime};
 
 use self::calendar::{
     check_references, distinct, issuer_event_id, read_gas_seasons, zcl_special_days, Activation,
@@ -368,8 +368,8 @@ impl GasPrices {
             price_trailing_digit: GAS_PRICE_TRAILING_DIGIT,
             standing_charge: self.standing_charge,
             tier_block_mode: TIER_BLOCK_MODE_NOT_USED,
-            block_threshold_multiplier: BLOCK_THRESHOLD_MULTIPLIER,
-            block_threshold_divisor: BLOCK_THRESHOLD_DIVISOR,
+            block_threshold_multiplier: Uint24(BLOCK_THRESHOLD_MULTIPLIER),
+            block_threshold_divisor: Uint24(BLOCK_THRESHOLD_DIVISOR),
         }
     }
 
@@ -566,7 +566,7 @@ struct GasTariff {
     week_profiles: Vec<WeekProfile>,
     seasons: Vec<(gbcs::zse::ZclDate, u8)>,
     special_days: Vec<SpecialDay>,
-    thresholds: Vec<u64>,
+    thresholds: Vec<Uint48>,
 }
 
 /// GSME tariff day profiles are named 1–4 and week profiles 1–2.
@@ -629,7 +629,7 @@ impl GasTariff {
         let thresholds = matrix
             .indexed("BlockThreshold", (1, 3), (1, 3))?
             .into_iter()
-            .map(|(_, threshold)| threshold.integer_in(0, LARGEST_GAS_THRESHOLD))
+            .map(|(_, threshold)| threshold.integer_in(0, LARGEST_GAS_THRESHOLD).map(Uint48))
             .collect::<Result<Vec<_>, Rejection>>()?;
         Ok(Self {
             day_profiles,
@@ -876,14 +876,20 @@ struct UpdatePricePrimaryElement {
     prices: PrimaryPrices,
 }
 
+/// The activation and prices of a price update (1.2.1, 1.2.2), read with `read_prices`.
+fn read_price_update<P>(
+    body: &BodyElement,
+    read_prices: fn(&Element<'_>) -> Result<P, Rejection>,
+) -> Result<(Activation, P), Rejection> {
+    let root = Element::root(body);
+    root.only(&["ExecutionDateTime", "PriceElements"])?;
+    Ok((Activation::read(&root)?, read_prices(&root)?))
+}
+
 impl ServiceRequest for UpdatePricePrimaryElement {
     fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        let root = Element::root(body);
-        root.only(&["ExecutionDateTime", "PriceElements"])?;
-        Ok(Self {
-            activation: Activation::read(&root)?,
-            prices: PrimaryPrices::read(&root)?,
-        })
+        let (activation, prices) = read_price_update(body, PrimaryPrices::read)?;
+        Ok(Self { activation, prices })
     }
 
     fn command(
@@ -1014,12 +1020,8 @@ struct UpdatePriceSecondaryElement {
 
 impl ServiceRequest for UpdatePriceSecondaryElement {
     fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        let root = Element::root(body);
-        root.only(&["ExecutionDateTime", "PriceElements"])?;
-        Ok(Self {
-            activation: Activation::read(&root)?,
-            prices: SecondaryPrices::read(&root)?,
-        })
+        let (activation, prices) = read_price_update(body, SecondaryPrices::read)?;
+        Ok(Self { activation, prices })
     }
 
     fn command(
@@ -1036,5 +1038,400 @@ impl ServiceRequest for UpdatePriceSecondaryElement {
             context,
             request.encode(context.counter()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dcc_model::DeviceType;
+    use gbcs::dlms::{DlmsApdu, RequestSpecification};
+    use gbcs::gbz::{ComponentBody, GbzPayload};
+    use gbcs::zse::calendar::PublishCalendar;
+
+    use super::*;
+    use crate::services::body_reader::testing::{
+        gas_date, malformed, transform_body, week_profiles, NOW,
+    };
+
+    const ESME: DeviceType = DeviceType::ElectricitySmartMeter;
+    const GSME: DeviceType = DeviceType::GasSmartMeter;
+
+    fn date(year: &str) -> String {
+        format!(
+            "<sr:Year>{year}</sr:Year><sr:Month><sr:SpecifiedMonth>1</sr:SpecifiedMonth></sr:Month>\
+             <sr:DayOfMonth><sr:LastDayOfMonth/></sr:DayOfMonth>\
+             <sr:DayOfWeek><sr:NonSpecifiedDayOfWeek/></sr:DayOfWeek>"
+        )
+    }
+
+    /// A 1.1.1 body for an ESME with one day profile (`action` at midnight) and `prices`.
+    fn electricity_tariff(action: &str, prices: &str) -> String {
+        let thresholds: String = (1..=8)
+            .map(|index| {
+                format!(r#"<sr:Thresholds index="{index}"><sr:BlockThreshold index="1">{}</sr:BlockThreshold></sr:Thresholds>"#, 1000 * index)
+            })
+            .collect();
+        format!(
+            "<sr:UpdateImportTariffPrimaryElement><sr:ElecTariffElements>\
+             <sr:CurrencyUnits>ECB</sr:CurrencyUnits><sr:SwitchingTable>\
+             <sr:DayProfiles><sr:DayProfile><sr:DayName>1</sr:DayName><sr:ProfileSchedule>\
+             <sr:StartTime>00:00:00Z</sr:StartTime>{action}</sr:ProfileSchedule></sr:DayProfile></sr:DayProfiles>\
+             {}<sr:Seasons><sr:Season><sr:SeasonName>all</sr:SeasonName><sr:SeasonStartDate>{}</sr:SeasonStartDate>\
+             <sr:ReferencedWeekName>1</sr:ReferencedWeekName></sr:Season></sr:Seasons></sr:SwitchingTable>\
+             <sr:SpecialDays/><sr:ThresholdMatrix>{thresholds}</sr:ThresholdMatrix></sr:ElecTariffElements>\
+             <sr:PriceElements>{prices}</sr:PriceElements></sr:UpdateImportTariffPrimaryElement>",
+            week_profiles(1),
+            date("<sr:NonSpecifiedYear/>"),
+        )
+    }
+
+    fn electricity_prices(tariff: &str) -> String {
+        format!(
+            "<sr:ElectricityPriceElements><sr:StandingCharge>-7</sr:StandingCharge>\
+             <sr:StandingChargeScale>-5</sr:StandingChargeScale><sr:PriceScale>-4</sr:PriceScale>\
+             {tariff}</sr:ElectricityPriceElements>"
+        )
+    }
+
+    const TOU_PRICES: &str = r#"<sr:TOUTariff><sr:TOUPrice index="2">20</sr:TOUPrice><sr:TOUPrice index="48">480</sr:TOUPrice></sr:TOUTariff>"#;
+    const BLOCK_PRICES: &str = r#"<sr:BlockTariff><sr:BlockPrices index="3"><sr:BlockPrice index="2">32</sr:BlockPrice></sr:BlockPrices></sr:BlockTariff>"#;
+    const TOU_ACTION: &str = "<sr:TOUTariffAction>2</sr:TOUTariffAction>";
+
+    fn gas_prices(tariff: &str) -> String {
+        format!(
+            "<sr:GasPriceElements><sr:CurrencyUnits>GBP</sr:CurrencyUnits>\
+             <sr:StandingCharge>22465</sr:StandingCharge>{tariff}</sr:GasPriceElements>"
+        )
+    }
+
+    const GAS_TOU_PRICES: &str = r#"<sr:TOUTariff><sr:TOUPrice index="1">9600</sr:TOUPrice><sr:TOUPrice index="2">10200</sr:TOUPrice></sr:TOUTariff>"#;
+    const GAS_BLOCK_PRICES: &str = r#"<sr:BlockTariff><sr:BlockPrice index="1">9600</sr:BlockPrice><sr:NumberOfThresholds>2</sr:NumberOfThresholds></sr:BlockTariff>"#;
+
+    /// A 1.1.1 body for a GSME whose one day profile applies `action`.
+    fn gas_tariff(action: &str, prices: &str) -> String {
+        let gas_date = gas_date(3, 20);
+        format!(
+            "<sr:UpdateImportTariffPrimaryElement><sr:ExecutionDateTime>2030-01-15T09:00:00Z</sr:ExecutionDateTime>\
+             <sr:GasTariffElements><sr:SwitchingTable>\
+             <sr:DayProfiles><sr:DayProfile><sr:DayName>1</sr:DayName>{action}</sr:DayProfile></sr:DayProfiles>\
+             {}<sr:Seasons><sr:Season><sr:SeasonStartDate>{gas_date}</sr:SeasonStartDate>\
+             <sr:ReferencedWeekName>1</sr:ReferencedWeekName></sr:Season></sr:Seasons></sr:SwitchingTable>\
+             <sr:SpecialDays><sr:SpecialDay><sr:Date>{gas_date}</sr:Date><sr:ReferencedDayName>1</sr:ReferencedDayName></sr:SpecialDay></sr:SpecialDays>\
+             <sr:ThresholdMatrix><sr:BlockThreshold index=\"2\">2000</sr:BlockThreshold><sr:BlockThreshold index=\"1\">1000</sr:BlockThreshold></sr:ThresholdMatrix>\
+             </sr:GasTariffElements><sr:PriceElements>{prices}</sr:PriceElements></sr:UpdateImportTariffPrimaryElement>",
+            week_profiles(1),
+        )
+    }
+
+    fn access_request(command: &DeviceCommand) -> (Vec<RequestSpecification>, Vec<Data>) {
+        match DlmsApdu::parse(&command.apdu.payload).expect("a DLMS payload") {
+            DlmsApdu::AccessRequest {
+                specifications,
+                data,
+                ..
+            } => (specifications, data),
+            other => panic!("not an access request: {other:?}"),
+        }
+    }
+
+    fn gbz(command: &DeviceCommand) -> GbzPayload {
+        GbzPayload::parse(&command.apdu.payload).expect("a GBZ payload")
+    }
+
+    #[test]
+    fn an_electricity_tariff_sets_passive_values_then_their_activation_times() {
+        let body = electricity_tariff(TOU_ACTION, &electricity_prices(TOU_PRICES));
+        let command = transform_body("1.1.1", ESME, &body).unwrap();
+        assert_eq!(command.use_case.use_case_id(), Some("ECS01a"));
+        let (specifications, data) = access_request(&command);
+        assert_eq!(specifications.len(), 21);
+        assert_eq!(
+            specifications[0],
+            RequestSpecification::Set(
+                TARIFF_SWITCHING_TABLE.member(attribute::SEASON_PROFILE_PASSIVE)
+            )
+        );
+        // Euro, then "now" for every activation time.
+        assert_eq!(data[12], Data::Boolean(0));
+        let now = gbcs::cosem_time::CosemDateTime::NOW.to_data();
+        assert!(data[15..].iter().all(|time| *time == now));
+        // The season starts on the last day of January of any year.
+        let Data::Array(seasons) = &data[0] else {
+            panic!("season profile");
+        };
+        assert_eq!(
+            seasons[0],
+            Data::Structure(vec![
+                Data::OctetString(b"all".to_vec()),
+                Data::OctetString(vec![0xFF, 0xFF, 1, 0xFE, 0xFF, 0, 0, 0, 0, 0x80, 0, 0xFF]),
+                Data::OctetString(vec![1]),
+            ])
+        );
+    }
+
+    #[test]
+    fn the_price_matrix_holds_48_tou_rates_then_block_prices_by_block() {
+        let body = electricity_tariff(
+            "<sr:BlockTariffAction>3</sr:BlockTariffAction>",
+            &electricity_prices(BLOCK_PRICES),
+        );
+        let command = transform_body("1.1.1", ESME, &body).unwrap();
+        let (_, data) = access_request(&command);
+        let Data::Structure(prices) = &data[14] else {
+            panic!("unit charge");
+        };
+        let Data::Array(table) = &prices[2] else {
+            panic!("unit charge table");
+        };
+        assert_eq!(table.len(), 80);
+        // Block 2 of TOU rate 3 is indexed 0xB3.
+        let priced: Vec<&Data> = table
+            .iter()
+            .filter(|entry| !matches!(entry, Data::Structure(fields) if fields[1] == Data::Long(0)))
+            .collect();
+        assert_eq!(
+            priced,
+            [&Data::Structure(vec![
+                Data::OctetString(vec![0xB3]),
+                Data::Long(32)
+            ])]
+        );
+        // Block tariff 3 runs script 103.
+        let Data::Array(days) = &data[2] else {
+            panic!("day profiles");
+        };
+        assert_eq!(
+            days[0],
+            Data::Structure(vec![
+                Data::Unsigned(1),
+                Data::Array(vec![Data::Structure(vec![
+                    Data::OctetString(vec![0, 0, 0, 0]),
+                    objects::TARIFF_BLOCK_COUNTER_MATRIX_TOU.logical_name(),
+                    Data::LongUnsigned(103),
+                ])]),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_gas_tariff_publishes_calendar_tariff_thresholds_and_prices() {
+        let body = gas_tariff("<sr:BlockTariff/>", &gas_prices(GAS_BLOCK_PRICES));
+        let command = transform_body("1.1.1", GSME, &body).unwrap();
+        assert_eq!(command.use_case.use_case_id(), Some("GCS01a"));
+        let payload = gbz(&command);
+        let commands: Vec<(u16, u8, u8)> = payload
+            .components
+            .iter()
+            .map(|component| {
+                (
+                    component.cluster,
+                    component.command_id,
+                    component.sequence_number,
+                )
+            })
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                (0x0707, 0, 0),
+                (0x0707, 1, 1),
+                (0x0707, 2, 2),
+                (0x0707, 3, 3),
+                (0x0707, 4, 4),
+                (0x0700, 4, 5),
+                (0x0700, 6, 6),
+                (0x0700, 5, 7)
+            ]
+        );
+        let calendar = PublishCalendar::from_component(&payload.components[0])
+            .unwrap()
+            .unwrap();
+        let issuer = UtcTime::from_unix_seconds(NOW.unix_timestamp()).unwrap();
+        assert_eq!(calendar.issuer_event_id, issuer.0);
+        assert_eq!(
+            calendar.start_time,
+            UtcTime::from_unix_seconds(1_894_698_000).unwrap()
+        );
+        let thresholds = PublishBlockThresholds::from_component(&payload.components[6])
+            .unwrap()
+            .unwrap();
+        assert_eq!(thresholds.tiers[0].thresholds, [Uint48(1000), Uint48(2000)]);
+        let information = PublishTariffInformation::from_component(&payload.components[5])
+            .unwrap()
+            .unwrap();
+        assert_eq!(information.number_of_block_thresholds_in_use, 2);
+    }
+
+    #[test]
+    fn a_cancellation_never_activates_and_gsmes_get_the_cancel_start_times() {
+        let body = gas_tariff(
+            "<sr:TOUTariffAction>2</sr:TOUTariffAction>",
+            &gas_prices(GAS_TOU_PRICES),
+        )
+        .replace("2030-01-15T09:00:00Z", "3000-12-31T00:00:00Z");
+        let payload = gbz(&transform_body("1.1.1", GSME, &body).unwrap());
+        let information = payload
+            .components
+            .iter()
+            .find_map(|component| PublishTariffInformation::from_component(component).unwrap())
+            .unwrap();
+        assert_eq!(information.start_time, CANCEL_START_TIME);
+        assert_eq!(information.number_of_price_tiers_in_use, 2);
+        let matrix = payload
+            .components
+            .iter()
+            .find_map(|component| PublishPriceMatrix::from_component(component).unwrap())
+            .unwrap();
+        assert_eq!(matrix.start_time, CANCEL_PUBLISHED_START_TIME);
+        assert!(matches!(
+            &payload.components.last().unwrap().body,
+            ComponentBody::Plain(_)
+        ));
+
+        let body = "<sr:UpdatePriceSecondaryElement><sr:ExecutionDateTime>3000-12-31T00:00:00Z</sr:ExecutionDateTime>\
+             <sr:PriceElements><sr:PriceScale>-5</sr:PriceScale>\
+             <sr:ElectricityPriceElement index=\"3\">12</sr:ElectricityPriceElement></sr:PriceElements>\
+             </sr:UpdatePriceSecondaryElement>";
+        let (specifications, data) = access_request(&transform_body("1.2.2", ESME, body).unwrap());
+        assert_eq!(specifications.len(), 2);
+        assert_eq!(data[1], gbcs::cosem_time::CosemDateTime::NEVER.to_data());
+    }
+
+    #[test]
+    fn each_service_builds_for_the_meters_its_body_is_for() {
+        let electricity_primary = electricity_tariff(TOU_ACTION, &electricity_prices(TOU_PRICES));
+        let gas_primary = gas_tariff(
+            TOU_ACTION.replace("2<", "1<").as_str(),
+            &gas_prices(GAS_TOU_PRICES),
+        );
+        let secondary_prices = "<sr:PriceElements><sr:PriceScale>-5</sr:PriceScale>\
+             <sr:ElectricityPriceElement index=\"1\">1</sr:ElectricityPriceElement></sr:PriceElements>";
+        let cases = [
+            ("1.1.1", electricity_primary.clone(), ESME),
+            ("1.1.1", gas_primary, GSME),
+            (
+                "1.2.1",
+                format!(
+                    "<sr:UpdatePricePrimaryElement><sr:PriceElements>{}</sr:PriceElements></sr:UpdatePricePrimaryElement>",
+                    electricity_prices(TOU_PRICES)
+                ),
+                ESME,
+            ),
+            (
+                "1.2.1",
+                format!(
+                    "<sr:UpdatePricePrimaryElement><sr:PriceElements>{}</sr:PriceElements></sr:UpdatePricePrimaryElement>",
+                    gas_prices(GAS_BLOCK_PRICES)
+                ),
+                GSME,
+            ),
+            (
+                "1.1.2",
+                electricity_primary
+                    .replace("UpdateImportTariffPrimaryElement", "UpdateImportTariffSecondaryElement")
+                    .replace("<sr:ElecTariffElements><sr:CurrencyUnits>ECB</sr:CurrencyUnits>", "")
+                    .split("<sr:ThresholdMatrix>")
+                    .next()
+                    .unwrap()
+                    .to_owned()
+                    + secondary_prices
+                    + "</sr:UpdateImportTariffSecondaryElement>",
+                ESME,
+            ),
+            (
+                "1.2.2",
+                format!("<sr:UpdatePriceSecondaryElement>{secondary_prices}</sr:UpdatePriceSecondaryElement>"),
+                ESME,
+            ),
+        ];
+        for (variant, body, meter) in cases {
+            for device_type in DeviceType::ALL {
+                let result = transform_body(variant, *device_type, &body);
+                match (device_type, result) {
+                    (device_type, Ok(_)) => assert_eq!(*device_type, meter, "{variant}"),
+                    (&ESME | &GSME, Err(Rejection::Malformed(message))) => {
+                        assert!(message.contains("does not take"), "{variant}: {message}")
+                    }
+                    (&ESME | &GSME, Err(Rejection::ServiceNotValidForDeviceType(_))) => {
+                        assert!(
+                            variant.ends_with(".2"),
+                            "{variant} refused for {device_type}"
+                        )
+                    }
+                    (_, Err(rejection)) => assert!(
+                        matches!(rejection, Rejection::ServiceNotValidForDeviceType(_)),
+                        "{variant} for {device_type}: {rejection:?}"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_tariffs_are_refused_naming_the_field() {
+        let tou = electricity_tariff(TOU_ACTION, &electricity_prices(TOU_PRICES));
+        let refusals = [
+            (
+                tou.replace("<sr:TOUTariffAction>2<", "<sr:TOUTariffAction>49<"),
+                "ProfileSchedule/TOUTariffAction: 49 is outside 1 to 48",
+            ),
+            (
+                tou.replacen(
+                    r#"<sr:Thresholds index="8">"#,
+                    r#"<sr:Thresholds index="7">"#,
+                    1,
+                ),
+                "Thresholds index 7 appears twice",
+            ),
+            (
+                tou.replace(">all<", ">wintertime<"),
+                "SeasonName: is longer than 8 characters",
+            ),
+            (
+                tou.replace(r#"index="7">1<"#, r#"index="7">5<"#),
+                "refers to day profile 5, which is not defined",
+            ),
+            (
+                tou.replace("<sr:PriceScale>-4<", "<sr:PriceScale>200<"),
+                "PriceScale: \"200\" is not valid",
+            ),
+            (
+                tou.replace(&electricity_prices(TOU_PRICES), &gas_prices(GAS_TOU_PRICES)),
+                "ElecTariffElements: comes with gas prices",
+            ),
+            (
+                tou.replace("<sr:SpecialDays/>", ""),
+                "has 0 SpecialDays elements",
+            ),
+            (
+                tou.replace("<sr:CurrencyUnits>ECB<", "<sr:CurrencyUnits>USD<"),
+                "CurrencyUnits: \"USD\" is not one of GBP, ECB",
+            ),
+            (
+                tou.replace("<sr:StartTime>00:00:00Z<", "<sr:StartTime>00:00:00+01:00<"),
+                "must be a UTC time",
+            ),
+            (
+                gas_tariff("<sr:BlockTariff/>", &gas_prices(GAS_TOU_PRICES)),
+                "day profile 1 does not apply the TOU tariff",
+            ),
+            (
+                gas_tariff("<sr:BlockTariff/>", &gas_prices(GAS_BLOCK_PRICES))
+                    .replace("2030-01-15T09:00:00Z", "1999-12-31T23:00:00Z"),
+                "is outside what a device can hold",
+            ),
+        ];
+        for (body, expected) in refusals {
+            let device_type = if body.contains("GasTariffElements") {
+                GSME
+            } else {
+                ESME
+            };
+            let message = malformed(transform_body("1.1.1", device_type, &body));
+            assert!(
+                message.contains(expected),
+                "{message:?} should say {expected:?}"
+            );
+        }
     }
 }
