@@ -841,6 +841,8 @@ fn gcs01a(
     activation: Activation,
 ) -> Vec<u8> {
     let mut components = tariff.calendar(activation).components(issuer);
+    // The thresholds in use are those the command sends (RTDS: three thresholds in the matrix
+    // with NumberOfThresholds 2 give 3); GCS01b, which sends none, uses NumberOfThresholds.
     let thresholds_in_use = u8::try_from(tariff.thresholds.len()).unwrap_or(u8::MAX);
     components.push(
         prices
