@@ -10,7 +10,9 @@
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
-//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
+//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
+//!   [`zse`]: ZigBee Smart Energy Price, Calendar and Prepayment cluster commands;
+//!   [`cosem_time`]: COSEM dates, times and date-times (with wildcards, GBCS "now" and "never").
 //! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
 //! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
 //!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
@@ -41,6 +43,7 @@
 
 mod ber;
 pub mod catalogue;
+pub mod cosem_time;
 pub mod crypto;
 pub mod decode;
 pub mod dlms;
@@ -51,6 +54,7 @@ pub mod gbz;
 pub mod protection;
 pub mod use_case;
 pub mod zcl;
+pub mod zse;
 
 pub use crypto::{
     KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SharedSecretCache, SigningKey,

@@ -8,6 +8,7 @@
 //! the time comes in the [`CommandContext`], so `dccsim duis transform` and the DSP produce the
 //! same bytes.
 
+pub mod body_reader;
 mod configuration;
 pub mod credentials;
 mod firmware;
