@@ -10,7 +10,10 @@
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
-//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
+//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
+//!   [`cosem`]: the COSEM classes, objects and request forms of GBCS's DLMS commands;
+//!   [`zse`]: the ZigBee Smart Energy clusters and commands of GBCS's GBZ commands;
+//!   [`firmware`]: the DER payloads of the firmware commands (CS06, CS08).
 //! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
 //! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
 //!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
@@ -41,16 +44,19 @@
 
 mod ber;
 pub mod catalogue;
+pub mod cosem;
 pub mod crypto;
 pub mod decode;
 pub mod dlms;
 pub mod envelope;
 pub mod error;
+pub mod firmware;
 pub mod gbt;
 pub mod gbz;
 pub mod protection;
 pub mod use_case;
 pub mod zcl;
+pub mod zse;
 
 pub use crypto::{
     KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SharedSecretCache, SigningKey,
