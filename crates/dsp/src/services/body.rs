@@ -87,7 +87,7 @@ pub fn empty(element: &BodyElement) -> Result<(), Rejection> {
 }
 
 /// A leaf element's text (elements with children have none).
-fn leaf<'a>(element: &'a BodyElement) -> Result<&'a str, Rejection> {
+fn leaf(element: &BodyElement) -> Result<&str, Rejection> {
     if let Some(child) = element.children.first() {
         return Err(malformed(format!(
             "{} holds a value, not {}",

@@ -134,7 +134,7 @@ impl DeviceCommand {
     /// requester and the request's counter as supplementary remote party (and the requester's
     /// KA certificate when the command carries one). As the RTDS commands the ACB sends show, the
     /// payload keeps the requester wherever it names the party the data is for.
-    fn from_access_control_broker(mut self, requester_counter: u64) -> Self {
+    fn addressed_by_access_control_broker(mut self, requester_counter: u64) -> Self {
         let header = &mut self.apdu.header;
         if header.originator == DCC_ACCESS_CONTROL_BROKER {
             // The DCC's own request: there is no other party to name.
@@ -244,7 +244,7 @@ pub fn transform_via_access_control_broker(
         request_id: RequestId::new(context.originator(), context.device(), broker_counter),
         ..*context
     };
-    Ok(build(service, request, &routed)?.from_access_control_broker(context.counter()))
+    Ok(build(service, request, &routed)?.addressed_by_access_control_broker(context.counter()))
 }
 
 /// The command as its service's code builds it.

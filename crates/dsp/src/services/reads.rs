@@ -8,6 +8,8 @@
 //! party the device does not know: the ACB sends it, with that certificate (see
 //! [`super::Sender`]).
 
+use std::marker::PhantomData;
+
 use duis::catalogue::ServiceDefinition;
 use duis::BodyElement;
 use gbcs::catalogue::MessageCodeEntry;
@@ -30,7 +32,7 @@ pub(super) const SERVICES: &[(&str, Transform)] = &[
     ("4.1.2", run::<Service<ImportTimeOfUseRegisters>>),
     ("4.1.3", run::<Service<ImportTimeOfUseWithBlocksRegisters>>),
     ("4.1.4", run::<Service<ImportBlockCounters>>),
-    ("4.2", run::<Service<ExportRegisters>>),
+    ("4.2", run::<Service<Attributes<ExportRegisters>>>),
     ("4.3", run::<Service<PrepayValues>>),
     ("4.4.2", run::<Service<ChangeOfModeOrTariffBillingDataLog>>),
     ("4.4.3", run::<Service<BillingCalendarBillingDataLog>>),
@@ -39,24 +41,33 @@ pub(super) const SERVICES: &[(&str, Transform)] = &[
     ("4.6.1", run::<Service<ImportDailyReadLog>>),
     ("4.6.2", run::<Service<ExportDailyReadLog>>),
     ("4.8.1", run::<Service<ActiveImportProfileData>>),
-    ("4.8.2", run::<Service<ReactiveImportProfileData>>),
-    ("4.8.3", run::<Service<ExportProfileData>>),
+    (
+        "4.8.2",
+        run::<Service<CapturedEntries<ReactiveImportProfileData>>>,
+    ),
+    ("4.8.3", run::<Service<CapturedEntries<ExportProfileData>>>),
     ("4.10", run::<Service<NetworkData>>),
     ("4.11.1", run::<Service<TariffPrimaryElement>>),
-    ("4.11.2", run::<Service<TariffSecondaryElement>>),
-    ("4.12.1", run::<Service<MaximumDemandImportRegisters>>),
-    ("4.12.2", run::<Service<MaximumDemandExportRegisters>>),
+    ("4.11.2", run::<Service<Attributes<TariffSecondaryElement>>>),
+    (
+        "4.12.1",
+        run::<Service<Attributes<MaximumDemandImportRegisters>>>,
+    ),
+    (
+        "4.12.2",
+        run::<Service<Attributes<MaximumDemandExportRegisters>>>,
+    ),
     ("4.13", run::<Service<PrepaymentConfiguration>>),
     ("4.14", run::<Service<PrepaymentDailyReadLog>>),
-    ("4.15", run::<Service<LoadLimitData>>),
-    ("4.16", run::<Service<ActivePowerImport>>),
+    ("4.15", run::<Service<Attributes<LoadLimitData>>>),
+    ("4.16", run::<Service<Attributes<ActivePowerImport>>>),
     ("4.17", run::<Service<DailyConsumptionLog>>),
     ("4.18", run::<Service<MeterBalance>>),
     ("14.1", run::<Service<RecordNetworkDataGas>>),
 ];
 
 /// One read service: the body it takes and the command of each of its use cases.
-trait Read {
+pub(super) trait Read {
     type Body: ReadBody;
 
     fn command(
@@ -67,12 +78,12 @@ trait Read {
 }
 
 /// The body forms of read services.
-trait ReadBody: Sized {
+pub(super) trait ReadBody: Sized {
     fn parse(body: &BodyElement) -> Result<Self, Rejection>;
 }
 
 /// `sr:ReadDataOnDemand` and the empty types: nothing.
-struct OnDemand;
+pub(super) struct OnDemand;
 
 impl ReadBody for OnDemand {
     fn parse(body: &BodyElement) -> Result<Self, Rejection> {
@@ -105,7 +116,7 @@ impl ReadBody for LogReadOfAnyParty {
 }
 
 /// A read service's request: its parsed body.
-struct Service<R: Read>(R::Body);
+pub(super) struct Service<R: Read>(R::Body);
 
 impl<R: Read> ServiceRequest for Service<R> {
     fn parse(body: &BodyElement) -> Result<Self, Rejection> {
@@ -118,6 +129,50 @@ impl<R: Read> ServiceRequest for Service<R> {
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
         R::command(&self.0, service, context)
+    }
+}
+
+/// A read of a fixed list of ESME attributes (one get each).
+pub(super) trait AttributeList {
+    type Body: ReadBody;
+    const ATTRIBUTES: &'static [CosemReference];
+}
+
+/// The [`Read`] of an [`AttributeList`].
+pub(super) struct Attributes<L>(PhantomData<L>);
+
+impl<L: AttributeList> Read for Attributes<L> {
+    type Body = L::Body;
+
+    fn command(
+        _: &L::Body,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+    ) -> Result<DeviceCommand, Rejection> {
+        let use_case = only_use_case(service, context)?;
+        Ok(gets(use_case, context, L::ATTRIBUTES))
+    }
+}
+
+/// A plain read of one ESME profile's entries captured in the log period.
+trait ProfileRead {
+    const PROFILE: [u8; 6];
+}
+
+/// The [`Read`] of a [`ProfileRead`].
+struct CapturedEntries<P>(PhantomData<P>);
+
+impl<P: ProfileRead> Read for CapturedEntries<P> {
+    type Body = LogReadOfKnownParty;
+
+    fn command(
+        LogReadOfKnownParty(read): &LogReadOfKnownParty,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+    ) -> Result<DeviceCommand, Rejection> {
+        let use_case = only_use_case(service, context)?;
+        let request = captured_between(read, P::PROFILE)?;
+        Ok(DeviceCommand::dlms(use_case, context, request))
     }
 }
 
@@ -436,17 +491,9 @@ const EXPORT_REGISTERS: [CosemReference; 4] = {
 /// 4.2: ECS17a on an ESME.
 struct ExportRegisters;
 
-impl Read for ExportRegisters {
+impl AttributeList for ExportRegisters {
     type Body = FutureDated;
-
-    fn command(
-        _: &FutureDated,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        Ok(gets(use_case, context, &EXPORT_REGISTERS))
-    }
+    const ATTRIBUTES: &'static [CosemReference] = &EXPORT_REGISTERS;
 }
 
 const PREPAYMENT_REGISTERS_PROTECTION: [u8; 6] = [0, 0, 43, 2, 1, 255];
@@ -795,18 +842,8 @@ const REACTIVE_IMPORT_PROFILE: [u8; 6] = [0, 0, 99, 1, 2, 255];
 /// 4.8.2: ECS22c on an ESME.
 struct ReactiveImportProfileData;
 
-impl Read for ReactiveImportProfileData {
-    type Body = LogReadOfKnownParty;
-
-    fn command(
-        LogReadOfKnownParty(read): &LogReadOfKnownParty,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        let request = captured_between(read, REACTIVE_IMPORT_PROFILE)?;
-        Ok(DeviceCommand::dlms(use_case, context, request))
-    }
+impl ProfileRead for ReactiveImportProfileData {
+    const PROFILE: [u8; 6] = REACTIVE_IMPORT_PROFILE;
 }
 
 const EXPORT_PROFILE: [u8; 6] = [0, 0, 99, 1, 1, 255];
@@ -814,18 +851,8 @@ const EXPORT_PROFILE: [u8; 6] = [0, 0, 99, 1, 1, 255];
 /// 4.8.3: ECS22a on an ESME.
 struct ExportProfileData;
 
-impl Read for ExportProfileData {
-    type Body = LogReadOfKnownParty;
-
-    fn command(
-        LogReadOfKnownParty(read): &LogReadOfKnownParty,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        let request = captured_between(read, EXPORT_PROFILE)?;
-        Ok(DeviceCommand::dlms(use_case, context, request))
-    }
+impl ProfileRead for ExportProfileData {
+    const PROFILE: [u8; 6] = EXPORT_PROFILE;
 }
 
 const DAILY_CONSUMPTION_PROTECTION: [u8; 6] = [0, 0, 43, 2, 4, 255];
@@ -1096,17 +1123,9 @@ const SECONDARY_TARIFF: [CosemReference; 7] = [
 /// 4.11.2: ECS24b on a twin-element ESME.
 struct TariffSecondaryElement;
 
-impl Read for TariffSecondaryElement {
+impl AttributeList for TariffSecondaryElement {
     type Body = OnDemand;
-
-    fn command(
-        _: &OnDemand,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        Ok(gets(use_case, context, &SECONDARY_TARIFF))
-    }
+    const ATTRIBUTES: &'static [CosemReference] = &SECONDARY_TARIFF;
 }
 
 /// The value, scaler-unit and capture time of an extended register.
@@ -1139,17 +1158,9 @@ const MAXIMUM_DEMAND_IMPORT: [CosemReference; 9] = {
 /// 4.12.1: ECS18b on an ESME.
 struct MaximumDemandImportRegisters;
 
-impl Read for MaximumDemandImportRegisters {
+impl AttributeList for MaximumDemandImportRegisters {
     type Body = FutureDated;
-
-    fn command(
-        _: &FutureDated,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        Ok(gets(use_case, context, &MAXIMUM_DEMAND_IMPORT))
-    }
+    const ATTRIBUTES: &'static [CosemReference] = &MAXIMUM_DEMAND_IMPORT;
 }
 
 /// ECS18a: the export maximum demand configuration and register.
@@ -1161,17 +1172,9 @@ const MAXIMUM_DEMAND_EXPORT: [CosemReference; 4] = {
 /// 4.12.2: ECS18a on an ESME.
 struct MaximumDemandExportRegisters;
 
-impl Read for MaximumDemandExportRegisters {
+impl AttributeList for MaximumDemandExportRegisters {
     type Body = FutureDated;
-
-    fn command(
-        _: &FutureDated,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        Ok(gets(use_case, context, &MAXIMUM_DEMAND_EXPORT))
-    }
+    const ATTRIBUTES: &'static [CosemReference] = &MAXIMUM_DEMAND_EXPORT;
 }
 
 /// ECS26a: debt recovery rates and periods, the non-disablement calendar, debt recovery per
@@ -1262,17 +1265,9 @@ const LOAD_LIMIT: [CosemReference; 6] = {
 /// 4.15: ECS27 on an ESME.
 struct LoadLimitData;
 
-impl Read for LoadLimitData {
+impl AttributeList for LoadLimitData {
     type Body = FutureDated;
-
-    fn command(
-        _: &FutureDated,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        Ok(gets(use_case, context, &LOAD_LIMIT))
-    }
+    const ATTRIBUTES: &'static [CosemReference] = &LOAD_LIMIT;
 }
 
 /// ECS17c: the power import collection.
@@ -1281,17 +1276,9 @@ const ACTIVE_POWER_IMPORT: CosemReference = data([0, 0, 94, 44, 34, 20]);
 /// 4.16: ECS17c on an ESME.
 struct ActivePowerImport;
 
-impl Read for ActivePowerImport {
+impl AttributeList for ActivePowerImport {
     type Body = OnDemand;
-
-    fn command(
-        _: &OnDemand,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = only_use_case(service, context)?;
-        Ok(gets(use_case, context, &[ACTIVE_POWER_IMPORT]))
-    }
+    const ATTRIBUTES: &'static [CosemReference] = &[ACTIVE_POWER_IMPORT];
 }
 
 /// ECS82: the meter balance.

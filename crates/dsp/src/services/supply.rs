@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::body::{self, Children, FutureDated, LogRead, RequesterCredentials};
 use super::date_times::{capture_time, cosem_date_time, zigbee_utc_time_of};
+use super::reads::{AttributeList, Attributes, Service};
 use super::{run, use_case_for, CommandContext, DeviceCommand, ServiceRequest, Transform};
 use crate::rejection::Rejection;
 
@@ -20,18 +21,27 @@ pub(super) const SERVICES: &[(&str, Transform)] = &[
     ("7.2", run::<DisableSupply>),
     ("7.3", run::<ArmSupply>),
     ("7.4", run::<ReadSupplyStatus>),
-    ("7.5", run::<ActivateAuxiliaryLoad>),
-    ("7.6", run::<DeactivateAuxiliaryLoad>),
-    ("7.7", run::<ReadAuxiliaryLoadSwitchData>),
-    ("7.8", run::<ResetAuxiliaryLoad>),
-    ("7.9", run::<AddAuxiliaryLoadToBoostButton>),
-    ("7.10", run::<RemoveAuxiliaryLoadFromBoostButton>),
+    ("7.5", run::<AuxiliaryLoad>),
+    ("7.6", run::<AuxiliaryLoad>),
+    (
+        "7.7",
+        run::<Service<Attributes<ReadAuxiliaryLoadSwitchData>>>,
+    ),
+    ("7.8", run::<AuxiliaryLoad>),
+    ("7.9", run::<BoostButtonAssociation>),
+    ("7.10", run::<BoostButtonAssociation>),
     ("7.11", run::<ReadBoostButtonDetails>),
     ("7.12", run::<SetRandomisedOffsetLimit>),
-    ("7.13", run::<SetAuxiliaryControllerState>),
-    ("7.14", run::<ReadAuxiliaryControllerConfigurationData>),
-    ("7.15", run::<ReadAuxiliaryControllerOperationalData>),
-    ("7.16", run::<LimitApcLevel>),
+    ("7.13", run::<AuxiliaryControllerState>),
+    (
+        "7.14",
+        run::<Service<Attributes<ReadAuxiliaryControllerConfigurationData>>>,
+    ),
+    (
+        "7.15",
+        run::<Service<Attributes<ReadAuxiliaryControllerOperationalData>>>,
+    ),
+    ("7.16", run::<AuxiliaryControllerState>),
 ];
 
 /// The ESME's disconnect control script table (ECS42, ECS43, ECS44).
@@ -247,13 +257,35 @@ fn switch_and_duration(body: &BodyElement, element: &str) -> Result<(u8, u16), R
     Ok((switch_index(switch)?, duration))
 }
 
-/// 7.5, 7.6, 7.8: ECS47 on an ESME (critical).
+/// 7.5 Activate, 7.6 Deactivate and 7.8 Reset Auxiliary Load: ECS47 on an ESME (critical).
 struct AuxiliaryLoad {
     index: u8,
     action: AuxiliaryLoadAction,
 }
 
-impl AuxiliaryLoad {
+impl ServiceRequest for AuxiliaryLoad {
+    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
+        let (index, action) = match body.name.as_str() {
+            "ActivateAuxiliaryLoad" => {
+                let (index, duration) = switch_and_duration(body, "ActivateALCSHCALCS")?;
+                (index, AuxiliaryLoadAction::Activate { duration })
+            }
+            "DeactivateAuxiliaryLoad" => {
+                let (index, duration) = switch_and_duration(body, "DeactivateALCSHCALCS")?;
+                (index, AuxiliaryLoadAction::Deactivate { duration })
+            }
+            "ResetAuxiliaryLoad" => {
+                let mut children = Children::of(body);
+                let switch = children.required("ResetALCSHCALCS")?;
+                children.finish()?;
+                body::empty(switch)?;
+                (switch_index(switch)?, AuxiliaryLoadAction::Reset)
+            }
+            other => return Err(not_this_service(other, "an auxiliary load switch")),
+        };
+        Ok(Self { index, action })
+    }
+
     fn command(
         &self,
         service: &ServiceDefinition,
@@ -268,85 +300,9 @@ impl AuxiliaryLoad {
     }
 }
 
-/// 7.5 Activate Auxiliary Load.
-struct ActivateAuxiliaryLoad(AuxiliaryLoad);
-
-impl ServiceRequest for ActivateAuxiliaryLoad {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        let (index, duration) = switch_and_duration(body, "ActivateALCSHCALCS")?;
-        Ok(Self(AuxiliaryLoad {
-            index,
-            action: AuxiliaryLoadAction::Activate { duration },
-        }))
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        self.0.command(service, context)
-    }
-}
-
-/// 7.6 Deactivate Auxiliary Load.
-struct DeactivateAuxiliaryLoad(AuxiliaryLoad);
-
-impl ServiceRequest for DeactivateAuxiliaryLoad {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        let (index, duration) = switch_and_duration(body, "DeactivateALCSHCALCS")?;
-        Ok(Self(AuxiliaryLoad {
-            index,
-            action: AuxiliaryLoadAction::Deactivate { duration },
-        }))
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        self.0.command(service, context)
-    }
-}
-
-/// 7.8 Reset Auxiliary Load.
-struct ResetAuxiliaryLoad(AuxiliaryLoad);
-
-impl ServiceRequest for ResetAuxiliaryLoad {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        let mut children = Children::of(body);
-        let switch = children.required("ResetALCSHCALCS")?;
-        children.finish()?;
-        body::empty(switch)?;
-        Ok(Self(AuxiliaryLoad {
-            index: switch_index(switch)?,
-            action: AuxiliaryLoadAction::Reset,
-        }))
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        self.0.command(service, context)
-    }
-}
-
-/// A read of a fixed list of ESME attributes, with an optional `ExecutionDateTime` (held by the
-/// DSP).
-fn esme_gets(
-    service: &ServiceDefinition,
-    context: &CommandContext,
-    attributes: &[CosemReference],
-) -> Result<DeviceCommand, Rejection> {
-    let use_case = use_case_for(service, context.device_type)?;
-    Ok(DeviceCommand::dlms(
-        use_case,
-        context,
-        AccessRequest::new().get_all(attributes),
-    ))
+/// A body element another service's code was asked to read (the registry pairs them wrongly).
+fn not_this_service(element: &str, what: &str) -> Rejection {
+    Rejection::Malformed(format!("{element} is not a request for {what}"))
 }
 
 const fn data(obis: [u8; 6]) -> CosemReference {
@@ -378,18 +334,9 @@ const AUXILIARY_LOAD_SWITCH_DATA: [CosemReference; 17] = [
 /// 7.7 Read ALCS Data: ECS61a on an ESME.
 struct ReadAuxiliaryLoadSwitchData;
 
-impl ServiceRequest for ReadAuxiliaryLoadSwitchData {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        FutureDated::parse(body).map(|_| Self)
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        esme_gets(service, context, &AUXILIARY_LOAD_SWITCH_DATA)
-    }
+impl AttributeList for ReadAuxiliaryLoadSwitchData {
+    type Body = FutureDated;
+    const ATTRIBUTES: &'static [CosemReference] = &AUXILIARY_LOAD_SWITCH_DATA;
 }
 
 /// The boost button's association with auxiliary load switch `index` (1–5).
@@ -430,13 +377,26 @@ fn boost_button_switches(body: &BodyElement, element: &str) -> Result<Vec<u8>, R
     Ok(chosen)
 }
 
-/// 7.9 and 7.10: ECS62 on an ESME, setting the boost button association of the chosen switches.
+/// 7.9 Add Auxiliary Load To Boost Button and 7.10 Remove Auxiliary Load From Boost Button:
+/// ECS62 on an ESME, setting the boost button association of the chosen switches.
 struct BoostButtonAssociation {
     switches: Vec<u8>,
     associated: bool,
 }
 
-impl BoostButtonAssociation {
+impl ServiceRequest for BoostButtonAssociation {
+    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
+        let (element, associated) = match body.name.as_str() {
+            "AddAuxiliaryLoadToBoostButton" => ("AddToBoostButton", true),
+            "RemoveAuxiliaryLoadFromBoostButton" => ("RemoveFromBoostButton", false),
+            other => return Err(not_this_service(other, "the boost button")),
+        };
+        Ok(Self {
+            switches: boost_button_switches(body, element)?,
+            associated,
+        })
+    }
+
     fn command(
         &self,
         service: &ServiceDefinition,
@@ -451,46 +411,6 @@ impl BoostButtonAssociation {
                 request.set(boost_button_association(*index), value.clone())
             });
         Ok(DeviceCommand::dlms(use_case, context, request))
-    }
-}
-
-/// 7.9 Add Auxiliary Load To Boost Button.
-struct AddAuxiliaryLoadToBoostButton(BoostButtonAssociation);
-
-impl ServiceRequest for AddAuxiliaryLoadToBoostButton {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        Ok(Self(BoostButtonAssociation {
-            switches: boost_button_switches(body, "AddToBoostButton")?,
-            associated: true,
-        }))
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        self.0.command(service, context)
-    }
-}
-
-/// 7.10 Remove Auxiliary Load From Boost Button.
-struct RemoveAuxiliaryLoadFromBoostButton(BoostButtonAssociation);
-
-impl ServiceRequest for RemoveAuxiliaryLoadFromBoostButton {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        Ok(Self(BoostButtonAssociation {
-            switches: boost_button_switches(body, "RemoveFromBoostButton")?,
-            associated: false,
-        }))
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        self.0.command(service, context)
     }
 }
 
@@ -621,31 +541,28 @@ impl ControllerState {
     }
 }
 
-/// 7.13 Set Auxiliary Controller State: ECS47a on an ESME (critical).
-struct SetAuxiliaryControllerState(ControllerState);
-
-impl ServiceRequest for SetAuxiliaryControllerState {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        ControllerState::parse(body).map(Self)
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        let use_case = use_case_for(service, context.device_type)?;
-        let request = self.0.request(1, AUXILIARY_LOAD_SCRIPT_TABLE)?;
-        Ok(DeviceCommand::dlms(use_case, context, request))
-    }
+/// 7.13 Set Auxiliary Controller State (ECS47a, the supplier's) and 7.16 Limit APC Level
+/// (ECS47e, the load controller's) on an ESME (critical): the same state, in the supplier's
+/// objects (elements 1 and 2, script table 0-0:10.0.103.255) or the load controller's (3 and 4,
+/// 0-0:10.0.107.255).
+struct AuxiliaryControllerState {
+    state: ControllerState,
+    first_element: u8,
+    script_table: [u8; 6],
 }
 
-/// 7.16 Limit APC Level: ECS47e on an ESME (critical, signed by the load controller).
-struct LimitApcLevel(ControllerState);
-
-impl ServiceRequest for LimitApcLevel {
+impl ServiceRequest for AuxiliaryControllerState {
     fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        ControllerState::parse(body).map(Self)
+        let (first_element, script_table) = match body.name.as_str() {
+            "SetAuxiliaryControllerState" => (1, AUXILIARY_LOAD_SCRIPT_TABLE),
+            "LimitAPCLevel" => (3, APC_LIMIT_SCRIPT_TABLE),
+            other => return Err(not_this_service(other, "an auxiliary controller")),
+        };
+        Ok(Self {
+            state: ControllerState::parse(body)?,
+            first_element,
+            script_table,
+        })
     }
 
     fn command(
@@ -654,7 +571,7 @@ impl ServiceRequest for LimitApcLevel {
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
         let use_case = use_case_for(service, context.device_type)?;
-        let request = self.0.request(3, APC_LIMIT_SCRIPT_TABLE)?;
+        let request = self.state.request(self.first_element, self.script_table)?;
         Ok(DeviceCommand::dlms(use_case, context, request))
     }
 }
@@ -673,18 +590,9 @@ const AUXILIARY_CONTROLLER_CONFIGURATION: [CosemReference; 7] = [
 /// 7.14 Read Auxiliary Controller Configuration Data: ECS61d on an ESME.
 struct ReadAuxiliaryControllerConfigurationData;
 
-impl ServiceRequest for ReadAuxiliaryControllerConfigurationData {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        FutureDated::parse(body).map(|_| Self)
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        esme_gets(service, context, &AUXILIARY_CONTROLLER_CONFIGURATION)
-    }
+impl AttributeList for ReadAuxiliaryControllerConfigurationData {
+    type Body = FutureDated;
+    const ATTRIBUTES: &'static [CosemReference] = &AUXILIARY_CONTROLLER_CONFIGURATION;
 }
 
 /// ECS61e: the five controllers' states and levels.
@@ -704,18 +612,9 @@ const AUXILIARY_CONTROLLER_OPERATIONAL_DATA: [CosemReference; 10] = [
 /// 7.15 Read Auxiliary Controller Operational Data: ECS61e on an ESME.
 struct ReadAuxiliaryControllerOperationalData;
 
-impl ServiceRequest for ReadAuxiliaryControllerOperationalData {
-    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        FutureDated::parse(body).map(|_| Self)
-    }
-
-    fn command(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-    ) -> Result<DeviceCommand, Rejection> {
-        esme_gets(service, context, &AUXILIARY_CONTROLLER_OPERATIONAL_DATA)
-    }
+impl AttributeList for ReadAuxiliaryControllerOperationalData {
+    type Body = FutureDated;
+    const ATTRIBUTES: &'static [CosemReference] = &AUXILIARY_CONTROLLER_OPERATIONAL_DATA;
 }
 
 #[cfg(test)]
@@ -761,7 +660,7 @@ mod tests {
             )],
         );
         assert_eq!(
-            ActivateAuxiliaryLoad::parse(&body).err(),
+            AuxiliaryLoad::parse(&body).err(),
             Some(Rejection::Malformed(
                 "ActivateALCSHCALCS/@index 6 is outside 1..=5".into()
             ))
@@ -771,7 +670,7 @@ mod tests {
             vec![indexed("DeactivateALCSHCALCS", "1", Vec::new(), "")],
         );
         assert_eq!(
-            DeactivateAuxiliaryLoad::parse(&body).err(),
+            AuxiliaryLoad::parse(&body).err(),
             Some(Rejection::Malformed(
                 "DeactivateALCSHCALCS needs Duration here, found nothing".into()
             ))
@@ -792,15 +691,15 @@ mod tests {
         };
         let all = ["1", "2", "3", "4", "5"];
         let chosen =
-            AddAuxiliaryLoadToBoostButton::parse(&flags(["true", "false", "1", "0", "false"], all))
-                .map(|add| add.0.switches);
+            BoostButtonAssociation::parse(&flags(["true", "false", "1", "0", "false"], all))
+                .map(|add| add.switches);
         assert_eq!(chosen, Ok(vec![1, 3]));
         assert!(matches!(
-            AddAuxiliaryLoadToBoostButton::parse(&flags(["false"; 5], all)),
+            BoostButtonAssociation::parse(&flags(["false"; 5], all)),
             Err(Rejection::Malformed(message)) if message.contains("no switch")
         ));
         assert!(matches!(
-            AddAuxiliaryLoadToBoostButton::parse(&flags(["true"; 5], ["1", "1", "3", "4", "5"])),
+            BoostButtonAssociation::parse(&flags(["true"; 5], ["1", "1", "3", "4", "5"])),
             Err(Rejection::Malformed(message)) if message.contains("twice")
         ));
         let four = BodyElement::with_children(
@@ -808,7 +707,7 @@ mod tests {
             vec![indexed("AddToBoostButton", "1", Vec::new(), "true"); 4],
         );
         assert!(matches!(
-            AddAuxiliaryLoadToBoostButton::parse(&four),
+            BoostButtonAssociation::parse(&four),
             Err(Rejection::Malformed(message)) if message.contains("needs 5")
         ));
     }
