@@ -3,7 +3,8 @@
 //! `sign` and `validate` do what DCC's Java `Sign` and `Validate` do, with dccsim's identities
 //! (or DCC Boxed's, from its `keystore.json`). `transform` prints the GBCS command (command variants 1–3, MACed with the ACB's key) or
 //! pre-command (4) the DSP makes for a request, using the request's own counter, as the DSP's
-//! `services::transform` builds it.
+//! `services::transform` builds it; with `--access-control-broker-counter`, the command the ACB
+//! sends on the requester's behalf (`services::transform_via_access_control_broker`).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -59,6 +60,11 @@ pub enum DuisCommand {
         /// The time of the transformation (RFC 3339), for commands that carry the DCC's time.
         #[arg(long, value_parser = parse_time)]
         now: Option<time::OffsetDateTime>,
+        /// Have the DCC's access control broker send the command with this counter of its own,
+        /// on the requester's behalf (as the DSP does for the use cases GBCS has the ACB send,
+        /// and for requesters the device does not know).
+        #[arg(long, value_name = "COUNTER")]
+        access_control_broker_counter: Option<u64>,
         /// A DUIS request (signed or not), or `-` for standard input.
         #[arg(value_name = "FILE|-")]
         input: String,
@@ -122,8 +128,15 @@ pub fn run(command: DuisCommand) -> ExitCode {
             keys,
             device_type,
             now,
+            access_control_broker_counter,
             input,
-        } => match transform(&keys, device_type, now, &input) {
+        } => match transform(
+            &keys,
+            device_type,
+            now,
+            access_control_broker_counter,
+            &input,
+        ) {
             Ok(hex) => {
                 println!("{hex}");
                 ExitCode::SUCCESS
@@ -156,6 +169,7 @@ fn transform(
     key_folders: &[PathBuf],
     device_type: Option<DeviceType>,
     now: Option<time::OffsetDateTime>,
+    access_control_broker_counter: Option<u64>,
     input: &str,
 ) -> Result<String, String> {
     let request = duis::parse_request(&read_input(input)?)
@@ -176,8 +190,23 @@ fn transform(
         device_type,
         now: now.unwrap_or_else(time::OffsetDateTime::now_utc),
     };
-    let command = services::transform(service, &request, &context)
-        .map_err(|rejection| format!("{} {rejection}", rejection.response_code()))?;
+    let command = match access_control_broker_counter {
+        None => services::transform(service, &request, &context),
+        Some(counter) => {
+            services::transform_via_access_control_broker(service, &request, &context, counter)
+        }
+    }
+    .map_err(|rejection| {
+        let hint = match &rejection {
+            dsp::rejection::Rejection::UnsupportedService(message)
+                if message.contains(services::SENT_BY_ACCESS_CONTROL_BROKER) =>
+            {
+                " (give --access-control-broker-counter)"
+            }
+            _ => "",
+        };
+        format!("{} {rejection}{hint}", rejection.response_code())
+    })?;
     match header.command_variant.number() {
         4 => Ok(hex_upper(
             &command.apdu.with_signature(SignatureField::Absent).encode(),

@@ -11,8 +11,11 @@
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
 //!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
-//!   [`zse`]: ZigBee Smart Energy Price, Calendar and Prepayment cluster commands;
-//!   [`cosem_time`]: COSEM dates, times and date-times (with wildcards, GBCS "now" and "never").
+//!   [`zse`]: ZigBee Smart Energy Price, Calendar and Prepayment cluster commands, and the cluster
+//!   and attribute ids and read requests of GBCS's GBZ commands;
+//!   [`cosem_time`]: COSEM dates, times and date-times (with wildcards, GBCS "now" and "never");
+//!   [`cosem`]: the COSEM classes, objects and request forms of GBCS's DLMS commands;
+//!   [`firmware`]: the DER payloads of the firmware commands (CS06, CS08).
 //! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
 //! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
 //!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
@@ -44,11 +47,13 @@
 mod ber;
 pub mod catalogue;
 pub mod cosem_time;
+pub mod cosem;
 pub mod crypto;
 pub mod decode;
 pub mod dlms;
 pub mod envelope;
 pub mod error;
+pub mod firmware;
 pub mod gbt;
 pub mod gbz;
 pub mod protection;

@@ -24,7 +24,8 @@ fn other_information() -> impl Strategy<Value = OtherInformation> {
         eui64(),
         any::<u64>(),
         any::<u64>(),
-        proptest::collection::vec(any::<u8>(), 1..300),
+        // Longer than a counter: 18 + 8 bytes is the form with an originator counter.
+        proptest::collection::vec(any::<u8>(), 9..300),
     )
         .prop_map(
             |(code, depth, party, party_counter, originator_counter, certificate)| {
@@ -32,7 +33,9 @@ fn other_information() -> impl Strategy<Value = OtherInformation> {
                     message_code: MessageCode(code),
                     supplementary_remote_party_id: (depth >= 1).then_some(party),
                     supplementary_remote_party_counter: (depth >= 2).then_some(party_counter),
-                    supplementary_originator_counter: (depth >= 3).then_some(originator_counter),
+                    // A response to an unknown remote party carries the originator counter,
+                    // a command to one the certificate: never both.
+                    supplementary_originator_counter: (depth == 3).then_some(originator_counter),
                     remote_party_certificate: (depth >= 4).then_some(certificate),
                 }
             },

@@ -9,8 +9,10 @@
 //! same bytes.
 
 pub mod body_reader;
+pub mod body;
 mod configuration;
 pub mod credentials;
+pub mod date_times;
 mod firmware;
 mod han;
 mod prepayment;
@@ -18,7 +20,7 @@ mod reads;
 mod supply;
 mod tariff;
 
-use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId};
+use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId, DCC_ACCESS_CONTROL_BROKER};
 use duis::catalogue::ServiceDefinition;
 use duis::{BodyElement, Request, RequestBody};
 use gbcs::catalogue::{self as use_cases, MessageCodeEntry};
@@ -51,11 +53,29 @@ impl CommandContext {
     }
 }
 
-/// A GBCS command before protection: the message code's catalogue entry and the unsigned APDU.
+/// A GBCS command before protection: the message code's catalogue entry, the unsigned APDU and
+/// who must send it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceCommand {
     pub use_case: &'static MessageCodeEntry,
     pub apdu: GeneralSigning,
+    pub sender: Sender,
+}
+
+/// Who sends a command to the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    /// The requester itself: a remote party the device holds a trust anchor for.
+    Requester,
+    /// The DCC's access control broker (ACB), on the requester's behalf, with a counter of its
+    /// own: GBCS has the ACB send the use case to this device type (CHF commands, PPMID and
+    /// HCALCS reads, GCS31), or the requester is a party the device does not know (an unknown
+    /// remote party). The command then names the requester and its counter as supplementary
+    /// remote party, and carries the requester's KA certificate when the device is to encrypt
+    /// its response for it.
+    AccessControlBroker {
+        requester_certificate: Option<Vec<u8>>,
+    },
 }
 
 impl DeviceCommand {
@@ -76,7 +96,62 @@ impl DeviceCommand {
                 context.device(),
                 payload,
             ),
+            sender: Sender::Requester,
         }
+    }
+
+    /// A DLMS command (ESME, CHF): the access-request with the context's counter.
+    pub fn dlms(
+        use_case: &'static MessageCodeEntry,
+        context: &CommandContext,
+        request: gbcs::cosem::AccessRequest,
+    ) -> Self {
+        Self::new(use_case, context, request.encode(context.counter()))
+    }
+
+    /// A GBZ command (GSME, GPF).
+    pub fn gbz(
+        use_case: &'static MessageCodeEntry,
+        context: &CommandContext,
+        payload: &gbcs::zse::requests::CommandPayload,
+    ) -> Self {
+        Self::new(use_case, context, payload.encode())
+    }
+
+    /// The same command, to be sent by the ACB (see [`Sender::AccessControlBroker`]).
+    pub fn sent_by_access_control_broker(mut self, requester_certificate: Option<Vec<u8>>) -> Self {
+        self.sender = Sender::AccessControlBroker {
+            requester_certificate,
+        };
+        self
+    }
+
+    /// Whether only the ACB may send it.
+    pub fn needs_access_control_broker(&self) -> bool {
+        matches!(self.sender, Sender::AccessControlBroker { .. })
+    }
+
+    /// The command as the ACB sends it: built with the ACB's counter, from the ACB, naming the
+    /// requester and the request's counter as supplementary remote party (and the requester's
+    /// KA certificate when the command carries one). As the RTDS commands the ACB sends show, the
+    /// payload keeps the requester wherever it names the party the data is for.
+    fn addressed_by_access_control_broker(mut self, requester_counter: u64) -> Self {
+        let header = &mut self.apdu.header;
+        if header.originator == DCC_ACCESS_CONTROL_BROKER {
+            // The DCC's own request: there is no other party to name.
+            return self;
+        }
+        let info = &mut header.other_information;
+        info.supplementary_remote_party_id = Some(header.originator);
+        info.supplementary_remote_party_counter = Some(requester_counter);
+        if let Sender::AccessControlBroker {
+            requester_certificate,
+        } = &self.sender
+        {
+            info.remote_party_certificate = requester_certificate.clone();
+        }
+        header.originator = DCC_ACCESS_CONTROL_BROKER;
+        self
     }
 }
 
@@ -134,9 +209,47 @@ pub fn transformed_services() -> impl Iterator<Item = &'static str> {
     registry().map(|(variant, _)| *variant)
 }
 
-/// The command a device service request becomes. For command variants 5–7 (a signed
-/// pre-command) there is nothing to transform: the DSP checks the signed form instead.
+/// The command a device service request becomes, sent by the requester. For command variants
+/// 5–7 (a signed pre-command) there is nothing to transform: the DSP checks the signed form
+/// instead. A command only the ACB may send is refused here, unless the ACB is the requester:
+/// see [`transform_via_access_control_broker`].
 pub fn transform(
+    service: &ServiceDefinition,
+    request: &Request,
+    context: &CommandContext,
+) -> Result<DeviceCommand, Rejection> {
+    let command = build(service, request, context)?;
+    if command.needs_access_control_broker() && context.originator() != DCC_ACCESS_CONTROL_BROKER {
+        return Err(Rejection::UnsupportedService(format!(
+            "{} ({}) to a {} {SENT_BY_ACCESS_CONTROL_BROKER}, which needs a counter of its own \
+             for the device",
+            service.service_reference_variant, service.name, context.device_type
+        )));
+    }
+    Ok(command)
+}
+
+/// What [`transform`]'s refusal of a command only the ACB may send says.
+pub const SENT_BY_ACCESS_CONTROL_BROKER: &str = "is sent by the DCC's access control broker";
+
+/// The command a device service request becomes, sent by the ACB with `broker_counter` (its
+/// counter for the device, which the DSP keeps) on behalf of the requester: for the commands
+/// GBCS has the ACB send, and for requesters the device does not know.
+pub fn transform_via_access_control_broker(
+    service: &ServiceDefinition,
+    request: &Request,
+    context: &CommandContext,
+    broker_counter: u64,
+) -> Result<DeviceCommand, Rejection> {
+    let routed = CommandContext {
+        request_id: RequestId::new(context.originator(), context.device(), broker_counter),
+        ..*context
+    };
+    Ok(build(service, request, &routed)?.addressed_by_access_control_broker(context.counter()))
+}
+
+/// The command as its service's code builds it.
+fn build(
     service: &ServiceDefinition,
     request: &Request,
     context: &CommandContext,

@@ -3,8 +3,12 @@
 //! (calendars, day and week profiles, seasons, special days) and the Prepayment cluster (debt,
 //! emergency credit, top up, credit adjustment, payment mode, credit limits). Each command is a
 //! struct that encodes its ZCL payload (little-endian, as ZCL has it) and decodes it back, and
-//! becomes a [`GbzComponent`] with [`ClusterCommand::component`]. The commands are declared
+//! becomes a [`GbzComponent`] with [`ClusterCommand::component`]. [`requests`] holds the cluster
+//! and attribute ids and the requests a remote party sends to read logs, samples, calendars and
+//! prices or to change the supply. The commands are declared
 //! once, field by field, with `cluster_command!`: each field's type says how it is written.
+
+pub mod requests;
 
 use crate::ber::Reader;
 use crate::error::DecodeError;
