@@ -49,6 +49,7 @@ pub mod error;
 pub mod gbt;
 pub mod gbz;
 pub mod protection;
+pub mod set_time;
 pub mod use_case;
 pub mod zcl;
 
