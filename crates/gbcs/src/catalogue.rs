@@ -286,7 +286,7 @@ pub const MESSAGE_CODES: &[MessageCodeEntry] = &[
     row(0x005F, "ECS62 Set ALCS and Boost Button Association", &["7.10", "7.9"], MacCommandMacResponse, Dlms, &[Esme], &[], NoSensitiveBlock),
     row(0x0060, "ECS66 Read ESME Daily Consumption Log", &["4.17"], MacCommandMacResponse, Dlms, &[Esme], &[], SensitiveBlock),
     row(0x0061, "ECS68 ESME Critical Sensitive Alert (Billing Data Log)", &[], SignedAlert, Dlms, &[Esme], &[], SensitiveBlock),
-    row(0x0062, "ECS70 Set Clock on ESME", &["6.11", "8.1.1"], SignedCommandSignedResponse, Dlms, &[Esme, Chf], &[Supplier], NoSensitiveBlock),
+    row(0x0062, "ECS70 Set Clock on ESME", &["6.11", "8.1.1"], SignedCommandSignedResponse, Dlms, &[Esme], &[Supplier], NoSensitiveBlock),
     row(0x0067, "ECS80 Supply Outage Restore Alert from ESME", &[], SignedAlert, Dlms, &[Esme], &[], NoSensitiveBlock),
     row(0x0068, "ECS81 Set Supply Tamper State on ESME", &["6.25"], SignedCommandSignedResponse, Dlms, &[Esme], &[Supplier], NoSensitiveBlock),
     row(0x0069, "ECS82 Read Meter Balance for ESME", &["4.18"], MacCommandMacResponse, Dlms, &[Esme], &[], NoSensitiveBlock),

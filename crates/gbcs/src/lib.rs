@@ -57,6 +57,7 @@ pub mod firmware;
 pub mod gbt;
 pub mod gbz;
 pub mod protection;
+pub mod set_time;
 pub mod use_case;
 pub mod zcl;
 pub mod zse;

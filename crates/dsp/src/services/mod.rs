@@ -13,6 +13,7 @@ pub mod body;
 mod configuration;
 pub mod credentials;
 pub mod date_times;
+pub mod dlms_command;
 mod firmware;
 mod han;
 mod prepayment;
@@ -153,6 +154,51 @@ impl DeviceCommand {
         header.originator = DCC_ACCESS_CONTROL_BROKER;
         self
     }
+}
+
+/// How much the Access Control Broker's counter for a command it originates is above the
+/// counter of the request it carries out. The RTDS fixtures of every ACB-originated command of
+/// a successful request (CHF commands ECS26i/n, ECS35c, DBCH01–05, CCS01–03, ECS39b, ECS61d,
+/// CS03, CS04, CS07, CS08, ECS50, GCS36) have ACB counter = RequestID counter + 300 (1000 →
+/// 1300, 1002 → 1302); the RequestID counter itself goes in the supplementary remote party
+/// counter. A DSP that keeps the ACB's own counter per device can replace this rule.
+pub const ACCESS_CONTROL_BROKER_COUNTER_OFFSET: u64 = 300;
+
+impl DeviceCommand {
+    /// The command the Access Control Broker originates on the requester's behalf, as GBCS has
+    /// it where the device does not hold the requester as a remote party (every CHF command,
+    /// the export MPAN): the ACB is the originator with its own counter (see
+    /// [`ACCESS_CONTROL_BROKER_COUNTER_OFFSET`]), the requester and its RequestID counter are
+    /// the supplementary remote party and its counter.
+    pub fn via_access_control_broker(
+        use_case: &'static MessageCodeEntry,
+        context: &CommandContext,
+        payload: Vec<u8>,
+    ) -> Self {
+        let mut apdu = gbcs::use_case::command_apdu(
+            use_case.message_code,
+            access_control_broker_counter(context),
+            DCC_ACCESS_CONTROL_BROKER,
+            context.device(),
+            payload,
+        );
+        let other_information = &mut apdu.header.other_information;
+        other_information.supplementary_remote_party_id = Some(context.originator());
+        other_information.supplementary_remote_party_counter = Some(context.counter());
+        Self {
+            use_case,
+            apdu,
+            sender: Sender::Requester,
+        }
+    }
+}
+
+/// The counter of the command the ACB originates for the request (see
+/// [`ACCESS_CONTROL_BROKER_COUNTER_OFFSET`]).
+pub fn access_control_broker_counter(context: &CommandContext) -> u64 {
+    context
+        .counter()
+        .saturating_add(ACCESS_CONTROL_BROKER_COUNTER_OFFSET)
 }
 
 /// The code of one service reference variant: typed parsing of its body, then its command.
