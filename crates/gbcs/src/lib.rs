@@ -8,6 +8,7 @@
 //! - [`protection`]: what a DSP or a device stub calls: protect, sign and verify commands,
 //!   responses and alerts; encrypt and find sensitive blocks.
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
+//!   [`credentials`]: the CS02 security credentials payloads; [`asn1`]: DER building blocks;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
 //!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
@@ -39,8 +40,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod asn1;
 mod ber;
 pub mod catalogue;
+pub mod credentials;
 pub mod crypto;
 pub mod decode;
 pub mod dlms;

@@ -95,6 +95,7 @@ impl ServiceRequest for UpdateSecurityCredentialsKrp {
         let use_case = use_case_with_code(service, cs02b::MESSAGE_CODE, context.device_type)?;
         let update = cs02b::UpdateSecurityCredentials {
             mode: cs02b::CredentialsReplacementMode::SUPPLIER_BY_SUPPLIER,
+            plaintext_symmetric_key: None,
             apply_time_based_cpv_checks: self.apply_time_based_cpv_checks,
             authorising_cell: Some(cs02b::TrustAnchorCell::management(
                 cs02b::RemotePartyRole::SUPPLIER,
@@ -116,6 +117,7 @@ impl ServiceRequest for UpdateSecurityCredentialsKrp {
                 .iter()
                 .map(|certificate| certificate.der().to_vec())
                 .collect(),
+            other_seq_number_changes: Vec::new(),
             execution_date_time: None,
         };
         Ok(DeviceCommand::new(use_case, context, update.encode()))
