@@ -8,7 +8,9 @@
 //! - [`protection`]: what a DSP or a device stub calls: protect, sign and verify commands,
 //!   responses and alerts; encrypt and find sensitive blocks.
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
-//!   [`credentials`]: the CS02 security credentials payloads; [`asn1`]: DER building blocks;
+//!   [`credentials`]: the CS02 security credentials payloads; [`han`]: joins, unjoins and
+//!   device logs (CS03, CS04, CS07, GCS59, CCS01–07); [`cin`]: ECS50/GCS36; [`asn1`]: DER
+//!   building blocks;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
 //!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
@@ -43,6 +45,7 @@
 pub mod asn1;
 mod ber;
 pub mod catalogue;
+pub mod cin;
 pub mod credentials;
 pub mod crypto;
 pub mod decode;
@@ -51,6 +54,7 @@ pub mod envelope;
 pub mod error;
 pub mod gbt;
 pub mod gbz;
+pub mod han;
 pub mod protection;
 pub mod use_case;
 pub mod zcl;
