@@ -106,8 +106,8 @@ fn date_time(text: &str) -> Result<time::OffsetDateTime, Rejection> {
         .map_err(|error| malformed(&error))
 }
 
-/// Refuses children other than `allowed` (and a repeated `ExecutionDateTime`).
-fn only_children(body: &BodyElement, allowed: &[&str]) -> Result<(), Rejection> {
+/// Refuses children other than `allowed`.
+pub(super) fn only_children(body: &BodyElement, allowed: &[&str]) -> Result<(), Rejection> {
     match body
         .children
         .iter()
@@ -755,11 +755,15 @@ impl ServiceRequest for UpdateSecurityCredentialsCos {
             )),
             origin.counter,
         );
-        update.other_seq_number_changes = vec![cs02b::RemotePartySeqNumberChange {
-            role: RemotePartyRole::SUPPLIER,
-            floor_seq_number: self.floor_seq_number,
-            prepayment_top_up_floor_seq_number: self.prepayment_top_up_floor_seq_number,
-        }];
+        // The new supplier's floors, except in a cancellation, which RTDS sends without them
+        // (its 6.23 CANCELLATION command has no `[6]`, its other 6.23 commands do).
+        if self.execution != Execution::Cancellation {
+            update.other_seq_number_changes = vec![cs02b::RemotePartySeqNumberChange {
+                role: RemotePartyRole::SUPPLIER,
+                floor_seq_number: self.floor_seq_number,
+                prepayment_top_up_floor_seq_number: self.prepayment_top_up_floor_seq_number,
+            }];
+        }
         update.execution_date_time = self.execution.generalized_time();
         Ok(DeviceCommand::from_origin(
             use_case,
