@@ -204,3 +204,24 @@ fn truncated_payloads_are_errors_not_panics() {
         assert!(cs02a::ProvideSecurityCredentialDetails::decode(&details[..length]).is_err());
     }
 }
+
+#[test]
+fn load_controller_credentials_address_the_devices_with_load_controller_cells() {
+    use dcc_model::DeviceType;
+    for code in [0x011B, 0x0125, 0x0126] {
+        let entry = gbcs::catalogue::entry(MessageCode(code)).unwrap();
+        let types: Vec<DeviceType> = DeviceType::ALL
+            .iter()
+            .copied()
+            .filter(|device_type| entry.applies_to(*device_type))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                DeviceType::ElectricitySmartMeter,
+                DeviceType::HanConnectedAuxiliaryLoadControlSwitch
+            ],
+            "{code:#06x}"
+        );
+    }
+}

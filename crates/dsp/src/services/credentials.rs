@@ -839,3 +839,344 @@ impl ServiceRequest for ServiceOptOut {
         ))
     }
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use base64::Engine;
+    use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId};
+
+    use super::*;
+
+    const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+    const ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
+
+    pub(in crate::services) fn leaf(name: &str, text: &str) -> BodyElement {
+        BodyElement::leaf(name, text)
+    }
+
+    pub(in crate::services) fn node(name: &str, children: Vec<BodyElement>) -> BodyElement {
+        BodyElement::with_children(name, children)
+    }
+
+    /// A real certificate in DUIS's base64 form.
+    fn certificate() -> String {
+        use std::sync::OnceLock;
+        static PKI: OnceLock<smki::TestPki> = OnceLock::new();
+        let pki = PKI.get_or_init(|| smki::TestPki::default_for(1).unwrap());
+        base64::engine::general_purpose::STANDARD.encode(pki.organisation_ca().certificate.der())
+    }
+
+    fn path() -> BodyElement {
+        node(
+            "CertificationPathCertificates",
+            vec![leaf("Certificate", &certificate())],
+        )
+    }
+
+    /// A 6.15.1 body for `role` with the given replacement certificate elements.
+    fn krp(role: &str, certificates: &[&str], extra: Vec<BodyElement>) -> BodyElement {
+        let mut children = vec![leaf("RemotePartyRole", role)];
+        children.extend(extra);
+        children.push(node(
+            "ReplacementCertificates",
+            vec![node(
+                "SupplierOrNetworkOperatorCertificates",
+                certificates
+                    .iter()
+                    .map(|name| leaf(name, &certificate()))
+                    .collect(),
+            )],
+        ));
+        children.push(path());
+        children.push(leaf("ApplyTimeBasedCPVChecks", "true"));
+        node("UpdateSecurityCredentialsKRP", children)
+    }
+
+    fn context(device_type: DeviceType) -> CommandContext {
+        CommandContext {
+            request_id: RequestId::new(SUPPLIER, ESME, 1000),
+            command_variant: CommandVariant::TransformToPreCommand,
+            device_type,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// Asserts a `Malformed` rejection whose message says `expected`.
+    pub(in crate::services) fn malformed<T: std::fmt::Debug>(
+        result: Result<T, Rejection>,
+        expected: &str,
+    ) {
+        match result {
+            Err(Rejection::Malformed(message)) => assert!(
+                message.contains(expected),
+                "{message:?} does not say {expected:?}"
+            ),
+            other => panic!("expected Malformed({expected:?}), got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn execution_date_times_become_gbcs_times() {
+        let at = |text: &str| {
+            Execution::parse(&node("X", vec![leaf("ExecutionDateTime", text)]))
+                .unwrap()
+                .generalized_time()
+        };
+        assert_eq!(
+            at("2030-01-15T00:00:00.00Z").as_deref(),
+            Some("20300115000000Z")
+        );
+        assert_eq!(
+            at("2030-01-15T01:00:00+01:00").as_deref(),
+            Some("20300115000000Z")
+        );
+        assert_eq!(
+            at("2030-01-15T00:00:00").as_deref(),
+            Some("20300115000000Z")
+        );
+        assert_eq!(
+            at("3000-12-31T00:00:00.00Z").as_deref(),
+            Some("99991231235959Z")
+        );
+        assert_eq!(
+            Execution::parse(&node("X", vec![])),
+            Ok(Execution::Immediate)
+        );
+        malformed(
+            Execution::parse(&node("X", vec![leaf("ExecutionDateTime", "tomorrow")])),
+            "ExecutionDateTime \"tomorrow\"",
+        );
+    }
+
+    #[test]
+    fn krp_refuses_what_duis_does_not_allow() {
+        let ds = ["DigitalSigningCertificate"];
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&krp("ACB", &ds, vec![])),
+            "not role 4",
+        );
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&krp("Retailer", &ds, vec![])),
+            "RemotePartyRole \"Retailer\"",
+        );
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&krp(
+                "NetworkOperator",
+                &ds,
+                vec![leaf("RemotePartyPrepaymentTopUpFloorSeqNumber", "0")],
+            )),
+            "a supplier's floor",
+        );
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&krp(
+                "LoadController",
+                &["KeyAgreementTopUpCertificate"],
+                vec![],
+            )),
+            "takes no KeyAgreementTopUpCertificate",
+        );
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&krp("Supplier", &[], vec![])),
+            "holds no replacement certificate",
+        );
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&krp(
+                "Supplier",
+                &ds,
+                vec![leaf("RemotePartyFloorSeqNumber", "9223372036854775808")],
+            )),
+            "above 9223372036854775807",
+        );
+        let mut no_cpv = krp("Supplier", &ds, vec![]);
+        no_cpv
+            .children
+            .retain(|child| child.name != "ApplyTimeBasedCPVChecks");
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&no_cpv),
+            "without ApplyTimeBasedCPVChecks",
+        );
+        let mut bad_certificate = krp("Supplier", &ds, vec![]);
+        bad_certificate.children[1].children[0].children[0].text = "AAAA".into();
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&bad_certificate),
+            "DigitalSigningCertificate: not a certificate",
+        );
+        let mut long_path = krp("Supplier", &ds, vec![]);
+        long_path.children[2] = node(
+            "CertificationPathCertificates",
+            (0..4)
+                .map(|_| leaf("Certificate", &certificate()))
+                .collect(),
+        );
+        malformed(
+            UpdateSecurityCredentialsKrp::parse(&long_path),
+            "holds 4 certificates",
+        );
+    }
+
+    #[test]
+    fn krp_builds_the_mode_of_the_role() {
+        let service = duis::catalogue::lookup("6.15.1").unwrap();
+        let cells = ["DigitalSigningCertificate", "KeyAgreementCertificate"];
+        let floor = || vec![leaf("RemotePartyFloorSeqNumber", "7")];
+        for (role, code, device_type) in [
+            ("Supplier", 0x0102, DeviceType::GasSmartMeter),
+            ("NetworkOperator", 0x0103, DeviceType::ElectricitySmartMeter),
+            (
+                "LoadController",
+                0x0126,
+                DeviceType::HanConnectedAuxiliaryLoadControlSwitch,
+            ),
+        ] {
+            let request = UpdateSecurityCredentialsKrp::parse(&krp(role, &cells, floor())).unwrap();
+            let command = request.command(service, &context(device_type)).unwrap();
+            assert_eq!(command.use_case.message_code, MessageCode(code), "{role}");
+            let update = cs02b::UpdateSecurityCredentials::decode(&command.apdu.payload).unwrap();
+            assert_eq!(update.authorising_seq_number, 1000);
+            assert!(update
+                .replacements
+                .iter()
+                .all(|replacement| replacement.target.role
+                    == match role {
+                        "Supplier" => RemotePartyRole::SUPPLIER,
+                        "NetworkOperator" => RemotePartyRole::NETWORK_OPERATOR,
+                        _ => RemotePartyRole::LOAD_CONTROLLER,
+                    }));
+            let floor_at_6 = update
+                .other_seq_number_changes
+                .first()
+                .map(|c| c.floor_seq_number);
+            match role {
+                "LoadController" => {
+                    assert_eq!((update.new_floor_seq_number, floor_at_6), (None, Some(7)))
+                }
+                _ => assert_eq!((update.new_floor_seq_number, floor_at_6), (Some(7), None)),
+            }
+        }
+        let load_controller =
+            UpdateSecurityCredentialsKrp::parse(&krp("LoadController", &cells, floor())).unwrap();
+        assert!(matches!(
+            load_controller.command(service, &context(DeviceType::GasSmartMeter)),
+            Err(Rejection::ServiceNotValidForDeviceType(_))
+        ));
+    }
+
+    #[test]
+    fn credential_types_and_role_lists_are_checked() {
+        malformed(
+            IssueSecurityCredentials::parse(&node(
+                "IssueSecurityCredentials",
+                vec![leaf("CredentialType", "Encryption")],
+            )),
+            "not \"Encryption\"",
+        );
+        malformed(
+            RetrieveDeviceSecurityCredentialsDevice::parse(&node(
+                "RetrieveDeviceSecurityCredentialsDevice",
+                vec![leaf("CredentialType", "Key Agreement"), leaf("Extra", "")],
+            )),
+            "takes no Extra",
+        );
+        let roles = |names: &[&str]| {
+            node(
+                "RetrieveDeviceSecurityCredentialsKRP",
+                names
+                    .iter()
+                    .map(|name| leaf("RemotePartyRole", name))
+                    .collect(),
+            )
+        };
+        malformed(
+            RetrieveDeviceSecurityCredentialsKrp::parse(&roles(&["Supplier", "Supplier"])),
+            "named twice",
+        );
+        malformed(
+            RetrieveDeviceSecurityCredentialsKrp::parse(&roles(&[])),
+            "names 0 roles",
+        );
+        let load_controller =
+            RetrieveDeviceSecurityCredentialsKrp::parse(&roles(&["LoadController"])).unwrap();
+        let service = duis::catalogue::lookup("6.24.1").unwrap();
+        assert!(matches!(
+            load_controller.command(service, &context(DeviceType::GasSmartMeter)),
+            Err(Rejection::ServiceNotValidForDeviceType(_))
+        ));
+        let command = load_controller
+            .command(service, &context(DeviceType::ElectricitySmartMeter))
+            .unwrap();
+        assert_eq!(
+            command.use_case.message_code,
+            cs02a::LOAD_CONTROLLER_MESSAGE_CODE
+        );
+        assert_eq!(command.apdu.header.originator, DCC_ACCESS_CONTROL_BROKER);
+    }
+
+    #[test]
+    fn dcc_replacements_need_their_mandatory_parts() {
+        let acb = |children: Vec<BodyElement>| node("ServiceOptOut", children);
+        let certificates = |names: &[&str]| {
+            node(
+                "ReplacementCertificates",
+                names
+                    .iter()
+                    .map(|name| leaf(name, &certificate()))
+                    .collect(),
+            )
+        };
+        let complete = || {
+            vec![
+                leaf("ExecutionDateTime", "2030-01-01T00:00:00Z"),
+                leaf("ACBFloorSeqNumber", "0"),
+                certificates(&["KeyAgreementCertificate"]),
+                path(),
+                leaf("ApplyTimeBasedCPVChecks", "true"),
+            ]
+        };
+        assert!(ServiceOptOut::parse(&acb(complete())).is_ok());
+        let mut immediate = complete();
+        immediate.remove(0);
+        malformed(
+            ServiceOptOut::parse(&acb(immediate)),
+            "without ExecutionDateTime",
+        );
+        let mut signing_only = complete();
+        signing_only[2] = certificates(&["DigitalSigningCertificate"]);
+        malformed(
+            ServiceOptOut::parse(&acb(signing_only)),
+            "without KeyAgreementCertificate",
+        );
+        let cos = |mpxn: &str| {
+            node(
+                "UpdateSecurityCredentialsCoS",
+                vec![
+                    leaf("SupplierFloorSeqNumber", "0"),
+                    node(
+                        "SupplierReplacementCertificates",
+                        vec![leaf("DigitalSigningCertificate", &certificate())],
+                    ),
+                    path(),
+                    leaf("ApplyTimeBasedCPVChecks", "false"),
+                    leaf("ImportMPxN", mpxn),
+                ],
+            )
+        };
+        assert!(UpdateSecurityCredentialsCos::parse(&cos("1312345678333")).is_ok());
+        malformed(
+            UpdateSecurityCredentialsCos::parse(&cos("13123456783333")),
+            "ImportMPxN",
+        );
+        let handover = node(
+            "RequestHandoverOfDCCControlledDevice",
+            vec![
+                leaf("RemotePartyRole", "LoadController"),
+                certificates(&["DigitalSigningCertificate"]),
+                path(),
+                leaf("ApplyTimeBasedCPVChecks", "true"),
+            ],
+        );
+        malformed(
+            RequestHandoverOfDccControlledDevice::parse(&handover),
+            "not role 8",
+        );
+    }
+}

@@ -18,7 +18,7 @@ use gbcs::{cin, MessageCode};
 use super::credentials::only_children;
 use super::{
     fields, run, use_case_with_code, CommandContext, CommandOrigin, DeviceCommand, DspKnowledge,
-    NoData, NoKnowledge, ServiceRequest, Transform,
+    NoKnowledge, ServiceRequest, Transform,
 };
 use crate::rejection::Rejection;
 
@@ -512,7 +512,7 @@ fn parse_whitelist(whitelist: &BodyElement) -> Result<(u16, Vec<u8>), Rejection>
 
 /// `xs:hexBinary` octets.
 fn hex_binary(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
@@ -624,8 +624,7 @@ pub struct RequestCustomerIdentificationNumber;
 
 impl ServiceRequest for RequestCustomerIdentificationNumber {
     fn parse(body: &BodyElement) -> Result<Self, Rejection> {
-        only_children(body, &[])?;
-        NoData::parse(body).map(|_| Self)
+        only_children(body, &[]).map(|_| Self)
     }
 
     fn command(
@@ -663,5 +662,289 @@ impl ServiceRequest for RequestCustomerIdentificationNumber {
         Ok(DeviceCommand::from_origin(
             use_case, &origin, context, payload,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dcc_model::{CommandVariant, RequestId};
+
+    use super::*;
+    use crate::services::credentials::tests::{leaf, malformed, node};
+
+    const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+    const TARGET: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A4);
+    const OTHER: Eui64 = Eui64::from_u64(0x00DB_1234_5678_9093);
+
+    fn context(device_type: DeviceType) -> CommandContext {
+        CommandContext {
+            request_id: RequestId::new(SUPPLIER, TARGET, 1000),
+            command_variant: CommandVariant::SendOverWan,
+            device_type,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// A DSP that knows the other device's type (and a certificate for method C).
+    struct Knows(DeviceType);
+
+    impl DspKnowledge for Knows {
+        fn device_type(&self, _device: Eui64) -> Option<DeviceType> {
+            Some(self.0)
+        }
+
+        fn key_agreement_certificate(&self, _device: Eui64) -> Option<Vec<u8>> {
+            Some(vec![0x30, 0x00])
+        }
+
+        fn dcc_counter(&self, _originator: Eui64, _context: &CommandContext) -> u64 {
+            1300
+        }
+    }
+
+    fn join(
+        variant: &str,
+        target: DeviceType,
+        other: DeviceType,
+    ) -> Result<DeviceCommand, Rejection> {
+        let service = duis::catalogue::lookup(variant).unwrap();
+        let body = node(
+            "JoinService",
+            vec![leaf("OtherDeviceID", "00-DB-12-34-56-78-90-93")],
+        );
+        match variant {
+            "8.7.1" => JoinServiceCritical::parse(&body)?.command_with(
+                service,
+                &context(target),
+                &Knows(other),
+            ),
+            _ => JoinServiceNonCritical::parse(&body)?.command_with(
+                service,
+                &context(target),
+                &Knows(other),
+            ),
+        }
+    }
+
+    #[test]
+    fn device_ids_must_have_the_duis_shape() {
+        malformed(
+            JoinServiceCritical::parse(&node(
+                "JoinServiceCritical",
+                vec![leaf("OtherDeviceID", "00DB1234567890A0")],
+            )),
+            "is not an EUI-64",
+        );
+        malformed(
+            UnjoinServiceCritical::parse(&node("UnjoinServiceCritical", vec![])),
+            "without OtherDeviceID",
+        );
+    }
+
+    #[test]
+    fn joins_go_by_the_method_of_the_two_device_types() {
+        use DeviceType::*;
+        let command = join("8.7.2", PrepaymentInterfaceDevice, ElectricitySmartMeter).unwrap();
+        assert_eq!(
+            command.use_case.message_code,
+            gbcs::han::join::METHOD_A_NON_METER_MESSAGE_CODE
+        );
+        assert_eq!(command.apdu.header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(command.apdu.header.transaction.counter, 1300);
+        let information = &command.apdu.header.other_information;
+        assert_eq!(information.supplementary_remote_party_id, Some(SUPPLIER));
+        assert_eq!(information.supplementary_remote_party_counter, Some(1000));
+
+        let command = join("8.7.1", PrepaymentInterfaceDevice, ElectricitySmartMeter).unwrap();
+        assert_eq!(command.apdu.header.originator, SUPPLIER);
+
+        let command = join("8.7.2", ElectricitySmartMeter, ConsumerAccessDevice).unwrap();
+        assert_eq!(
+            command.use_case.message_code,
+            gbcs::han::join::METHOD_B_MESSAGE_CODE
+        );
+        assert_eq!(command.apdu.header.originator, SUPPLIER);
+        let payload = JoinDevice::decode(&command.apdu.payload).unwrap();
+        assert_eq!(payload.device_type, HanDeviceType::TYPE_2);
+        assert_eq!(payload.entity_id, OTHER);
+
+        let command = join("8.7.1", GasSmartMeter, PrepaymentInterfaceDevice).unwrap();
+        let payload = JoinDevice::decode(&command.apdu.payload).unwrap();
+        assert_eq!(payload.method_and_role, JoinMethodAndRole::METHOD_C);
+        assert_eq!(payload.certificate, Some(vec![0x30, 0x00]));
+
+        for (variant, target, other) in [
+            ("8.7.1", ElectricitySmartMeter, InHomeDisplay),
+            ("8.7.2", ElectricitySmartMeter, PrepaymentInterfaceDevice),
+            ("8.7.1", ElectricitySmartMeter, GasProxyFunction),
+        ] {
+            assert!(
+                matches!(
+                    join(variant, target, other),
+                    Err(Rejection::ServiceNotValidForDeviceType(_))
+                ),
+                "{variant} {target} {other}"
+            );
+        }
+    }
+
+    #[test]
+    fn joins_need_the_other_device_from_the_inventory() {
+        let service = duis::catalogue::lookup("8.7.1").unwrap();
+        let body = node(
+            "JoinServiceCritical",
+            vec![leaf("OtherDeviceID", "00-DB-12-34-56-78-90-93")],
+        );
+        let request = JoinServiceCritical::parse(&body).unwrap();
+        assert!(matches!(
+            request.command(service, &context(DeviceType::ElectricitySmartMeter)),
+            Err(Rejection::UnknownDevice(_))
+        ));
+    }
+
+    #[test]
+    fn non_critical_unjoins_go_by_method() {
+        let service = duis::catalogue::lookup("8.8.2").unwrap();
+        let body = node(
+            "UnjoinServiceNonCritical",
+            vec![leaf("OtherDeviceID", "01-02-03-04-05-06-07-08")],
+        );
+        let request = UnjoinServiceNonCritical::parse(&body).unwrap();
+        let gas = request
+            .command(service, &context(DeviceType::GasSmartMeter))
+            .unwrap();
+        assert_eq!(gas.use_case.message_code, unjoin::METHOD_B_MESSAGE_CODE);
+        assert_eq!(gas.apdu.header.originator, SUPPLIER);
+        let ppmid = request
+            .command_with(
+                service,
+                &context(DeviceType::PrepaymentInterfaceDevice),
+                &Knows(DeviceType::GasSmartMeter),
+            )
+            .unwrap();
+        assert_eq!(
+            ppmid.use_case.message_code,
+            unjoin::METHOD_A_OR_C_MESSAGE_CODE
+        );
+        assert_eq!(ppmid.apdu.header.originator, DCC_ACCESS_CONTROL_BROKER);
+    }
+
+    #[test]
+    fn device_log_reads_go_by_device_type() {
+        let service = duis::catalogue::lookup("8.9").unwrap();
+        let security = node("ReadDeviceLog", vec![node("ReadSecurityDetails", vec![])]);
+        let request = ReadDeviceLog::parse(&security).unwrap();
+        let chf = request
+            .command(service, &context(DeviceType::CommunicationsHubFunction))
+            .unwrap();
+        assert_eq!(
+            chf.use_case.message_code,
+            chf_device_log::BACKUP_MESSAGE_CODE
+        );
+        assert!(matches!(
+            request.command(service, &context(DeviceType::ElectricitySmartMeter)),
+            Err(Rejection::ServiceNotValidForDeviceType(_))
+        ));
+        malformed(
+            ReadDeviceLog::parse(&node(
+                "ReadDeviceLog",
+                vec![leaf("ReadSecurityDetails", "yes")],
+            )),
+            "an empty element",
+        );
+        malformed(
+            ReadDeviceLog::parse(&node("ReadDeviceLog", vec![leaf("Other", "")])),
+            "takes no Other",
+        );
+        let plain = ReadDeviceLog::parse(&node("ReadDeviceLog", vec![])).unwrap();
+        let gsme = plain
+            .command(service, &context(DeviceType::GasSmartMeter))
+            .unwrap();
+        assert_eq!(gsme.use_case.message_code, cs07::MESSAGE_CODE);
+    }
+
+    #[test]
+    fn han_device_log_updates_are_checked() {
+        let update = |request_type: &str, whitelist: Option<Vec<BodyElement>>| {
+            let mut children = vec![
+                leaf("DeviceID", "00-DB-12-34-56-78-90-A0"),
+                leaf("RequestType", request_type),
+            ];
+            children.extend(whitelist.map(|fields| node("AddDeviceToCHFWhitelist", fields)));
+            UpdateHanDeviceLog::parse(&node("UpdateHANDeviceLog", children))
+        };
+        let whitelist = |time: &str, code: &str, export: Option<&str>| {
+            let mut fields = vec![leaf("JoinTimePeriod", time), leaf("InstallCode", code)];
+            fields.extend(export.map(|mpan| leaf("ExportMPAN", mpan)));
+            Some(fields)
+        };
+        let code = "30313233343536373839414243444546";
+        assert!(update("Add", whitelist("90", code, Some("1312345678222"))).is_ok());
+        malformed(update("Add", None), "without AddDeviceToCHFWhitelist");
+        malformed(
+            update("Remove", whitelist("90", code, None)),
+            "takes no AddDeviceToCHFWhitelist",
+        );
+        malformed(update("Replace", None), "Add or Remove");
+        malformed(update("Add", whitelist("3601", code, None)), "1 to 3600");
+        malformed(
+            update("Add", whitelist("90", "303", None)),
+            "not hexadecimal",
+        );
+        malformed(
+            update("Add", whitelist("90", "3031323334", None)),
+            "holds 5 octets",
+        );
+        malformed(
+            update("Add", whitelist("90", code, Some("131234567822"))),
+            "ExportMPAN holds 12",
+        );
+    }
+
+    #[test]
+    fn restores_need_the_dsp_s_backup() {
+        let service = duis::catalogue::lookup("8.12.1").unwrap();
+        let request = RestoreHanDeviceLog::parse(&node(
+            "RestoreHANDeviceLog",
+            vec![leaf("OldCHFID", "00-DB-12-34-56-78-90-95")],
+        ))
+        .unwrap();
+        assert!(matches!(
+            request.command(service, &context(DeviceType::CommunicationsHubFunction)),
+            Err(Rejection::UnknownDevice(_))
+        ));
+    }
+
+    #[test]
+    fn cins_go_to_both_meters_and_no_other_device() {
+        let service = duis::catalogue::lookup("9.1").unwrap();
+        let request = RequestCustomerIdentificationNumber::parse(&node(
+            "RequestCustomerIdentificationNumber",
+            vec![],
+        ))
+        .unwrap();
+        let esme = request
+            .command(service, &context(DeviceType::ElectricitySmartMeter))
+            .unwrap();
+        let cin = cin::decode_esme_command(&esme.apdu.payload).unwrap();
+        assert!(cin.digits().iter().all(u8::is_ascii_digit));
+        let gsme = request
+            .command(service, &context(DeviceType::GasSmartMeter))
+            .unwrap();
+        assert_eq!(
+            cin::decode_gsme_command(&gsme.apdu.payload).map(|update| update.cin),
+            Some(cin)
+        );
+        assert!(matches!(
+            request.command(service, &context(DeviceType::CommunicationsHubFunction)),
+            Err(Rejection::ServiceNotValidForDeviceType(_))
+        ));
+        malformed(
+            RequestCustomerIdentificationNumber::parse(&node(
+                "RequestCustomerIdentificationNumber",
+                vec![leaf("ExecutionDateTime", "2030-01-01T00:00:00Z")],
+            )),
+            "takes no ExecutionDateTime",
+        );
     }
 }
