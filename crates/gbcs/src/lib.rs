@@ -8,6 +8,9 @@
 //! - [`protection`]: what a DSP or a device stub calls: protect, sign and verify commands,
 //!   responses and alerts; encrypt and find sensitive blocks.
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
+//!   [`credentials`]: the CS02 security credentials payloads; [`han`]: joins, unjoins and
+//!   device logs (CS03, CS04, CS07, GCS59, CCS01–07); [`cin`]: ECS50/GCS36; [`asn1`]: DER
+//!   building blocks;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
 //!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
@@ -44,10 +47,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod asn1;
 mod ber;
 pub mod catalogue;
-pub mod cosem_time;
+pub mod cin;
 pub mod cosem;
+pub mod cosem_time;
+pub mod credentials;
 pub mod crypto;
 pub mod decode;
 pub mod dlms;
@@ -56,6 +62,7 @@ pub mod error;
 pub mod firmware;
 pub mod gbt;
 pub mod gbz;
+pub mod han;
 pub mod protection;
 pub mod set_time;
 pub mod use_case;

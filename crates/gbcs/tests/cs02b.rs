@@ -204,6 +204,7 @@ fn immediate_success_pre_command_is_rebuilt_from_its_parts() {
     }
     let command = UpdateSecurityCredentials {
         mode: CredentialsReplacementMode::SUPPLIER_BY_SUPPLIER,
+        plaintext_symmetric_key: None,
         apply_time_based_cpv_checks: false,
         authorising_cell: Some(TrustAnchorCell::management(
             RemotePartyRole::SUPPLIER,
@@ -227,6 +228,7 @@ fn immediate_success_pre_command_is_rebuilt_from_its_parts() {
             },
         ],
         certification_path_certificates: vec![ca],
+        other_seq_number_changes: Vec::new(),
         execution_date_time: None,
     };
     let apdu = command_apdu(cs02b::MESSAGE_CODE, 1000, SUPPLIER, ESME, command.encode())

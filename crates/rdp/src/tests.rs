@@ -21,6 +21,7 @@ fn config(republish_interval: Duration) -> RdpConfig {
             device_id: Eui64::from_u64(0x00DB_1234_5678_90A1),
             registered_supplier: Eui64::from_u64(0x90B3_D51F_3001_0000),
             registered_network_operator: Eui64::from_u64(0x90B3_D51F_3002_0000),
+            registered_supplier_agent: None,
         }],
         republish_interval,
     }
@@ -66,6 +67,7 @@ fn the_snapshot_carries_every_meter_point_with_its_parties_in_hex() {
             device_id: "00DB1234567890A1".to_owned(),
             registered_supplier_id: "90B3D51F30010000".to_owned(),
             registered_network_operator_id: "90B3D51F30020000".to_owned(),
+            registered_supplier_agent_id: String::new(),
         }]
     );
     let electricity = snapshot(&RdpConfig {

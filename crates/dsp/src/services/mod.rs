@@ -6,10 +6,11 @@
 //! builds the command payload for the target's device type ([`ServiceRequest::command`]).
 //! Modules follow DUIS's grouping of services. The transformation is pure: no I/O, no state,
 //! the time comes in the [`CommandContext`], so `dccsim duis transform` and the DSP produce the
-//! same bytes.
+//! same bytes. What only the DSP knows beyond the request (the other device of a join, a device
+//! log backup, its own counters) comes through [`DspKnowledge`]; [`transform`] uses none.
 
-pub mod body_reader;
 pub mod body;
+pub mod body_reader;
 mod configuration;
 pub mod credentials;
 pub mod date_times;
@@ -25,6 +26,9 @@ use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId, DCC_ACCESS_CONTROL
 use duis::catalogue::ServiceDefinition;
 use duis::{BodyElement, Request, RequestBody};
 use gbcs::catalogue::{self as use_cases, MessageCodeEntry};
+use gbcs::cin::CustomerIdentificationNumber;
+use gbcs::han::chf_device_log::PanBackup;
+use gbcs::han::DeviceLogEntry;
 use gbcs::GeneralSigning;
 
 use crate::rejection::Rejection;
@@ -51,6 +55,110 @@ impl CommandContext {
 
     pub fn device(&self) -> Eui64 {
         self.request_id.target
+    }
+}
+
+/// What the DSP knows beyond a request and its target that some commands carry. The
+/// transformation asks for what it needs; [`NoKnowledge`] knows nothing and takes the defaults.
+pub trait DspKnowledge {
+    /// The type of a device in the DSP's inventory (a join names the other device's type).
+    fn device_type(&self, _device: Eui64) -> Option<DeviceType> {
+        None
+    }
+
+    /// A device's key agreement certificate (DER) from the SMKI repository (Method C joins).
+    fn key_agreement_certificate(&self, _device: Eui64) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// The device log a CHF last backed up (its CCS07 response), for 8.12.1.
+    fn chf_device_log_backup(&self, _chf: Eui64) -> Option<PanBackup> {
+        None
+    }
+
+    /// The device log a GPF last backed up (its GCS62 alerts), for 8.12.2.
+    fn gpf_device_log_backup(&self, _gpf: Eui64) -> Option<Vec<DeviceLogEntry>> {
+        None
+    }
+
+    /// The originator counter of a command the DCC party `originator` (the ACB, the
+    /// transitional CoS party) sends for a user's request. The device needs it above every
+    /// counter it has accepted from that party; RTDS uses counters the DCC held (1300–1302,
+    /// 6001), which no request field gives. The default is the transformation time in
+    /// milliseconds since the Unix epoch (as DCC Boxed's signing tool counts): the DSP must
+    /// give each such command a distinct time, or count itself.
+    fn dcc_counter(&self, _originator: Eui64, context: &CommandContext) -> u64 {
+        let milliseconds = context.now.unix_timestamp_nanos() / 1_000_000;
+        u64::try_from(milliseconds).unwrap_or(0)
+    }
+
+    /// The Customer Identification Number the DCC issues for a 9.1 request (RTDS uses `1234`).
+    /// The default derives it from the RequestID and the time; the DSP returns the CIN it
+    /// issued in its `CINMessage`, which it can read back from the command.
+    fn customer_identification_number(
+        &self,
+        context: &CommandContext,
+    ) -> CustomerIdentificationNumber {
+        let seed = context.originator().as_u64()
+            ^ context.device().as_u64().rotate_left(17)
+            ^ context.counter().rotate_left(31)
+            ^ self.dcc_counter(context.originator(), context);
+        CustomerIdentificationNumber::from_number(split_mix(seed))
+    }
+}
+
+/// One SplitMix64 step: spreads a seed's bits over the whole word.
+fn split_mix(seed: u64) -> u64 {
+    let mut value = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    value = (value ^ (value >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    value = (value ^ (value >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    value ^ (value >> 31)
+}
+
+/// Knows nothing: joins that need the other device's type, and restores, are refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoKnowledge;
+
+impl DspKnowledge for NoKnowledge {}
+
+/// Who sends a command and with which counter: the requester with its RequestID counter, or
+/// a DCC party with its own counter, naming the requester as supplementary remote party when
+/// GBCS says the command is sent on the requester's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandOrigin {
+    pub originator: Eui64,
+    pub counter: u64,
+    /// The requester and its RequestID counter (other information's supplementary remote party).
+    pub on_behalf_of: Option<(Eui64, u64)>,
+}
+
+impl CommandOrigin {
+    /// The requester sends the command with its RequestID counter.
+    pub fn requester(context: &CommandContext) -> Self {
+        Self {
+            originator: context.originator(),
+            counter: context.counter(),
+            on_behalf_of: None,
+        }
+    }
+
+    /// The DCC party `party` sends the command. A request from that party itself keeps its
+    /// counter (RTDS 6.24.1 CS02fMAC: RequestID and command both count 1302); for a user's
+    /// request the party counts itself, and names the user when `on_behalf` is set.
+    pub fn dcc(
+        party: Eui64,
+        on_behalf: bool,
+        context: &CommandContext,
+        knowledge: &dyn DspKnowledge,
+    ) -> Self {
+        if context.originator() == party {
+            return Self::requester(context);
+        }
+        Self {
+            originator: party,
+            counter: knowledge.dcc_counter(party, context),
+            on_behalf_of: on_behalf.then(|| (context.originator(), context.counter())),
+        }
     }
 }
 
@@ -201,6 +309,34 @@ pub fn access_control_broker_counter(context: &CommandContext) -> u64 {
         .saturating_add(ACCESS_CONTROL_BROKER_COUNTER_OFFSET)
 }
 
+impl DeviceCommand {
+    /// The command from `origin` to the request's device.
+    pub fn from_origin(
+        use_case: &'static MessageCodeEntry,
+        origin: &CommandOrigin,
+        context: &CommandContext,
+        payload: Vec<u8>,
+    ) -> Self {
+        let mut apdu = gbcs::use_case::command_apdu(
+            use_case.message_code,
+            origin.counter,
+            origin.originator,
+            context.device(),
+            payload,
+        );
+        if let Some((party, counter)) = origin.on_behalf_of {
+            let information = &mut apdu.header.other_information;
+            information.supplementary_remote_party_id = Some(party);
+            information.supplementary_remote_party_counter = Some(counter);
+        }
+        Self {
+            use_case,
+            apdu,
+            sender: Sender::Requester,
+        }
+    }
+}
+
 /// The code of one service reference variant: typed parsing of its body, then its command.
 pub trait ServiceRequest: Sized {
     /// Reads and validates the body (`sr:Body`'s child), refusing what DUIS does not allow.
@@ -212,19 +348,34 @@ pub trait ServiceRequest: Sized {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection>;
+
+    /// The command, for services that need what the DSP knows (the default ignores it).
+    fn command_with(
+        &self,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+        _knowledge: &dyn DspKnowledge,
+    ) -> Result<DeviceCommand, Rejection> {
+        self.command(service, context)
+    }
 }
 
 /// A service's transformation as a plain function, for the registry.
-pub type Transform =
-    fn(&ServiceDefinition, &BodyElement, &CommandContext) -> Result<DeviceCommand, Rejection>;
+pub type Transform = fn(
+    &ServiceDefinition,
+    &BodyElement,
+    &CommandContext,
+    &dyn DspKnowledge,
+) -> Result<DeviceCommand, Rejection>;
 
 /// Parses with `S` and builds its command.
 pub fn run<S: ServiceRequest>(
     service: &ServiceDefinition,
     body: &BodyElement,
     context: &CommandContext,
+    knowledge: &dyn DspKnowledge,
 ) -> Result<DeviceCommand, Rejection> {
-    S::parse(body)?.command(service, context)
+    S::parse(body)?.command_with(service, context, knowledge)
 }
 
 /// Every registered transformation, by service reference variant.
@@ -264,7 +415,17 @@ pub fn transform(
     request: &Request,
     context: &CommandContext,
 ) -> Result<DeviceCommand, Rejection> {
-    let command = build(service, request, context)?;
+    transform_with(service, request, context, &NoKnowledge)
+}
+
+/// [`transform`] with what the DSP knows.
+pub fn transform_with(
+    service: &ServiceDefinition,
+    request: &Request,
+    context: &CommandContext,
+    knowledge: &dyn DspKnowledge,
+) -> Result<DeviceCommand, Rejection> {
+    let command = build(service, request, context, knowledge)?;
     if command.needs_access_control_broker() && context.originator() != DCC_ACCESS_CONTROL_BROKER {
         return Err(Rejection::UnsupportedService(format!(
             "{} ({}) to a {} {SENT_BY_ACCESS_CONTROL_BROKER}, which needs a counter of its own \
@@ -291,7 +452,8 @@ pub fn transform_via_access_control_broker(
         request_id: RequestId::new(context.originator(), context.device(), broker_counter),
         ..*context
     };
-    Ok(build(service, request, &routed)?.addressed_by_access_control_broker(context.counter()))
+    Ok(build(service, request, &routed, &NoKnowledge)?
+        .addressed_by_access_control_broker(context.counter()))
 }
 
 /// The command as its service's code builds it.
@@ -299,6 +461,7 @@ fn build(
     service: &ServiceDefinition,
     request: &Request,
     context: &CommandContext,
+    knowledge: &dyn DspKnowledge,
 ) -> Result<DeviceCommand, Rejection> {
     let RequestBody::ServiceRequest(body) = &request.body else {
         return Err(Rejection::Malformed(format!(
@@ -318,7 +481,7 @@ fn build(
             service.service_reference_variant, service.name
         ))
     })?;
-    transform(service, body, context)
+    transform(service, body, context, knowledge)
 }
 
 /// The one use case of `service` that applies to the device type (most services have one per

@@ -1364,7 +1364,12 @@ mod tests {
             .find(|(registered, _)| *registered == variant)
             .map(|(_, transform)| *transform)
             .expect("registered");
-        transform(service, body, &context(device_type))
+        transform(
+            service,
+            body,
+            &context(device_type),
+            &crate::services::NoKnowledge,
+        )
     }
 
     #[test]

@@ -182,7 +182,7 @@ mod tests {
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
         };
         let transform = crate::services::transformation(variant).expect("registered");
-        transform(service, &body, &context)
+        transform(service, &body, &context, &crate::services::NoKnowledge)
     }
 
     fn use_case_of(command: Result<DeviceCommand, Rejection>) -> Option<&'static str> {
