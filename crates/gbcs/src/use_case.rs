@@ -1,104 +1,14 @@
-//! GBCS use cases: a catalogue entry per message code, and payload builders that reproduce
-//! the reference (RTDS) messages byte for byte.
+//! GBCS use-case payloads: the APDUs of commands, responses and alerts, and per-use-case
+//! payload codecs that reproduce the reference (RTDS) messages byte for byte. What is known of
+//! each use case (device types, signers, protection, sensitive data) is in [`crate::catalogue`].
 
-use dcc_model::{Eui64, ServiceReferenceVariant};
+use dcc_model::Eui64;
 
 use crate::ber::write_length;
 use crate::envelope::{
     Cra, GeneralSigning, GroupingHeader, MessageCode, OtherInformation, SignatureField,
     TransactionId,
 };
-
-/// What the simulator needs to know about one GBCS use case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UseCase {
-    pub message_code: MessageCode,
-    /// The GBCS use-case name, starting with its id (e.g. `ECS17b Read ESME Energy Registers (Import Energy)`).
-    pub name: &'static str,
-    /// The DUIS service reference variant that triggers it (e.g. `4.1.1`).
-    pub service_reference_variant: &'static str,
-    /// Critical: the command is signed by its originator and the response by the device.
-    pub critical: bool,
-    /// Whether the device's response carries a date-time in its grouping header.
-    pub response_date_time: bool,
-    /// Whether the device's response carries an encrypted block of sensitive data.
-    pub encrypted_response_block: bool,
-}
-
-impl UseCase {
-    /// The use-case id: the first word of its name (e.g. `ECS17b`).
-    pub fn id(&self) -> &'static str {
-        self.name.split(' ').next().unwrap_or(self.name)
-    }
-
-    /// The service reference variant as a domain value.
-    pub fn service_reference_variant(&self) -> Option<ServiceReferenceVariant> {
-        self.service_reference_variant.parse().ok()
-    }
-}
-
-/// The use cases the end-to-end slice implements.
-pub const USE_CASES: &[UseCase] = &[
-    UseCase {
-        message_code: ecs17b::MESSAGE_CODE,
-        name: "ECS17b Read ESME Energy Registers (Import Energy)",
-        service_reference_variant: "4.1.1",
-        critical: false,
-        response_date_time: true,
-        encrypted_response_block: true,
-    },
-    UseCase {
-        message_code: ecs42::MESSAGE_CODE,
-        name: "ECS42 Remotely Close the Load Switch on the ESME",
-        service_reference_variant: "7.1",
-        critical: true,
-        response_date_time: false,
-        encrypted_response_block: false,
-    },
-    UseCase {
-        message_code: ecs52::MESSAGE_CODE,
-        name: "ECS52 Read ESME/Comms Hub Firmware Version",
-        service_reference_variant: "11.2",
-        critical: false,
-        response_date_time: false,
-        encrypted_response_block: false,
-    },
-    UseCase {
-        message_code: gcs13a::MESSAGE_CODE,
-        name: "GCS13a Read GSME Consumption Register",
-        service_reference_variant: "4.1.1",
-        critical: false,
-        response_date_time: true,
-        encrypted_response_block: true,
-    },
-    UseCase {
-        message_code: gcs13b::MESSAGE_CODE,
-        name: "GCS13b Read GSME Block Counters",
-        service_reference_variant: "4.1.4",
-        critical: false,
-        response_date_time: true,
-        encrypted_response_block: true,
-    },
-];
-
-/// Implemented use cases whose GBCS id names several message codes (CS02b has one per
-/// credentials replacement mode); kept apart from [`USE_CASES`], where each id names one code.
-pub const MULTI_CODE_USE_CASES: &[UseCase] = &[UseCase {
-    message_code: cs02b::MESSAGE_CODE,
-    name: "CS02b Update Security Credentials (supplierBySupplier)",
-    service_reference_variant: "6.15.1",
-    critical: true,
-    response_date_time: true,
-    encrypted_response_block: false,
-}];
-
-/// The use case of a message code, if the slice implements it.
-pub fn lookup(message_code: MessageCode) -> Option<&'static UseCase> {
-    USE_CASES
-        .iter()
-        .chain(MULTI_CODE_USE_CASES)
-        .find(|use_case| use_case.message_code == message_code)
-}
 
 /// A command APDU with a null signature field (sign it afterwards if critical).
 pub fn command_apdu(

@@ -1,0 +1,84 @@
+//! A device's own key material: its key-agreement key (for MACs and encrypted blocks) and its
+//! digital-signature key (for critical responses and alerts).
+
+use std::collections::BTreeMap;
+
+use dcc_model::Eui64;
+use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
+use gbcs::{SharedSecret, SharedSecretCache};
+use sha2::{Digest, Sha256};
+
+/// How a device computes the shared secret Z with a remote party.
+#[derive(Debug, Clone)]
+pub enum DeviceKeyAgreement {
+    /// With its own KA private key, as a real device does.
+    PrivateKey(KeyAgreementPrivateKey),
+    /// Acting as a device whose KA private key is not published (the RTDS reference devices):
+    /// Z is the same from either side of ECDH, so it is computed from the remote party's
+    /// private key and the device's public key. Parties without a private key here cannot be
+    /// answered.
+    FromRemoteParties {
+        public: KeyAgreementPublicKey,
+        remote_private: BTreeMap<Eui64, KeyAgreementPrivateKey>,
+    },
+}
+
+impl DeviceKeyAgreement {
+    /// The device's KA public key (what its KA certificate holds).
+    pub fn public_key(&self) -> &KeyAgreementPublicKey {
+        match self {
+            Self::PrivateKey(key) => key.public_key(),
+            Self::FromRemoteParties { public, .. } => public,
+        }
+    }
+
+    /// Z with `party`, whose KA public key is `peer` (when the device knows it).
+    pub fn shared_secret(
+        &self,
+        cache: &SharedSecretCache,
+        party: Eui64,
+        peer: Option<&KeyAgreementPublicKey>,
+    ) -> Option<SharedSecret> {
+        match self {
+            Self::PrivateKey(own) => Some(cache.shared_secret(own, peer?)),
+            Self::FromRemoteParties {
+                public,
+                remote_private,
+            } => Some(cache.shared_secret(remote_private.get(&party)?, public)),
+        }
+    }
+}
+
+/// A device's own keys.
+#[derive(Debug)]
+pub struct DeviceKeys {
+    pub key_agreement: DeviceKeyAgreement,
+    pub digital_signature: SigningKey,
+}
+
+impl DeviceKeys {
+    /// The device's DS public key (what its DS certificate holds).
+    pub fn signing_public(&self) -> VerifyingKey {
+        self.digital_signature.verifying_key()
+    }
+}
+
+/// The stand-in DS key of a device whose DS private key is not at hand (the RTDS reference
+/// devices publish none): derived from the device id, so whoever checks a response knows the
+/// public key to check it with ([`stand_in_signing_key`]`(device).verifying_key()`). It is not
+/// the device's certified key; a signature made with it verifies only against this key.
+pub fn stand_in_signing_key(device: Eui64) -> SigningKey {
+    let mut counter = 0u32;
+    loop {
+        let mut hash = Sha256::new();
+        hash.update(b"dccsim stand-in device DS key");
+        hash.update(device.as_bytes());
+        hash.update(counter.to_be_bytes());
+        let scalar: [u8; 32] = hash.finalize().into();
+        if let Ok(key) = SigningKey::from_scalar(&scalar) {
+            return key;
+        }
+        // A hash outside the curve order (probability about 2^-32): try the next one.
+        counter = counter.wrapping_add(1);
+    }
+}

@@ -1,0 +1,152 @@
+//! The typed state of a device: what its use cases change and its reads return, where
+//! behaviour needs more than the object store (supply, registers, prepayment, firmware, the
+//! HAN device log, the clock), and the faults a test or a scenario puts it into.
+//!
+//! A state file (`dccsim device respond --state FILE`) is this structure in TOML; every field
+//! is optional and defaults to the state of a freshly installed device.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fault::Fault;
+
+/// Whether the ESME's load switch lets electricity through (GSME: the valve).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplyState {
+    #[default]
+    Enabled,
+    Disabled,
+    /// Ready to be enabled by the consumer.
+    Armed,
+}
+
+impl SupplyState {
+    /// The COSEM disconnect control state (`0` disconnected, `1` connected, `2` ready for
+    /// reconnection).
+    pub fn cosem_control_state(self) -> u8 {
+        match self {
+            Self::Disabled => 0,
+            Self::Enabled => 1,
+            Self::Armed => 2,
+        }
+    }
+}
+
+/// The build of an electricity meter: its number of measuring elements and phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeterVariant {
+    /// One element (the default).
+    #[default]
+    Single,
+    /// Two elements (primary and secondary), each with its own registers and tariff.
+    Twin,
+    /// Three phases.
+    Polyphase,
+}
+
+/// Whether the meter runs in credit or prepayment mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMode {
+    #[default]
+    Credit,
+    Prepayment,
+}
+
+/// A device's state: registers, switches and settings its use cases change and read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceState {
+    /// The electricity meter's build.
+    pub variant: MeterVariant,
+    pub supply: SupplyState,
+    pub payment_mode: PaymentMode,
+    /// ESME active import register (Wh).
+    pub active_import_wh: u32,
+    /// ESME reactive import register (varh).
+    pub reactive_import_varh: u32,
+    /// ESME active export register (Wh).
+    pub active_export_wh: u32,
+    /// GSME current summation delivered, in units of `gas_unit_of_measure` / `gas_divisor`.
+    pub gas_current_summation_delivered: u64,
+    /// ZCL unit of measure of the gas register (0x01: m³).
+    pub gas_unit_of_measure: u8,
+    pub gas_multiplier: u32,
+    pub gas_divisor: u32,
+    /// GSME block tariff counters 1–4.
+    pub gas_block_counters: [u64; 4],
+    /// Meter balance in the currency's smallest unit (pence), may be negative.
+    pub meter_balance: i32,
+    /// Emergency credit balance (pence).
+    pub emergency_credit_balance: i32,
+    /// The active firmware version octets (ECS52).
+    #[serde(with = "hex_bytes")]
+    pub firmware_version: Vec<u8>,
+    /// UTRN counters the meter has accepted (a top-up with one of these is a replay).
+    pub accepted_utrn_counters: Vec<u64>,
+    /// The devices on the HAN device log (CHF: every device; GPF: the GSME and PPMIDs).
+    pub han_device_log: Vec<HanDeviceLogEntry>,
+    /// Where requests fail: a hardware fault at an object, a rejected tariff, …
+    pub faults: Vec<Fault>,
+}
+
+/// One device on a HAN device log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HanDeviceLogEntry {
+    pub device_id: dcc_model::Eui64,
+    /// The device's install code (16 bytes for ZigBee), as hex.
+    #[serde(with = "hex_bytes", default)]
+    pub install_code: Vec<u8>,
+}
+
+impl Default for DeviceState {
+    fn default() -> Self {
+        Self {
+            variant: MeterVariant::Single,
+            supply: SupplyState::Enabled,
+            payment_mode: PaymentMode::Credit,
+            active_import_wh: 10,
+            reactive_import_varh: 10,
+            active_export_wh: 0,
+            gas_current_summation_delivered: 123_456,
+            gas_unit_of_measure: 0x01,
+            gas_multiplier: 1,
+            gas_divisor: 1000,
+            gas_block_counters: [0; 4],
+            meter_balance: 1_000,
+            emergency_credit_balance: 0,
+            firmware_version: vec![0x01, 0x23, 0xAB, 0xCD],
+            accepted_utrn_counters: Vec::new(),
+            han_device_log: Vec::new(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Bytes written as a hex string in state files.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        let text: String = bytes.iter().map(|byte| format!("{byte:02X}")).collect();
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() % 2 != 0 {
+            return Err(serde::de::Error::custom("an odd number of hex digits"));
+        }
+        digits
+            .chunks(2)
+            .map(|pair| {
+                let pair: String = pair.iter().collect();
+                u8::from_str_radix(&pair, 16)
+                    .map_err(|_| serde::de::Error::custom(format!("not hex: {pair}")))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,221 @@
+//! The generic GBZ handler: answers each ZCL command component of a GBZ payload in order
+//! (read and write attributes from the object store; cluster commands by the behaviour of
+//! their cluster) with one response component each. Components carrying sensitive data
+//! (metering and prepayment data in the use cases whose catalogue entry says so) are
+//! encrypted for the requester.
+
+use gbcs::gbz::{ComponentBody, GbzComponent, GbzPayload};
+use gbcs::zcl::{
+    self, command as general, status, GeneralCommand, ReadAttributeRecord, WriteAttributeStatus,
+    ZclValue,
+};
+
+use crate::engine::{Command, Device};
+use crate::error::DeviceError;
+use crate::fault::FaultTarget;
+use crate::store::ZclAttribute;
+
+/// What answering one component gave: the response command id, its payload and frame
+/// control, before any encryption.
+pub(crate) struct ComponentAnswer {
+    pub frame_control: u8,
+    pub command_id: u8,
+    pub payload: Vec<u8>,
+}
+
+impl ComponentAnswer {
+    /// A ZCL Default Response to `command_id` with `status`.
+    pub fn default_response(command_id: u8, status: u8) -> Self {
+        Self {
+            frame_control: zcl::DIRECTION_SERVER_TO_CLIENT,
+            command_id: general::DEFAULT_RESPONSE,
+            payload: GeneralCommand::DefaultResponse { command_id, status }.encode(),
+        }
+    }
+
+    /// Whether the answer carries data (not a default response).
+    fn carries_data(&self) -> bool {
+        self.command_id != general::DEFAULT_RESPONSE
+            || self.frame_control & 0x03 != zcl::FRAME_TYPE_GENERAL
+    }
+}
+
+/// Runs every component of a GBZ command; returns the GBZ response payload.
+pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<u8>, DeviceError> {
+    let gbz = GbzPayload::parse(command.payload())
+        .map_err(|error| DeviceError::Malformed(format!("GBZ payload: {error}")))?;
+    let mut components = Vec::with_capacity(gbz.components.len());
+    for component in &gbz.components {
+        let ComponentBody::Plain(payload) = &component.body else {
+            return Err(DeviceError::Malformed(
+                "an encrypted component in a command".to_owned(),
+            ));
+        };
+        for answer in answer_component(device, command, component, payload) {
+            let encrypt =
+                answer.carries_data() && command.entry.encrypts_gbz_cluster(component.cluster);
+            let body = match encrypt {
+                true => ComponentBody::Encrypted {
+                    additional_header: [0, 0],
+                    block: device.encrypt_for(command.response_header, &answer.payload)?,
+                },
+                false => ComponentBody::Plain(answer.payload),
+            };
+            components.push(GbzComponent {
+                control: 0,
+                cluster: component.cluster,
+                from_date_time: None,
+                frame_control: answer.frame_control,
+                sequence_number: component.sequence_number,
+                command_id: answer.command_id,
+                body,
+            });
+        }
+    }
+    Ok(GbzPayload { components }.encode())
+}
+
+/// The response components of one command component (a log read may answer with several).
+fn answer_component(
+    device: &mut Device,
+    command: &Command<'_>,
+    component: &GbzComponent,
+    payload: &[u8],
+) -> Vec<ComponentAnswer> {
+    let cluster = component.cluster;
+    let general_command = component.frame_control & 0x03 == zcl::FRAME_TYPE_GENERAL;
+    if !general_command {
+        return crate::clusters::invoke(device, command, component, payload);
+    }
+    let target = FaultTarget::ZclCommand {
+        cluster,
+        command: component.command_id,
+    };
+    if let Some(fault) = device.state.faults.iter().find(|fault| fault.on == target) {
+        return vec![ComponentAnswer::default_response(
+            component.command_id,
+            fault.result,
+        )];
+    }
+    let request = match GeneralCommand::decode(component.command_id, payload) {
+        Ok(request) => request,
+        Err(_) => {
+            return vec![ComponentAnswer::default_response(
+                component.command_id,
+                status::MALFORMED_COMMAND,
+            )]
+        }
+    };
+    let response = match request {
+        GeneralCommand::ReadAttributes(attributes) => GeneralCommand::ReadAttributesResponse(
+            attributes
+                .iter()
+                .map(|attribute| read_record(device, command, cluster, *attribute))
+                .collect(),
+        ),
+        GeneralCommand::WriteAttributes(records) => {
+            GeneralCommand::WriteAttributesResponse(write_records(device, cluster, records))
+        }
+        _ => {
+            return vec![ComponentAnswer::default_response(
+                component.command_id,
+                status::UNSUPPORTED_GENERAL_COMMAND,
+            )]
+        }
+    };
+    let disable_default_response = match response {
+        GeneralCommand::ReadAttributesResponse(_) => {
+            command.entry.encrypts_gbz_cluster(cluster) && single_read(command)
+        }
+        _ => false,
+    };
+    vec![ComponentAnswer {
+        frame_control: zcl::DIRECTION_SERVER_TO_CLIENT
+            | if disable_default_response {
+                zcl::DISABLE_DEFAULT_RESPONSE
+            } else {
+                0
+            },
+        command_id: response.command_id(),
+        payload: response.encode(),
+    }]
+}
+
+/// Whether the command is one read of one cluster (the register reads GCS13a/b/c answer with
+/// the default response disabled, as the reference responses do).
+fn single_read(command: &Command<'_>) -> bool {
+    GbzPayload::parse(command.payload()).is_ok_and(|gbz| gbz.components.len() == 1)
+}
+
+fn read_record(
+    device: &Device,
+    command: &Command<'_>,
+    cluster: u16,
+    attribute: u16,
+) -> ReadAttributeRecord {
+    let target = ZclAttribute::new(cluster, attribute);
+    let target_fault = FaultTarget::ZclAttribute { cluster, attribute };
+    let value = match device
+        .state
+        .faults
+        .iter()
+        .find(|fault| fault.on == target_fault)
+    {
+        Some(fault) => Err(fault.result),
+        None => device
+            .read_zcl(target, command.now)
+            .ok_or(status::UNSUPPORTED_ATTRIBUTE),
+    };
+    match value {
+        Ok(value) => ReadAttributeRecord {
+            attribute,
+            status: status::SUCCESS,
+            value: Some(value),
+        },
+        Err(status) => ReadAttributeRecord {
+            attribute,
+            status,
+            value: None,
+        },
+    }
+}
+
+fn write_records(
+    device: &mut Device,
+    cluster: u16,
+    records: Vec<(u16, ZclValue)>,
+) -> Vec<WriteAttributeStatus> {
+    let mut failures = Vec::new();
+    for (attribute, value) in records {
+        let target = FaultTarget::ZclAttribute { cluster, attribute };
+        if let Some(fault) = device.state.faults.iter().find(|fault| fault.on == target) {
+            failures.push(WriteAttributeStatus {
+                status: fault.result,
+                attribute: Some(attribute),
+            });
+            continue;
+        }
+        device
+            .store
+            .set_zcl(ZclAttribute::new(cluster, attribute), value);
+    }
+    match failures.is_empty() {
+        true => vec![WriteAttributeStatus {
+            status: status::SUCCESS,
+            attribute: None,
+        }],
+        false => failures,
+    }
+}
+
+impl Device {
+    /// The value of a ZCL attribute: from the typed state where it owns it, else the store.
+    pub(crate) fn read_zcl(
+        &self,
+        attribute: ZclAttribute,
+        now: crate::DeviceDateTime,
+    ) -> Option<ZclValue> {
+        crate::bindings::read_zcl(self, attribute, now)
+            .or_else(|| self.store.zcl(attribute).cloned())
+    }
+}
