@@ -105,19 +105,25 @@ fn respond(
     let built = folder
         .device(device_id, device_type, state, &preferred)
         .map_err(|error| format!("--keys: {error}"))?;
-    if built.stand_in_signing_key {
-        eprintln!(
-            "dccsim device respond: no {}-ds.key in the key folder: {device_id} signs with its stand-in DS key (device::stand_in_signing_key)",
-            device_id.to_hex().to_ascii_lowercase()
-        );
-    }
     let mut device = built.device;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for command in &commands {
-        let response = device
-            .handle_command(command, now)
-            .map_err(|error| format!("{device_type} {device_id} refused the command: {error}"))?;
+        let response = device.handle_command(command, now).map_err(|error| {
+            format!(
+                "{device_type} {} refused the command: {error}",
+                device_id.to_hex()
+            )
+        })?;
+        if built.stand_in_signing_key
+            && response.first() == Some(&gbcs::envelope::GENERAL_SIGNING_TAG)
+        {
+            eprintln!(
+                "dccsim device respond: no {}-ds.key in the key folder: {} signed with its stand-in DS key (device::stand_in_signing_key)",
+                device_id.to_hex().to_ascii_lowercase(),
+                device_id.to_hex()
+            );
+        }
         let _ = writeln!(out, "{}", hex_upper(&response));
         for alert in device.take_alerts() {
             let _ = writeln!(out, "{}", hex_upper(&alert));
