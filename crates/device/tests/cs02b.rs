@@ -78,6 +78,7 @@ fn update(counter: u64, replacements: Vec<TrustAnchorReplacement>) -> Vec<u8> {
         authorising_seq_number: counter,
         new_floor_seq_number: Some(0),
         new_prepayment_top_up_floor_seq_number: None,
+        remote_party_seq_number_changes: Vec::new(),
         replacements,
         certification_path_certificates: vec![support::pki()
             .organisation_ca()

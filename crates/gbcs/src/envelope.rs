@@ -63,7 +63,9 @@ impl std::fmt::Display for MessageCode {
 ///
 /// The fields after the message code form a chain: each is present only when the one
 /// before it is. When encoding a value that breaks the chain, the missing earlier fields
-/// are written as zeros.
+/// are written as zeros. A command to an unknown remote party carries the party's
+/// certificate right after the supplementary remote party counter (as the RTDS ECS21b URP
+/// command does); a response to one carries the supplementary originator counter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OtherInformation {
     pub message_code: MessageCode,
@@ -90,10 +92,12 @@ impl OtherInformation {
         let mut content = Vec::with_capacity(26);
         content.extend_from_slice(&self.message_code.0.to_be_bytes());
         let certificate = self.remote_party_certificate.as_deref();
-        let needs_originator_counter =
-            certificate.is_some() || self.supplementary_originator_counter.is_some();
-        let needs_party_counter =
-            needs_originator_counter || self.supplementary_remote_party_counter.is_some();
+        // A command to an unknown remote party carries the certificate right after the
+        // supplementary remote party counter; the originator counter is a response's.
+        let needs_originator_counter = self.supplementary_originator_counter.is_some();
+        let needs_party_counter = certificate.is_some()
+            || needs_originator_counter
+            || self.supplementary_remote_party_counter.is_some();
         let needs_party_id = needs_party_counter || self.supplementary_remote_party_id.is_some();
         if needs_party_id {
             let id = self
@@ -144,6 +148,10 @@ impl OtherInformation {
         if reader.is_empty() {
             return Ok(info);
         }
+        if starts_certificate(reader.unread()) {
+            info.remote_party_certificate = Some(reader.rest().to_vec());
+            return Ok(info);
+        }
         info.supplementary_originator_counter =
             Some(reader.u64("supplementary originator counter")?);
         if reader.is_empty() {
@@ -151,6 +159,17 @@ impl OtherInformation {
         }
         info.remote_party_certificate = Some(reader.rest().to_vec());
         Ok(info)
+    }
+}
+
+/// Whether `rest` is exactly one DER SEQUENCE of 256 bytes or more (`30 82 LL LL`): a KA
+/// certificate, not an 8-byte counter followed by one.
+fn starts_certificate(rest: &[u8]) -> bool {
+    match rest {
+        [0x30, 0x82, high, low, content @ ..] => {
+            usize::from(u16::from_be_bytes([*high, *low])) == content.len()
+        }
+        _ => false,
     }
 }
 

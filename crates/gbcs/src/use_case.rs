@@ -413,6 +413,9 @@ pub mod cs02b {
         pub new_floor_seq_number: Option<u64>,
         /// `[5]`: the counter floor for its prepayment top-ups (specialist usage 0).
         pub new_prepayment_top_up_floor_seq_number: Option<u64>,
+        /// `[6]`: counter floors for other remote parties (a load controller's, the supplier's
+        /// when a transitional change of supplier replaces it).
+        pub remote_party_seq_number_changes: Vec<RemotePartySeqNumberChange>,
         pub replacements: Vec<TrustAnchorReplacement>,
         /// The CA certificates (DER) the replacements chain through.
         pub certification_path_certificates: Vec<Vec<u8>>,
@@ -426,6 +429,7 @@ pub mod cs02b {
     const AUTHORISING_SEQ_NUMBER: u8 = 0x83;
     const NEW_FLOOR_SEQ_NUMBER: u8 = 0x84;
     const NEW_SPECIALIST_FLOOR_SEQ_NUMBERS: u8 = 0xA5;
+    const REMOTE_PARTY_SEQ_NUMBER_CHANGES: u8 = 0xA6;
     const GENERALIZED_TIME: u8 = 0x18;
     const ENUMERATED: u8 = 0x0A;
     const OCTET_STRING: u8 = 0x04;
@@ -457,6 +461,12 @@ pub mod cs02b {
                 control.extend(tlv(
                     NEW_SPECIALIST_FLOOR_SEQ_NUMBERS,
                     &specialist_seq_number(floor),
+                ));
+            }
+            if !self.remote_party_seq_number_changes.is_empty() {
+                control.extend(tlv(
+                    REMOTE_PARTY_SEQ_NUMBER_CHANGES,
+                    &encode_seq_number_changes(&self.remote_party_seq_number_changes, tlv),
                 ));
             }
             let mut content = tlv(SEQUENCE, &control);
@@ -548,6 +558,11 @@ pub mod cs02b {
                 let list = reader.element(NEW_SPECIALIST_FLOOR_SEQ_NUMBERS, "specialist floors")?;
                 new_prepayment_top_up_floor_seq_number = prepayment_floor(list)?;
             }
+            let mut remote_party_seq_number_changes = Vec::new();
+            if reader.peek() == Some(REMOTE_PARTY_SEQ_NUMBER_CHANGES) {
+                let list = reader.element(REMOTE_PARTY_SEQ_NUMBER_CHANGES, "seq number changes")?;
+                remote_party_seq_number_changes = decode_seq_number_changes(list)?;
+            }
             reader.finish(what)?;
             Ok(Self {
                 mode,
@@ -556,6 +571,7 @@ pub mod cs02b {
                 authorising_seq_number,
                 new_floor_seq_number,
                 new_prepayment_top_up_floor_seq_number,
+                remote_party_seq_number_changes,
                 replacements: Vec::new(),
                 certification_path_certificates: Vec::new(),
                 execution_date_time: None,
@@ -617,18 +633,7 @@ pub mod cs02b {
         fn encode(&self) -> Vec<u8> {
             let mut content = integer(self.authorising_seq_number);
             content.extend(integer(u64::from(self.mode.0)));
-            let changes: Vec<u8> = self
-                .seq_number_changes
-                .iter()
-                .flat_map(|change| {
-                    let mut entry = integer(u64::from(change.role.0));
-                    entry.extend(integer(change.floor_seq_number));
-                    if let Some(floor) = change.prepayment_top_up_floor_seq_number {
-                        entry.extend(response_tlv(SEQUENCE, &specialist_seq_number(floor)));
-                    }
-                    response_tlv(SEQUENCE, &entry)
-                })
-                .collect();
+            let changes = encode_seq_number_changes(&self.seq_number_changes, response_tlv);
             content.extend(response_tlv(SEQUENCE, &changes));
             let outcomes: Vec<u8> = self
                 .replacement_outcomes
@@ -659,23 +664,8 @@ pub mod cs02b {
                 u8::try_from(reader.integer("replacement mode")?)
                     .map_err(|_| PayloadError::Unsupported("replacement mode"))?,
             );
-            let mut changes = DerReader::new(reader.element(SEQUENCE, "seq number changes")?);
-            let mut seq_number_changes = Vec::new();
-            while !changes.is_empty() {
-                let mut entry = DerReader::new(changes.element(SEQUENCE, "seq number change")?);
-                let role = role(entry.integer("remote party role")?, "remote party role")?;
-                let floor_seq_number = entry.integer("floor seq number")?;
-                let prepayment_top_up_floor_seq_number = match entry.is_empty() {
-                    true => None,
-                    false => prepayment_floor(entry.element(SEQUENCE, "specialist floors")?)?,
-                };
-                entry.finish("seq number change")?;
-                seq_number_changes.push(RemotePartySeqNumberChange {
-                    role,
-                    floor_seq_number,
-                    prepayment_top_up_floor_seq_number,
-                });
-            }
+            let seq_number_changes =
+                decode_seq_number_changes(reader.element(SEQUENCE, "seq number changes")?)?;
             let mut outcomes = DerReader::new(reader.element(SEQUENCE, "replacement outcomes")?);
             let mut replacement_outcomes = Vec::new();
             while !outcomes.is_empty() {
@@ -739,6 +729,49 @@ pub mod cs02b {
         };
         reader.finish(what)?;
         Ok(outcome)
+    }
+
+    /// The content of a `SEQUENCE OF RemotePartySeqNumberChange`, each element written with
+    /// `element_tlv` (minimal lengths in commands, the long form in responses).
+    fn encode_seq_number_changes(
+        changes: &[RemotePartySeqNumberChange],
+        element_tlv: fn(u8, &[u8]) -> Vec<u8>,
+    ) -> Vec<u8> {
+        changes
+            .iter()
+            .flat_map(|change| {
+                let mut entry = integer(u64::from(change.role.0));
+                entry.extend(integer(change.floor_seq_number));
+                if let Some(floor) = change.prepayment_top_up_floor_seq_number {
+                    entry.extend(element_tlv(SEQUENCE, &specialist_seq_number(floor)));
+                }
+                element_tlv(SEQUENCE, &entry)
+            })
+            .collect()
+    }
+
+    /// Reads the content of a `SEQUENCE OF RemotePartySeqNumberChange`.
+    fn decode_seq_number_changes(
+        content: &[u8],
+    ) -> Result<Vec<RemotePartySeqNumberChange>, PayloadError> {
+        let mut changes = DerReader::new(content);
+        let mut seq_number_changes = Vec::new();
+        while !changes.is_empty() {
+            let mut entry = DerReader::new(changes.element(SEQUENCE, "seq number change")?);
+            let role = role(entry.integer("remote party role")?, "remote party role")?;
+            let floor_seq_number = entry.integer("floor seq number")?;
+            let prepayment_top_up_floor_seq_number = match entry.is_empty() {
+                true => None,
+                false => prepayment_floor(entry.element(SEQUENCE, "specialist floors")?)?,
+            };
+            entry.finish("seq number change")?;
+            seq_number_changes.push(RemotePartySeqNumberChange {
+                role,
+                floor_seq_number,
+                prepayment_top_up_floor_seq_number,
+            });
+        }
+        Ok(seq_number_changes)
     }
 
     fn role(value: u64, what: &'static str) -> Result<RemotePartyRole, PayloadError> {

@@ -113,6 +113,7 @@ fn immediate_success_pre_command_is_rebuilt_from_its_parts() {
         authorising_seq_number: 1000,
         new_floor_seq_number: Some(0),
         new_prepayment_top_up_floor_seq_number: Some(0),
+        remote_party_seq_number_changes: Vec::new(),
         replacements: vec![
             TrustAnchorReplacement {
                 certificate: ds,

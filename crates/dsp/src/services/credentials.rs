@@ -103,6 +103,7 @@ impl ServiceRequest for UpdateSecurityCredentialsKrp {
             authorising_seq_number: context.counter(),
             new_floor_seq_number: self.floor_seq_number,
             new_prepayment_top_up_floor_seq_number: self.prepayment_top_up_floor_seq_number,
+            remote_party_seq_number_changes: Vec::new(),
             replacements: self
                 .replacements
                 .iter()
