@@ -10,7 +10,8 @@
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
-//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
+//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
+//!   [`zcl_commands`]: the fields of GBCS's cluster-specific ZCL commands.
 //! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
 //! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
 //!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
@@ -51,6 +52,7 @@ pub mod gbz;
 pub mod protection;
 pub mod use_case;
 pub mod zcl;
+pub mod zcl_commands;
 
 pub use crypto::{
     KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SharedSecretCache, SigningKey,
