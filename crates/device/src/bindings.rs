@@ -22,6 +22,16 @@ pub const CLOCK_TIME: CosemAttribute = CosemAttribute::new(8, [0, 0, 1, 0, 0, 25
 pub const ACTIVE_IMPORT: CosemAttribute = CosemAttribute::new(3, [1, 0, 1, 8, 0, 255], 2);
 /// Active export register.
 pub const ACTIVE_EXPORT: CosemAttribute = CosemAttribute::new(3, [1, 0, 2, 8, 0, 255], 2);
+/// The TOU registers, read through Data Protection (ECS17d).
+pub const TOU_REGISTERS: CosemAttribute = CosemAttribute::new(1, [0, 0, 94, 44, 34, 1], 2);
+/// The TOU-with-blocks registers, read through Data Protection (ECS17e).
+pub const TOU_BLOCK_REGISTERS: CosemAttribute = CosemAttribute::new(1, [0, 0, 94, 44, 34, 2], 2);
+/// The prepayment registers, read through Data Protection (ECS19).
+pub const PREPAYMENT_REGISTERS: CosemAttribute = CosemAttribute::new(1, [0, 0, 94, 44, 34, 30], 2);
+/// The meter balance (ECS82).
+pub const METER_BALANCE: CosemAttribute = CosemAttribute::new(112, [0, 0, 19, 10, 0, 255], 2);
+/// The CHF device log with the HAN communications of each device (CCS06).
+pub const CHF_DEVICE_LOG: CosemAttribute = CosemAttribute::new(104, [0, 0, 30, 3, 0, 255], 4);
 
 /// COSEM physical unit codes.
 pub mod unit {
@@ -62,8 +72,63 @@ pub(crate) fn read(
         CLOCK_TIME => Data::OctetString(now.cosem().to_vec()),
         ACTIVE_IMPORT => Data::DoubleLongUnsigned(state.active_import_wh),
         ACTIVE_EXPORT => Data::DoubleLongUnsigned(state.active_export_wh),
+        TOU_REGISTERS => Data::Structure(per_element(state, 48)),
+        TOU_BLOCK_REGISTERS => Data::Structure(vec![registers(32)]),
+        PREPAYMENT_REGISTERS => Data::Structure(vec![
+            Data::DoubleLong(state.meter_balance),
+            Data::DoubleLong(state.emergency_credit_balance),
+            Data::DoubleLong(0),
+            Data::DoubleLong(0),
+            Data::DoubleLong(0),
+            Data::DoubleLong(0),
+        ]),
+        METER_BALANCE => Data::DoubleLong(state.meter_balance),
+        CHF_DEVICE_LOG => Data::Array(
+            state
+                .han_device_log
+                .iter()
+                .map(|entry| han_communications(entry, now))
+                .collect(),
+        ),
         _ => return None,
     })
+}
+
+/// A register array (zeros until the consumption model fills them).
+fn registers(count: usize) -> Data {
+    Data::Array(vec![Data::DoubleLongUnsigned(0); count])
+}
+
+/// Registers per measuring element: one array, two for a twin-element meter.
+fn per_element(state: &crate::state::DeviceState, count: usize) -> Vec<Data> {
+    match state.variant {
+        MeterVariant::Twin => vec![registers(count), registers(count)],
+        MeterVariant::Single | MeterVariant::Polyphase => vec![registers(count)],
+    }
+}
+
+/// A device log entry with the state of its HAN communications: id, status flags, the link's
+/// signal levels, counts and the time it was last heard.
+fn han_communications(entry: &crate::state::HanDeviceLogEntry, now: DeviceDateTime) -> Data {
+    Data::Structure(vec![
+        Data::OctetString(entry.device_id.as_bytes().to_vec()),
+        Data::BitString {
+            bits: 8,
+            bytes: vec![0xC0],
+        },
+        Data::Integer(-40),
+        Data::Integer(-60),
+        Data::Integer(-90),
+        Data::Unsigned(1),
+        Data::Unsigned(0),
+        Data::Unsigned(0),
+        Data::OctetString(now.cosem().to_vec()),
+        Data::Unsigned(1),
+        Data::Unsigned(0),
+        Data::Unsigned(100),
+        Data::Unsigned(1),
+        Data::Unsigned(1),
+    ])
 }
 
 /// Writes an attribute the state owns: `None` for the others, else the outcome (the state's
@@ -81,6 +146,17 @@ pub(crate) fn write(
 
 /// ZCL metering cluster.
 pub const METERING_CLUSTER: u16 = 0x0702;
+/// ZCL prepayment cluster.
+pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
+
+/// The ZCL supply status: 0 off, 1 off and armed, 2 on.
+fn zcl_supply_status(supply: crate::state::SupplyState) -> u64 {
+    match supply {
+        crate::state::SupplyState::Disabled => 0,
+        crate::state::SupplyState::Armed => 1,
+        crate::state::SupplyState::Enabled => 2,
+    }
+}
 
 /// The value of a ZCL attribute the state owns (the gas registers), `None` for the others.
 pub(crate) fn read_zcl(
@@ -91,10 +167,17 @@ pub(crate) fn read_zcl(
     use gbcs::zcl::{data_type, ZclValue};
     let _ = now;
     let state = &device.state;
+    if (attribute.cluster, attribute.attribute) == (PREPAYMENT_CLUSTER, 0x0001) {
+        return Some(ZclValue::signed(
+            data_type::INT32,
+            i64::from(state.meter_balance),
+        ));
+    }
     if attribute.cluster != METERING_CLUSTER {
         return None;
     }
     Some(match attribute.attribute {
+        0x0014 => ZclValue::unsigned(data_type::ENUM8, zcl_supply_status(state.supply)),
         0x0000 => ZclValue::unsigned(data_type::UINT48, state.gas_current_summation_delivered),
         0x0300 => ZclValue::unsigned(data_type::ENUM8, u64::from(state.gas_unit_of_measure)),
         0x0301 => ZclValue::unsigned(data_type::UINT24, u64::from(state.gas_multiplier)),

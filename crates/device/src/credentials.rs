@@ -15,7 +15,7 @@ use smki::{Certificate, KeyUsage, RemotePartyRole};
 use crate::anchors::{management_cell, TrustAnchor};
 use crate::engine::{Command, Device};
 use crate::error::DeviceError;
-use crate::handlers::{Serves, UseCaseHandler};
+use crate::handlers::UseCaseHandler;
 
 /// The update security credentials use cases, one handler for every mode.
 pub(crate) const HANDLERS: &[UseCaseHandler] = &[
@@ -33,7 +33,6 @@ pub(crate) const HANDLERS: &[UseCaseHandler] = &[
 const fn handler(code: u16) -> UseCaseHandler {
     UseCaseHandler {
         message_code: MessageCode(code),
-        serves: Serves::CatalogueDeviceTypes,
         execute: update_security_credentials,
     }
 }
@@ -141,6 +140,7 @@ fn update_security_credentials(
             prepayment_top_up_floor_seq_number: update.new_prepayment_top_up_floor_seq_number,
         })
         .into_iter()
+        .chain(update.remote_party_seq_number_changes.iter().copied())
         .collect();
     let outcome = cs02b::ExecutionOutcome {
         authorising_seq_number: update.authorising_seq_number,
@@ -159,11 +159,18 @@ fn apply_counter_floor(
     replaced_roles: &[u8],
     update: &cs02b::UpdateSecurityCredentials,
 ) {
-    let Some(floor) = update.new_floor_seq_number else {
-        return;
-    };
-    for role in replaced_roles {
-        let cell = management_cell(CellRole(*role), CellKeyUsage::DigitalSignature);
+    let floors = update
+        .new_floor_seq_number
+        .into_iter()
+        .flat_map(|floor| replaced_roles.iter().map(move |role| (*role, floor)))
+        .chain(
+            update
+                .remote_party_seq_number_changes
+                .iter()
+                .map(|change| (change.role.0, change.floor_seq_number)),
+        );
+    for (role, floor) in floors {
+        let cell = management_cell(CellRole(role), CellKeyUsage::DigitalSignature);
         if let Some(party) = device.anchors.cell(cell).map(|anchor| anchor.party) {
             if party != originator {
                 device.last_accepted_counter.insert(party, floor);

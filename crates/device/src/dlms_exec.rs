@@ -13,8 +13,6 @@ use crate::store::CosemAttribute;
 /// DLMS data-access and action results.
 pub mod result {
     pub const SUCCESS: u8 = 0;
-    pub const HARDWARE_FAULT: u8 = 1;
-    pub const TEMPORARY_FAILURE: u8 = 2;
     pub const READ_WRITE_DENIED: u8 = 3;
     pub const OBJECT_UNDEFINED: u8 = 4;
     pub const OBJECT_UNAVAILABLE: u8 = 11;
@@ -135,6 +133,13 @@ impl Device {
     ) -> RequestOutcome {
         if let Some(value) = crate::bindings::read(self, attribute, now) {
             return Ok(value);
+        }
+        if attribute.class_id == crate::profiles::PROFILE_GENERIC
+            && attribute.attribute == crate::profiles::BUFFER
+        {
+            if let Some(buffer) = crate::profiles::whole_buffer(self, attribute.obis, now) {
+                return Ok(buffer);
+            }
         }
         self.store
             .cosem(attribute)

@@ -32,6 +32,8 @@ pub(crate) struct Command<'a> {
     pub entry: &'static MessageCodeEntry,
     pub now: DeviceDateTime,
     pub response_header: &'a GroupingHeader,
+    /// The KA key of an unknown remote party, from the certificate the command carries.
+    pub remote_party_key: Option<KeyAgreementPublicKey>,
 }
 
 impl Command<'_> {
@@ -54,6 +56,8 @@ pub struct Device {
     pub(crate) store: ObjectStore,
     /// Future-dated credentials updates accepted and not yet executed.
     pub(crate) pending_credentials_updates: Vec<GeneralSigning>,
+    /// A key made for CS02c, waiting for its certificate (CS02d): its usage and scalar.
+    pub(crate) pending_key: Option<(KeyUsage, [u8; 32])>,
     alerts: Vec<Vec<u8>>,
 }
 
@@ -106,6 +110,7 @@ impl Device {
             state,
             store,
             pending_credentials_updates: Vec::new(),
+            pending_key: None,
             alerts: Vec::new(),
         }
     }
@@ -182,7 +187,17 @@ impl Device {
         }
         let date_time =
             catalogue::response_carries_date_time(header.message_code()).then(|| now.cosem());
-        let draft = use_case::response_apdu(header, date_time, Vec::new());
+        let mut draft = use_case::response_apdu(header, date_time, Vec::new());
+        let remote_party_key = unknown_remote_party_key(header)?;
+        let own_counter = self.state.originator_counter.saturating_add(1);
+        if remote_party_key.is_some() {
+            // A response to an unknown remote party is encrypted under the device's own
+            // counter, which the response carries.
+            draft
+                .header
+                .other_information
+                .supplementary_originator_counter = Some(own_counter);
+        }
         let signed_response = match entry.protection {
             Protection::MacOrSignedCommandAndResponse => signed_command,
             protection => protection.response_is_signed(),
@@ -196,11 +211,15 @@ impl Device {
             entry,
             now,
             response_header: &draft.header,
+            remote_party_key,
         };
         let payload = crate::handlers::execute(self, &executing)?;
         self.last_accepted_counter
             .insert(header.originator, header.transaction.counter);
-        let response = use_case::response_apdu(header, date_time, payload);
+        if executing.remote_party_key.is_some() {
+            self.state.originator_counter = own_counter;
+        }
+        let response = GeneralSigning { payload, ..draft };
         match mac_secret {
             Some(secret) => Ok(protection::protect_response_with_mac(&response, &secret)),
             // ring on the hot path (about 10x faster than the RFC 6979 signer).
@@ -234,8 +253,14 @@ impl Device {
             });
         }
         if !mac_protected {
+            // Recovery commands travel signed only; commands that may be MACed or signed
+            // (CS02a, CS02f) may come signed without a MAC header.
             let signed_only = catalogue::entry(header.message_code()).is_some_and(|entry| {
-                entry.protection == Protection::SignedOnlyCommandSignedResponse
+                matches!(
+                    entry.protection,
+                    Protection::SignedOnlyCommandSignedResponse
+                        | Protection::MacOrSignedCommandAndResponse
+                ) && matches!(apdu.signature, SignatureField::Present(_))
             });
             return match signed_only {
                 true => Ok(apdu.clone()),
@@ -333,14 +358,22 @@ impl Device {
 
     /// Encrypts sensitive data of a response for its party (GBCS `31 00000000 ‖ ct ‖ tag`):
     /// device KA × (supplementary remote party, else recipient) KA, keyed by the response's
-    /// grouping header.
+    /// grouping header; an unknown remote party's key is the one its certificate gave.
     pub(crate) fn encrypt_for(
         &self,
-        response_header: &GroupingHeader,
+        command: &Command<'_>,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, DeviceError> {
-        let parameters = EncryptionParameters::from_header(response_header);
-        let z = self.secret_with(parameters.party)?;
+        let parameters = EncryptionParameters::from_header(command.response_header);
+        let peer = command
+            .remote_party_key
+            .as_ref()
+            .or_else(|| self.anchors.key_agreement(parameters.party));
+        let z = self
+            .keys
+            .key_agreement
+            .shared_secret(&self.shared_secrets, parameters.party, peer)
+            .ok_or(DeviceError::UnknownRemoteParty(parameters.party))?;
         Ok(protection::encrypt_sensitive_block(
             &z,
             parameters.device,
@@ -359,11 +392,53 @@ impl Device {
         self.anchors.set(cell, anchor);
     }
 
+    /// Starts using the key of `scalar` for `usage` when `certificate` holds its public key;
+    /// returns whether it did.
+    pub(crate) fn install_key(
+        &mut self,
+        usage: KeyUsage,
+        scalar: &[u8; 32],
+        certificate: &smki::Certificate,
+    ) -> bool {
+        let sec1 = certificate.public_key_sec1();
+        match usage {
+            KeyUsage::DigitalSignature => match SigningKey::from_scalar(scalar) {
+                Ok(key) if key.verifying_key().sec1_uncompressed() == sec1 => {
+                    self.keys.digital_signature = key;
+                    true
+                }
+                _ => false,
+            },
+            KeyUsage::KeyAgreement => match KeyAgreementPrivateKey::from_scalar(scalar) {
+                Ok(key) if key.public_key().sec1_uncompressed() == sec1 => {
+                    self.keys.key_agreement = DeviceKeyAgreement::PrivateKey(key);
+                    true
+                }
+                _ => false,
+            },
+        }
+    }
+
     /// Queues a protected alert for the host to send.
     #[allow(dead_code)]
     pub(crate) fn raise_alert(&mut self, alert: Vec<u8>) {
         self.alerts.push(alert);
     }
+}
+
+/// The KA key in the certificate a command to an unknown remote party carries, if any.
+fn unknown_remote_party_key(
+    header: &GroupingHeader,
+) -> Result<Option<KeyAgreementPublicKey>, DeviceError> {
+    let Some(der) = &header.other_information.remote_party_certificate else {
+        return Ok(None);
+    };
+    let certificate = smki::Certificate::from_der(der).map_err(|error| {
+        DeviceError::Malformed(format!("the remote party's KA certificate: {error}"))
+    })?;
+    KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1())
+        .map(Some)
+        .map_err(|error| DeviceError::Malformed(format!("the remote party's KA key: {error}")))
 }
 
 /// Whether the command carries its originator's signature and must have it checked.

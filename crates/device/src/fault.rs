@@ -8,7 +8,8 @@
 //!   the requests after it in the same command are not executed (`other-reason`);
 //! - `zcl <cluster> command <id>` or `zcl <cluster> attribute <id>` (hex numbers), e.g.
 //!   `zcl 0705 command 0C`: that ZCL command, or the read or write of that attribute, fails
-//!   with ZCL status `N`;
+//!   with ZCL status `N`; `zcl <cluster> command <id> component <n>` only in the n-th
+//!   component of a GBZ payload (a command that writes three debts failing at the third);
 //! - `use-case <message code>` (hex), e.g. `use-case 000D`: an ASN.1 use case answers with
 //!   result code `N`.
 
@@ -37,6 +38,8 @@ pub enum FaultTarget {
     ZclCommand {
         cluster: u16,
         command: u8,
+        /// Only in this component of a GBZ payload (1 for the first).
+        component: Option<u8>,
     },
     ZclAttribute {
         cluster: u16,
@@ -45,6 +48,25 @@ pub enum FaultTarget {
     UseCase {
         message_code: u16,
     },
+}
+
+impl FaultTarget {
+    /// Whether this target is ZCL command `command` of `cluster` in component `position` (1 for
+    /// the first) of a GBZ payload.
+    pub fn strikes_zcl_command(&self, on_cluster: u16, on_command: u8, position: usize) -> bool {
+        match self {
+            Self::ZclCommand {
+                cluster,
+                command,
+                component,
+            } => {
+                *cluster == on_cluster
+                    && *command == on_command
+                    && component.is_none_or(|component| usize::from(component) == position)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// One fault: the target and the result (DLMS result, ZCL status or ASN.1 response code).
@@ -86,9 +108,19 @@ impl fmt::Display for FaultTarget {
                 };
                 write!(f, "{kind} {class_id} {} {index}", obis_text(*obis))
             }
-            Self::ZclCommand { cluster, command } => {
-                write!(f, "zcl {cluster:04X} command {command:02X}")
-            }
+            Self::ZclCommand {
+                cluster,
+                command,
+                component: None,
+            } => write!(f, "zcl {cluster:04X} command {command:02X}"),
+            Self::ZclCommand {
+                cluster,
+                command,
+                component: Some(component),
+            } => write!(
+                f,
+                "zcl {cluster:04X} command {command:02X} component {component}"
+            ),
             Self::ZclAttribute { cluster, attribute } => {
                 write!(f, "zcl {cluster:04X} attribute {attribute:04X}")
             }
@@ -134,11 +166,16 @@ impl std::str::FromStr for FaultTarget {
                 obis: parse_obis(obis).ok_or_else(bad)?,
                 index: index.parse().map_err(|_| bad())?,
             }),
-            ["zcl", cluster, "command", command] => Ok(Self::ZclCommand {
+            ["zcl", cluster, "command", command, rest @ ..] => Ok(Self::ZclCommand {
                 cluster: hex16(cluster).ok_or_else(bad)?,
                 command: hex16(command)
                     .and_then(|id| u8::try_from(id).ok())
                     .ok_or_else(bad)?,
+                component: match rest {
+                    [] => None,
+                    ["component", position] => Some(position.parse().map_err(|_| bad())?),
+                    _ => return Err(bad()),
+                },
             }),
             ["zcl", cluster, "attribute", attribute] => Ok(Self::ZclAttribute {
                 cluster: hex16(cluster).ok_or_else(bad)?,
@@ -161,6 +198,7 @@ mod tests {
         for text in [
             "set 9000 0-0:94.44.2.0 6",
             "zcl 0705 command 0C",
+            "zcl 0705 command 02 component 3",
             "zcl 0702 attribute 0000",
             "use-case 000D",
         ] {

@@ -4,49 +4,31 @@
 //! objects and ZCL clusters they address. The table below covers the use cases whose payload
 //! is neither (ASN.1) or whose side effects reach beyond one object.
 
-use dcc_model::DeviceType;
 use gbcs::catalogue::PayloadKind;
 use gbcs::MessageCode;
 
 use crate::engine::{Command, Device};
 use crate::error::DeviceError;
 
-/// Which of the device types the catalogue names a handler serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Serves {
-    /// Every device type the catalogue entry names.
-    CatalogueDeviceTypes,
-    /// Only these (the others get the generic handling).
-    Only(&'static [DeviceType]),
-}
-
 /// One row of the handler table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UseCaseHandler {
     pub message_code: MessageCode,
-    pub serves: Serves,
     /// Runs the use case on the device; returns the response payload.
     pub execute: fn(&mut Device, &Command<'_>) -> Result<Vec<u8>, DeviceError>,
 }
 
-impl UseCaseHandler {
-    fn serves(&self, device_type: DeviceType) -> bool {
-        match self.serves {
-            Serves::CatalogueDeviceTypes => true,
-            Serves::Only(types) => types.contains(&device_type),
-        }
-    }
+/// The use cases with a handler of their own: credentials updates and the other ASN.1 ones.
+fn handlers() -> impl Iterator<Item = &'static UseCaseHandler> {
+    crate::credentials::HANDLERS
+        .iter()
+        .chain(crate::asn1::HANDLERS)
 }
-
-/// The use cases with a handler of their own.
-pub(crate) const HANDLERS: &[UseCaseHandler] = crate::credentials::HANDLERS;
 
 /// Runs a verified command whose use case applies to the device; returns the response payload.
 pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<u8>, DeviceError> {
     let message_code = command.entry.message_code;
-    if let Some(handler) = HANDLERS.iter().find(|handler| {
-        handler.message_code == message_code && handler.serves(device.device_type())
-    }) {
+    if let Some(handler) = handlers().find(|handler| handler.message_code == message_code) {
         return (handler.execute)(device, command);
     }
     let payload = command.payload();

@@ -68,17 +68,24 @@ impl DeviceKeys {
 /// public key to check it with ([`stand_in_signing_key`]`(device).verifying_key()`). It is not
 /// the device's certified key; a signature made with it verifies only against this key.
 pub fn stand_in_signing_key(device: Eui64) -> SigningKey {
-    let mut counter = 0u32;
+    let mut counter = 0u64;
     loop {
-        let mut hash = Sha256::new();
-        hash.update(b"dccsim stand-in device DS key");
-        hash.update(device.as_bytes());
-        hash.update(counter.to_be_bytes());
-        let scalar: [u8; 32] = hash.finalize().into();
+        let scalar = derived_scalar(device, b"dccsim stand-in device DS key", counter);
         if let Ok(key) = SigningKey::from_scalar(&scalar) {
             return key;
         }
         // A hash outside the curve order (probability about 2^-32): try the next one.
         counter = counter.wrapping_add(1);
     }
+}
+
+/// A private scalar derived from a device id, a purpose and a number: deterministic keys for
+/// devices that make keys (CS02c) and stand-in keys. Outside the curve order with probability
+/// about 2^-32; the callers then fail or try the next number.
+pub(crate) fn derived_scalar(device: Eui64, purpose: &[u8], number: u64) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(purpose);
+    hash.update(device.as_bytes());
+    hash.update(number.to_be_bytes());
+    hash.finalize().into()
 }

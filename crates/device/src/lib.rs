@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 mod anchors;
+mod asn1;
 mod behaviour;
 mod bindings;
 mod clusters;
@@ -30,6 +31,7 @@ mod dlms_exec;
 mod engine;
 mod error;
 mod fault;
+mod han;
 mod handlers;
 mod key_folder;
 mod keys;
@@ -55,5 +57,8 @@ pub use fault::{obis_text, parse_obis, Fault, FaultTarget, RequestKind};
 pub use gbcs::use_case::cs02b::{CellKeyUsage, CellUsage, TrustAnchorCell};
 pub use key_folder::{FolderDevice, KeyFolder, KeyFolderError};
 pub use keys::{stand_in_signing_key, DeviceKeyAgreement, DeviceKeys};
-pub use state::{DeviceState, HanDeviceLogEntry, MeterVariant, PaymentMode, SupplyState};
+pub use state::{
+    DebtCollection, DeviceState, HanDeviceLogEntry, JoinedDevice, LoggedEvent, MeterVariant,
+    PaymentMode, SupplyState, TopUp,
+};
 pub use store::{CosemAttribute, ObjectStore, ZclAttribute};

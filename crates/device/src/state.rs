@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::date_time::DeviceDateTime;
 use crate::fault::Fault;
 
 /// Whether the ESME's load switch lets electricity through (GSME: the valve).
@@ -83,12 +84,68 @@ pub struct DeviceState {
     /// The active firmware version octets (ECS52).
     #[serde(with = "hex_bytes")]
     pub firmware_version: Vec<u8>,
-    /// UTRN counters the meter has accepted (a top-up with one of these is a replay).
-    pub accepted_utrn_counters: Vec<u64>,
-    /// The devices on the HAN device log (CHF: every device; GPF: the GSME and PPMIDs).
+    /// The device's own originator counter (its alerts, its responses to unknown remote parties).
+    pub originator_counter: u64,
+    /// The UTRNs the meter has accepted (entering one of these again is a replay).
+    pub accepted_utrns: Vec<String>,
+    /// The devices on the device's HAN device log (CHF: every device on the HAN; GPF: the
+    /// GSME and PPMIDs).
     pub han_device_log: Vec<HanDeviceLogEntry>,
+    /// The CHF's copy of the GPF's device log.
+    pub gpf_device_log: Vec<HanDeviceLogEntry>,
+    /// The devices joined to this one (CS03 joins, CS04 unjoins, CS07 reads).
+    pub joined_devices: Vec<JoinedDevice>,
+    /// When the device was installed: its logs and snapshots start then.
+    pub installed: DeviceDateTime,
+    /// The top-ups the meter has applied, oldest first.
+    pub top_up_log: Vec<TopUp>,
+    /// The debt the meter has collected, oldest first.
+    pub debt_log: Vec<DebtCollection>,
+    /// The events the device has logged, oldest first.
+    pub event_log: Vec<LoggedEvent>,
     /// Where requests fail: a hardware fault at an object, a rejected tariff, …
     pub faults: Vec<Fault>,
+}
+
+/// A device joined to this one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinedDevice {
+    pub device_id: dcc_model::Eui64,
+    /// The device type as the join command gave it.
+    pub device_type: u8,
+}
+
+/// A top-up the meter applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopUp {
+    pub utrn: String,
+    /// Pence.
+    pub amount: i32,
+    pub at: DeviceDateTime,
+}
+
+/// Debt the meter collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DebtCollection {
+    pub at: DeviceDateTime,
+    /// Pence collected.
+    pub collected: u32,
+    /// 1 time-based, 2 payment-based (ZCL debt type).
+    pub debt_type: u8,
+    /// Pence outstanding after the collection.
+    pub outstanding: u32,
+}
+
+/// An event in a device's event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggedEvent {
+    pub at: DeviceDateTime,
+    /// The GBCS event or alert code.
+    pub code: u16,
 }
 
 /// One device on a HAN device log.
@@ -100,6 +157,20 @@ pub struct HanDeviceLogEntry {
     #[serde(with = "hex_bytes", default)]
     pub install_code: Vec<u8>,
 }
+
+/// When a device in its default state was installed: 2014-12-29 (its logs have three days of
+/// entries at the date of DCC's reference data, 2015-01-01).
+pub const INSTALLED: DeviceDateTime = DeviceDateTime {
+    year: 2014,
+    month: 12,
+    day: 29,
+    hour: 0,
+    minute: 0,
+    second: 0,
+};
+
+/// The event code a device in its default state has logged at installation.
+pub const INSTALLATION_EVENT: u16 = 0x8183;
 
 impl Default for DeviceState {
     fn default() -> Self {
@@ -118,8 +189,27 @@ impl Default for DeviceState {
             meter_balance: 1_000,
             emergency_credit_balance: 0,
             firmware_version: vec![0x01, 0x23, 0xAB, 0xCD],
-            accepted_utrn_counters: Vec::new(),
+            originator_counter: 0,
+            accepted_utrns: Vec::new(),
             han_device_log: Vec::new(),
+            gpf_device_log: Vec::new(),
+            joined_devices: Vec::new(),
+            installed: INSTALLED,
+            top_up_log: vec![TopUp {
+                utrn: "00000000000000000000".to_owned(),
+                amount: 1_000,
+                at: INSTALLED,
+            }],
+            debt_log: vec![DebtCollection {
+                at: INSTALLED,
+                collected: 0,
+                debt_type: 2,
+                outstanding: 0,
+            }],
+            event_log: vec![LoggedEvent {
+                at: INSTALLED,
+                code: INSTALLATION_EVENT,
+            }],
             faults: Vec::new(),
         }
     }
@@ -137,7 +227,7 @@ mod hex_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(deserializer)?;
         let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-        if digits.len() % 2 != 0 {
+        if !digits.len().is_multiple_of(2) {
             return Err(serde::de::Error::custom("an odd number of hex digits"));
         }
         digits

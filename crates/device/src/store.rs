@@ -50,7 +50,16 @@ impl ZclAttribute {
 pub struct ObjectStore {
     cosem: BTreeMap<CosemAttribute, Data>,
     zcl: BTreeMap<ZclAttribute, ZclValue>,
-    published: BTreeMap<(u16, u8), Vec<Vec<u8>>>,
+    /// Per (cluster, command): what the last GBCS command publishing on it sent.
+    published: BTreeMap<(u16, u8), Publication>,
+}
+
+/// The publish commands one GBCS command sent on a (cluster, command).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Publication {
+    /// The GBCS command's counter.
+    counter: u64,
+    payloads: Vec<Vec<u8>>,
 }
 
 impl ObjectStore {
@@ -89,13 +98,24 @@ impl ObjectStore {
     pub fn published(&self, cluster: u16, command: u8) -> &[Vec<u8>] {
         self.published
             .get(&(cluster, command))
-            .map(Vec::as_slice)
+            .map(|publication| publication.payloads.as_slice())
             .unwrap_or(&[])
     }
 
-    /// Replaces what was published on (cluster, command).
-    pub fn set_published(&mut self, cluster: u16, command: u8, payloads: Vec<Vec<u8>>) {
-        self.published.insert((cluster, command), payloads);
+    /// Keeps a publish: it joins those of the same GBCS command (one command publishes several
+    /// day profiles), and replaces those of an earlier one.
+    pub fn publish(&mut self, cluster: u16, command: u8, counter: u64, payload: Vec<u8>) {
+        let entry = self
+            .published
+            .entry((cluster, command))
+            .or_default();
+        if entry.counter != counter || entry.payloads.is_empty() {
+            *entry = Publication {
+                counter,
+                payloads: Vec::new(),
+            };
+        }
+        entry.payloads.push(payload);
     }
 
     /// Every COSEM attribute held, in key order.

@@ -24,10 +24,12 @@ pub(crate) struct ComponentAnswer {
 }
 
 impl ComponentAnswer {
-    /// A ZCL Default Response to `command_id` with `status`.
-    pub fn default_response(command_id: u8, status: u8) -> Self {
+    /// A ZCL Default Response to a command sent with `command_frame_control`: it travels the
+    /// other way (a command the DCC sent as a cluster's server, a publish, is answered as from
+    /// the client).
+    pub fn default_response(command_frame_control: u8, command_id: u8, status: u8) -> Self {
         Self {
-            frame_control: zcl::DIRECTION_SERVER_TO_CLIENT,
+            frame_control: reply_direction(command_frame_control),
             command_id: general::DEFAULT_RESPONSE,
             payload: GeneralCommand::DefaultResponse { command_id, status }.encode(),
         }
@@ -40,24 +42,51 @@ impl ComponentAnswer {
     }
 }
 
+/// The command id of a default response to a general command that failed as a whole.
+const NO_COMMAND: u8 = 0xFF;
+
+impl Device {
+    /// The status a fault gives ZCL command `command` of `cluster` in component `position`.
+    pub(crate) fn zcl_command_fault(
+        &self,
+        cluster: u16,
+        command: u8,
+        position: usize,
+    ) -> Option<u8> {
+        self.state
+            .faults
+            .iter()
+            .find(|fault| fault.on.strikes_zcl_command(cluster, command, position))
+            .map(|fault| fault.result)
+    }
+}
+
+/// The direction bit of an answer to a command sent with `command_frame_control`.
+pub(crate) fn reply_direction(command_frame_control: u8) -> u8 {
+    match command_frame_control & zcl::DIRECTION_SERVER_TO_CLIENT {
+        0 => zcl::DIRECTION_SERVER_TO_CLIENT,
+        _ => 0,
+    }
+}
+
 /// Runs every component of a GBZ command; returns the GBZ response payload.
 pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<u8>, DeviceError> {
     let gbz = GbzPayload::parse(command.payload())
         .map_err(|error| DeviceError::Malformed(format!("GBZ payload: {error}")))?;
     let mut components = Vec::with_capacity(gbz.components.len());
-    for component in &gbz.components {
+    for (index, component) in gbz.components.iter().enumerate() {
         let ComponentBody::Plain(payload) = &component.body else {
             return Err(DeviceError::Malformed(
                 "an encrypted component in a command".to_owned(),
             ));
         };
-        for answer in answer_component(device, command, component, payload) {
+        for answer in answer_component(device, command, component, index + 1, payload) {
             let encrypt =
                 answer.carries_data() && command.entry.encrypts_gbz_cluster(component.cluster);
             let body = match encrypt {
                 true => ComponentBody::Encrypted {
                     additional_header: [0, 0],
-                    block: device.encrypt_for(command.response_header, &answer.payload)?,
+                    block: device.encrypt_for(command, &answer.payload)?,
                 },
                 false => ComponentBody::Plain(answer.payload),
             };
@@ -80,27 +109,28 @@ fn answer_component(
     device: &mut Device,
     command: &Command<'_>,
     component: &GbzComponent,
+    position: usize,
     payload: &[u8],
 ) -> Vec<ComponentAnswer> {
     let cluster = component.cluster;
     let general_command = component.frame_control & 0x03 == zcl::FRAME_TYPE_GENERAL;
     if !general_command {
-        return crate::clusters::invoke(device, command, component, payload);
+        return crate::clusters::invoke(device, command, component, position, payload);
     }
-    let target = FaultTarget::ZclCommand {
-        cluster,
-        command: component.command_id,
-    };
-    if let Some(fault) = device.state.faults.iter().find(|fault| fault.on == target) {
+    if let Some(status) = device.zcl_command_fault(cluster, component.command_id, position) {
+        // A general command that fails as a whole is answered naming no command (FF), as
+        // GBCS devices do.
         return vec![ComponentAnswer::default_response(
-            component.command_id,
-            fault.result,
+            component.frame_control,
+            NO_COMMAND,
+            status,
         )];
     }
     let request = match GeneralCommand::decode(component.command_id, payload) {
         Ok(request) => request,
         Err(_) => {
             return vec![ComponentAnswer::default_response(
+                component.frame_control,
                 component.command_id,
                 status::MALFORMED_COMMAND,
             )]
@@ -118,6 +148,7 @@ fn answer_component(
         }
         _ => {
             return vec![ComponentAnswer::default_response(
+                component.frame_control,
                 component.command_id,
                 status::UNSUPPORTED_GENERAL_COMMAND,
             )]
