@@ -176,63 +176,130 @@ fn same_type_description(mine: &TypeDescription, theirs: &TypeDescription) -> bo
     }
 }
 
+/// One component of a GBZ response, described by its kind and its (decrypted) ZCL payload.
+struct Answer {
+    kind: String,
+    frame_control: u8,
+    command_id: u8,
+    payload: Vec<u8>,
+}
+
+impl Answer {
+    /// A default response saying NOT_FOUND: the end of a log or list a Get walked past.
+    fn not_found(&self) -> bool {
+        self.frame_control & 0x03 == 0
+            && self.command_id == gbcs::zcl::command::DEFAULT_RESPONSE
+            && self.payload.get(1) == Some(&gbcs::zcl::status::NOT_FOUND)
+    }
+}
+
+fn answers(gbz: &GbzPayload, plaintexts: &[Vec<u8>], whose: &str) -> Result<Vec<Answer>, String> {
+    let mut blocks = plaintexts.iter();
+    gbz.components
+        .iter()
+        .map(|component| {
+            let (payload, encrypted) = match &component.body {
+                ComponentBody::Plain(payload) => (payload.clone(), ""),
+                ComponentBody::Encrypted { .. } => (
+                    blocks
+                        .next()
+                        .cloned()
+                        .ok_or(format!("{whose} encrypted component did not decrypt"))?,
+                    "E",
+                ),
+            };
+            Ok(Answer {
+                kind: format!(
+                    "{:04X}/{:02X}/{:02X}{encrypted}",
+                    component.cluster, component.frame_control, component.command_id
+                ),
+                frame_control: component.frame_control,
+                command_id: component.command_id,
+                payload,
+            })
+        })
+        .collect()
+}
+
+/// The kinds of the answers, consecutive repeats collapsed, NOT_FOUND answers left out: a
+/// log read answered with more or fewer entries has the same outline.
+fn outline(answers: &[Answer]) -> Vec<&str> {
+    let mut kinds: Vec<&str> = Vec::new();
+    for answer in answers.iter().filter(|answer| !answer.not_found()) {
+        if kinds.last() != Some(&answer.kind.as_str()) {
+            kinds.push(&answer.kind);
+        }
+    }
+    kinds
+}
+
 fn same_gbz(
     mine: &GbzPayload,
     theirs: &GbzPayload,
     mine_plaintexts: &[Vec<u8>],
     their_plaintexts: &[Vec<u8>],
 ) -> Result<(), String> {
-    let describe = |gbz: &GbzPayload| -> Vec<String> {
-        gbz.components
-            .iter()
-            .map(|component| {
-                format!(
-                    "{:04X}/{:02X}/{:02X}{}",
-                    component.cluster,
-                    component.frame_control,
-                    component.command_id,
-                    match component.body {
-                        ComponentBody::Encrypted { .. } => "E",
-                        ComponentBody::Plain(_) => "",
-                    }
-                )
-            })
-            .collect()
-    };
-    let (mine_components, their_components) = (describe(mine), describe(theirs));
-    if mine_components != their_components {
+    let mine = answers(mine, mine_plaintexts, "our")?;
+    let theirs = answers(theirs, their_plaintexts, "the reference's")?;
+    let (mine_outline, their_outline) = (outline(&mine), outline(&theirs));
+    if mine_outline != their_outline {
         return Err(format!(
-            "components {mine_components:?}, the reference has {their_components:?}"
+            "components {mine_outline:?}, the reference has {their_outline:?}"
         ));
     }
-    let mut mine_blocks = mine_plaintexts.iter();
-    let mut their_blocks = their_plaintexts.iter();
-    for (index, (mine, theirs)) in mine.components.iter().zip(&theirs.components).enumerate() {
-        let (mine_payload, their_payload) = match (&mine.body, &theirs.body) {
-            (ComponentBody::Plain(mine), ComponentBody::Plain(theirs)) => {
-                (mine.clone(), theirs.clone())
-            }
-            _ => (
-                mine_blocks
-                    .next()
-                    .cloned()
-                    .ok_or("an encrypted component did not decrypt")?,
-                their_blocks
-                    .next()
-                    .cloned()
-                    .ok_or("a reference encrypted component did not decrypt")?,
-            ),
-        };
-        let path = format!("component {index}");
-        if mine.frame_control & 0x03 == 0 {
-            same_general_command(mine.command_id, &mine_payload, &their_payload, &path)?;
-        } else if mine_payload.len() != their_payload.len() {
-            return Err(format!(
-                "{path}: cluster command payload of {} bytes, the reference has {}",
-                mine_payload.len(),
-                their_payload.len()
-            ));
+    for (index, answer) in mine
+        .iter()
+        .enumerate()
+        .filter(|(_, answer)| !answer.not_found())
+    {
+        // The reference's answer at the same place when it is of the same kind (one answer a
+        // request), else the first of the kind.
+        let reference = theirs
+            .get(index)
+            .filter(|their| mine.len() == theirs.len() && their.kind == answer.kind)
+            .or_else(|| theirs.iter().find(|their| their.kind == answer.kind))
+            .ok_or(format!("component {index}: no reference of its kind"))?;
+        let path = format!("component {index} ({})", answer.kind);
+        match answer.frame_control & 0x03 {
+            0 => same_general_command(
+                answer.command_id,
+                &answer.payload,
+                &reference.payload,
+                &path,
+            )?,
+            _ => same_cluster_command(answer, reference, &path)?,
         }
+    }
+    Ok(())
+}
+
+/// Cluster commands: decoded with their layout where it is known (records may repeat any
+/// number of times), else the same length.
+fn same_cluster_command(mine: &Answer, theirs: &Answer, path: &str) -> Result<(), String> {
+    let cluster = u16::from_str_radix(&mine.kind[..4], 16).unwrap_or(0);
+    let from_server = mine.frame_control & gbcs::zcl::DIRECTION_SERVER_TO_CLIENT != 0;
+    let Some(layout) = gbcs::zcl_commands::layout(cluster, from_server, mine.command_id) else {
+        return match mine.payload.len() == theirs.payload.len() {
+            true => Ok(()),
+            false => Err(format!(
+                "{path}: cluster command payload of {} bytes, the reference has {}",
+                mine.payload.len(),
+                theirs.payload.len()
+            )),
+        };
+    };
+    let theirs = layout
+        .decode(&theirs.payload)
+        .map_err(|error| format!("{path}: the reference as {}: {error}", layout.name))?;
+    let mine = layout
+        .decode(&mine.payload)
+        .map_err(|error| format!("{path}: as {}: {error}", layout.name))?;
+    if theirs.records.is_empty() != mine.records.is_empty() && !layout.repeated.is_empty() {
+        return Err(format!(
+            "{path}: {} records, the reference has {}",
+            mine.records.len(),
+            theirs.records.len()
+        ));
     }
     Ok(())
 }
