@@ -200,6 +200,8 @@ fn gbz_faults(request: &GbzPayload, response: &GbzPayload, plaintexts: &[Vec<u8>
         };
         let general = answer.frame_control & 0x03 == 0;
         let fault = match (general, answer.command_id, payload.as_slice()) {
+            // A component after the one that failed, not executed: a consequence, not a fault.
+            (true, gbcs::zcl::command::DEFAULT_RESPONSE, [0xFF, _]) => None,
             (true, gbcs::zcl::command::DEFAULT_RESPONSE, [_, status]) if *status != 0 => {
                 let answered_in_part = response.components.iter().any(|other| {
                     other.cluster == answer.cluster

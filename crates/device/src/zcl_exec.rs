@@ -35,6 +35,27 @@ impl ComponentAnswer {
         }
     }
 
+    /// Whether the answer says its command failed: a default response with a status other
+    /// than success, or than NOT_FOUND (a Get that walked past the end of a log or list), or
+    /// a read or write of attributes that failed for one of them.
+    fn failed(&self) -> bool {
+        if self.frame_control & 0x03 != zcl::FRAME_TYPE_GENERAL {
+            return false;
+        }
+        match GeneralCommand::decode(self.command_id, &self.payload) {
+            Ok(GeneralCommand::DefaultResponse { status, .. }) => {
+                status != status::SUCCESS && status != status::NOT_FOUND
+            }
+            Ok(GeneralCommand::ReadAttributesResponse(records)) => records
+                .iter()
+                .any(|record| record.status != status::SUCCESS),
+            Ok(GeneralCommand::WriteAttributesResponse(statuses)) => statuses
+                .iter()
+                .any(|written| written.status != status::SUCCESS),
+            _ => false,
+        }
+    }
+
     /// Whether the answer carries data (not a default response).
     fn carries_data(&self) -> bool {
         self.command_id != general::DEFAULT_RESPONSE
@@ -69,18 +90,31 @@ pub(crate) fn reply_direction(command_frame_control: u8) -> u8 {
     }
 }
 
-/// Runs every component of a GBZ command; returns the GBZ response payload.
+/// Runs the components of a GBZ command in order; returns the GBZ response payload. A
+/// component that fails ends the command: the ones after it are not executed and are each
+/// answered with a default response naming no command (FF) with status FAILURE, as GBCS
+/// devices do.
 pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<u8>, DeviceError> {
     let gbz = GbzPayload::parse(command.payload())
         .map_err(|error| DeviceError::Malformed(format!("GBZ payload: {error}")))?;
     let mut components = Vec::with_capacity(gbz.components.len());
+    let mut failed = false;
     for (index, component) in gbz.components.iter().enumerate() {
         let ComponentBody::Plain(payload) = &component.body else {
             return Err(DeviceError::Malformed(
                 "an encrypted component in a command".to_owned(),
             ));
         };
-        for answer in answer_component(device, command, component, index + 1, payload) {
+        let answers = match failed {
+            true => vec![ComponentAnswer::default_response(
+                component.frame_control,
+                NO_COMMAND,
+                status::FAILURE,
+            )],
+            false => answer_component(device, command, component, index + 1, payload),
+        };
+        failed = failed || answers.iter().any(ComponentAnswer::failed);
+        for answer in answers {
             let encrypt =
                 answer.carries_data() && command.entry.encrypts_gbz_cluster(component.cluster);
             let body = match encrypt {

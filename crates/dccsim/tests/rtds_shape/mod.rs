@@ -179,6 +179,8 @@ fn same_type_description(mine: &TypeDescription, theirs: &TypeDescription) -> bo
 /// One component of a GBZ response, described by its kind and its (decrypted) ZCL payload.
 struct Answer {
     kind: String,
+    /// The sequence number of the command component it answers.
+    sequence_number: u8,
     frame_control: u8,
     command_id: u8,
     payload: Vec<u8>,
@@ -213,6 +215,7 @@ fn answers(gbz: &GbzPayload, plaintexts: &[Vec<u8>], whose: &str) -> Result<Vec<
                     "{:04X}/{:02X}/{:02X}{encrypted}",
                     component.cluster, component.frame_control, component.command_id
                 ),
+                sequence_number: component.sequence_number,
                 frame_control: component.frame_control,
                 command_id: component.command_id,
                 payload,
@@ -253,10 +256,16 @@ fn same_gbz(
         .filter(|(_, answer)| !answer.not_found())
     {
         // The reference's answer at the same place when it is of the same kind (one answer a
-        // request), else the first of the kind.
+        // request), else its first answer of the kind to the same command component, else
+        // the first of the kind.
         let reference = theirs
             .get(index)
             .filter(|their| mine.len() == theirs.len() && their.kind == answer.kind)
+            .or_else(|| {
+                theirs.iter().find(|their| {
+                    their.kind == answer.kind && their.sequence_number == answer.sequence_number
+                })
+            })
             .or_else(|| theirs.iter().find(|their| their.kind == answer.kind))
             .ok_or(format!("component {index}: no reference of its kind"))?;
         let path = format!("component {index} ({})", answer.kind);
