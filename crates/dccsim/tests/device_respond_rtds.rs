@@ -113,6 +113,11 @@ fn state_file(
     if pair.name.contains("TWIN") {
         lines.push("variant = \"twin\"".to_owned());
     }
+    // The device's own counter (a response to an unknown remote party carries it) is where
+    // the reference device's was.
+    if let Some(counter) = theirs.header.other_information.supplementary_originator_counter {
+        lines.push(format!("originator_counter = {}", counter.saturating_sub(1)));
+    }
     if !pair.success {
         if let Some(fault) = fault_of(command, theirs, their_plaintexts) {
             lines.push(format!("faults = [{fault}]"));
@@ -165,8 +170,9 @@ fn fault_of(
         let faults = gbz_faults(&request, &response, their_plaintexts);
         return (!faults.is_empty()).then(|| faults.join(", "));
     }
+    // An ASN.1 result code, alone or as the only element of a SEQUENCE.
     match theirs.payload.as_slice() {
-        [0x02, 0x01, result] if *result != 0 => Some(format!(
+        [0x02, 0x01, result] | [0x30, 0x03, 0x02, 0x01, result] if *result != 0 => Some(format!(
             "{{ on = \"use-case {:04X}\", result = {result} }}",
             command.header.message_code().0
         )),

@@ -360,39 +360,33 @@ fn issue_credentials(device: &mut Device, command: &Command<'_>) -> Result<Vec<u
     Ok(csr)
 }
 
-/// Result of CS02d when the certificate is not for a key the device made.
+/// Result of CS02d when the certificate is not for a key the device holds.
 const NOT_OUR_KEY: u8 = 3;
 
-#[derive(Debug, Sequence)]
-struct CertificateUpdate {
-    certificate: der::Any,
-}
-
-/// CS02d: the device takes the certificate of the key it made for CS02c, and from then uses
-/// that key.
+/// CS02d (the payload is the certificate): the device takes the certificate of the key it
+/// made for CS02c, and from then uses that key; a certificate for the key it already uses for
+/// that purpose (a renewal) is accepted as is.
 fn update_device_certificate(
     device: &mut Device,
     command: &Command<'_>,
 ) -> Result<Vec<u8>, DeviceError> {
-    let update = CertificateUpdate::from_der(command.payload())
-        .map_err(|error| malformed("device certificate", error))?;
+    let certificate = Certificate::from_der(command.payload())
+        .map_err(|error| DeviceError::Malformed(format!("device certificate: {error}")))?;
     if let Some(code) = fault(device, command) {
         return result_code(code);
     }
-    let certificate = update
-        .certificate
-        .to_der()
-        .ok()
-        .and_then(|der| Certificate::from_der(&der).ok());
-    let Some((certificate, (usage, scalar))) = certificate.zip(device.pending_key) else {
-        return result_code(NOT_OUR_KEY);
-    };
-    let installed = device.install_key(usage, &scalar, &certificate);
-    match installed {
-        true => {
+    let sec1 = certificate.public_key_sec1();
+    if let Some((usage, scalar)) = device.pending_key {
+        if device.install_key(usage, &scalar, &certificate) {
             device.pending_key = None;
-            result_code(0)
+            return result_code(0);
         }
+    }
+    let renewal = certificate
+        .key_usage()
+        .is_some_and(|usage| device.keys.holds_public_key(usage, &sec1));
+    match renewal {
+        true => result_code(0),
         false => result_code(NOT_OUR_KEY),
     }
 }

@@ -48,7 +48,7 @@ impl Command<'_> {
 pub struct Device {
     device_id: Eui64,
     device_type: DeviceType,
-    keys: DeviceKeys,
+    pub(crate) keys: DeviceKeys,
     pub(crate) anchors: TrustAnchors,
     shared_secrets: SharedSecretCache,
     pub(crate) last_accepted_counter: HashMap<Eui64, u64>,
@@ -77,10 +77,10 @@ impl Device {
             KeyUsage::DigitalSignature,
         )?)
         .map_err(|error| bad_key(device, "the device DS private key", error))?;
-        let keys = DeviceKeys {
-            key_agreement: DeviceKeyAgreement::PrivateKey(key_agreement),
+        let keys = DeviceKeys::new(
+            DeviceKeyAgreement::PrivateKey(key_agreement),
             digital_signature,
-        };
+        );
         let anchors = anchors_of(device, &config.trust_anchors)?;
         Ok(Self::with_keys(
             device,

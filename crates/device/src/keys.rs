@@ -54,12 +54,41 @@ impl DeviceKeyAgreement {
 pub struct DeviceKeys {
     pub key_agreement: DeviceKeyAgreement,
     pub digital_signature: SigningKey,
+    /// The public key of the device's DS certificate, when it is not that of
+    /// `digital_signature` (a device signing with a stand-in key).
+    pub certified_signing_public: Option<VerifyingKey>,
 }
 
 impl DeviceKeys {
-    /// The device's DS public key (what its DS certificate holds).
+    /// The device's own keys, its DS certificate holding the public key of `digital_signature`.
+    pub fn new(key_agreement: DeviceKeyAgreement, digital_signature: SigningKey) -> Self {
+        Self {
+            key_agreement,
+            digital_signature,
+            certified_signing_public: None,
+        }
+    }
+
+    /// The public key the device signs with.
     pub fn signing_public(&self) -> VerifyingKey {
         self.digital_signature.verifying_key()
+    }
+
+    /// Whether the device holds the key of a certificate for `usage` with this public key
+    /// (uncompressed SEC1).
+    pub fn holds_public_key(&self, usage: smki::KeyUsage, sec1: &[u8]) -> bool {
+        match usage {
+            smki::KeyUsage::DigitalSignature => {
+                self.signing_public().sec1_uncompressed() == sec1
+                    || self
+                        .certified_signing_public
+                        .as_ref()
+                        .is_some_and(|public| public.sec1_uncompressed() == sec1)
+            }
+            smki::KeyUsage::KeyAgreement => {
+                self.key_agreement.public_key().sec1_uncompressed() == sec1
+            }
+        }
     }
 }
 
