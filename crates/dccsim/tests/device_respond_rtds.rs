@@ -122,8 +122,41 @@ fn state_file(
         if let Some(fault) = fault_of(command, theirs, their_plaintexts) {
             lines.push(format!("faults = [{fault}]"));
         }
+        let missing = roles_with_status(theirs, TRUST_ANCHOR_NOT_FOUND);
+        if !missing.is_empty() {
+            lines.push(format!("roles_without_trust_anchor = {missing:?}"));
+        }
     }
     lines.join("\n")
+}
+
+/// The credentials details status of a role whose cells are empty.
+const TRUST_ANCHOR_NOT_FOUND: u8 = 25;
+/// The credentials details status of a role the device could not answer for.
+const DETAILS_OTHER: u8 = 127;
+
+/// The roles a CS02a/CS02f response (`SEQUENCE OF SEQUENCE { role INTEGER, status
+/// ENUMERATED, … }`) answers with `status`.
+fn roles_with_status(theirs: &GeneralSigning, status: u8) -> Vec<u8> {
+    if !matches!(theirs.header.message_code().0, 0x0008 | 0x011B) {
+        return Vec::new();
+    }
+    let content = match theirs.payload.as_slice() {
+        [0x30, 0x81, _, content @ ..] | [0x30, _, content @ ..] => content,
+        _ => return Vec::new(),
+    };
+    let mut roles = Vec::new();
+    let mut rest = content;
+    while let [0x30, length, entry @ ..] = rest {
+        let length = usize::from(*length);
+        if let [0x02, 0x01, role, 0x0A, 0x01, entry_status, ..] = entry {
+            if *entry_status == status {
+                roles.push(*role);
+            }
+        }
+        rest = entry.get(length..).unwrap_or_default();
+    }
+    roles
 }
 
 /// The faults a reference error response shows, in state-file form (`their_plaintexts`:
@@ -169,6 +202,14 @@ fn fault_of(
     ) {
         let faults = gbz_faults(&request, &response, their_plaintexts);
         return (!faults.is_empty()).then(|| faults.join(", "));
+    }
+    // Credentials details the device could not give for any role asked for.
+    let roles_asked = roles_with_status(theirs, DETAILS_OTHER);
+    if !roles_asked.is_empty() {
+        return Some(format!(
+            "{{ on = \"use-case {:04X}\", result = {DETAILS_OTHER} }}",
+            command.header.message_code().0
+        ));
     }
     // An ASN.1 result code, alone or as the only element of a SEQUENCE.
     match theirs.payload.as_slice() {

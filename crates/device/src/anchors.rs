@@ -142,6 +142,11 @@ impl TrustAnchors {
         self.remote_party_key_agreement.insert(party, key);
     }
 
+    /// Empties every cell of `role` (a device whose anchors for the role were never placed).
+    pub fn clear_role(&mut self, role: RemotePartyRole) {
+        self.cells.retain(|cell, _| cell.role != role);
+    }
+
     /// What a cell holds.
     pub fn cell(&self, cell: TrustAnchorCell) -> Option<&TrustAnchor> {
         self.cells.get(&cell)

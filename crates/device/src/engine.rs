@@ -100,6 +100,10 @@ impl Device {
         state: DeviceState,
     ) -> Self {
         let store = crate::objects::initial_store(device_type, &state);
+        let mut anchors = anchors;
+        for role in &state.roles_without_trust_anchor {
+            anchors.clear_role(gbcs::use_case::cs02b::RemotePartyRole(*role));
+        }
         Self {
             device_id,
             device_type,

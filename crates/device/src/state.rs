@@ -86,6 +86,10 @@ pub struct DeviceState {
     pub firmware_version: Vec<u8>,
     /// The device's own originator counter (its alerts, its responses to unknown remote parties).
     pub originator_counter: u64,
+    /// Remote party roles (GBCS role codes) whose trust anchor cells the device holds nothing
+    /// in: it answers CS02a/CS02f for them with "trust anchor not found", and does not know
+    /// those parties' keys.
+    pub roles_without_trust_anchor: Vec<u8>,
     /// The UTRNs the meter has accepted (entering one of these again is a replay).
     pub accepted_utrns: Vec<String>,
     /// The devices on the device's HAN device log (CHF: every device on the HAN; GPF: the
@@ -190,6 +194,7 @@ impl Default for DeviceState {
             emergency_credit_balance: 0,
             firmware_version: vec![0x01, 0x23, 0xAB, 0xCD],
             originator_counter: 0,
+            roles_without_trust_anchor: Vec::new(),
             accepted_utrns: Vec::new(),
             han_device_log: Vec::new(),
             gpf_device_log: Vec::new(),
