@@ -115,8 +115,15 @@ fn state_file(
     }
     // The device's own counter (a response to an unknown remote party carries it) is where
     // the reference device's was.
-    if let Some(counter) = theirs.header.other_information.supplementary_originator_counter {
-        lines.push(format!("originator_counter = {}", counter.saturating_sub(1)));
+    if let Some(counter) = theirs
+        .header
+        .other_information
+        .supplementary_originator_counter
+    {
+        lines.push(format!(
+            "originator_counter = {}",
+            counter.saturating_sub(1)
+        ));
     }
     if !pair.success {
         if let Some(fault) = fault_of(command, theirs, their_plaintexts) {
@@ -467,7 +474,11 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
     let not_yet = not_yet();
     let failed: Vec<&str> = failures
         .iter()
-        .map(|failure| failure.split_once(':').map_or(failure.as_str(), |(name, _)| name))
+        .map(|failure| {
+            failure
+                .split_once(':')
+                .map_or(failure.as_str(), |(name, _)| name)
+        })
         .collect();
     for failure in &failures {
         println!("not yet: {failure}");
@@ -479,7 +490,9 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
     let unexpected: Vec<&String> = failures
         .iter()
         .filter(|failure| {
-            let name = failure.split_once(':').map_or(failure.as_str(), |(name, _)| name);
+            let name = failure
+                .split_once(':')
+                .map_or(failure.as_str(), |(name, _)| name);
             !not_yet.contains_key(name)
         })
         .collect();

@@ -55,7 +55,7 @@ pub(crate) fn read(
         FIRMWARE_VERSION => Data::OctetString(state.firmware_version.clone()),
         IMPORT_REGISTERS => {
             let mut registers = vec![
-                Data::DoubleLongUnsigned(state.active_import_wh),
+                Data::DoubleLongUnsigned(state.active_import_at(now.seconds_since_2000())),
                 scaler_unit(0, unit::WATT_HOUR),
                 Data::DoubleLongUnsigned(state.reactive_import_varh),
                 scaler_unit(0, unit::VAR_HOUR),
@@ -70,7 +70,7 @@ pub(crate) fn read(
         }
         SUPPLY_CONTROL_STATE => Data::Enum(state.supply.cosem_control_state()),
         CLOCK_TIME => Data::OctetString(now.cosem().to_vec()),
-        ACTIVE_IMPORT => Data::DoubleLongUnsigned(state.active_import_wh),
+        ACTIVE_IMPORT => Data::DoubleLongUnsigned(state.active_import_at(now.seconds_since_2000())),
         ACTIVE_EXPORT => Data::DoubleLongUnsigned(state.active_export_wh),
         TOU_REGISTERS => Data::Structure(per_element(state, 48)),
         TOU_BLOCK_REGISTERS => Data::Structure(vec![registers(32)]),

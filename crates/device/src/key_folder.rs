@@ -164,7 +164,7 @@ impl KeyFolder {
         let keys = DeviceKeys {
             key_agreement,
             digital_signature,
-            certified_signing_public: own.signing_public.clone().filter(|_| stand_in),
+            certified_signing_public: own.signing_public.filter(|_| stand_in),
         };
         let anchors = self.anchors(id, preferred);
         Ok(FolderDevice {

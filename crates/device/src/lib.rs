@@ -25,6 +25,7 @@ mod behaviour;
 mod bindings;
 mod clusters;
 mod config;
+mod consumption;
 mod credentials;
 mod date_time;
 mod dlms_exec;
@@ -49,6 +50,7 @@ pub use config::{
     cell_usage, DeviceConfig, DeviceConfigError, TrustAnchorCertificates, TEST_NETWORK_OPERATOR,
     TEST_SECOND_SUPPLIER, TEST_SUPPLIER,
 };
+pub use consumption::LoadProfile;
 pub use date_time::{DeviceClock, DeviceDateTime};
 pub use dcc_model::RefusalKind;
 pub use engine::Device;

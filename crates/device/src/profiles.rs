@@ -4,6 +4,7 @@
 
 use gbcs::dlms::{Data, TypeDescription};
 
+use crate::consumption::HALF_HOUR;
 use crate::date_time::DeviceDateTime;
 use crate::dlms_exec::{result, RequestOutcome};
 use crate::engine::Device;
@@ -29,10 +30,10 @@ struct Profile {
 }
 
 const DAY: u32 = 86_400;
-const HALF_HOUR: u32 = 1_800;
 
-fn energy(state: &DeviceState) -> Data {
-    Data::DoubleLongUnsigned(state.active_import_wh)
+/// The active import register at capture time `time`.
+fn energy(state: &DeviceState, time: u32) -> Data {
+    Data::DoubleLongUnsigned(state.active_import_at(time))
 }
 
 fn registers(count: usize, value: u32) -> Data {
@@ -41,7 +42,7 @@ fn registers(count: usize, value: u32) -> Data {
 
 /// Import registers: total (and secondary), TOU registers, the block counter matrix.
 fn import_registers(state: &DeviceState, time: u32, with_blocks: bool) -> Vec<Data> {
-    let mut row = vec![Data::DoubleLongUnsigned(time), energy(state)];
+    let mut row = vec![Data::DoubleLongUnsigned(time), energy(state, time)];
     let twin = state.variant == MeterVariant::Twin;
     if twin {
         row.push(Data::DoubleLongUnsigned(0));
@@ -84,8 +85,12 @@ fn prepayment_log(state: &DeviceState, time: u32) -> Vec<Data> {
     row
 }
 
+/// The active import of the half hour that ends at capture time `time`.
 fn half_hour(state: &DeviceState, time: u32) -> Vec<Data> {
-    let mut row = vec![Data::DoubleLongUnsigned(time), Data::DoubleLongUnsigned(0)];
+    let mut row = vec![
+        Data::DoubleLongUnsigned(time),
+        Data::DoubleLongUnsigned(state.half_hour_import_ending(time)),
+    ];
     if state.variant == MeterVariant::Twin {
         row.push(Data::DoubleLongUnsigned(0));
     }

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::consumption::{LoadProfile, HALF_HOUR};
+
 use crate::date_time::DeviceDateTime;
 use crate::fault::Fault;
 
@@ -63,8 +65,11 @@ pub struct DeviceState {
     pub variant: MeterVariant,
     pub supply: SupplyState,
     pub payment_mode: PaymentMode,
-    /// ESME active import register (Wh).
+    /// ESME active import register (Wh) at installation.
     pub active_import_wh: u32,
+    /// The import load the meter follows from installation (`None`: none, the registers stay
+    /// where they are).
+    pub load_profile: Option<LoadProfile>,
     /// ESME reactive import register (varh).
     pub reactive_import_varh: u32,
     /// ESME active export register (Wh).
@@ -109,6 +114,29 @@ pub struct DeviceState {
     pub event_log: Vec<LoggedEvent>,
     /// Where requests fail: a hardware fault at an object, a rejected tariff, …
     pub faults: Vec<Fault>,
+}
+
+impl DeviceState {
+    /// The active import register (Wh) at `time` (UTC seconds since 2000): its value at
+    /// installation plus the load since (a register past its 32 bits stops at the top).
+    pub fn active_import_at(&self, time: u32) -> u32 {
+        let installed = self.installed.seconds_since_2000();
+        let used = match self.load_profile {
+            Some(load) if time > installed => load.energy_wh(installed, time),
+            _ => 0,
+        };
+        u32::try_from(u64::from(self.active_import_wh) + used).unwrap_or(u32::MAX)
+    }
+
+    /// The active import energy (Wh) of the half hour that ends at `end`; 0 before
+    /// installation or without a load.
+    pub fn half_hour_import_ending(&self, end: u32) -> u32 {
+        let installed = self.installed.seconds_since_2000();
+        match (self.load_profile, end.checked_sub(HALF_HOUR)) {
+            (Some(load), Some(start)) if start >= installed => load.half_hour_wh(start),
+            _ => 0,
+        }
+    }
 }
 
 /// A device joined to this one.
@@ -183,6 +211,7 @@ impl Default for DeviceState {
             supply: SupplyState::Enabled,
             payment_mode: PaymentMode::Credit,
             active_import_wh: 10,
+            load_profile: None,
             reactive_import_varh: 10,
             active_export_wh: 0,
             gas_current_summation_delivered: 123_456,

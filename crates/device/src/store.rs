@@ -105,10 +105,7 @@ impl ObjectStore {
     /// Keeps a publish: it joins those of the same GBCS command (one command publishes several
     /// day profiles), and replaces those of an earlier one.
     pub fn publish(&mut self, cluster: u16, command: u8, counter: u64, payload: Vec<u8>) {
-        let entry = self
-            .published
-            .entry((cluster, command))
-            .or_default();
+        let entry = self.published.entry((cluster, command)).or_default();
         if entry.counter != counter || entry.payloads.is_empty() {
             *entry = Publication {
                 counter,

@@ -14,8 +14,12 @@ const CS02A: MessageCode = MessageCode(0x0008);
 /// Asks for the details of the ACB (4) and the network operator (3); returns the payload of
 /// the device's response, its MAC checked.
 fn credentials_details(state: DeviceState) -> Vec<u8> {
-    let mut esme = Device::new(&device_config(ESME, DeviceType::ElectricitySmartMeter, state))
-        .unwrap();
+    let mut esme = Device::new(&device_config(
+        ESME,
+        DeviceType::ElectricitySmartMeter,
+        state,
+    ))
+    .unwrap();
     let request = vec![
         0x30, 0x11, // the request
         0x30, 0x07, 0x02, 0x01, 0x04, 0x03, 0x02, 0x03, 0x08, // the response wanted

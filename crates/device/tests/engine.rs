@@ -4,9 +4,9 @@ mod support;
 
 use dcc_model::{DeviceType, Eui64};
 use device::{Device, DeviceError, DeviceState, RefusalKind, SupplyState};
-use gbcs::protection::{self, EncryptionParameters};
+use gbcs::protection;
 use gbcs::use_case::{ecs17b, ecs42, ecs52, gcs13a, gcs13b};
-use gbcs::{Cra, Envelope, GeneralSigning, MessageCode, SignatureField};
+use gbcs::{Cra, Envelope, GeneralSigning, MessageCode};
 use support::*;
 
 fn device(id: Eui64, device_type: DeviceType) -> Device {
@@ -15,31 +15,6 @@ fn device(id: Eui64, device_type: DeviceType) -> Device {
 
 fn esme() -> Device {
     device(ESME, DeviceType::ElectricitySmartMeter)
-}
-
-/// Verifies a MAC-protected response as its recipient does and decrypts its one encrypted block.
-fn open_mac_response(
-    bytes: &[u8],
-    user: Eui64,
-    device: Eui64,
-) -> (GeneralSigning, Option<Vec<u8>>) {
-    let z = user_secret(user, device);
-    let apdu = protection::verify_response(bytes, Some(&z), None).expect("response MAC verifies");
-    assert_eq!(apdu.signature, SignatureField::Null);
-    let blocks = protection::find_encrypted_blocks(&apdu.payload);
-    assert!(blocks.len() <= 1, "at most one encrypted block");
-    let plaintext = blocks.first().map(|block| {
-        let parameters = EncryptionParameters::from_header(&apdu.header);
-        protection::decrypt_sensitive_block(
-            &z,
-            parameters.device,
-            parameters.party,
-            parameters.counter,
-            block,
-        )
-        .expect("block decrypts with the user's KA key")
-    });
-    (apdu, plaintext)
 }
 
 fn assert_response_header(

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 use dcc_model::{DeviceType, Eui64, DCC_ACCESS_CONTROL_BROKER};
 use device::{DeviceConfig, DeviceDateTime, DeviceState};
 use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
-use gbcs::protection;
+use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::command_apdu;
-use gbcs::{MessageCode, SharedSecret, SignatureField};
+use gbcs::{GeneralSigning, MessageCode, SharedSecret, SignatureField};
 use smki::{KeyUsage, TestPki};
 
 pub const SEED: u64 = 20_240_501;
@@ -88,4 +88,29 @@ pub fn command(
 /// Z between a user's KA key and a device's, as the user computes it.
 pub fn user_secret(user: Eui64, device: Eui64) -> SharedSecret {
     SharedSecret::compute(&ka_private(user), &ka_public(device))
+}
+
+/// Verifies a MAC-protected response as its recipient does and decrypts its one encrypted block.
+pub fn open_mac_response(
+    bytes: &[u8],
+    user: Eui64,
+    device: Eui64,
+) -> (GeneralSigning, Option<Vec<u8>>) {
+    let z = user_secret(user, device);
+    let apdu = protection::verify_response(bytes, Some(&z), None).expect("response MAC verifies");
+    assert_eq!(apdu.signature, SignatureField::Null);
+    let blocks = protection::find_encrypted_blocks(&apdu.payload);
+    assert!(blocks.len() <= 1, "at most one encrypted block");
+    let plaintext = blocks.first().map(|block| {
+        let parameters = EncryptionParameters::from_header(&apdu.header);
+        protection::decrypt_sensitive_block(
+            &z,
+            parameters.device,
+            parameters.party,
+            parameters.counter,
+            block,
+        )
+        .expect("block decrypts with the user's KA key")
+    });
+    (apdu, plaintext)
 }
