@@ -27,3 +27,7 @@ pub enum RefusalKind {
     /// The bytes are not a command for this device.
     Malformed,
 }
+
+/// The DCC's transitional change of supplier party, which replaces a supplier's credentials
+/// on a change of supplier (DUIS 6.23).
+pub const DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3000_0004);

@@ -140,7 +140,7 @@ fn update_security_credentials(
             prepayment_top_up_floor_seq_number: update.new_prepayment_top_up_floor_seq_number,
         })
         .into_iter()
-        .chain(update.remote_party_seq_number_changes.iter().copied())
+        .chain(update.other_seq_number_changes.iter().copied())
         .collect();
     let outcome = cs02b::ExecutionOutcome {
         authorising_seq_number: update.authorising_seq_number,
@@ -165,7 +165,7 @@ fn apply_counter_floor(
         .flat_map(|floor| replaced_roles.iter().map(move |role| (*role, floor)))
         .chain(
             update
-                .remote_party_seq_number_changes
+                .other_seq_number_changes
                 .iter()
                 .map(|change| (change.role.0, change.floor_seq_number)),
         );

@@ -261,7 +261,7 @@ mod hex_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(deserializer)?;
         let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-        if !digits.len().is_multiple_of(2) {
+        if digits.len() % 2 == 1 {
             return Err(serde::de::Error::custom("an odd number of hex digits"));
         }
         digits

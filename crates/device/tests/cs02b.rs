@@ -73,18 +73,19 @@ fn supplier_signing_cell() -> TrustAnchorCell {
 fn update(counter: u64, replacements: Vec<TrustAnchorReplacement>) -> Vec<u8> {
     UpdateSecurityCredentials {
         mode: CredentialsReplacementMode::SUPPLIER_BY_SUPPLIER,
+        plaintext_symmetric_key: None,
         apply_time_based_cpv_checks: true,
         authorising_cell: Some(supplier_signing_cell()),
         authorising_seq_number: counter,
         new_floor_seq_number: Some(0),
         new_prepayment_top_up_floor_seq_number: None,
-        remote_party_seq_number_changes: Vec::new(),
         replacements,
         certification_path_certificates: vec![support::pki()
             .organisation_ca()
             .certificate
             .der()
             .to_vec()],
+        other_seq_number_changes: Vec::new(),
         execution_date_time: None,
     }
     .encode()

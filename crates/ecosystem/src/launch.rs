@@ -95,6 +95,8 @@ pub struct Running {
     /// Each party's gRPC address.
     pub grpc_addresses: BTreeMap<String, SocketAddr>,
     pub identities: Identities,
+    /// The clock the parties of this process share (a virtual one moves with `advance`).
+    pub clock: clock::Clock,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -167,6 +169,7 @@ pub async fn start_parties(
         Some(identities) => identities,
         None => Identities::build(&config)?,
     };
+    let clock = clock::Clock::new(config.clock);
     let (shutdown, shutdown_signal) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut duis_url = None;
@@ -177,7 +180,7 @@ pub async fn start_parties(
             None => None,
         };
         let directory = NetworkDirectory::new(addresses.clone()).with_tls(tls.clone());
-        let built = parties::build(&party, &config, &identities, &directory)?;
+        let built = parties::build(&party, &config, &identities, &directory, &clock)?;
         let http_listener = match party.as_str() {
             "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
             "tsp" => Some(bind("SMKI repository", config.smki_repository_address).await?),
@@ -214,6 +217,7 @@ pub async fn start_parties(
         smki_url,
         grpc_addresses: addresses,
         identities,
+        clock,
         shutdown,
         tasks,
     })

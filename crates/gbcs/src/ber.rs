@@ -115,11 +115,6 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// The bytes not yet read, without consuming them.
-    pub(crate) fn unread(&self) -> &'a [u8] {
-        self.input.get(self.position..).unwrap_or(&[])
-    }
-
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         let rest = self.input.get(self.position..).unwrap_or(&[]);
         self.position = self.input.len();
