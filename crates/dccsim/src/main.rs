@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod certs_cli;
+mod device_cli;
 mod duis_cli;
 mod gbcs_cli;
 
@@ -64,6 +65,11 @@ enum Command {
     Duis {
         #[command(subcommand)]
         command: duis_cli::DuisCommand,
+    },
+    /// Act as a device: answer GBCS commands as the device they are addressed to.
+    Device {
+        #[command(subcommand)]
+        command: device_cli::DeviceCommand,
     },
     /// What happened to requests, hop by hop, with times, from the DSP's audit log.
     Audit(AuditArgs),
@@ -206,6 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => certs_cli::issue(&args),
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
         Command::Duis { command } => Ok(duis_cli::run(command)),
+        Command::Device { command } => Ok(device_cli::run(command)),
         Command::Audit(args) => audit(args).await,
     }
 }

@@ -5,8 +5,8 @@ mod support;
 use std::time::Instant;
 
 use dcc_model::DeviceType;
+use device::{Device, DeviceState};
 use gbcs::use_case::{ecs17b, ecs42, gcs13a};
-use smartmeter::{Device, MeterState};
 use support::*;
 
 const ROUNDS: u64 = 200;
@@ -25,13 +25,13 @@ fn timing() {
     let mut esme = Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap();
     let mut gsme = Device::new(&device_config(
         GSME,
         DeviceType::GasSmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap();
     let ecs17b = time_per_command(&mut esme, |counter| {

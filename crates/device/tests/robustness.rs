@@ -3,16 +3,16 @@
 mod support;
 
 use dcc_model::DeviceType;
+use device::{Device, DeviceState};
 use gbcs::use_case::{ecs17b, ecs42};
 use proptest::prelude::*;
-use smartmeter::{Device, MeterState};
 use support::*;
 
 fn esme() -> Device {
     Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap()
 }

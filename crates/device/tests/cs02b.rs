@@ -1,12 +1,12 @@
-//! CS02b Update Security Credentials (supplierBySupplier) on the device engine: the reference
-//! ESME answers the RTDS command with the RTDS outcome, and after a supplier replaces its DS
-//! anchor, commands signed with the old key are refused and with the new key accepted.
+//! CS02b Update Security Credentials (supplierBySupplier) on the device engine: after a
+//! supplier replaces its DS anchor, commands signed with the old key are refused and with the
+//! new key accepted; certificates that do not fit a cell are not installed; updates that
+//! cannot be read are refused and future-dated ones wait.
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use dcc_model::{DeviceType, Eui64};
+use device::{Device, DeviceError, DeviceState, SupplyState};
 use gbcs::crypto::{SigningKey, VerifyingKey};
 use gbcs::use_case::cs02b::{
     self, CellKeyUsage, CellUsage, CredentialsReplacementMode, RemotePartyRole, StatusCode,
@@ -14,41 +14,8 @@ use gbcs::use_case::cs02b::{
 };
 use gbcs::use_case::ecs42;
 use gbcs::{Envelope, GeneralSigning};
-use smartmeter::{
-    AnchorRole, Device, DeviceConfig, DeviceDateTime, DeviceError, MeterState, RefusalKind,
-    SupplyState, TrustAnchorCertificates,
-};
-use smki::{Certificate, CsrSubject, CsrSubmission, Identity, KeyUsage, Requester, TestPki};
+use smki::{Certificate, CsrSubject, CsrSubmission, KeyUsage, Requester, TestPki};
 use support::{command, device_config, ds_private, ESME, GSME, NOW, SUPPLIER};
-
-const RTDS_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
-
-fn rtds() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/rtds-4.5.0");
-    if path.is_dir() {
-        return Some(path);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("../shared/vectors not found and CI=true");
-    }
-    println!("SKIPPED: ../shared/vectors not found");
-    None
-}
-
-fn rtds_certificate(rtds: &Path, stem: &str) -> Certificate {
-    Certificate::from_der_or_pem(
-        &std::fs::read(rtds.join("keystore").join(format!("{stem}.pem"))).unwrap(),
-    )
-    .unwrap()
-}
-
-fn read_hex(path: &Path) -> Vec<u8> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let digits: String = text.chars().filter(char::is_ascii_hexdigit).collect();
-    (0..digits.len() / 2)
-        .map(|index| u8::from_str_radix(&digits[2 * index..2 * index + 2], 16).unwrap())
-        .collect()
-}
 
 fn apdu_of(bytes: &[u8]) -> GeneralSigning {
     Envelope::parse(bytes)
@@ -56,84 +23,6 @@ fn apdu_of(bytes: &[u8]) -> GeneralSigning {
         .general_signing()
         .unwrap()
         .clone()
-}
-
-/// The reference ESME (published KA key, RTDS ACB and supplier anchors, the supplier's
-/// prepayment top-up KA cell filled) with a test-PKI DS key.
-fn reference_esme(rtds: &Path) -> Device {
-    let text = std::fs::read_to_string(rtds.join("gbcs-parser-inline-test-vectors.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let pem = json["device_00db1234567890a0_ka_private_key_pem_from_crypto_test_ts"]
-        .as_str()
-        .unwrap();
-    let key = smki::private_key_der_from_pem_or_der(pem.as_bytes()).unwrap();
-    let key_agreement = Identity::new(
-        "00db1234567890a0-ka",
-        rtds_certificate(rtds, "00db1234567890a0-ka"),
-        Some(key),
-    )
-    .unwrap();
-    let digital_signature = support::pki()
-        .identity(ESME, KeyUsage::DigitalSignature, None)
-        .unwrap()
-        .clone();
-    let config = DeviceConfig {
-        device_id: RTDS_ESME,
-        device_type: DeviceType::ElectricitySmartMeter,
-        digital_signature,
-        key_agreement,
-        trust_anchors: TrustAnchorCertificates {
-            access_control_broker_key_agreement: rtds_certificate(rtds, "90b3d51f30000002-ka"),
-            supplier_digital_signature: Some(rtds_certificate(rtds, "90b3d51f30010000-ds")),
-            network_operator_digital_signature: None,
-            remote_party_key_agreement: vec![rtds_certificate(rtds, "90b3d51f30010000-ka")],
-        },
-        state: MeterState::default(),
-    };
-    Device::new(&config)
-        .unwrap()
-        .with_supplier_prepayment_top_up_key_agreement(rtds_certificate(
-            rtds,
-            "90b3d51f30010000-pp-ka",
-        ))
-}
-
-#[test]
-fn the_reference_esme_answers_the_reference_update_with_the_reference_outcome() {
-    let Some(rtds) = rtds() else { return };
-    let folder = rtds.join("gbcs/6.15.1_CS02bSupplierBySupplier");
-    let case = "CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS";
-    let command = read_hex(&folder.join(format!("{case}_COMMAND_GBCS.HEX")));
-    let expected = apdu_of(&read_hex(&folder.join(format!("{case}_RESPONSE_GBCS.HEX"))));
-    let mut esme = reference_esme(&rtds);
-    let date_time = DeviceDateTime {
-        year: 2015,
-        month: 1,
-        day: 1,
-        hour: 0,
-        minute: 0,
-        second: 0,
-    };
-    let response = apdu_of(&esme.handle_command(&command, date_time).unwrap());
-    // Same header and payload; the signature is the test DS key's (the reference one is not published).
-    assert_eq!(
-        response.clone().with_signature(expected.signature).encode(),
-        expected.encode()
-    );
-    assert!(
-        gbcs::protection::verify_signature(&response, &esme.digital_signature_public_key()).is_ok()
-    );
-    let anchors = esme.trust_anchor_certificates();
-    let new_ds = anchors.supplier_digital_signature.as_ref().unwrap();
-    assert_eq!(
-        new_ds.subject_key_identifier().unwrap(),
-        [0x43, 0x04, 0x6B, 0x4F, 0xB7, 0xC4, 0xF1, 0x1B]
-    );
-    assert_eq!(anchors.remote_party_key_agreement.len(), 1);
-    assert_ne!(
-        anchors.remote_party_key_agreement[0],
-        rtds_certificate(&rtds, "90b3d51f30010000-ka")
-    );
 }
 
 /// A second DS certificate for the test supplier from the same PKI: a key of its own
@@ -167,6 +56,14 @@ fn new_supplier_signing_identity(pki: &TestPki) -> (Certificate, SigningKey) {
         )
         .unwrap();
     (certificate, SigningKey::from_pkcs8(&key).unwrap())
+}
+
+/// The certificate in the device's supplier DS cell.
+fn supplier_signing_certificate(device: &Device) -> Option<Certificate> {
+    device
+        .trust_anchors()
+        .cell(supplier_signing_cell())
+        .and_then(|anchor| anchor.certificate.clone())
 }
 
 fn supplier_signing_cell() -> TrustAnchorCell {
@@ -224,9 +121,9 @@ fn after_the_supplier_anchor_is_replaced_the_old_key_is_refused_and_the_new_one_
         (ESME, DeviceType::ElectricitySmartMeter),
         (GSME, DeviceType::GasSmartMeter),
     ] {
-        let state = MeterState {
+        let state = DeviceState {
             supply: SupplyState::Disabled,
-            ..MeterState::default()
+            ..DeviceState::default()
         };
         let mut device = Device::new(&device_config(device_id, device_type, state)).unwrap();
         let old_key = ds_private(SUPPLIER);
@@ -272,10 +169,8 @@ fn after_the_supplier_anchor_is_replaced_the_old_key_is_refused_and_the_new_one_
         assert_eq!(
             device
                 .trust_anchors()
-                .signer(AnchorRole::Supplier)
-                .unwrap()
-                .digital_signature,
-            VerifyingKey::from_sec1(&certificate.public_key_sec1()).unwrap()
+                .signing_key(RemotePartyRole::SUPPLIER, SUPPLIER),
+            Some(&VerifyingKey::from_sec1(&certificate.public_key_sec1()).unwrap())
         );
 
         if device_type == DeviceType::ElectricitySmartMeter {
@@ -284,7 +179,7 @@ fn after_the_supplier_anchor_is_replaced_the_old_key_is_refused_and_the_new_one_
                 matches!(
                     refused,
                     Err(DeviceError::SignatureInvalid {
-                        role: AnchorRole::Supplier,
+                        role: "supplier",
                         ..
                     })
                 ),
@@ -324,13 +219,7 @@ fn after_the_supplier_anchor_is_replaced_the_old_key_is_refused_and_the_new_one_
             Some(&new_key),
         );
         assert!(outcome_of(&device.handle_command(&by_new, NOW).unwrap()).all_succeeded());
-        assert_eq!(
-            device
-                .trust_anchor_certificates()
-                .supplier_digital_signature
-                .as_ref(),
-            Some(&previous)
-        );
+        assert_eq!(supplier_signing_certificate(&device), Some(previous));
     }
 }
 
@@ -339,14 +228,11 @@ fn certificates_that_are_not_the_suppliers_are_not_installed() {
     let mut device = Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap();
     let pki = support::pki();
-    let before = device
-        .trust_anchor_certificates()
-        .supplier_digital_signature
-        .clone();
+    let before = supplier_signing_certificate(&device);
     let network_operator = pki
         .identity(support::NETWORK_OPERATOR, KeyUsage::DigitalSignature, None)
         .unwrap()
@@ -381,28 +267,19 @@ fn certificates_that_are_not_the_suppliers_are_not_installed() {
             StatusCode::BAD_CERTIFICATE,
             "{name}"
         );
-        assert_eq!(
-            device
-                .trust_anchor_certificates()
-                .supplier_digital_signature,
-            before,
-            "{name}"
-        );
+        assert_eq!(supplier_signing_certificate(&device), before, "{name}");
     }
 }
 
 #[test]
-fn updates_that_cannot_be_executed_now_are_refused_and_change_nothing() {
+fn future_dated_updates_wait_and_unreadable_ones_are_refused_and_change_nothing() {
     let mut device = Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap();
-    let before = device
-        .trust_anchor_certificates()
-        .supplier_digital_signature
-        .clone();
+    let before = supplier_signing_certificate(&device);
     let (certificate, new_key) = new_supplier_signing_identity(support::pki());
     let payload = |counter: u64| {
         let mut update = UpdateSecurityCredentials::decode(&update(
@@ -421,9 +298,12 @@ fn updates_that_cannot_be_executed_now_are_refused_and_change_nothing() {
         payload(300),
         Some(&ds_private(SUPPLIER)),
     );
-    let error = device.handle_command(&future_dated, NOW).unwrap_err();
-    assert!(matches!(error, DeviceError::NotSupported(_)), "{error}");
-    assert_eq!(error.kind(), RefusalKind::Unsupported);
+    let accepted = device.handle_command(&future_dated, NOW).unwrap();
+    assert_eq!(
+        cs02b::decode_response_payload(&apdu_of(&accepted).payload).unwrap(),
+        None,
+        "accepted for later: no outcome yet"
+    );
     let wrong_seq_number = command(
         cs02b::MESSAGE_CODE,
         301,
@@ -472,13 +352,8 @@ fn updates_that_cannot_be_executed_now_are_refused_and_change_nothing() {
         device.handle_command(&garbage, NOW),
         Err(DeviceError::Malformed(_))
     ));
-    assert_eq!(
-        device
-            .trust_anchor_certificates()
-            .supplier_digital_signature,
-        before
-    );
-    assert_eq!(device.last_accepted_counter(SUPPLIER), None);
+    assert_eq!(supplier_signing_certificate(&device), before);
+    assert_eq!(device.last_accepted_counter(SUPPLIER), Some(300));
     // The top-up cell is optional: a device without one reports an empty existing cell.
     let top_up = command(
         cs02b::MESSAGE_CODE,

@@ -3,43 +3,18 @@
 mod support;
 
 use dcc_model::{DeviceType, Eui64};
-use gbcs::protection::{self, EncryptionParameters};
+use device::{Device, DeviceError, DeviceState, RefusalKind, SupplyState};
+use gbcs::protection;
 use gbcs::use_case::{ecs17b, ecs42, ecs52, gcs13a, gcs13b};
-use gbcs::{Cra, Envelope, GeneralSigning, MessageCode, SignatureField};
-use smartmeter::{Device, DeviceError, MeterState, RefusalKind, SupplyState};
+use gbcs::{Cra, Envelope, GeneralSigning, MessageCode};
 use support::*;
 
 fn device(id: Eui64, device_type: DeviceType) -> Device {
-    Device::new(&device_config(id, device_type, MeterState::default())).unwrap()
+    Device::new(&device_config(id, device_type, DeviceState::default())).unwrap()
 }
 
 fn esme() -> Device {
     device(ESME, DeviceType::ElectricitySmartMeter)
-}
-
-/// Verifies a MAC-protected response as its recipient does and decrypts its one encrypted block.
-fn open_mac_response(
-    bytes: &[u8],
-    user: Eui64,
-    device: Eui64,
-) -> (GeneralSigning, Option<Vec<u8>>) {
-    let z = user_secret(user, device);
-    let apdu = protection::verify_response(bytes, Some(&z), None).expect("response MAC verifies");
-    assert_eq!(apdu.signature, SignatureField::Null);
-    let blocks = protection::find_encrypted_blocks(&apdu.payload);
-    assert!(blocks.len() <= 1, "at most one encrypted block");
-    let plaintext = blocks.first().map(|block| {
-        let parameters = EncryptionParameters::from_header(&apdu.header);
-        protection::decrypt_sensitive_block(
-            &z,
-            parameters.device,
-            parameters.party,
-            parameters.counter,
-            block,
-        )
-        .expect("block decrypts with the user's KA key")
-    });
-    (apdu, plaintext)
 }
 
 fn assert_response_header(
@@ -58,10 +33,10 @@ fn assert_response_header(
 
 #[test]
 fn ecs17b_answers_with_a_mac_and_the_registers_encrypted_for_the_supplier() {
-    let state = MeterState {
+    let state = DeviceState {
         active_import_wh: 4_321,
         reactive_import_varh: 77,
-        ..MeterState::default()
+        ..DeviceState::default()
     };
     let mut esme = Device::new(&device_config(
         ESME,
@@ -98,10 +73,10 @@ fn ecs17b_answers_with_a_mac_and_the_registers_encrypted_for_the_supplier() {
 
 #[test]
 fn gcs13a_and_gcs13b_answer_with_the_gas_registers_encrypted() {
-    let state = MeterState {
+    let state = DeviceState {
         gas_current_summation_delivered: 987_654,
         gas_block_counters: [1, 2, 3, 4],
-        ..MeterState::default()
+        ..DeviceState::default()
     };
     let mut gsme = Device::new(&device_config(GSME, DeviceType::GasSmartMeter, state)).unwrap();
     let response = gsme
@@ -178,9 +153,9 @@ fn ecs52_reads_the_firmware_version_of_an_esme_and_a_chf() {
 
 #[test]
 fn ecs42_signed_by_the_supplier_enables_supply_and_is_answered_signed_by_the_device() {
-    let state = MeterState {
+    let state = DeviceState {
         supply: SupplyState::Disabled,
-        ..MeterState::default()
+        ..DeviceState::default()
     };
     let mut esme = Device::new(&device_config(
         ESME,
@@ -213,7 +188,7 @@ fn ecs42_signed_by_the_supplier_enables_supply_and_is_answered_signed_by_the_dev
     let mut again = Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap();
     let second = again.handle_command(&bytes, NOW).unwrap();
@@ -306,9 +281,9 @@ fn an_unsigned_critical_command_is_refused() {
     let mut esme = Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState {
+        DeviceState {
             supply: SupplyState::Disabled,
-            ..MeterState::default()
+            ..DeviceState::default()
         },
     ))
     .unwrap();

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dcc_proto::service::BackgroundTask;
+use crate::service::BackgroundTask;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tonic::{Code, Status};
