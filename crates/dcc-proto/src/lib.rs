@@ -5,6 +5,7 @@
 #![allow(missing_debug_implementations)]
 
 pub mod convert;
+pub mod link;
 pub mod service;
 pub mod transport;
 

@@ -314,17 +314,16 @@ async fn serve(
 }
 
 async fn demo(config: EcosystemConfig) -> anyhow::Result<ExitCode> {
-    let mut inbox = ecosystem::user::ResponseInbox::start().await?;
-    let mut config = config.with_ephemeral_ports();
-    config.response_url = Some(inbox.url.clone());
     println!("starting the ecosystem in this process (ephemeral ports)");
-    let running = ecosystem::start_in_process(config.clone()).await?;
-    print_endpoints(&config, Some(&running));
-    ecosystem::wait_until_ready(&running.duis_url.clone().unwrap_or_default(), READY_LIMIT).await?;
+    let sandbox =
+        ecosystem::Sandbox::start_with(config, ecosystem::SandboxOptions::default()).await?;
+    print_endpoints(&sandbox.config, Some(&sandbox.running));
     println!("ready\n");
-    let report = ecosystem::demo::run_slice(&running.slice_target(), &mut inbox, 1_000).await;
+    let supplier = sandbox.user(ecosystem::config::TEST_SUPPLIER)?;
+    let duis_url = sandbox.endpoints().duis_url;
+    let report = ecosystem::demo::run_slice(&supplier, sandbox.identities(), &duis_url).await;
     print!("{}", report.render());
-    running.shutdown().await;
+    sandbox.shutdown().await;
     Ok(if report.passed() {
         ExitCode::SUCCESS
     } else {

@@ -2,36 +2,13 @@
 //! registers, enable supply with a critical command, and see five kinds of bad request
 //! refused. Each step records what happened, hop by hop.
 
-use std::time::Duration;
-
 use dcc_model::{CommandVariant, Eui64, ResponseCode};
-use duis::{BodyElement, RequestBody, ResponseBody};
-use gbcs::crypto::{KeyAgreementPublicKey, VerifyingKey};
-use gbcs::{Envelope, SignatureField};
-use smki::KeyUsage;
+use duis::{BodyElement, ResponseBody};
+use gbcs::decode::Verification;
 
 use crate::config::{SECOND_SUPPLIER, TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GSME, TEST_SUPPLIER};
-use crate::user::{fetch_device_certificate, DuisUser, ResponseInbox};
+use crate::user::{DuisUser, Exchange, UserAgent};
 use crate::Identities;
-
-/// What the slice needs to reach: the DUIS front door, the SMKI repository, and the
-/// identities in force (to play the users).
-#[derive(Debug, Clone)]
-pub struct SliceTarget {
-    pub duis_url: String,
-    pub smki_url: String,
-    pub identities: Identities,
-}
-
-impl crate::Running {
-    pub fn slice_target(&self) -> SliceTarget {
-        SliceTarget {
-            duis_url: self.duis_url.clone().unwrap_or_default(),
-            smki_url: self.smki_url.clone().unwrap_or_default(),
-            identities: self.identities.clone(),
-        }
-    }
-}
 
 /// One step of the slice and what was seen.
 #[derive(Debug, Clone)]
@@ -74,76 +51,38 @@ impl Report {
     }
 }
 
-const RESPONSE_WAIT: Duration = Duration::from_secs(20);
-
-/// Runs the slice against a running ecosystem whose users' responses go to `inbox`.
-/// `first_counter` must exceed any counter the suppliers used before.
-pub async fn run_slice(
-    running: &SliceTarget,
-    inbox: &mut ResponseInbox,
-    first_counter: u64,
-) -> Report {
+/// Runs the slice as `supplier` (the test supplier); `identities` are the ecosystem's, for the
+/// negative cases that need other users.
+pub async fn run_slice(supplier: &UserAgent, identities: &Identities, duis_url: &str) -> Report {
     let mut report = Report::default();
-    let duis_url = running.duis_url.clone();
-    let smki_url = running.smki_url.clone();
-    let supplier = match DuisUser::new(TEST_SUPPLIER, &running.identities, &duis_url) {
-        Ok(user) => user,
-        Err(error) => {
-            report
-                .steps
-                .push(failed("test supplier keys", &error.to_string()));
-            return report;
-        }
-    };
-    let mut counter = first_counter;
-    let mut next = || {
-        counter += 1;
-        counter
-    };
     let mut trace = Trace::default();
-    let outcome = read_inventory(&supplier, next(), &mut trace).await;
+    let outcome = read_inventory(supplier, &mut trace).await;
     report
         .steps
         .push(step("8.2 Read Inventory (CV8, serviceD)", trace, outcome));
     let mut trace = Trace::default();
-    let outcome = read_registers(
-        &supplier,
-        inbox,
-        &smki_url,
-        TEMPLATE_ESME,
-        next(),
-        &mut trace,
-    )
-    .await;
+    let outcome = read_registers(supplier, TEMPLATE_ESME, &mut trace).await;
     report.steps.push(step(
         "4.1.1 ECS17b read ESME import registers",
         trace,
         outcome,
     ));
     let mut trace = Trace::default();
-    let outcome = read_registers(
-        &supplier,
-        inbox,
-        &smki_url,
-        TEMPLATE_GSME,
-        next(),
-        &mut trace,
-    )
-    .await;
+    let outcome = read_registers(supplier, TEMPLATE_GSME, &mut trace).await;
     report.steps.push(step(
         "4.1.1 GCS13a read GSME consumption via the GPF",
         trace,
         outcome,
     ));
     let mut trace = Trace::default();
-    let outcome = enable_supply(&supplier, inbox, &smki_url, next(), &mut trace).await;
+    let outcome = enable_supply(supplier, &mut trace).await;
     report.steps.push(step(
         "7.1 ECS42 enable supply (CV4 then CV5)",
         trace,
         outcome,
     ));
     let mut trace = Trace::default();
-    let outcome = negatives(running, &supplier, &duis_url, next(), next(), &mut trace).await;
+    let outcome = negatives(supplier, identities, duis_url, &mut trace).await;
     report.steps.push(step("negative answers", trace, outcome));
     report
 }
@@ -159,10 +98,6 @@ fn step(name: &str, trace: Trace, outcome: Outcome) -> Step {
         passed: outcome.is_ok(),
         details,
     }
-}
-
-fn failed(name: &str, error: &str) -> Step {
-    step(name, Trace::default(), fail(error))
 }
 
 /// A step's result: it either ran through, or stopped with a reason.
@@ -186,33 +121,32 @@ impl Trace {
     }
 }
 
-async fn read_inventory(user: &DuisUser, counter: u64, trace: &mut Trace) -> Outcome {
-    let body = DuisUser::body(
+fn inventory_body() -> BodyElement {
+    BodyElement::with_children(
         "ReadInventory",
         vec![BodyElement::leaf("DeviceID", TEMPLATE_CHF.to_string())],
-    );
-    let xml = user
-        .signed_request(
-            dcc_model::DCC_ACCESS_CONTROL_BROKER,
-            counter,
-            CommandVariant::NonDevice,
-            "8.2",
-            body,
-        )
-        .map_err(describe)?;
+    )
+}
+
+async fn read_inventory(user: &UserAgent, trace: &mut Trace) -> Outcome {
     trace.note(format!(
         "user -> DSP serviceD: signed ReadInventory for {TEMPLATE_CHF}"
     ));
-    let answer = user.post("serviceD", xml).await.map_err(describe)?;
+    let exchange = user
+        .request(
+            "8.2",
+            dcc_model::DCC_ACCESS_CONTROL_BROKER,
+            inventory_body(),
+        )
+        .await
+        .map_err(describe)?;
+    let response = &exchange.answer.response;
     trace.note(format!(
         "DSP -> user: {} (DSP signature verified)",
-        answer.response.response_code
+        response.response_code
     ));
-    let ResponseBody::DspInventory { devices, .. } = &answer.response.body else {
-        return fail(format!(
-            "expected a DSPInventory, got {:?}",
-            answer.response.body
-        ));
+    let ResponseBody::DspInventory { devices, .. } = &response.body else {
+        return fail(format!("expected a DSPInventory, got {:?}", response.body));
     };
     for device in devices {
         trace.note(format!(
@@ -220,233 +154,151 @@ async fn read_inventory(user: &DuisUser, counter: u64, trace: &mut Trace) -> Out
             device.device_id, device.device_type, device.device_status
         ));
     }
-    if answer.response.response_code != ResponseCode::Success || devices.len() < 4 {
+    if response.response_code != ResponseCode::Success || devices.len() < 4 {
         return fail("expected I0 listing the Comms Hub's four devices");
     }
     Ok(())
 }
 
-async fn read_registers(
-    user: &DuisUser,
-    inbox: &mut ResponseInbox,
-    smki_url: &str,
-    device: Eui64,
-    counter: u64,
-    trace: &mut Trace,
-) -> Outcome {
-    let body = DuisUser::body("ReadInstantaneousImportRegisters", Vec::new());
-    let xml = user
-        .signed_request(device, counter, CommandVariant::SendOverWan, "4.1.1", body)
-        .map_err(describe)?;
-    trace.note(format!(
-        "user -> DSP serviceS: 4.1.1 for {device}, counter {counter}"
-    ));
-    let answer = user.post("serviceS", xml).await.map_err(describe)?;
-    trace.note(format!(
-        "DSP -> user: {} synchronously",
-        answer.response.response_code
-    ));
-    if answer.response.response_code != ResponseCode::Acknowledgement {
-        return fail("expected I99");
-    }
-    let payload = await_gbcs(user, inbox, trace).await?;
-    let certificate = fetch_device_certificate(smki_url, device, KeyUsage::KeyAgreement)
+async fn read_registers(user: &UserAgent, device: Eui64, trace: &mut Trace) -> Outcome {
+    let body = BodyElement::with_children("ReadInstantaneousImportRegisters", Vec::new());
+    let exchange = user
+        .request("4.1.1", device, body)
         .await
         .map_err(describe)?;
     trace.note(format!(
-        "user <- SMKI repository: {device} KA certificate serial {}",
-        certificate.serial_hex()
+        "user -> DSP serviceS: 4.1.1 for {device}, RequestID {}",
+        exchange.request_id
     ));
-    let device_key =
-        KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()).map_err(describe)?;
-    let secret = gbcs::crypto::SharedSecret::compute(&user.key_agreement, &device_key);
-    let apdu = gbcs::protection::verify_response(&payload, Some(&secret), None)
-        .map_err(|error| format!("response MAC: {error}"))?;
+    note_answers(&exchange, trace);
+    let verified = exchange.verified_gbcs().map_err(describe)?;
+    let header = &verified.decoded.header;
     trace.note(format!(
-        "GBCS response {:#06X} from {} counter {}: MAC verified",
-        apdu.header.message_code().0,
-        apdu.header.originator,
-        apdu.header.transaction.counter
+        "GBCS response {} from {} counter {}: MAC {} with the device's KA certificate from the SMKI repository",
+        header.message_code(),
+        header.originator,
+        header.transaction.counter,
+        verification(verified.decoded.mac),
     ));
-    let blocks = gbcs::protection::find_encrypted_blocks(&apdu.payload);
-    let Some(block) = blocks.first() else {
+    let plaintexts = verified.plaintexts();
+    let Some(plaintext) = plaintexts.first() else {
         return fail("no encrypted block in the response");
     };
-    match gbcs::protection::decrypt_sensitive_block(
-        &secret,
-        apdu.header.originator,
-        user.id,
-        apdu.header.transaction.counter,
-        block,
-    ) {
-        Ok(plaintext) => trace.note(format!(
-            "encrypted register block decrypted: {}",
-            hex_upper(&plaintext)
-        )),
-        Err(error) => return fail(format!("decrypting the register block: {error}")),
-    }
+    trace.note(format!(
+        "encrypted register block decrypted: {}",
+        gbcs::decode::hex_upper(plaintext)
+    ));
     Ok(())
 }
 
-async fn enable_supply(
-    user: &DuisUser,
-    inbox: &mut ResponseInbox,
-    smki_url: &str,
-    counter: u64,
-    trace: &mut Trace,
-) -> Outcome {
-    let body = DuisUser::body("EnableSupply", Vec::new());
-    let xml = user
-        .signed_request(
-            TEMPLATE_ESME,
-            counter,
-            CommandVariant::TransformToPreCommand,
-            "7.1",
-            body,
-        )
+async fn enable_supply(user: &UserAgent, trace: &mut Trace) -> Outcome {
+    let body = BodyElement::with_children("EnableSupply", Vec::new());
+    let exchange = user
+        .request("7.1", TEMPLATE_ESME, body)
+        .await
         .map_err(describe)?;
     trace.note(format!(
-        "user -> DSP serviceT: 7.1 EnableSupply CV4, counter {counter}"
+        "user -> DSP serviceT: 7.1 EnableSupply CV{}, RequestID {}",
+        exchange.command_variant, exchange.request_id
     ));
-    let answer = user.post("serviceT", xml).await.map_err(describe)?;
-    let ResponseBody::PreCommand {
-        payload: pre_command,
-        ..
-    } = &answer.response.body
-    else {
+    let Some(pre_command) = &exchange.pre_command else {
         return fail(format!(
             "expected a PreCommand, got {} {:?}",
-            answer.response.response_code, answer.response.body
+            exchange.response_code(),
+            exchange.answer.response.body
         ));
     };
     trace.note(format!(
-        "DSP -> user: {} with a {}-byte pre-command",
-        answer.response.response_code,
-        pre_command.len()
+        "DSP -> user: {} with a pre-command; the user signed it with its DS key",
+        pre_command.response.response_code
     ));
-    let signature = gbcs::protection::sign_pre_command(pre_command, &user.digital_signature)
-        .map_err(describe)?;
-    let signed = gbcs::GeneralSigning::parse(pre_command)
-        .map_err(describe)?
-        .with_signature(SignatureField::Present(signature))
-        .encode();
-    trace.note("user signed the pre-command with its DS key");
-    let body = RequestBody::SignedPreCommand {
-        execution_date_time: None,
-        gbcs_payload: signed,
-    };
-    let xml = user
-        .signed_request(
-            TEMPLATE_ESME,
-            counter,
-            CommandVariant::SignedPreCommandOverWan,
-            "7.1",
-            body,
-        )
-        .map_err(describe)?;
-    let answer = user.post("serviceS", xml).await.map_err(describe)?;
+    trace.note("user -> DSP serviceS: CV5, same RequestID");
+    note_answers(&exchange, trace);
+    let verified = exchange.verified_gbcs().map_err(describe)?;
     trace.note(format!(
-        "user -> DSP serviceS: CV5, same RequestID -> {}",
-        answer.response.response_code
+        "GBCS response {} signed by {}: signature {} with its DS certificate",
+        verified.decoded.header.message_code(),
+        verified.decoded.header.originator,
+        verification(verified.decoded.signature),
     ));
-    if answer.response.response_code != ResponseCode::Acknowledgement {
-        return fail("expected I99");
-    }
-    let payload = await_gbcs(user, inbox, trace).await?;
-    let certificate = fetch_device_certificate(smki_url, TEMPLATE_ESME, KeyUsage::DigitalSignature)
-        .await
-        .map_err(describe)?;
-    let key = VerifyingKey::from_sec1(&certificate.public_key_sec1()).map_err(describe)?;
-    match gbcs::protection::verify_response(&payload, None, Some(&key)) {
-        Ok(apdu) => trace.note(format!(
-            "GBCS response {:#06X} signed by {}: signature verified with its DS certificate",
-            apdu.header.message_code().0,
-            apdu.header.originator
-        )),
-        Err(error) => return fail(format!("device signature: {error}")),
-    }
     Ok(())
 }
 
-async fn await_gbcs(
-    user: &DuisUser,
-    inbox: &mut ResponseInbox,
-    trace: &mut Trace,
-) -> Result<Vec<u8>, String> {
-    let xml = inbox
-        .next(RESPONSE_WAIT)
-        .await
-        .map_err(|error| error.to_string())?;
-    let answer = user
-        .read_dsp_document(xml)
-        .map_err(|error| error.to_string())?;
+/// Notes the synchronous answer and, when there is one, the asynchronous response.
+fn note_answers(exchange: &Exchange, trace: &mut Trace) {
     trace.note(format!(
-        "DSP -> user (async, Receive Response URL): {} ResponseID {}",
-        answer.response.response_code,
-        answer.response.response_id.clone().unwrap_or_default()
+        "DSP -> user: {} synchronously",
+        exchange.response_code()
     ));
-    match answer.response.body {
-        ResponseBody::GbcsPayload { payload, .. } => {
-            let form = match Envelope::parse(&payload) {
-                Ok(Envelope::Mac { .. }) => "MAC header",
-                Ok(Envelope::Bare(_)) => "signed APDU",
-                Ok(Envelope::BlockTransfer(_)) => "block transfer",
-                Err(_) => "undecodable",
-            };
-            trace.note(format!("GBCSPayload: {} bytes, {form}", payload.len()));
-            Ok(payload)
-        }
-        other => Err(format!("expected a GBCSPayload, got {other:?}")),
+    if let Some(device_response) = &exchange.device_response {
+        let response = &device_response.answer.response;
+        trace.note(format!(
+            "DSP -> user (async, Receive Response URL): {} ResponseID {}",
+            response.response_code,
+            response.response_id.clone().unwrap_or_default()
+        ));
+    }
+}
+
+fn verification(verification: Verification) -> &'static str {
+    match verification {
+        Verification::Valid => "verified",
+        Verification::Invalid => "INVALID",
+        Verification::Absent => "absent",
+        Verification::NoKey => "not checked",
     }
 }
 
 async fn negatives(
-    running: &SliceTarget,
-    supplier: &DuisUser,
+    supplier: &UserAgent,
+    identities: &Identities,
     duis_url: &str,
-    counter: u64,
-    replay_counter: u64,
     trace: &mut Trace,
 ) -> Outcome {
-    let inventory = || {
-        DuisUser::body(
-            "ReadInventory",
-            vec![BodyElement::leaf("DeviceID", TEMPLATE_CHF.to_string())],
-        )
-    };
     let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
-    let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
+    let signer = supplier.user();
+    let counter = supplier.counters().next(signer.id, acb);
+    let mut cases: Vec<(&str, &str, String, &str)> = Vec::new();
     // A signature broken by changing the signed body after signing.
-    let signed = supplier
-        .signed_request(acb, counter, CommandVariant::NonDevice, "8.2", inventory())
+    let signed = signer
+        .signed_request(
+            acb,
+            counter,
+            CommandVariant::NonDevice,
+            "8.2",
+            duis::RequestBody::ServiceRequest(inventory_body()),
+        )
         .map_err(describe)?;
     let broken = signed.replace(&TEMPLATE_CHF.to_string(), &TEMPLATE_ESME.to_string());
-    cases.push(("broken signature", broken.into_bytes(), "E1001"));
+    cases.push(("broken signature", "serviceD", broken, "E1001"));
     // An originator signing with a certificate dccsim has never seen: a PKI from another seed.
-    let unknown = stranger(running, duis_url)
+    let unknown = stranger(identities, duis_url)
         .and_then(|stranger| {
-            stranger.signed_request(acb, counter, CommandVariant::NonDevice, "8.2", inventory())
+            stranger.signed_request(
+                acb,
+                counter,
+                CommandVariant::NonDevice,
+                "8.2",
+                duis::RequestBody::ServiceRequest(inventory_body()),
+            )
         })
         .map_err(describe)?;
-    cases.push(("unknown originator", unknown.into_bytes(), "E1"));
+    cases.push(("unknown originator", "serviceD", unknown, "E1"));
     // The same RequestID counter twice.
-    let replayed = supplier
+    let replay_counter = supplier.counters().next(signer.id, acb);
+    let replayed = signer
         .signed_request(
             acb,
             replay_counter,
             CommandVariant::NonDevice,
             "8.2",
-            inventory(),
+            duis::RequestBody::ServiceRequest(inventory_body()),
         )
         .map_err(describe)?;
-    cases.push((
-        "first use of a counter",
-        replayed.clone().into_bytes(),
-        "I0",
-    ));
-    cases.push(("replayed counter", replayed.into_bytes(), "E1003"));
+    cases.push(("first use of a counter", "serviceD", replayed.clone(), "I0"));
+    cases.push(("replayed counter", "serviceD", replayed, "E1003"));
     // The second supplier addressing the ESME registered to the first.
-    let second = DuisUser::new(SECOND_SUPPLIER, &running.identities, duis_url)
+    let second = DuisUser::new(SECOND_SUPPLIER, identities, duis_url)
         .and_then(|second| {
             second.signed_request(
                 TEMPLATE_ESME,
@@ -459,18 +311,19 @@ async fn negatives(
         .map_err(describe)?;
     cases.push((
         "second supplier to the first supplier's ESME",
-        second.into_bytes(),
+        "serviceS",
+        second,
         "E4",
     ));
-    cases.push(("malformed XML", b"<sr:Request><unclosed>".to_vec(), "E1000"));
+    cases.push((
+        "malformed XML",
+        "serviceD",
+        "<sr:Request><unclosed>".to_owned(),
+        "E1000",
+    ));
     let mut all_right = true;
-    for (name, xml, expected) in cases {
-        let service = if name.contains("second supplier") {
-            "serviceS"
-        } else {
-            "serviceD"
-        };
-        match supplier.post(service, xml).await {
+    for (name, endpoint, xml, expected) in cases {
+        match supplier.post(endpoint, xml, name).await {
             Ok(answer) => {
                 let code = answer.response.response_code.to_string();
                 all_right &= code == expected;
@@ -489,17 +342,13 @@ async fn negatives(
 }
 
 /// The test supplier's id with keys from a PKI dccsim never trusted.
-fn stranger(running: &SliceTarget, duis_url: &str) -> Result<DuisUser, crate::user::UserError> {
+fn stranger(identities: &Identities, duis_url: &str) -> Result<DuisUser, crate::user::UserError> {
     let config = crate::EcosystemConfig {
-        seed: running.identities.pki.seed().wrapping_add(0x5EED),
+        seed: identities.pki.seed().wrapping_add(0x5EED),
         comms_hubs: Vec::new(),
         ..crate::EcosystemConfig::default()
     };
     let identities = crate::Identities::build(&config)
         .map_err(|error| crate::user::UserError::Identity(TEST_SUPPLIER, error.to_string()))?;
     DuisUser::new(TEST_SUPPLIER, &identities, duis_url)
-}
-
-fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02X}")).collect()
 }

@@ -36,15 +36,31 @@ pub enum BuildError {
     },
 }
 
+/// What a party may be given besides its configuration: the ecosystem's clock.
+#[derive(Debug, Clone, Default)]
+pub struct PartyHooks {
+    pub clock: Option<std::sync::Arc<dyn crate::clock::EcosystemClock>>,
+}
+
 pub fn build(
     party: &str,
     config: &EcosystemConfig,
     identities: &Identities,
     peers: &dyn PeerDirectory,
 ) -> Result<BuiltParty, BuildError> {
+    build_with(party, config, identities, peers, &PartyHooks::default())
+}
+
+pub fn build_with(
+    party: &str,
+    config: &EcosystemConfig,
+    identities: &Identities,
+    peers: &dyn PeerDirectory,
+    hooks: &PartyHooks,
+) -> Result<BuiltParty, BuildError> {
     let built = match party {
         "tsp" => build_tsp(config, identities),
-        "dsp" => build_dsp(config, identities, peers)?,
+        "dsp" => build_dsp(config, identities, peers, hooks)?,
         "csp-north" => only_grpc(build_csp(config, CspRegion::North, peers)),
         "csp-central-south" => only_grpc(build_csp(config, CspRegion::Central, peers)),
         "rdp-electricity" => only_grpc(build_rdp(config, rdp::Fuel::Electricity, peers)),
@@ -172,6 +188,7 @@ fn build_dsp(
     config: &EcosystemConfig,
     identities: &Identities,
     peers: &dyn PeerDirectory,
+    hooks: &PartyHooks,
 ) -> Result<BuiltParty, BuildError> {
     let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
     let invalid = |message: String| BuildError::Invalid {
@@ -229,7 +246,11 @@ fn build_dsp(
                 rdp::party_name(rdp::Fuel::Electricity).to_owned(),
                 rdp::party_name(rdp::Fuel::Gas).to_owned(),
             ],
-            clock: dsp::system_clock(),
+            clock: hooks
+                .clock
+                .clone()
+                .map(crate::clock::dsp_clock)
+                .unwrap_or_else(dsp::system_clock),
         },
         dsp::DspPeers {
             csp_north: peers.transport("csp-north"),
