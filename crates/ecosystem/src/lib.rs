@@ -5,7 +5,6 @@
 pub mod clock;
 pub mod config;
 pub mod dccki;
-pub mod demo;
 pub mod device_control;
 pub mod faults;
 pub mod identities;

@@ -215,7 +215,21 @@ impl UserAgent {
         inbox: Arc<ResponseInbox>,
         counters: Arc<CounterBook>,
     ) -> Result<Self, UserError> {
-        let user = DuisUser::new(id, identities, &endpoints.duis_url)?;
+        Self::with_user(
+            DuisUser::new(id, identities, &endpoints.duis_url)?,
+            endpoints,
+            inbox,
+            counters,
+        )
+    }
+
+    /// An agent for a user whose keys were made elsewhere (e.g. [`DuisUser::trusting_dsp_of`]).
+    pub fn with_user(
+        user: DuisUser,
+        endpoints: Endpoints,
+        inbox: Arc<ResponseInbox>,
+        counters: Arc<CounterBook>,
+    ) -> Result<Self, UserError> {
         Ok(Self {
             user: Arc::new(user),
             endpoints,

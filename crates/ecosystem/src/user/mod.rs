@@ -116,6 +116,20 @@ impl DuisUser {
         })
     }
 
+    /// Checks the DSP's signatures with the DSP of `identities` (for a user whose own keys come
+    /// from a PKI the DCC does not trust).
+    pub fn trusting_dsp_of(mut self, identities: &Identities) -> Result<Self, UserError> {
+        let dsp = identities
+            .organisation(
+                dcc_model::DCC_ACCESS_CONTROL_BROKER,
+                KeyUsage::DigitalSignature,
+                Some(RemotePartyRole::DSP_XML_SIGNING),
+            )
+            .map_err(|e| UserError::Identity(self.id, e.to_string()))?;
+        self.dsp_xml_key = dsp.certificate.public_key_sec1();
+        Ok(self)
+    }
+
     /// A signed request.
     pub fn signed_request(
         &self,
