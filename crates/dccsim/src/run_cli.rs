@@ -131,6 +131,7 @@ fn options(args: &RunArgs, jobs: usize) -> anyhow::Result<RunOptions> {
                 listen: args.listen,
                 seed: args.seed.unwrap_or(runner::DEFAULT_SEED),
                 dccboxed_keystore: args.dccboxed_keystore.clone(),
+                inbox: None,
             })
         }
     };

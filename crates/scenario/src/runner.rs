@@ -53,6 +53,9 @@ pub struct Target {
     pub seed: u64,
     /// DCC Boxed's key store, when the target uses DCC Boxed's organisation identities.
     pub dccboxed_keystore: Option<PathBuf>,
+    /// An inbox already listening at `listen`, to share between runs; one is started when
+    /// absent.
+    pub inbox: Option<Arc<ResponseInbox>>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,18 +174,22 @@ impl Shared {
                 };
                 let identities = Identities::build(&config)
                     .map_err(|error| RunError::Identities(error.to_string()))?;
-                let dsp_xml_key = dsp_xml_key(&identities);
-                let inbox = ResponseInbox::start_with(InboxOptions {
-                    dsp_xml_key,
-                    conditions: None,
-                    listen: Some(target.listen),
-                })
-                .await
-                .map_err(|error| RunError::Listen(target.listen, error.to_string()))?;
+                let inbox = match &target.inbox {
+                    Some(inbox) => inbox.clone(),
+                    None => Arc::new(
+                        ResponseInbox::start_with(InboxOptions {
+                            dsp_xml_key: dsp_xml_key(&identities),
+                            conditions: None,
+                            listen: Some(target.listen),
+                        })
+                        .await
+                        .map_err(|error| RunError::Listen(target.listen, error.to_string()))?,
+                    ),
+                };
                 Some(Remote {
                     target: target.clone(),
                     identities,
-                    inbox: Arc::new(inbox),
+                    inbox,
                     counters: CounterBook::from_clock(),
                 })
             }
@@ -209,7 +216,8 @@ impl Shared {
     }
 }
 
-fn dsp_xml_key(identities: &Identities) -> Option<[u8; 65]> {
+/// The DSP's XML signing key (SEC1) among `identities`.
+pub fn dsp_xml_key(identities: &Identities) -> Option<[u8; 65]> {
     identities
         .organisation(
             dcc_model::DCC_ACCESS_CONTROL_BROKER,

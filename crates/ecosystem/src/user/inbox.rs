@@ -51,7 +51,7 @@ pub struct ResponseInbox {
     pub url: String,
     documents: Arc<Mutex<Documents>>,
     arrivals: watch::Receiver<u64>,
-    _server: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 impl ResponseInbox {
@@ -89,7 +89,7 @@ impl ResponseInbox {
             url: format!("http://{address}{PATH}"),
             documents,
             arrivals,
-            _server: server,
+            server,
         })
     }
 
@@ -171,6 +171,12 @@ impl ResponseInbox {
                 _ => return Err(()),
             }
         }
+    }
+}
+
+impl Drop for ResponseInbox {
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }
 
