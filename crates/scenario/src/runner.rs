@@ -286,6 +286,31 @@ impl Ecosystem<'_> {
         }
     }
 
+    /// The type of a device of the fleet (the default fleet's, for a target).
+    fn device_type(&self, device: Eui64) -> Option<dcc_model::DeviceType> {
+        let config = match self {
+            Ecosystem::Sandbox(sandbox) => sandbox.config.clone(),
+            Ecosystem::Remote { .. } => EcosystemConfig::default(),
+        };
+        config.comms_hubs.iter().find_map(|hub| {
+            use dcc_model::DeviceType::*;
+            [
+                (
+                    Some(hub.communications_hub_function),
+                    CommunicationsHubFunction,
+                ),
+                (hub.gas_proxy_function, GasProxyFunction),
+                (
+                    hub.electricity_meter.as_ref().map(|m| m.device_id),
+                    ElectricitySmartMeter,
+                ),
+                (hub.gas_meter.as_ref().map(|m| m.device_id), GasSmartMeter),
+            ]
+            .into_iter()
+            .find_map(|(id, device_type)| (id == Some(device)).then_some(device_type))
+        })
+    }
+
     fn in_process(&self) -> Option<&Sandbox> {
         match self {
             Ecosystem::Sandbox(sandbox) => Some(sandbox),
@@ -353,17 +378,6 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
         duration: Duration::ZERO,
     };
     let folder = case.file.parent().unwrap_or(Path::new(".")).to_owned();
-    if let Some(missing) = scenario
-        .fixtures
-        .iter()
-        .map(|fixture| folder.join(fixture))
-        .find(|path| !path.exists())
-    {
-        result.status = Status::Skipped {
-            reason: format!("fixture {} not found", missing.display()),
-        };
-        return result;
-    }
     let mut run = CaseRun {
         case,
         folder,
@@ -373,6 +387,10 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
         stranger: None,
     };
     run.vars.extend(case.vars.clone());
+    if let Some(reason) = run.missing_fixture() {
+        result.status = Status::Skipped { reason };
+        return result;
+    }
     if shared.remote.is_none() {
         if let Some(reason) = run.unserved_service() {
             result.status = Status::Skipped { reason };
@@ -570,6 +588,22 @@ impl CaseRun<'_> {
             .map_err(|error| format!("{text:?} is not a device, user or EUI-64: {error}"))
     }
 
+    /// Why a fixture the scenario needs is missing, if one is.
+    fn missing_fixture(&self) -> Option<String> {
+        self.case.scenario.fixtures.iter().find_map(|fixture| {
+            let path = match self.resolve(fixture) {
+                Ok(resolved) => self.folder.join(resolved),
+                Err(message) => return Some(message),
+            };
+            (!path.exists()).then(|| {
+                format!(
+                    "fixture {} not found (DCC's tooling: run .ci/fetch-dcc-tooling)",
+                    path.display()
+                )
+            })
+        })
+    }
+
     /// The first request step, in order, whose service dccsim's DSP cannot transform yet.
     fn unserved_service(&self) -> Option<String> {
         self.case.steps.iter().find_map(|step| {
@@ -735,12 +769,25 @@ impl CaseRun<'_> {
         let variant = self.resolve(&step.service)?;
         let service = catalogue::lookup(&variant)
             .ok_or_else(|| format!("{variant} is not a DUIS service reference variant"))?;
-        let target = match &step.target {
-            Some(target) => self.resolve_id(target)?,
-            None if service.is_non_device() => dcc_model::DCC_ACCESS_CONTROL_BROKER,
-            None => return Err(format!("{variant} goes to a device: name a target")),
+        let (body, template_target) = self.body(step, service)?;
+        let target = match (&step.target, template_target) {
+            (Some(target), _) => self.resolve_id(target)?,
+            (None, Some(target)) => target,
+            (None, None) if service.is_non_device() => dcc_model::DCC_ACCESS_CONTROL_BROKER,
+            (None, None) => return Err(format!("{variant} goes to a device: name a target")),
         };
-        let body = self.body(step, service)?;
+        if let Some(sandbox) = ecosystem.in_process() {
+            let known = target == dcc_model::DCC_ACCESS_CONTROL_BROKER
+                || sandbox.config.devices().contains(&target);
+            if !known && !expects_rejection(step.expect.as_ref()) {
+                let kind = ecosystem::config::template_device_type(target)
+                    .map(|device_type| format!(" ({device_type})"))
+                    .unwrap_or_default();
+                return Ok(StepEnd::Skip(format!(
+                    "the fleet has no device {target}{kind} yet"
+                )));
+            }
+        }
         let command_variant = match step.command_variant {
             Some(number) => Some(
                 CommandVariant::from_number(number)
@@ -799,7 +846,15 @@ impl CaseRun<'_> {
             exchange.request_id.counter.to_string(),
         );
         let code = exchange.response_code().clone();
-        if let Some(reason) = not_served(&code, service, &expectations, ecosystem.log(), log_mark) {
+        let device_type = ecosystem.device_type(target);
+        if let Some(reason) = not_served(
+            &code,
+            service,
+            device_type,
+            &expectations,
+            ecosystem.log(),
+            log_mark,
+        ) {
             return Ok(StepEnd::Skip(reason));
         }
         let view = view::exchange(&exchange);
@@ -1036,8 +1091,13 @@ impl CaseRun<'_> {
         }
     }
 
-    /// The request body: the template's, or `body` under the service's body element.
-    fn body(&self, step: &RequestStep, service: &ServiceDefinition) -> Result<BodyElement, String> {
+    /// The request body: the template's (with the template's target), or `body` under the
+    /// service's body element.
+    fn body(
+        &self,
+        step: &RequestStep,
+        service: &ServiceDefinition,
+    ) -> Result<(BodyElement, Option<Eui64>), String> {
         if let Some(template) = &step.template {
             let path = self.folder.join(self.resolve(template)?);
             let xml = std::fs::read(&path)
@@ -1045,7 +1105,9 @@ impl CaseRun<'_> {
             let request = duis::parse_request(&xml)
                 .map_err(|error| format!("template {}: {error}", path.display()))?;
             return match request.body {
-                RequestBody::ServiceRequest(body) => Ok(body),
+                RequestBody::ServiceRequest(body) => {
+                    Ok((body, Some(request.header.request_id.target)))
+                }
                 RequestBody::SignedPreCommand { .. } => Err(format!(
                     "template {} carries a signed pre-command, not a service request body",
                     path.display()
@@ -1056,7 +1118,10 @@ impl CaseRun<'_> {
             Some(map) => self.elements(map)?,
             None => Vec::new(),
         };
-        Ok(BodyElement::with_children(service.body_element, children))
+        Ok((
+            BodyElement::with_children(service.body_element, children),
+            None,
+        ))
     }
 
     fn elements(&self, map: &BodyMap) -> Result<Vec<BodyElement>, String> {
@@ -1181,7 +1246,7 @@ fn expects_rejection(expectations: Option<&Expectations>) -> bool {
 }
 
 /// Unless the step says otherwise, a request must succeed: I0 or I99 synchronously and, when
-/// it awaited one, an I0 asynchronous response.
+/// an asynchronous response came, I0 there too.
 fn with_default_success(mut expectations: Expectations, awaited: bool) -> Expectations {
     if !mentions(&expectations, "response_code") {
         expectations.0.insert(
@@ -1215,11 +1280,14 @@ fn with_default_success(mut expectations: Expectations, awaited: bool) -> Expect
     expectations
 }
 
-/// Why the ecosystem could not serve the request, if it could not: the DSP answered E1011, or
-/// (E20) the device engine refused the use case as unimplemented.
+/// Why the ecosystem could not serve the request, if it could not: the DSP answered E1011;
+/// or E11 although the service table has a use case of the service for the target's device
+/// type (its transformation does not cover that type yet); or E20 after the device engine
+/// refused the use case as unimplemented.
 fn not_served(
     code: &ResponseCode,
     service: &ServiceDefinition,
+    device_type: Option<dcc_model::DeviceType>,
     expectations: &Expectations,
     log: &MessageLog,
     mark: u64,
@@ -1235,6 +1303,15 @@ fn not_served(
         "E1011" => Some(format!(
             "{name} is not served by dccsim yet: the DSP answered E1011"
         )),
+        "E11" => {
+            let device_type = device_type?;
+            let use_case = service.use_cases.iter().find(|id| {
+                gbcs::catalogue::all_by_use_case_id(id).any(|entry| entry.applies_to(device_type))
+            })?;
+            Some(format!(
+                "{name} is not served by dccsim for a {device_type} yet: the DSP answered E11, though {use_case} applies to a {device_type}"
+            ))
+        }
         "E20" => log
             .since(mark)
             .into_iter()
