@@ -335,6 +335,31 @@ fn failure(kind: FailureKind, message: impl Into<String>) -> StepEnd {
     })
 }
 
+/// Certificates scenarios may send (base64 DER): `<user>_ds_certificate` for the supplier,
+/// second supplier and network operator, and `organisation_ca_certificate`.
+fn certificate_vars(identities: &Identities) -> BTreeMap<String, String> {
+    use base64::Engine as _;
+    let encode = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
+    let mut vars = BTreeMap::new();
+    for (name, id) in [
+        ("supplier", TEST_SUPPLIER),
+        ("second_supplier", SECOND_SUPPLIER),
+        ("network_operator", TEST_NETWORK_OPERATOR),
+    ] {
+        if let Ok(identity) = identities.organisation(id, KeyUsage::DigitalSignature, None) {
+            vars.insert(
+                format!("{name}_ds_certificate"),
+                encode(identity.certificate.der()),
+            );
+        }
+    }
+    vars.insert(
+        "organisation_ca_certificate".into(),
+        encode(identities.pki.organisation_ca().certificate.der()),
+    );
+    vars
+}
+
 /// The built-in names of the default fleet and its users.
 pub fn fleet_aliases() -> BTreeMap<String, String> {
     [
@@ -410,6 +435,8 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
             return result;
         }
     };
+    run.vars.extend(certificate_vars(ecosystem.identities()));
+    run.vars.extend(case.vars.clone());
     let mut status = Status::Passed;
     for (index, step) in case.steps.iter().enumerate() {
         let description = describe_step(step);
