@@ -175,9 +175,10 @@ pub struct RequestStep {
     /// non-device services when absent.
     #[serde(default)]
     pub target: Option<String>,
-    /// 1–8; the service's first when absent (8 non-device, 4 critical, else 1).
+    /// 1–8 (or a `${value}`); the service's first when absent (8 non-device, 4 critical,
+    /// else 1).
     #[serde(default)]
-    pub command_variant: Option<u8>,
+    pub command_variant: Option<Scalar>,
     /// The children of the service's body element: element name → text, nested mapping, or
     /// list of repeated elements; `"@name"` keys are attributes.
     #[serde(default)]

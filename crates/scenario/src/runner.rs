@@ -542,7 +542,7 @@ fn describe_step(step: &Step) -> String {
             if let Some(user) = &request.user {
                 text.push_str(&format!(" as {user}"));
             }
-            if let Some(variant) = request.command_variant {
+            if let Some(variant) = &request.command_variant {
                 text.push_str(&format!(" CV{variant}"));
             }
             if let Some(tamper) = request.tamper {
@@ -585,8 +585,20 @@ struct CaseRun<'a> {
 }
 
 impl CaseRun<'_> {
-    /// `${name}` replaced by its value, everywhere in `text`.
+    /// `${name}` replaced by its value, everywhere in `text`, and again in what values bring
+    /// (an example row may say `target: "${esme}"`), at most 8 levels deep.
     fn resolve(&self, text: &str) -> Result<String, String> {
+        let mut resolved = text.to_owned();
+        for _ in 0..8 {
+            if !resolved.contains("${") {
+                return Ok(resolved);
+            }
+            resolved = self.resolve_once(&resolved)?;
+        }
+        Err(format!("{text:?} still refers to values after 8 rounds"))
+    }
+
+    fn resolve_once(&self, text: &str) -> Result<String, String> {
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -637,13 +649,17 @@ impl CaseRun<'_> {
             let Step::Request(request) = step else {
                 return None;
             };
-            if request.tamper.is_some() || expects_rejection(request.expect.as_ref()) {
+            let expectations = self.resolve_expectations(request.expect.as_ref()).ok();
+            if request.tamper.is_some() || expects_rejection(expectations.as_ref()) {
                 return None;
             }
             let variant = self.resolve(&request.service).ok()?;
             let service = catalogue::lookup(&variant)?;
             let command_variant = request
                 .command_variant
+                .as_ref()
+                .and_then(|number| self.resolve(&number.to_string()).ok())
+                .and_then(|number| number.parse::<u8>().ok())
                 .and_then(CommandVariant::from_number)
                 .unwrap_or_else(|| service.first_command_variant());
             let served = service.is_non_device()
@@ -663,7 +679,7 @@ impl CaseRun<'_> {
         user: Option<&str>,
         ecosystem: &Ecosystem<'_>,
     ) -> Result<UserAgent, String> {
-        let name = user.unwrap_or("supplier").to_owned();
+        let name = self.resolve(user.unwrap_or("supplier"))?;
         if let Some(agent) = self.agents.get(&name) {
             return Ok(agent.clone());
         }
@@ -796,6 +812,7 @@ impl CaseRun<'_> {
         let variant = self.resolve(&step.service)?;
         let service = catalogue::lookup(&variant)
             .ok_or_else(|| format!("{variant} is not a DUIS service reference variant"))?;
+        let expectations = self.resolve_expectations(step.expect.as_ref())?;
         let (body, template_target) = self.body(step, service)?;
         let target = match (&step.target, template_target) {
             (Some(target), _) => self.resolve_id(target)?,
@@ -806,7 +823,7 @@ impl CaseRun<'_> {
         if let Some(sandbox) = ecosystem.in_process() {
             let known = target == dcc_model::DCC_ACCESS_CONTROL_BROKER
                 || sandbox.config.devices().contains(&target);
-            if !known && !expects_rejection(step.expect.as_ref()) {
+            if !known && !expects_rejection(step.expect.as_ref().map(|_| &expectations)) {
                 let kind = ecosystem::config::template_device_type(target)
                     .map(|device_type| format!(" ({device_type})"))
                     .unwrap_or_default();
@@ -815,11 +832,17 @@ impl CaseRun<'_> {
                 )));
             }
         }
-        let command_variant = match step.command_variant {
-            Some(number) => Some(
-                CommandVariant::from_number(number)
-                    .ok_or_else(|| format!("command variant {number} is not 1 to 8"))?,
-            ),
+        let command_variant = match &step.command_variant {
+            Some(number) => {
+                let number = self.resolve(&number.to_string())?;
+                Some(
+                    number
+                        .parse::<u8>()
+                        .ok()
+                        .and_then(CommandVariant::from_number)
+                        .ok_or_else(|| format!("command variant {number} is not 1 to 8"))?,
+                )
+            }
             None => None,
         };
         let counter = match &step.counter {
@@ -830,7 +853,6 @@ impl CaseRun<'_> {
             ),
             None => None,
         };
-        let expectations = self.resolve_expectations(step.expect.as_ref())?;
         let log_mark = ecosystem.log().mark();
         if let Some(tamper) = step.tamper {
             return Ok(self
