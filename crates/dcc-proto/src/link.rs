@@ -85,8 +85,23 @@ pub enum Outcome {
 pub trait LinkLayer: Send + Sync + fmt::Debug + 'static {
     /// The fate of a call about to be made.
     fn fate(&self, call: &Call<'_>) -> Fate;
+    /// A call (or one copy of it) is being put on the link now, after any delay: what the
+    /// layer hands back comes again to [`LinkLayer::observe`], so an observer can order
+    /// calls by when they were sent rather than when they ended.
+    fn sending(&self, _call: &Call<'_>) -> Sending {
+        Sending::default()
+    }
     /// A call and how it ended (for a duplicate, once per copy; `copy` counts from 0).
-    fn observe(&self, call: &Call<'_>, copy: u32, fate: &Fate, outcome: &Outcome);
+    fn observe(&self, call: &Call<'_>, copy: u32, sending: Sending, fate: &Fate, outcome: &Outcome);
+}
+
+/// When a call was put on its link, as the [`LinkLayer`] counted it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sending {
+    /// The call's place in the layer's order of sending.
+    pub sequence: u64,
+    /// Time since the layer started counting.
+    pub at: Duration,
 }
 
 /// gRPC status code UNAVAILABLE.
@@ -127,11 +142,12 @@ async fn carry(
     match &fate {
         Fate::Drop { delay, reason } => {
             tokio::time::sleep(*delay).await;
+            let sending = layer.sending(&call);
             let outcome = Outcome::Failed {
                 code: UNAVAILABLE,
                 message: reason.clone(),
             };
-            layer.observe(&call, 0, &fate, &outcome);
+            layer.observe(&call, 0, sending, &fate, &outcome);
             Ok(status_response(UNAVAILABLE, reason))
         }
         Fate::Deliver {
@@ -148,8 +164,9 @@ async fn carry(
             for copy in 0..(*copies).max(1) {
                 let request =
                     http::Request::from_parts(parts.clone(), Body::new(Full::new(sent.clone())));
+                let sending = layer.sending(&call);
                 let (response, outcome) = exchange(transport.clone(), request).await;
-                layer.observe(&call, copy, &fate, &outcome);
+                layer.observe(&call, copy, sending, &fate, &outcome);
                 if first.is_none() {
                     first = Some(response);
                 }

@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dcc_proto::link::{Call, CallContent, Fate, Link, LinkLayer, Outcome};
+use dcc_proto::link::{Call, CallContent, Fate, Link, LinkLayer, Outcome, Sending};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -466,6 +466,11 @@ impl LinkConditions {
             copies: 1,
             ..Decision::default()
         };
+        // Health checks come on a timer: letting them draw from a fault's random stream or
+        // use up its count would make a seeded run depend on the wall clock.
+        if is_plumbing(call.method) {
+            return decision;
+        }
         let mut faults = lock(&self.faults);
         for fault in faults.iter_mut() {
             if !fault.applies(call) || !fault.strikes() {
@@ -567,12 +572,27 @@ impl LinkLayer for LinkConditions {
         }
     }
 
-    fn observe(&self, call: &Call<'_>, copy: u32, fate: &Fate, outcome: &Outcome) {
+    fn sending(&self, call: &Call<'_>) -> Sending {
+        if is_plumbing(call.method) {
+            return Sending::default();
+        }
+        let (sequence, at) = self.log.reserve();
+        Sending { sequence, at }
+    }
+
+    fn observe(
+        &self,
+        call: &Call<'_>,
+        copy: u32,
+        sending: Sending,
+        fate: &Fate,
+        outcome: &Outcome,
+    ) {
         if is_plumbing(call.method) {
             return;
         }
         let content: CallContent = dcc_proto::link::call_content(call.method, call.message);
-        let (sequence, at) = self.log.reserve();
+        let Sending { sequence, at } = sending;
         let (outcome_text, failed) = match outcome {
             Outcome::Answered { .. } => ("OK".to_owned(), false),
             Outcome::Failed { code, message } => {

@@ -90,6 +90,22 @@ impl MessageLog {
             .collect()
     }
 
+    /// Waits, at most `limit`, until every message whose sequence number was taken has been
+    /// recorded (none is still on its way); says whether that happened.
+    pub async fn settled(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            let recorded = self.lock().len() as u64;
+            if recorded >= self.mark() {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// The next sequence number to be taken.
     pub fn mark(&self) -> u64 {
         self.inner.next.load(Ordering::SeqCst)

@@ -41,6 +41,9 @@ use crate::outcome::{
 };
 use crate::view;
 
+/// How long a finished case waits for the messages still on their way to be logged.
+const SETTLE_LIMIT: Duration = Duration::from_secs(2);
+
 /// An ecosystem already running.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -437,6 +440,9 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
     };
     run.vars.extend(certificate_vars(ecosystem.identities()));
     run.vars.extend(case.vars.clone());
+    // The case's messages start with its first step: what parties say to each other while
+    // the ecosystem starts (the RDPs' registration data, at once) is not the scenario's.
+    let first_step = ecosystem.log().mark();
     let mut status = Status::Passed;
     for (index, step) in case.steps.iter().enumerate() {
         let description = describe_step(step);
@@ -487,7 +493,13 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
         });
     }
     result.status = status;
-    result.messages = report_messages(&ecosystem.log().messages(), ecosystem.identities(), &run);
+    // Calls still on their way (an answer travelling back up) belong to the case too.
+    ecosystem.log().settled(SETTLE_LIMIT).await;
+    result.messages = report_messages(
+        &ecosystem.log().since(first_step),
+        ecosystem.identities(),
+        &run,
+    );
     if let Ecosystem::Sandbox(sandbox) = ecosystem {
         sandbox.shutdown().await;
     }
