@@ -43,7 +43,7 @@ pub fn check(expectations: &Expectations, actual: &Value) -> Vec<Mismatch> {
             Some(Mismatch {
                 path: path.clone(),
                 expected: describe(matcher),
-                found: found.map(render_value),
+                found: found.map(|value| render_found(matcher, value)),
             })
         })
         .collect()
@@ -98,13 +98,28 @@ fn operators_hold(operators: &Operators, found: Option<&Value>) -> bool {
             .map(|prefix| text_of(value).starts_with(prefix.as_str())),
         at_least.map(|bound| number_of(value).is_some_and(|number| number >= bound)),
         at_most.map(|bound| number_of(value).is_some_and(|number| number <= bound)),
-        length.map(|wanted| match value {
-            Value::Array(items) => items.len() == wanted,
-            Value::Object(map) => map.len() == wanted,
-            other => text_of(other).chars().count() == wanted,
-        }),
+        length.map(|wanted| length_of(value) == wanted),
     ];
     checks.into_iter().flatten().all(|held| held)
+}
+
+/// Items of a list, entries of a mapping, characters of a scalar.
+fn length_of(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items.len(),
+        Value::Object(map) => map.len(),
+        other => text_of(other).chars().count(),
+    }
+}
+
+/// What was found, for people; with its length first when the length was what mattered.
+fn render_found(matcher: &Matcher, value: &Value) -> String {
+    match matcher {
+        Matcher::Operators(operators) if operators.length.is_some() => {
+            format!("length {}: {}", length_of(value), render_value(value))
+        }
+        _ => render_value(value),
+    }
 }
 
 /// Scalars compare by their text: `I0` = "I0", `4` = 4, `true` = true.
