@@ -432,8 +432,40 @@ fn first_line(message: &str) -> String {
 
 /// The JSON Schema of scenario files, for editors (`scenarios/scenario.schema.json`).
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(ScenarioFile);
+    schema_text(schemars::schema_for!(ScenarioFile))
+}
+
+/// The JSON Schema of a suite's `_setup.yaml`, for editors (`scenarios/suite.schema.json`).
+pub fn suite_json_schema() -> String {
+    schema_text(schemars::schema_for!(SuiteSetup))
+}
+
+fn schema_text(schema: schemars::Schema) -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod shipped_schemas {
+    /// `scenarios/*.schema.json` are what the format says; `UPDATE_SCHEMAS=1` rewrites them.
+    #[test]
+    fn shipped_schemas_match_the_format() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        for (name, schema) in [
+            ("scenario.schema.json", super::json_schema()),
+            ("suite.schema.json", super::suite_json_schema()),
+        ] {
+            let path = folder.join(name);
+            if std::env::var("UPDATE_SCHEMAS").as_deref() == Ok("1") {
+                std::fs::write(&path, &schema).expect("write the schema");
+            }
+            let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                shipped == schema,
+                "{} is not the format's schema: run UPDATE_SCHEMAS=1 cargo test -p scenario --lib",
+                path.display()
+            );
+        }
+    }
 }
