@@ -1,14 +1,16 @@
 # Common tasks. `make demo` is the main job; `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
 
-.PHONY: demo test up up-processes certs lint fmt conformance-tooling
+.PHONY: demo test up up-processes certs lint fmt conformance-tooling mutants coverage
 
 # The smoke pack; reports when asked: make demo ARGS="--junit smoke.xml --html smoke.html"
 demo:
 	$(CARGO) run --release -p dccsim -- run scenarios/smoke $(ARGS)
 
+# --all-targets runs no doctests: they run second.
 test:
 	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
 
 up:
 	$(CARGO) run --release -p dccsim -- up
@@ -29,3 +31,11 @@ fmt:
 # DCC's own npm tooling (GPL-3.0), fetched into the ignored .dcc-tooling/ for conformance tests.
 conformance-tooling:
 	bash .ci/fetch-dcc-tooling
+
+# Mutation testing of the security and fidelity code (slow: hours; not run by CI). See .ci/mutants.
+mutants:
+	bash .ci/mutants
+
+# Line coverage per crate with cargo-llvm-cov (not run by CI). See .ci/coverage.
+coverage:
+	bash .ci/coverage

@@ -1,11 +1,14 @@
 //! Fuzz target: the GBCS decoder and the codecs under it never panic, and whatever they
 //! decode encodes to bytes that decode to the same value.
+//!
+//! The keys are the RTDS key store (`DCCSIM_FUZZ_KEYS`, set by `.ci/fuzz` to
+//! `../shared/vectors/rtds-4.5.0/keystore`): with them the RTDS seeds' MACs verify and their
+//! encrypted blocks decrypt, so mutations explore the MAC, signature and decryption paths.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use dcc_model::{Eui64, DCC_ACCESS_CONTROL_BROKER};
-use gbcs::crypto::KeyAgreementPrivateKey;
+use dcc_model::DCC_ACCESS_CONTROL_BROKER;
 use gbcs::decode::{describe, payload_node, KeyRing};
 use gbcs::dlms::DlmsApdu;
 use gbcs::gbt::Reassembler;
@@ -13,15 +16,29 @@ use gbcs::gbz::GbzPayload;
 use gbcs::Envelope;
 use libfuzzer_sys::fuzz_target;
 
-/// Keys for the ACB and the RTDS ESME, so that MAC checks and decryption run.
+/// The key files of `$DCCSIM_FUZZ_KEYS`; an empty ring (nothing verifies) when it is unset.
 fn keys() -> &'static KeyRing {
     static KEYS: OnceLock<KeyRing> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut keys = KeyRing::new();
-        let acb = KeyAgreementPrivateKey::from_scalar(&[0x11; 32]).expect("valid scalar");
-        let esme = KeyAgreementPrivateKey::from_scalar(&[0x22; 32]).expect("valid scalar");
-        keys.add_key_agreement_private(DCC_ACCESS_CONTROL_BROKER, acb);
-        keys.add_key_agreement_private(Eui64::from_u64(0x00DB_1234_5678_90A0), esme);
+        let Some(folder) = std::env::var_os("DCCSIM_FUZZ_KEYS") else {
+            eprintln!("DCCSIM_FUZZ_KEYS not set: fuzzing without keys (MACs and blocks unchecked)");
+            return keys;
+        };
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|error| panic!("DCCSIM_FUZZ_KEYS {folder:?}: {error}"));
+        for entry in entries {
+            let path = entry.expect("key folder entry").path();
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            let bytes = std::fs::read(&path).unwrap_or_else(|error| panic!("{path:?}: {error}"));
+            keys.add_file(name, &bytes)
+                .unwrap_or_else(|error| panic!("{path:?}: {error}"));
+        }
+        // The commands' MACs are ACB KA × device KA: without the ACB's key nothing verifies.
+        assert!(
+            keys.parties().any(|party| party == DCC_ACCESS_CONTROL_BROKER),
+            "DCCSIM_FUZZ_KEYS {folder:?} holds no ACB key"
+        );
         keys
     })
 }
@@ -52,7 +69,7 @@ fn check(bytes: &[u8]) {
         assert_eq!(DlmsApdu::parse(&apdu.encode()).as_ref(), Ok(&apdu));
     }
     if let Ok(gbz) = GbzPayload::parse(bytes) {
-        let _ = GbzPayload::parse(&gbz.encode());
+        assert_eq!(GbzPayload::parse(&gbz.encode()).as_ref(), Ok(&gbz));
     }
     let mut reassembler = Reassembler::new();
     if reassembler.accept_message(bytes).is_ok() {

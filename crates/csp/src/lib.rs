@@ -2,6 +2,11 @@
 //! DSP to the Comms Hubs of its region over the SM WAN, and their responses and alerts back.
 #![forbid(unsafe_code)]
 
+mod client;
+pub mod coverage;
+
+pub use client::{CspClient, CspError};
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -16,7 +21,10 @@ use dcc_proto::wan::communications_service_provider_server::{
     CommunicationsServiceProvider, CommunicationsServiceProviderServer,
 };
 use dcc_proto::wan::data_service_provider_upstream_client::DataServiceProviderUpstreamClient;
-use dcc_proto::wan::{DeviceMessage, DeviceMessageAccepted, WanCommand, WanCommandAccepted};
+use dcc_proto::wan::{
+    DeviceMessage, DeviceMessageAccepted, FirmwareDistribution, FirmwareDistributionAccepted,
+    WanCommand, WanCommandAccepted, WanCoverage, WanCoverageQuery,
+};
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
@@ -70,6 +78,16 @@ struct Inner {
     peers: CspPeers,
 }
 
+impl Inner {
+    /// The regions this CSP serves: North, or Central and South.
+    fn regions(&self) -> Vec<CspRegion> {
+        match self.config.region {
+            CspRegion::North => vec![CspRegion::North],
+            CspRegion::Central | CspRegion::South => vec![CspRegion::Central, CspRegion::South],
+        }
+    }
+}
+
 /// The DSP-facing side.
 #[derive(Debug, Clone)]
 pub struct Downstream(Arc<Inner>);
@@ -101,6 +119,74 @@ impl CommunicationsServiceProvider for Downstream {
         })?;
         info!(%comms_hub, "command delivered over the sm wan");
         Ok(Response::new(WanCommandAccepted {}))
+    }
+
+    #[instrument(name = "csp.request_wan_coverage", skip_all, fields(region = %self.0.config.region, request_id = %request.get_ref().request_id, device_id = ""))]
+    async fn request_wan_coverage(
+        &self,
+        request: Request<WanCoverageQuery>,
+    ) -> Result<Response<WanCoverage>, Status> {
+        let query = request.into_inner();
+        let address = if !query.uprn.is_empty() {
+            coverage::Address::Uprn(query.uprn)
+        } else if !query.post_code.is_empty() {
+            coverage::Address::Partial {
+                post_code: query.post_code,
+                address_identifier: query.address_identifier,
+            }
+        } else {
+            return Err(Status::invalid_argument(
+                "field uprn or post_code: one is required",
+            ));
+        };
+        let regions = coverage::default_coverage(&self.0.regions(), &address)
+            .into_iter()
+            .map(|answer| {
+                let coverage = answer.coverage.unwrap_or(coverage::Coverage {
+                    available: false,
+                    anticipated_date: None,
+                    wan_technology: String::new(),
+                    connectivity_likelihood: coverage::ConnectivityLikelihood::Low,
+                    auxiliary_equipment_required: None,
+                    additional_information: None,
+                });
+                dcc_proto::wan::RegionCoverage {
+                    region: answer.region.as_str().to_owned(),
+                    response_code: answer.response_code.to_string(),
+                    coverage_available: coverage.available,
+                    anticipated_coverage_date: coverage.anticipated_date.unwrap_or_default(),
+                    wan_technology: coverage.wan_technology,
+                    connectivity_likelihood: coverage.connectivity_likelihood.as_str().to_owned(),
+                    auxiliary_equipment_required: coverage
+                        .auxiliary_equipment_required
+                        .unwrap_or_default(),
+                    additional_information: coverage.additional_information.unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(Response::new(WanCoverage { regions }))
+    }
+
+    /// Takes a firmware image for devices of this region. Carrying the image over the SM WAN
+    /// to each Comms Hub is the CSP's to build; until then it is acknowledged and logged.
+    #[instrument(name = "csp.distribute_firmware", skip_all, fields(region = %self.0.config.region, request_id = %request.get_ref().request_id, device_id = ""))]
+    async fn distribute_firmware(
+        &self,
+        request: Request<FirmwareDistribution>,
+    ) -> Result<Response<FirmwareDistributionAccepted>, Status> {
+        let distribution = request.into_inner();
+        for device in &distribution.device_ids {
+            dcc_proto::convert::eui64("device_ids", device)?;
+        }
+        info!(
+            devices = distribution.device_ids.len(),
+            bytes = distribution.image.len(),
+            version = %distribution.firmware_version,
+            "firmware image taken for distribution"
+        );
+        Ok(Response::new(FirmwareDistributionAccepted {
+            refused_device_ids: Vec::new(),
+        }))
     }
 }
 
@@ -136,3 +222,6 @@ fn relay_status(status: Status, peer: &str) -> Status {
         code => Status::new(code, format!("{peer}: {}", status.message())),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,3 +16,6 @@ pub use service::{
 
 /// The DCC's own identity: Access Control Broker, DSP, and target of non-device requests.
 pub const DCC_ACCESS_CONTROL_BROKER: Eui64 = Eui64::from_u64(0x90B3_D51F_3000_0002);
+/// The DCC's transitional change of supplier party, which replaces a supplier's credentials
+/// on a change of supplier (DUIS 6.23).
+pub const DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3000_0004);

@@ -1,8 +1,10 @@
 //! `dccsim duis …`: DUIS tools for users, so nobody needs DCC's Java tooling to talk to dccsim.
 //!
-//! `transform` prints the GBCS command (command variants 1–3, MACed with the ACB's key) or
+//! `sign` and `validate` do what DCC's Java `Sign` and `Validate` do, with dccsim's identities
+//! (or DCC Boxed's, from its `keystore.json`). `transform` prints the GBCS command (command variants 1–3, MACed with the ACB's key) or
 //! pre-command (4) the DSP makes for a request, using the request's own counter, as the DSP's
-//! `services::transform` builds it.
+//! `services::transform` builds it; with `--access-control-broker-counter`, the command the ACB
+//! sends on the requester's behalf (`services::transform_via_access_control_broker`).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,8 +19,33 @@ use gbcs::SignatureField;
 /// Exit code for bad input (unreadable file, not a DUIS request, a request dccsim refuses).
 const BAD_INPUT: u8 = 2;
 
+/// Exit code of `validate` for a document that does not validate (as DCC's `Validate`).
+const INVALID: u8 = 10;
+
 #[derive(Debug, Subcommand)]
 pub enum DuisCommand {
+    /// Sign a DUIS request with the XML signing key of its RequestID's originator, as DCC's
+    /// `Sign` does; the RequestID counter becomes the current time in milliseconds unless
+    /// `--preserve-counter`. Prints the signed document.
+    Sign {
+        #[command(flatten)]
+        keystore: KeystoreOption,
+        /// Keep the RequestID's counter as it is.
+        #[arg(long)]
+        preserve_counter: bool,
+        /// A DUIS request, or `-` for standard input.
+        #[arg(value_name = "FILE|-")]
+        input: String,
+    },
+    /// Check a signed DUIS request or response: well formed, signed by a certificate of the
+    /// key store, signature valid. Exit 0 when valid, 10 when not (the reason on stderr).
+    Validate {
+        #[command(flatten)]
+        keystore: KeystoreOption,
+        /// A signed DUIS document, or `-` for standard input.
+        #[arg(value_name = "FILE|-")]
+        input: String,
+    },
     /// Print the GBCS command (CV 1–3, with its MAC) or pre-command (CV 4) a request becomes,
     /// as uppercase hex, with the request's own counter.
     Transform {
@@ -33,20 +60,83 @@ pub enum DuisCommand {
         /// The time of the transformation (RFC 3339), for commands that carry the DCC's time.
         #[arg(long, value_parser = parse_time)]
         now: Option<time::OffsetDateTime>,
+        /// Have the DCC's access control broker send the command with this counter of its own,
+        /// on the requester's behalf (as the DSP does for the use cases GBCS has the ACB send,
+        /// and for requesters the device does not know).
+        #[arg(long, value_name = "COUNTER")]
+        access_control_broker_counter: Option<u64>,
         /// A DUIS request (signed or not), or `-` for standard input.
         #[arg(value_name = "FILE|-")]
         input: String,
     },
 }
 
+/// Whose identities sign and verify.
+#[derive(Debug, clap::Args)]
+pub struct KeystoreOption {
+    /// `keystore.json` of `@smartdcc/dccboxed-keystore` (DCC Boxed's identities); without it,
+    /// dccsim's own test PKI (the identities `dccsim up` runs with).
+    #[arg(long, value_name = "PATH")]
+    keystore: Option<PathBuf>,
+    /// The seed of dccsim's test PKI.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl KeystoreOption {
+    fn identities(&self) -> Result<ecosystem::Identities, String> {
+        let config = ecosystem::EcosystemConfig {
+            seed: self.seed,
+            dccboxed_keystore: self.keystore.clone(),
+            ..ecosystem::EcosystemConfig::default()
+        };
+        ecosystem::Identities::build(&config).map_err(|error| error.to_string())
+    }
+}
+
 pub fn run(command: DuisCommand) -> ExitCode {
     match command {
+        DuisCommand::Sign {
+            keystore,
+            preserve_counter,
+            input,
+        } => match sign(&keystore, preserve_counter, &input) {
+            Ok(signed) => {
+                println!("{signed}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("dccsim duis sign: {input}: {message}");
+                ExitCode::from(BAD_INPUT)
+            }
+        },
+        DuisCommand::Validate { keystore, input } => match validate(&keystore, &input) {
+            Ok(Ok(signer)) => {
+                eprintln!("{input}: valid, signed by {signer}");
+                ExitCode::SUCCESS
+            }
+            Ok(Err(reason)) => {
+                eprintln!("{input}: invalid: {reason}");
+                ExitCode::from(INVALID)
+            }
+            Err(message) => {
+                eprintln!("dccsim duis validate: {input}: {message}");
+                ExitCode::from(BAD_INPUT)
+            }
+        },
         DuisCommand::Transform {
             keys,
             device_type,
             now,
+            access_control_broker_counter,
             input,
-        } => match transform(&keys, device_type, now, &input) {
+        } => match transform(
+            &keys,
+            device_type,
+            now,
+            access_control_broker_counter,
+            &input,
+        ) {
             Ok(hex) => {
                 println!("{hex}");
                 ExitCode::SUCCESS
@@ -79,6 +169,7 @@ fn transform(
     key_folders: &[PathBuf],
     device_type: Option<DeviceType>,
     now: Option<time::OffsetDateTime>,
+    access_control_broker_counter: Option<u64>,
     input: &str,
 ) -> Result<String, String> {
     let request = duis::parse_request(&read_input(input)?)
@@ -99,8 +190,23 @@ fn transform(
         device_type,
         now: now.unwrap_or_else(time::OffsetDateTime::now_utc),
     };
-    let command = services::transform(service, &request, &context)
-        .map_err(|rejection| format!("{} {rejection}", rejection.response_code()))?;
+    let command = match access_control_broker_counter {
+        None => services::transform(service, &request, &context),
+        Some(counter) => {
+            services::transform_via_access_control_broker(service, &request, &context, counter)
+        }
+    }
+    .map_err(|rejection| {
+        let hint = match &rejection {
+            dsp::rejection::Rejection::UnsupportedService(message)
+                if message.contains(services::SENT_BY_ACCESS_CONTROL_BROKER) =>
+            {
+                " (give --access-control-broker-counter)"
+            }
+            _ => "",
+        };
+        format!("{} {rejection}{hint}", rejection.response_code())
+    })?;
     match header.command_variant.number() {
         4 => Ok(hex_upper(
             &command.apdu.with_signature(SignatureField::Absent).encode(),
@@ -143,4 +249,97 @@ fn default_device_type(
         return allowed.pop();
     }
     ecosystem::config::template_device_type(device)
+}
+
+fn sign(keystore: &KeystoreOption, preserve_counter: bool, input: &str) -> Result<String, String> {
+    let bytes = read_input(input)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| "not UTF-8 text".to_owned())?;
+    let request =
+        duis::parse_request(&bytes).map_err(|error| format!("not a DUIS request: {error}"))?;
+    let originator = request.header.request_id.originator;
+    let text = if preserve_counter {
+        text.to_owned()
+    } else {
+        let now_ms =
+            u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+                .map_err(|_| "the system clock is before 1970".to_owned())?;
+        with_counter(text, now_ms)?
+    };
+    let identities = keystore.identities()?;
+    let identity = identities
+        .organisation(
+            originator,
+            smki::KeyUsage::DigitalSignature,
+            Some(smki::RemotePartyRole::XML_SIGNING),
+        )
+        .map_err(|error| format!("no XML signing key for the originator: {error}"))?;
+    let signer = duis::XmlSigner::from_pkcs8(
+        identity
+            .private_key_pkcs8_der
+            .as_deref()
+            .unwrap_or_default(),
+        identity.certificate.issuer_name_rfc2253(),
+        identity.certificate.serial_decimal(),
+    )
+    .map_err(|error| format!("the originator's XML signing key: {error}"))?;
+    duis::sign_document(&text, &signer).map_err(|error| error.to_string())
+}
+
+/// The document with its RequestID's counter (the text after the last `:`) replaced.
+fn with_counter(text: &str, counter: u64) -> Result<String, String> {
+    let document = roxmltree::Document::parse(text).map_err(|error| error.to_string())?;
+    let request_id = document
+        .descendants()
+        .find(|node| node.tag_name().name() == "RequestID")
+        .and_then(|node| node.first_child())
+        .filter(|child| child.is_text())
+        .ok_or_else(|| "no RequestID".to_owned())?;
+    let range = request_id.range();
+    let value = &text[range.clone()];
+    let colon = value
+        .rfind(':')
+        .ok_or_else(|| "RequestID without a counter".to_owned())?;
+    Ok(format!(
+        "{}{}{counter}{}",
+        &text[..range.start],
+        &value[..=colon],
+        &text[range.end..]
+    ))
+}
+
+/// `Ok(Ok(signer))` when valid, `Ok(Err(reason))` when not, `Err` when it cannot be read at all.
+fn validate(keystore: &KeystoreOption, input: &str) -> Result<Result<String, String>, String> {
+    let bytes = read_input(input)?;
+    let identities = keystore.identities()?;
+    let structure = match duis::parse_request(&bytes) {
+        Ok(_) => Ok(()),
+        Err(request_error) => duis::parse_response(&bytes)
+            .map(|_| ())
+            .map_err(|response_error| {
+                format!(
+                    "neither a DUIS request ({request_error}) nor a response ({response_error})"
+                )
+            }),
+    };
+    if let Err(reason) = structure {
+        return Ok(Err(reason));
+    }
+    let key_info = match duis::signature_key_info(&bytes) {
+        Ok(key_info) => key_info,
+        Err(error) => return Ok(Err(format!("signature: {error}"))),
+    };
+    let store = identities.certificate_store();
+    let Some(certificate) = store.by_issuer_serial(&key_info.issuer_name, &key_info.serial) else {
+        return Ok(Err(format!(
+            "no certificate {} serial {} in the key store",
+            key_info.issuer_name, key_info.serial
+        )));
+    };
+    if let Err(error) = duis::verify_document(&bytes, &certificate.public_key_sec1()) {
+        return Ok(Err(format!("signature does not verify: {error}")));
+    }
+    Ok(Ok(format!(
+        "{} serial {}",
+        key_info.issuer_name, key_info.serial
+    )))
 }

@@ -72,6 +72,21 @@ enum Command {
         #[command(subcommand)]
         command: duis_cli::DuisCommand,
     },
+    /// What happened to requests, hop by hop, with times, from the DSP's audit log.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// DUIS RequestIDs (`originator:target:counter`).
+    #[arg(required = true)]
+    request_ids: Vec<String>,
+    /// The DSP's data folder (`up --data DIR`); the DSP must be stopped.
+    #[arg(long, conflicts_with = "url")]
+    data: Option<PathBuf>,
+    /// A running DSP's DUIS address, e.g. http://127.0.0.1:8079, asked instead.
+    #[arg(long)]
+    url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +117,13 @@ struct EcosystemOptions {
     /// `keystore.json` of `@smartdcc/dccboxed-keystore`: use DCC Boxed's organisation identities.
     #[arg(long)]
     dccboxed_keystore: Option<PathBuf>,
+    /// `system` (default) or `virtual`: a clock that moves only with
+    /// `POST http://127.0.0.1:8079/admin/clock?advance=SECONDS`.
+    #[arg(long)]
+    clock: Option<clock::ClockMode>,
+    /// Where the DSP keeps its state across restarts (default: a fresh temporary folder).
+    #[arg(long)]
+    data: Option<PathBuf>,
 }
 
 impl EcosystemOptions {
@@ -119,6 +141,12 @@ impl EcosystemOptions {
         }
         if let Some(path) = &self.dccboxed_keystore {
             config.dccboxed_keystore = Some(path.clone());
+        }
+        if let Some(mode) = self.clock {
+            config.clock = mode;
+        }
+        if let Some(data) = &self.data {
+            config.dsp_data_directory = Some(data.clone());
         }
         Ok(config)
     }
@@ -204,7 +232,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => certs_cli::issue(&args),
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
         Command::Duis { command } => Ok(duis_cli::run(command)),
+        Command::Audit(args) => audit(args).await,
     }
+}
+
+async fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    for request_id in &args.request_ids {
+        let text = match (&args.data, &args.url) {
+            (_, Some(url)) => {
+                let response = reqwest::Client::new()
+                    .get(format!(
+                        "{}/admin/audit/{request_id}",
+                        url.trim_end_matches('/')
+                    ))
+                    .send()
+                    .await
+                    .with_context(|| format!("cannot reach the DSP at {url}"))?;
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                if !status.is_success() {
+                    anyhow::bail!("the DSP answered {status}: {}", text.trim());
+                }
+                text
+            }
+            (Some(data), None) => {
+                dsp::audit::render(request_id, &dsp::audit::read(data, request_id)?)
+            }
+            (None, None) => anyhow::bail!(
+                "give --data DIR (a stopped DSP's folder) or --url URL (a running DSP)"
+            ),
+        };
+        print!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 const READY_LIMIT: Duration = Duration::from_secs(60);
@@ -247,7 +307,12 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
     let run_dir = std::env::temp_dir().join(format!("dccsim-{}", std::process::id()));
     std::fs::create_dir_all(&run_dir)
         .with_context(|| format!("cannot create {}", run_dir.display()))?;
-    let (config, config_path) = ecosystem::processes::prepare_run(options.load()?, &run_dir)?;
+    let mut config = options.load()?;
+    // A DSP process restarted by the supervisor must find its state again.
+    if config.dsp_data_directory.is_none() {
+        config.dsp_data_directory = Some(run_dir.join("dsp-data"));
+    }
+    let (config, config_path) = ecosystem::processes::prepare_run(config, &run_dir)?;
     let identities = ecosystem::Identities::build(&config)?;
     let written = write_pki(&identities.pki, Path::new(DEFAULT_CERTS_DIRECTORY))?;
     println!(

@@ -36,36 +36,15 @@ fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
-/// Prints SKIPPED, or panics under `CI=true`.
-fn skip(reason: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{reason} but CI=true");
-    }
-    println!("SKIPPED: {reason}");
-}
-
 fn openssl_available() -> bool {
-    let available = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !available {
-        skip("openssl not found on PATH");
-    }
-    available
+    test_support::tool_available("openssl", "version", "certificate profile checks")
 }
 
 fn python_cryptography_available() -> bool {
-    let available = Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !available {
-        skip(
-            "python3 with the cryptography package not found (python3 -m pip install cryptography)",
-        );
-    }
-    available
+    test_support::python_module_available(
+        "cryptography",
+        "certificate profile checks; python3 -m pip install cryptography",
+    )
 }
 
 /// The certificate files of a folder, by name.

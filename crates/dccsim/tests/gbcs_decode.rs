@@ -7,21 +7,10 @@ use std::process::{Command, Output, Stdio};
 
 const DCCSIM: &str = env!("CARGO_BIN_EXE_dccsim");
 
-/// `../shared/vectors/rtds-4.5.0` beside the workspace, or `None` with a loud line
-/// (a failure under `CI=true`).
+/// `../shared/vectors/rtds-4.5.0`, or `None` after test-support's loud SKIPPED line (a failure
+/// under `CI=true`).
 fn rtds() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    if path.is_dir() {
-        return Some(path.join("rtds-4.5.0"));
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "../shared/vectors not found at {} (required under CI)",
-            path.display()
-        );
-    }
-    eprintln!("SKIPPED: ../shared/vectors not found at {}", path.display());
-    None
+    test_support::shared_vectors("rtds-4.5.0", "gbcs decode conformance")
 }
 
 fn dccsim(arguments: &[&str]) -> Output {

@@ -1,9 +1,14 @@
 //! The smoke pack with every party in its own OS process, and a party killed and
 //! restarted by the supervisor.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ecosystem::dccki::TlsMaterial;
+use ecosystem::launch::NetworkDirectory;
 use ecosystem::user::{InboxOptions, ResponseInbox};
 use ecosystem::{EcosystemConfig, Identities};
 use scenario::runner::{RunOptions, Target};
@@ -74,23 +79,35 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     ecosystem::wait_until_serving(dsp_grpc, Some(tools_tls.clone()), Duration::from_secs(10))
         .await
         .expect("DCCKI client served");
-    assert!(
-        ecosystem::wait_until_serving(dsp_grpc, None, Duration::from_millis(500))
-            .await
-            .is_err(),
-        "a client without TLS must be refused"
+    // A plaintext HTTP/2 client: the port speaks TLS, and answers the preface with a TLS alert.
+    let answer = plaintext_answer(dsp_grpc).await;
+    assert_eq!(
+        answer.first(),
+        Some(&TLS_ALERT_RECORD),
+        "a plaintext client must meet a TLS alert, got {answer:02X?}"
     );
+    let plaintext = health_check(dsp_grpc, None)
+        .await
+        .expect_err("plaintext refused");
+    assert_ne!(plaintext.code(), tonic::Code::Ok);
+    // A client presenting a certificate from another CA (it trusts the server) is refused.
     let stranger_dir = tempfile::tempdir().expect("stranger dir");
     ecosystem::dccki::generate(stranger_dir.path(), &[ecosystem::dccki::TOOLS])
         .expect("another CA");
     let mut stranger =
         ecosystem::dccki::load(stranger_dir.path(), ecosystem::dccki::TOOLS).expect("stranger TLS");
-    stranger.ca_pem = tools_tls.ca_pem.clone(); // trusts the server, but presents a foreign certificate
-    assert!(
-        ecosystem::wait_until_serving(dsp_grpc, Some(stranger), Duration::from_millis(500))
-            .await
-            .is_err(),
-        "a client certificate not issued by the DCCKI CA must be refused"
+    stranger.ca_pem = tools_tls.ca_pem.clone();
+    let refused = health_check(dsp_grpc, Some(stranger.clone()))
+        .await
+        .expect_err("a client certificate not issued by the DCCKI CA must be refused");
+    assert_ne!(refused.code(), tonic::Code::Ok);
+    // The reason, read off the TLS layer: the DCCKI client's handshake goes through; the
+    // stranger's certificate names an issuer with the DCCKI CA's name (both CAs are made by
+    // the same code) whose signature does not verify, which TLS answers with decrypt_error.
+    assert_eq!(handshake_alert(dsp_grpc, &tools_tls).await, None);
+    assert_eq!(
+        handshake_alert(dsp_grpc, &stranger).await,
+        Some(rustls::AlertDescription::DecryptError)
     );
 
     // Kill the CSP North process: the supervisor restarts it and the slice works again.
@@ -125,6 +142,98 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     let text = scenario::report::render_text(&again);
     assert_eq!(again.passed(), again.cases.len(), "{text}");
 
-    let _ = stop.send(true);
-    let _ = supervisor.await;
+    // Stopping: the supervisor returns (it did not panic) and its party processes are gone.
+    stop.send(true).expect("supervisor listening");
+    tokio::time::timeout(Duration::from_secs(60), supervisor)
+        .await
+        .expect("supervisor stops within a minute")
+        .expect("supervisor did not panic");
+    for party in ecosystem::config::PARTIES {
+        let pid_path = ecosystem::processes::pid_file(run_dir.path(), party);
+        let pid = std::fs::read_to_string(&pid_path).expect("pid file");
+        assert!(
+            !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+            "{party} (pid {}) still runs after the supervisor stopped",
+            pid.trim()
+        );
+    }
+}
+
+/// The first byte of a TLS alert record (content type 21).
+const TLS_ALERT_RECORD: u8 = 0x15;
+
+/// What a TLS server answers a plaintext HTTP/2 client: the bytes it sends after the preface.
+async fn plaintext_answer(address: SocketAddr) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .expect("send the HTTP/2 preface");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    answer
+}
+
+/// One gRPC health check of the party at `address`, presenting `tls` (plaintext without).
+async fn health_check(address: SocketAddr, tls: Option<TlsMaterial>) -> Result<(), tonic::Status> {
+    use ecosystem::parties::PeerDirectory;
+    use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+    let directory =
+        NetworkDirectory::new(BTreeMap::from([("party".to_owned(), address)])).with_tls(tls);
+    let mut client = HealthClient::new(directory.transport("party"));
+    client
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map(|_| ())
+}
+
+/// A TLS handshake with the party at `address` presenting `tls`'s certificate, then the
+/// HTTP/2 preface and one read: the alert the server sends then, if any (the server judges the
+/// client's certificate after the client's side of the handshake is done).
+async fn handshake_alert(
+    address: SocketAddr,
+    tls: &TlsMaterial,
+) -> Option<rustls::AlertDescription> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use std::io::{Read, Write};
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(tls.ca_pem.as_bytes()).expect("CA PEM"))
+        .expect("CA certificate");
+    let chain = CertificateDer::pem_slice_iter(tls.certificate_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certificate PEM");
+    let key = PrivateKeyDer::from_pem_slice(tls.key_pem.as_bytes()).expect("key PEM");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .expect("client certificate");
+    tokio::task::spawn_blocking(move || {
+        let server = ServerName::try_from("localhost").expect("server name");
+        let mut connection =
+            rustls::ClientConnection::new(std::sync::Arc::new(config), server).expect("client");
+        let mut socket = std::net::TcpStream::connect(address).expect("connect");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        let mut stream = rustls::Stream::new(&mut connection, &mut socket);
+        let _ = stream.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        let mut answer = [0u8; 64];
+        let error = stream.read(&mut answer).err()?;
+        match error.get_ref()?.downcast_ref::<rustls::Error>()? {
+            rustls::Error::AlertReceived(alert) => Some(*alert),
+            other => panic!("TLS failed without an alert: {other}"),
+        }
+    })
+    .await
+    .expect("handshake task")
 }

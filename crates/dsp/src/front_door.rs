@@ -1,6 +1,10 @@
 //! The DUIS front door, compatible with DCC Boxed: `POST /api/v1/serviceS` (send command),
 //! `/serviceT` (transform to pre-command), `/serviceD` (non-device and local delivery), each
-//! taking a signed `sr:Request` and answering a signed `sr:Response`.
+//! taking a signed `sr:Request` and answering a signed `sr:Response`, whatever it is sent.
+//!
+//! One generic pipeline for every service: authenticate → authorise → eligibility →
+//! transform (`services::transform`) → route → correlate → answer. Non-device services leave
+//! it after authorisation for their own handlers (`non_device`).
 
 use std::sync::Arc;
 
@@ -10,41 +14,19 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use dcc_model::{
-    CommandVariant, DeviceStatus, Eui64, RequestId, ResponseCode, ServiceReferenceVariant, UserRole,
-};
-use dcc_proto::wan::communications_service_provider_client::CommunicationsServiceProviderClient;
-use dcc_proto::wan::WanCommand;
-use duis::{InventoryDevice, Request, RequestBody, Response, ResponseBody};
-use gbcs::crypto::{KeyAgreementPublicKey, VerifyingKey};
+use dcc_model::{Eui64, ServiceReferenceVariant};
+use duis::catalogue::{self, ServiceDefinition, ServiceKind};
+use duis::{Request, RequestBody, ResponseBody};
+use gbcs::crypto::VerifyingKey;
 use gbcs::{GeneralSigning, SignatureField};
 use smki::{KeyUsage, RemotePartyRole};
 use tracing::{info, info_span, warn, Instrument};
 
+use crate::access::{self, Endpoint};
+use crate::answers::{sign_response, Answer};
 use crate::rejection::Rejection;
 use crate::services::{self, CommandContext};
 use crate::Shared;
-use crate::{AwaitingResponse, IssuedPreCommand};
-use duis::catalogue::{self, ServiceDefinition};
-
-/// Which DUIS URL a request arrived on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
-    SendCommand,
-    Transform,
-    NonDevice,
-}
-
-impl Endpoint {
-    fn accepts(self, command_variant: CommandVariant) -> bool {
-        let allowed: &[u8] = match self {
-            Endpoint::SendCommand => &[1, 3, 5, 7],
-            Endpoint::Transform => &[4],
-            Endpoint::NonDevice => &[2, 6, 8],
-        };
-        allowed.contains(&command_variant.number())
-    }
-}
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -82,13 +64,6 @@ async fn non_device(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> i
     handle(shared, Endpoint::NonDevice, body).await
 }
 
-/// A synchronous answer before signing.
-struct Answer {
-    request_id: Option<RequestId>,
-    response_code: ResponseCode,
-    body: ResponseBody,
-}
-
 async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::response::Response {
     let request = duis::parse_request(&body);
     let span = match &request {
@@ -103,10 +78,19 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
     };
     let answer = async {
         let answer = match request {
-            Ok(request) => match serve(&shared, endpoint, &body, &request).await {
-                Ok(answer) => answer,
-                Err(rejection) => reject(Some(&request), rejection),
-            },
+            Ok(request) => {
+                let answer = match serve(&shared, endpoint, &body, &request).await {
+                    Ok(answer) => answer,
+                    Err(rejection) => reject(Some(&request), rejection),
+                };
+                shared.audit(
+                    &request.header.request_id.to_string(),
+                    "front door",
+                    "answered synchronously",
+                    Some(answer.response_code.to_string()),
+                );
+                answer
+            }
             Err(error) => {
                 let (service_reference, service_reference_variant) =
                     lenient_service_reference(&body);
@@ -126,13 +110,35 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
     }
     .instrument(span)
     .await;
-    match sign_response(
-        &shared,
+    signed(&shared, answer)
+}
+
+/// The signed answer. Its fields come from the catalogue or the DSP, never raw from the
+/// request, so it always signs; should it not, a bare E1000 is signed instead.
+fn signed(shared: &Shared, answer: Answer) -> axum::response::Response {
+    let code = answer.response_code.clone();
+    let xml = sign_response(
+        shared,
         answer.request_id,
         answer.response_code,
         None,
         answer.body,
-    ) {
+    )
+    .or_else(|error| {
+        warn!(%error, %code, "the answer could not be signed; answering E1000");
+        let (service_reference, service_reference_variant) = placeholder_service_reference();
+        sign_response(
+            shared,
+            None,
+            Rejection::Malformed(String::new()).response_code(),
+            None,
+            ResponseBody::Empty {
+                service_reference,
+                service_reference_variant,
+            },
+        )
+    });
+    match xml {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/xml")], xml).into_response(),
         Err(error) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -145,10 +151,7 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
 fn reject(request: Option<&Request>, rejection: Rejection) -> Answer {
     warn!(reason = %rejection, code = %rejection.response_code(), "request rejected");
     let (service_reference, service_reference_variant) = match request {
-        Some(request) => (
-            request.header.service_reference.clone(),
-            request.header.service_reference_variant.clone(),
-        ),
+        Some(request) => echoable_service_reference(&request.header.service_reference_variant),
         None => placeholder_service_reference(),
     };
     Answer {
@@ -161,20 +164,33 @@ fn reject(request: Option<&Request>, rejection: Rejection) -> Answer {
     }
 }
 
-/// For a request too malformed to parse: its service reference if one can still be seen.
+/// The service reference and variant to echo for `variant`: the catalogue's, so an answer
+/// never carries text the schema does not allow; the placeholder for a variant DUIS lacks.
+fn echoable_service_reference(
+    variant: &ServiceReferenceVariant,
+) -> (String, ServiceReferenceVariant) {
+    match catalogue::lookup(variant.as_str()) {
+        Some(service) => (service.service_reference().to_owned(), service.variant()),
+        None => placeholder_service_reference(),
+    }
+}
+
+/// For a request too malformed to parse: its service reference variant if one can still be
+/// seen and DUIS has it.
 fn lenient_service_reference(body: &[u8]) -> (String, ServiceReferenceVariant) {
     let text = String::from_utf8_lossy(body);
-    let find = |tag: &str| {
-        let open = format!("{tag}>");
-        let start = text.find(&open)? + open.len();
+    let open = "ServiceReferenceVariant>";
+    let variant = text.find(open).and_then(|start| {
+        let start = start + open.len();
         let end = text[start..].find('<')? + start;
-        Some(text[start..end].trim().to_owned())
-    };
-    let variant = find("ServiceReferenceVariant")
-        .and_then(|value| value.parse::<ServiceReferenceVariant>().ok());
-    match (find("ServiceReference"), variant) {
-        (Some(reference), Some(variant)) => (reference, variant),
-        _ => placeholder_service_reference(),
+        text[start..end]
+            .trim()
+            .parse::<ServiceReferenceVariant>()
+            .ok()
+    });
+    match variant {
+        Some(variant) => echoable_service_reference(&variant),
+        None => placeholder_service_reference(),
     }
 }
 
@@ -187,6 +203,7 @@ fn placeholder_service_reference() -> (String, ServiceReferenceVariant) {
     ("8.2".to_owned(), variant)
 }
 
+/// The pipeline.
 async fn serve(
     shared: &Shared,
     endpoint: Endpoint,
@@ -194,74 +211,42 @@ async fn serve(
     request: &Request,
 ) -> Result<Answer, Rejection> {
     let header = &request.header;
-    let originator = header.request_id.originator;
-    let signer_serial = authenticate(shared, body, originator)?;
-    check_status_in_repository(shared, &signer_serial).await?;
-    if !endpoint.accepts(header.command_variant) {
-        return Err(Rejection::WrongUrl(format!(
-            "command variant {} cannot be sent to this URL",
-            header.command_variant
-        )));
+    let request_id = header.request_id;
+    shared.audit(
+        &request_id.to_string(),
+        "front door",
+        format!(
+            "received {} command variant {} from {}",
+            header.service_reference_variant, header.command_variant, request_id.originator
+        ),
+        None,
+    );
+    let signer_serial = access::authenticate(shared, body, request_id.originator)?;
+    access::check_status_in_repository(shared, &signer_serial).await?;
+    let (service, caller) = access::authorise(shared, endpoint, request)?;
+    if service.kind == ServiceKind::NonDevice {
+        access::advance_counter(shared, &request_id)?;
+        return crate::non_device::serve(shared, request, service, &caller).await;
     }
-    let service =
-        catalogue::lookup(header.service_reference_variant.as_str()).ok_or_else(|| {
-            Rejection::UnsupportedService(format!(
-                "{} is not a DUIS service reference variant",
-                header.service_reference_variant
-            ))
-        })?;
-    if !service.allows(header.command_variant) {
-        return Err(Rejection::CommandVariantNotValid(format!(
-            "{} ({}) accepts command variants {:?}",
-            service.service_reference_variant, service.name, service.command_variants
-        )));
-    }
-    if request.body.element_name() != service.body_element
-        && !header.command_variant.carries_signed_pre_command()
-    {
-        return Err(Rejection::Malformed(format!(
-            "body {} does not match service {} (expected {})",
-            request.body.element_name(),
-            service.service_reference_variant,
-            service.body_element
-        )));
-    }
-    let roles = user_roles_for(shared, originator, service)?;
-    match header.command_variant {
-        CommandVariant::NonDevice => {
-            check_counter(shared, &header.request_id)?;
-            match service.service_reference_variant {
-                "8.2" => read_inventory(shared, request),
-                other => Err(Rejection::UnsupportedService(format!(
-                    "{other} ({}) is not served by dccsim yet",
-                    service.name
-                ))),
-            }
-        }
-        CommandVariant::SendOverWan => {
-            let device = authorise_device(shared, request, service, &roles)?;
-            check_counter(shared, &header.request_id)?;
-            let command = device_command(shared, service, request, &device)?;
-            send_to_device(shared, request, command.apdu, &device).await
-        }
-        CommandVariant::TransformToPreCommand => {
-            let device = authorise_device(shared, request, service, &roles)?;
-            check_counter(shared, &header.request_id)?;
-            let command = device_command(shared, service, request, &device)?;
-            issue_pre_command(shared, request, command.apdu)
-        }
-        CommandVariant::SignedPreCommandOverWan => {
-            let device = authorise_device(shared, request, service, &roles)?;
-            let signed = signed_pre_command(shared, request)?;
-            send_to_device(shared, request, signed, &device).await
-        }
-        other => Err(Rejection::CommandVariantNotValid(format!(
-            "command variant {other} is not supported by dccsim"
-        ))),
-    }
+    let device = access::eligibility(
+        shared,
+        request_id.target,
+        service,
+        &caller,
+        header.command_variant,
+    )?;
+    let apdu = if header.command_variant.carries_signed_pre_command() {
+        signed_pre_command(shared, request)?
+    } else {
+        let command = device_command(shared, service, request, &device)?;
+        access::advance_counter(shared, &request_id)?;
+        command.apdu
+    };
+    crate::routing::route(shared, request, service, &device, apdu).await
 }
 
-/// The GBCS command for the request, after the checks some services need on their content.
+/// The transform stage: the GBCS command for the request, after the checks some services
+/// need on their content.
 fn device_command(
     shared: &Shared,
     service: &ServiceDefinition,
@@ -272,7 +257,7 @@ fn device_command(
         request_id: request.header.request_id,
         command_variant: request.header.command_variant,
         device_type: device.device_type,
-        now: (shared.clock)(),
+        now: shared.clock.now(),
     };
     let command = services::transform(service, request, &context)?;
     if service.service_reference_variant == "6.15.1" {
@@ -291,8 +276,16 @@ fn accept_replacement_certificates(shared: &Shared, request: &Request) -> Result
     };
     let originator = request.header.request_id.originator;
     let replacements = services::credentials::replacement_certificates(body)?;
+    let path: Vec<smki::Certificate> = body
+        .find("CertificationPathCertificates")
+        .map(|path| path.children.iter())
+        .into_iter()
+        .flatten()
+        .filter(|child| child.name == "Certificate")
+        .map(|child| services::credentials::certificate_from_base64("Certificate", &child.text))
+        .collect::<Result<_, _>>()?;
     for replacement in &replacements {
-        check_replacement(shared, originator, replacement)?;
+        check_replacement(shared, originator, replacement, &path)?;
     }
     let mut store = shared.certificates();
     for replacement in replacements {
@@ -305,6 +298,7 @@ fn check_replacement(
     shared: &Shared,
     originator: Eui64,
     replacement: &services::credentials::Replacement,
+    path: &[smki::Certificate],
 ) -> Result<(), Rejection> {
     use gbcs::use_case::cs02b::CellKeyUsage;
     let certificate = &replacement.certificate;
@@ -328,275 +322,61 @@ fn check_replacement(
     if certificate.key_usage() != Some(usage) {
         return refuse(format!("its key usage is not {}", usage.code()));
     }
-    if let Err(error) = shared
-        .certificates()
-        .validate_path(certificate, shared.now_unix())
-    {
-        return refuse(format!("it does not chain to a trusted CA: {error}"));
-    }
-    Ok(())
-}
-
-/// The request must be signed by an XML-signing certificate of its originator that the DSP
-/// knows, valid now and not revoked.
-/// Returns the decimal serial of the certificate that signed the request.
-fn authenticate(shared: &Shared, body: &[u8], originator: Eui64) -> Result<String, Rejection> {
-    let key_info = duis::signature_key_info(body)
-        .map_err(|error| Rejection::BadSignature(error.to_string()))?;
-    let certificates = shared.certificates();
-    let certificate = certificates
-        .by_issuer_serial(&key_info.issuer_name, &key_info.serial)
-        .ok_or_else(|| {
-            Rejection::UnknownUser(format!(
-                "no certificate {} serial {}",
-                key_info.issuer_name, key_info.serial
-            ))
-        })?;
-    if certificate.organisation_id() != Some(originator)
-        || certificate.role() != Some(RemotePartyRole::XML_SIGNING)
-    {
-        return Err(Rejection::UnknownUser(format!(
-            "certificate serial {} is not an XML signing certificate of {originator}",
-            key_info.serial
-        )));
-    }
-    if !shared.users.contains_key(&originator) {
-        return Err(Rejection::UnknownUser(format!(
-            "{originator} is not a DCC user"
-        )));
-    }
-    if certificates.is_revoked(certificate) {
-        return Err(Rejection::UserStatus(format!(
-            "certificate serial {} is revoked",
-            key_info.serial
-        )));
-    }
-    if !certificate.is_valid_at(shared.now_unix()) {
-        return Err(Rejection::UserStatus(format!(
-            "certificate serial {} is outside its validity",
-            key_info.serial
-        )));
-    }
-    duis::verify_document(body, &certificate.public_key_sec1())
-        .map_err(|error| Rejection::BadSignature(error.to_string()))?;
-    Ok(key_info.serial)
-}
-
-/// The SMKI repository (the TSP) is the authority on revocation: a request signed with a
-/// certificate it has revoked is refused with E3. When the repository cannot answer, the
-/// request is refused too rather than trusted unchecked.
-async fn check_status_in_repository(shared: &Shared, serial: &str) -> Result<(), Rejection> {
-    match shared.tsp.is_revoked(serial).await {
-        Ok(false) => Ok(()),
-        Ok(true) => Err(Rejection::UserStatus(format!(
-            "certificate serial {serial} is revoked in the SMKI repository"
-        ))),
-        Err(tsp::TspError::NotFound(_)) => Err(Rejection::UserStatus(format!(
-            "certificate serial {serial} is not in the SMKI repository"
-        ))),
-        Err(error) => Err(Rejection::UserStatus(format!(
-            "the status of certificate serial {serial} cannot be checked: {error}"
-        ))),
-    }
-}
-
-fn user_roles_for(
-    shared: &Shared,
-    user: Eui64,
-    service: &ServiceDefinition,
-) -> Result<Vec<UserRole>, Rejection> {
-    let roles: Vec<UserRole> = shared
-        .users
-        .get(&user)
-        .map(|config| {
-            config
-                .roles
-                .iter()
-                .copied()
-                .filter(|role| service.eligible_roles.contains(role))
-                .collect()
-        })
-        .unwrap_or_default();
-    if roles.is_empty() {
-        return Err(Rejection::RoleNotPermitted(format!(
-            "{} ({})",
-            service.service_reference_variant, service.name
-        )));
-    }
-    Ok(roles)
-}
-
-/// Counters must rise per originator: a request whose counter is not greater than the last
-/// one accepted is a replay.
-fn check_counter(shared: &Shared, request_id: &RequestId) -> Result<(), Rejection> {
-    let mut state = shared.state();
-    let last = state.last_counters.get(&request_id.originator).copied();
-    if let Some(last) = last {
-        if request_id.counter <= last {
-            return Err(Rejection::Replayed {
-                counter: request_id.counter,
-                last,
-            });
-        }
-    }
-    state
-        .last_counters
-        .insert(request_id.originator, request_id.counter);
-    Ok(())
-}
-
-fn authorise_device(
-    shared: &Shared,
-    request: &Request,
-    service: &ServiceDefinition,
-    roles: &[UserRole],
-) -> Result<crate::DeviceRecord, Rejection> {
-    let device_id = request.header.request_id.target;
-    let user = request.header.request_id.originator;
-    let state = shared.state();
-    let device = state
-        .inventory
-        .device(device_id)
-        .cloned()
-        .ok_or_else(|| Rejection::UnknownDevice(device_id.to_string()))?;
-    if !matches!(
-        device.status,
-        DeviceStatus::Commissioned | DeviceStatus::InstalledNotCommissioned
-    ) {
-        return Err(Rejection::DeviceStatus(format!(
-            "{device_id} is {}",
-            device.status
-        )));
-    }
-    let for_device_type = service.use_cases.iter().any(|id| {
-        gbcs::catalogue::all_by_use_case_id(id).any(|entry| entry.applies_to(device.device_type))
-    });
-    if !for_device_type {
-        return Err(Rejection::ServiceNotValidForDeviceType(format!(
-            "{} cannot be sent to {device_id}, a {}",
-            service.service_reference_variant, device.device_type
-        )));
-    }
-    let registrations = state.inventory.governing_registrations(device_id);
-    let authorised = roles.iter().any(|role| match role {
-        UserRole::ImportSupplier | UserRole::ExportSupplier | UserRole::GasSupplier => {
-            registrations
-                .iter()
-                .any(|registration| registration.supplier == user)
-        }
-        UserRole::ElectricityDistributor | UserRole::GasTransporter => registrations
-            .iter()
-            .any(|registration| registration.network_operator == user),
-        UserRole::RegisteredSupplierAgent | UserRole::OtherUser => true,
-    });
-    if !authorised {
-        return Err(Rejection::NotAuthorisedForDevice(format!(
-            "{user} for {device_id}"
-        )));
-    }
-    Ok(device)
-}
-
-fn read_inventory(shared: &Shared, request: &Request) -> Result<Answer, Rejection> {
-    let RequestBody::ServiceRequest(body) = &request.body else {
-        return Err(Rejection::Malformed(
-            "ReadInventory needs a service request body".into(),
-        ));
+    let now = shared.now_unix();
+    let Err(error) = shared.certificates().validate_path(certificate, now) else {
+        return Ok(());
     };
-    let device_id: Eui64 = body
-        .find_text("DeviceID")
-        .ok_or_else(|| Rejection::Malformed("ReadInventory without a DeviceID".into()))?
-        .parse()
-        .map_err(|error| Rejection::Malformed(format!("DeviceID: {error}")))?;
-    let state = shared.state();
-    let han = state.inventory.han_of(device_id);
-    if han.is_empty() {
-        return Err(Rejection::UnknownDevice(device_id.to_string()));
+    if issued_by_the_issuer_of_a_trusted_certificate(shared, certificate, path, now) {
+        return Ok(());
     }
-    let devices = han
-        .into_iter()
-        .map(|device| {
-            let mut entry = InventoryDevice::new(
-                device.device_id,
-                device.device_type,
-                &device.manufacturer,
-                &device.model,
-            );
-            entry.device_status = Some(device.status);
-            entry.csp_region = Some(device.region);
-            entry.smets_chts_version = Some(
-                if device.device_type == dcc_model::DeviceType::CommunicationsHubFunction {
-                    "CHTS"
-                } else {
-                    "SMETS2"
-                }
-                .to_owned(),
-            );
-            entry
-        })
-        .collect();
-    Ok(Answer {
-        request_id: Some(request.header.request_id),
-        response_code: ResponseCode::Success,
-        body: ResponseBody::DspInventory {
-            service_reference: request.header.service_reference.clone(),
-            service_reference_variant: request.header.service_reference_variant.clone(),
-            devices,
-        },
-    })
+    refuse(format!("it does not chain to a trusted CA: {error}"))
 }
 
-fn issue_pre_command(
+/// Whether a CA of the request's certification path issued `certificate` and also issued a
+/// certificate the DSP trusts: DCC Boxed's organisation certificates are trusted as they are
+/// (its CAs are not published), and its 6.15.1 templates carry its issuing CA in the path.
+fn issued_by_the_issuer_of_a_trusted_certificate(
     shared: &Shared,
-    request: &Request,
-    apdu: GeneralSigning,
-) -> Result<Answer, Rejection> {
-    let pre_command = apdu.with_signature(SignatureField::Absent);
-    let payload = pre_command.encode();
-    shared.state().pre_commands.insert(
-        request.header.request_id,
-        IssuedPreCommand { apdu: pre_command },
-    );
-    info!("pre-command issued");
-    Ok(Answer {
-        request_id: Some(request.header.request_id),
-        response_code: ResponseCode::Success,
-        body: ResponseBody::PreCommand {
-            service_reference: request.header.service_reference.clone(),
-            service_reference_variant: request.header.service_reference_variant.clone(),
-            gbcs_version: "4.0".to_owned(),
-            payload,
-        },
-    })
+    certificate: &smki::Certificate,
+    path: &[smki::Certificate],
+    now: i64,
+) -> bool {
+    let store = shared.certificates();
+    path.iter()
+        .filter(|ca| ca.is_ca() && ca.can_sign_certificates() && ca.is_valid_at(now))
+        .filter(|ca| ca.subject_der() == certificate.issuer_der())
+        .filter(|ca| smki::verify_signature(certificate, &ca.public_key_sec1()))
+        .any(|ca| {
+            store.certificates().iter().any(|trusted| {
+                trusted.issuer_der() == ca.subject_der()
+                    && smki::verify_signature(trusted, &ca.public_key_sec1())
+                    && store.validate_path(trusted, now).is_ok()
+            })
+        })
 }
 
-/// A CV5 request: the signed form of a pre-command this DSP issued under the same RequestID,
-/// signed with the originator's DS key.
+/// A CV5–7 request: the signed form of a pre-command this DSP issued under the same
+/// RequestID for the same device, signed with one of the originator's DS keys.
 fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigning, Rejection> {
     let RequestBody::SignedPreCommand { gbcs_payload, .. } = &request.body else {
-        return Err(Rejection::Malformed(
-            "command variant 5 needs a SignedPreCommand body".into(),
-        ));
+        return Err(Rejection::Malformed(format!(
+            "command variant {} needs a SignedPreCommand body",
+            request.header.command_variant
+        )));
     };
     let signed = GeneralSigning::parse(gbcs_payload)
         .map_err(|error| Rejection::Malformed(format!("SignedPreCommand GBCSPayload: {error}")))?;
-    let issued = shared
-        .state()
-        .pre_commands
-        .get(&request.header.request_id)
-        .cloned()
-        .ok_or_else(|| {
-            Rejection::CommandVariantNotValid(format!(
-                "no pre-command was issued for {}",
-                request.header.request_id
-            ))
-        })?;
-    if signed.clone().with_signature(SignatureField::Absent) != issued.apdu {
-        return Err(Rejection::Malformed(
-            "the signed pre-command differs from the pre-command issued".into(),
-        ));
+    let request_id = request.header.request_id;
+    let issued = shared.store.pre_command(&request_id)?.ok_or_else(|| {
+        Rejection::CommandVariantNotValid(format!("no pre-command was issued for {request_id}"))
+    })?;
+    let unsigned = signed.clone().with_signature(SignatureField::Absent);
+    if unsigned.encode() != issued.apdu || issued.device != request_id.target {
+        return Err(Rejection::PreCommandMismatch(format!(
+            "the GBCS payload of {request_id} is not the pre-command issued for it"
+        )));
     }
-    let originator = request.header.request_id.originator;
+    let originator = request_id.originator;
     // An organisation may hold several DS certificates (e.g. DCC Boxed's Z1 and Z1b
     // generations): the signature must verify against one that is not revoked.
     let candidates: Vec<[u8; 65]> = {
@@ -624,116 +404,14 @@ fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigni
             candidates.len()
         )));
     }
-    shared
-        .state()
-        .pre_commands
-        .remove(&request.header.request_id);
+    let batch = shared.store.batch()?;
+    let taken = batch.take_pre_command(&request_id)?;
+    batch.commit()?;
+    if taken.is_none() {
+        // Another request with the same RequestID took it in the meantime.
+        return Err(Rejection::CommandVariantNotValid(format!(
+            "the pre-command of {request_id} was already used"
+        )));
+    }
     Ok(signed)
-}
-
-async fn send_to_device(
-    shared: &Shared,
-    request: &Request,
-    apdu: GeneralSigning,
-    device: &crate::DeviceRecord,
-) -> Result<Answer, Rejection> {
-    let device_key = device_key_agreement_key(shared, device.device_id).await?;
-    let secret = shared
-        .shared_secrets
-        .shared_secret(&shared.access_control_broker_key, &device_key);
-    let gbcs = gbcs::protection::protect_command(&apdu, &secret);
-    let request_id = request.header.request_id;
-    shared.state().awaiting_response.insert(
-        (device.device_id, request_id.counter),
-        AwaitingResponse {
-            request_id,
-            service_reference: request.header.service_reference.clone(),
-            service_reference_variant: request.header.service_reference_variant.clone(),
-        },
-    );
-    let transport = match device.region {
-        dcc_model::CspRegion::North => shared.peers.csp_north.clone(),
-        dcc_model::CspRegion::Central | dcc_model::CspRegion::South => {
-            shared.peers.csp_central_south.clone()
-        }
-    };
-    let command = WanCommand {
-        request_id: request_id.to_string(),
-        comms_hub_id: device.comms_hub.to_hex(),
-        device_id: device.device_id.to_hex(),
-        gbcs,
-    };
-    if let Err(status) = CommunicationsServiceProviderClient::new(transport)
-        .send_command(command)
-        .await
-    {
-        shared
-            .state()
-            .awaiting_response
-            .remove(&(device.device_id, request_id.counter));
-        return Err(Rejection::CannotCommunicate(status.message().to_owned()));
-    }
-    info!(comms_hub = %device.comms_hub, region = %device.region, "command sent to the csp");
-    Ok(Answer {
-        request_id: Some(request_id),
-        response_code: ResponseCode::Acknowledgement,
-        body: ResponseBody::Empty {
-            service_reference: request.header.service_reference.clone(),
-            service_reference_variant: request.header.service_reference_variant.clone(),
-        },
-    })
-}
-
-/// The device's KA public key, from the TSP's SMKI repository, fetched once.
-async fn device_key_agreement_key(
-    shared: &Shared,
-    device: Eui64,
-) -> Result<KeyAgreementPublicKey, Rejection> {
-    if let Some(key) = shared
-        .device_keys
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&device)
-    {
-        return Ok(key.clone());
-    }
-    let found = shared
-        .tsp
-        .find(device, KeyUsage::KeyAgreement)
-        .await
-        .map_err(|error| Rejection::CannotCommunicate(format!("SMKI repository: {error}")))?;
-    let certificate = found.first().ok_or_else(|| {
-        Rejection::DeviceStatus(format!(
-            "{device} has no key agreement certificate in the SMKI repository"
-        ))
-    })?;
-    let key =
-        KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()).map_err(|error| {
-            Rejection::DeviceStatus(format!("{device} key agreement certificate: {error}"))
-        })?;
-    shared
-        .device_keys
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(device, key.clone());
-    Ok(key)
-}
-
-/// Renders and signs a DSP response.
-pub(crate) fn sign_response(
-    shared: &Shared,
-    request_id: Option<RequestId>,
-    response_code: ResponseCode,
-    response_id: Option<String>,
-    body: ResponseBody,
-) -> Result<String, duis::DuisError> {
-    let response = Response {
-        schema_version: String::new(),
-        request_id,
-        response_id,
-        response_code,
-        response_date_time: shared.now_text(),
-        body,
-    };
-    duis::sign_document(&duis::render_response(&response), &shared.xml_signer)
 }

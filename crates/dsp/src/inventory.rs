@@ -16,6 +16,31 @@ pub struct DeviceRecord {
     pub region: CspRegion,
     pub manufacturer: String,
     pub model: String,
+    /// What the inventory says beyond the above: set by pre-notification (12.2), opt-in (8.6),
+    /// inventory updates (8.4) and Comms Hub status updates (8.14.x).
+    #[serde(default)]
+    pub details: DeviceDetails,
+}
+
+/// The optional inventory fields of a device (DUIS `sr:Device`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceDetails {
+    pub smets_chts_version: Option<String>,
+    pub firmware_version: Option<String>,
+    pub esme_variant: Option<String>,
+    /// `xs:date` of commissioning.
+    pub date_commissioned: Option<String>,
+    pub import_mpxn: Option<String>,
+    pub secondary_import_mpan: Option<String>,
+    pub export_mpan: Option<String>,
+    pub uprn: Option<String>,
+    pub post_code: Option<String>,
+    pub address_identifier: Option<String>,
+    /// The GPF a pre-notified GSME will pair with.
+    pub associated_gas_proxy_function: Option<Eui64>,
+    /// The user who pre-notified the device (12.2): responsible for it until someone is
+    /// registered for it.
+    pub prenotified_by: Option<Eui64>,
 }
 
 /// Who is registered for a meter, as an RDP says.
@@ -24,6 +49,8 @@ pub struct Registration {
     pub meter_point_reference: String,
     pub supplier: Eui64,
     pub network_operator: Eui64,
+    /// The registered supplier agent the supplier appointed, if any.
+    pub supplier_agent: Option<Eui64>,
 }
 
 /// The devices and their registration data.
@@ -47,6 +74,30 @@ impl Inventory {
 
     pub fn device(&self, device_id: Eui64) -> Option<&DeviceRecord> {
         self.devices.get(&device_id)
+    }
+
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceRecord> {
+        self.devices.values()
+    }
+
+    /// Adds or replaces a device record.
+    pub fn put(&mut self, device: DeviceRecord) {
+        self.devices.insert(device.device_id, device);
+    }
+
+    pub fn remove(&mut self, device_id: Eui64) -> Option<DeviceRecord> {
+        self.devices.remove(&device_id)
+    }
+
+    /// The import MPxN of a device: from its record, else from the registration data.
+    pub fn import_mpxn(&self, device_id: Eui64) -> Option<String> {
+        self.devices
+            .get(&device_id)
+            .and_then(|device| device.details.import_mpxn.clone())
+            .or_else(|| {
+                self.registration(device_id)
+                    .map(|registration| registration.meter_point_reference.clone())
+            })
     }
 
     /// The device and every other device on the same Comms Hub, the hub first.
@@ -81,7 +132,7 @@ impl Inventory {
         self.registrations.contains_key(provider)
     }
 
-    fn registration(&self, meter: Eui64) -> Option<&Registration> {
+    pub fn registration(&self, meter: Eui64) -> Option<&Registration> {
         self.registrations
             .values()
             .find_map(|by_device| by_device.get(&meter))
@@ -122,6 +173,7 @@ mod tests {
             region: CspRegion::North,
             manufacturer: "dccsim".into(),
             model: "stub".into(),
+            details: DeviceDetails::default(),
         }
     }
 
@@ -137,6 +189,7 @@ mod tests {
             meter_point_reference: "1".into(),
             supplier,
             network_operator: Eui64::from_u64(2),
+            supplier_agent: None,
         };
         inventory.replace_registrations(
             "rdp-electricity",

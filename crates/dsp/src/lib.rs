@@ -1,34 +1,41 @@
 //! The Data Service Provider: the DUIS front door users send signed service requests to, the
 //! access control that decides who may do what to which device, the transformation of DUIS
-//! into GBCS commands, and the correlation of device responses back to users.
+//! into GBCS commands, the modes of operation (on demand, future dated, DCC scheduled), the
+//! DCC's own non-device services, and the correlation of device responses back to users, all
+//! on a durable store.
 #![forbid(unsafe_code)]
 
+mod access;
+mod admin;
+mod alerts;
+mod answers;
+pub mod audit;
 mod front_door;
 pub mod inventory;
+mod non_device;
 mod outbox;
 mod readiness;
 pub mod rejection;
+mod routing;
+mod scheduler;
+mod schedules;
 pub mod services;
+pub mod store;
 mod upstream;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use dcc_model::{Eui64, RequestId, UserRole};
+use dcc_model::{CspRegion, Eui64, UserRole};
 use dcc_proto::service::MountedService;
 use dcc_proto::transport::GrpcTransport;
 use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecretCache};
 
-pub use inventory::{DeviceRecord, Inventory, Registration};
+pub use clock::Clock;
+pub use inventory::{DeviceDetails, DeviceRecord, Inventory, Registration};
 pub use readiness::Readiness;
-
-/// The clock the DSP stamps responses with; injected so tests control it.
-pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(time::OffsetDateTime::now_utc)
-}
 
 /// A DCC user as the DSP knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -38,6 +45,52 @@ pub struct UserConfig {
     /// Where this user's asynchronous responses and alerts go (its Receive Response URL);
     /// the DSP's default is used when absent.
     pub response_url: Option<String>,
+    /// The user's status: what it is suspended from (E3).
+    #[serde(default)]
+    pub status: UserStatus,
+}
+
+impl UserConfig {
+    /// An active user.
+    pub fn new(id: Eui64, roles: Vec<UserRole>) -> Self {
+        Self {
+            id,
+            roles,
+            response_url: None,
+            status: UserStatus::default(),
+        }
+    }
+}
+
+/// A DCC user's status under the SEC: active, suspended from every service, or from some
+/// service reference variants.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UserStatus {
+    #[serde(default)]
+    pub suspended: bool,
+    /// Service reference variants (e.g. `7.2`) the user may not send.
+    #[serde(default)]
+    pub suspended_service_reference_variants: Vec<String>,
+}
+
+/// How long the DSP waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// A command sent over the SM WAN without a response by then is answered with a DCC alert
+    /// (CommandFailure).
+    pub response_time_out: Duration,
+    /// A future-dated command whose outcome is unknown this long after its execution time is
+    /// answered with E30.
+    pub future_dated_time_out: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            response_time_out: Duration::from_secs(300),
+            future_dated_time_out: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// Everything the DSP is configured with; nothing is read from the process environment.
@@ -47,6 +100,10 @@ pub struct DspConfig {
     pub default_response_url: Option<String>,
     /// The certificates of users (XML signing, DS) the DSP trusts, with their CAs.
     pub certificates: smki::CertificateStore,
+    /// Certificates accepted to sign DUIS requests although they are not XML-signing ones:
+    /// DCC's signing tool signs with an organisation's DS certificate when it has no
+    /// XML-signing one, and DCC Boxed accepts that.
+    pub additional_request_signers: Vec<smki::Certificate>,
     /// The ACB key agreement key: every command's MAC is keyed by it and the device's KA key.
     pub access_control_broker_key: KeyAgreementPrivateKey,
     /// The DSP's XML signing identity (role 0x89) for every response it sends.
@@ -54,6 +111,9 @@ pub struct DspConfig {
     /// The RDPs whose registration data must have arrived before the DSP is ready.
     pub registration_data_providers: Vec<String>,
     pub clock: Clock,
+    /// Where the DSP keeps its state (`dsp.redb`); a fresh temporary folder when absent.
+    pub data_directory: Option<PathBuf>,
+    pub timing: Timing,
 }
 
 impl std::fmt::Debug for DspConfig {
@@ -62,6 +122,7 @@ impl std::fmt::Debug for DspConfig {
             .field("devices", &self.devices.len())
             .field("users", &self.users)
             .field("default_response_url", &self.default_response_url)
+            .field("data_directory", &self.data_directory)
             .finish_non_exhaustive()
     }
 }
@@ -80,9 +141,20 @@ pub struct DspPeers {
 #[derive(Debug)]
 pub struct Dsp {
     pub mounted: MountedService,
-    /// `POST /api/v1/serviceS|serviceT|serviceD`, `GET /readyz`, `GET /healthz`.
+    /// `POST /api/v1/serviceS|serviceT|serviceD`, `GET /readyz`, `GET /healthz`, and the
+    /// admin calls `GET|POST /admin/clock`, `GET /admin/audit/{request_id}`.
     pub front_door: axum::Router,
     pub readiness: Readiness,
+    /// Where the DSP keeps its state.
+    pub data_directory: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DspError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot make a temporary data folder: {0}")]
+    TemporaryFolder(std::io::Error),
 }
 
 /// The party name `dccsim serve` uses.
@@ -92,50 +164,46 @@ pub(crate) struct Shared {
     users: HashMap<Eui64, UserConfig>,
     default_response_url: Option<String>,
     certificates: Mutex<smki::CertificateStore>,
+    /// Serials (decimal) of the certificates in `DspConfig::additional_request_signers`.
+    additional_request_signers: HashSet<String>,
     access_control_broker_key: KeyAgreementPrivateKey,
     xml_signer: duis::XmlSigner,
     clock: Clock,
-    peers: DspPeers,
-    state: Mutex<State>,
+    timing: Timing,
+    store: Arc<store::Store>,
+    /// The inventory (mirrored in the store) and the RDPs' registration data (which they send
+    /// again after a restart).
+    inventory: Mutex<Inventory>,
     device_keys: Mutex<HashMap<Eui64, KeyAgreementPublicKey>>,
     shared_secrets: SharedSecretCache,
     outbox: outbox::Outbox,
     /// The SMKI repository: device certificates and revocation status.
     tsp: tsp::TspClient,
+    csp_north: csp::CspClient,
+    csp_central_south: csp::CspClient,
     readiness: Readiness,
+    /// Wakes the scheduler when work with a time arrives (held request, schedule, deadline).
+    scheduler_wake: Arc<tokio::sync::Notify>,
+    /// Keeps a temporary data folder alive as long as the DSP.
+    _temporary_folder: Option<tempfile::TempDir>,
 }
 
-/// A pre-command handed to a user (CV4), kept until the signed form comes back (CV5).
-#[derive(Debug, Clone)]
-pub(crate) struct IssuedPreCommand {
-    pub apdu: gbcs::GeneralSigning,
-}
-
-/// A command sent to a device, kept until its response comes back.
-#[derive(Debug, Clone)]
-pub(crate) struct AwaitingResponse {
-    pub request_id: RequestId,
-    pub service_reference: String,
-    pub service_reference_variant: dcc_model::ServiceReferenceVariant,
-}
-
-/// What the DSP remembers between requests.
-#[derive(Default)]
-pub(crate) struct State {
-    inventory: Inventory,
-    /// The last RequestID counter accepted from each originator.
-    last_counters: HashMap<Eui64, u64>,
-    /// Pre-commands handed out (CV4), awaiting their signed form (CV5).
-    pre_commands: HashMap<RequestId, IssuedPreCommand>,
-    /// Commands sent, awaiting the device's response: by (device, counter).
-    awaiting_response: HashMap<(Eui64, u64), AwaitingResponse>,
-}
-
-/// Builds the DSP.
-pub fn new(config: DspConfig, peers: DspPeers) -> Dsp {
+/// Builds the DSP, opening (or creating) its store.
+pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
+    let (data_directory, temporary_folder) = match config.data_directory {
+        Some(folder) => (folder, None),
+        None => {
+            let folder = tempfile::Builder::new()
+                .prefix("dccsim-dsp-")
+                .tempdir()
+                .map_err(DspError::TemporaryFolder)?;
+            (folder.path().to_owned(), Some(folder))
+        }
+    };
+    let store = Arc::new(store::Store::open(&data_directory)?);
+    let inventory = load_inventory(&store, config.devices)?;
     let readiness = Readiness::new(config.registration_data_providers.clone());
-    let (outbox, outbox_task) = outbox::Outbox::new();
-    let tsp = tsp::TspClient::new(peers.tsp.clone());
+    let (outbox, outbox_task) = outbox::Outbox::new(store.clone(), config.clock.clone())?;
     let shared = Arc::new(Shared {
         users: config
             .users
@@ -144,39 +212,73 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Dsp {
             .collect(),
         default_response_url: config.default_response_url,
         certificates: Mutex::new(config.certificates),
+        additional_request_signers: config
+            .additional_request_signers
+            .iter()
+            .map(|certificate| certificate.serial_decimal().to_owned())
+            .collect(),
         access_control_broker_key: config.access_control_broker_key,
         xml_signer: config.xml_signer,
         clock: config.clock,
-        peers,
-        state: Mutex::new(State {
-            inventory: Inventory::new(config.devices),
-            ..State::default()
-        }),
+        timing: config.timing,
+        store,
+        inventory: Mutex::new(inventory),
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,
-        tsp,
+        tsp: tsp::TspClient::new(peers.tsp.clone()),
+        csp_north: csp::CspClient::new(peers.csp_north.clone()),
+        csp_central_south: csp::CspClient::new(peers.csp_central_south.clone()),
         readiness: readiness.clone(),
+        scheduler_wake: Arc::new(tokio::sync::Notify::new()),
+        _temporary_folder: temporary_folder,
     });
     let (routes, grpc_service_names) = upstream::routes(shared.clone());
-    let readiness_task =
-        readiness::watch_peers(readiness.clone(), shared.peers.readiness_checks.clone());
-    Dsp {
+    let readiness_task = readiness::watch_peers(readiness.clone(), peers.readiness_checks.clone());
+    let scheduler_task = scheduler::run(shared.clone());
+    Ok(Dsp {
         mounted: MountedService {
             name: PARTY_NAME.to_owned(),
             routes,
             grpc_service_names,
-            tasks: vec![Box::pin(outbox_task), Box::pin(readiness_task)],
+            tasks: vec![
+                Box::pin(outbox_task),
+                Box::pin(readiness_task),
+                Box::pin(scheduler_task),
+            ],
         },
-        front_door: front_door::router(shared),
+        front_door: front_door::router(shared.clone()).merge(admin::router(shared)),
         readiness,
+        data_directory,
+    })
+}
+
+/// The inventory: the store's records, with devices of the configuration the store has never
+/// seen added (a first start, or a fleet grown since).
+fn load_inventory(
+    store: &store::Store,
+    configured: Vec<DeviceRecord>,
+) -> Result<Inventory, store::StoreError> {
+    let stored = store.all_devices()?;
+    let known: HashSet<Eui64> = stored.iter().map(|device| device.device_id).collect();
+    let new: Vec<DeviceRecord> = configured
+        .into_iter()
+        .filter(|device| !known.contains(&device.device_id))
+        .collect();
+    if !new.is_empty() {
+        let batch = store.batch()?;
+        for device in &new {
+            batch.put_device(device)?;
+        }
+        batch.commit()?;
     }
+    Ok(Inventory::new(stored.into_iter().chain(new)))
 }
 
 impl Shared {
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while holding the lock leaves the state consistent enough to go on serving.
-        self.state
+    fn inventory(&self) -> std::sync::MutexGuard<'_, Inventory> {
+        // A panic while holding the lock leaves the inventory consistent enough to go on.
+        self.inventory
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -195,20 +297,61 @@ impl Shared {
     }
 
     fn now_text(&self) -> String {
-        let now = (self.clock)();
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            now.year(),
-            u8::from(now.month()),
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second(),
-            now.millisecond()
-        )
+        clock::xml_date_time(self.clock.now())
     }
 
     fn now_unix(&self) -> i64 {
-        (self.clock)().unix_timestamp()
+        self.clock.unix_seconds()
     }
+
+    fn now_ms(&self) -> i64 {
+        unix_ms(self.clock.now())
+    }
+
+    fn csp_for(&self, region: CspRegion) -> &csp::CspClient {
+        match region {
+            CspRegion::North => &self.csp_north,
+            CspRegion::Central | CspRegion::South => &self.csp_central_south,
+        }
+    }
+
+    /// An audit event stamped now.
+    fn event(
+        &self,
+        hop: &str,
+        what: impl Into<String>,
+        outcome: Option<String>,
+    ) -> store::AuditEvent {
+        store::AuditEvent {
+            at: self.now_text(),
+            hop: hop.to_owned(),
+            what: what.into(),
+            outcome,
+        }
+    }
+
+    /// Records an event on its own; a store that cannot be written is logged, not fatal to
+    /// the request (the answer the user gets is the record that matters).
+    fn audit(&self, request_id: &str, hop: &str, what: impl Into<String>, outcome: Option<String>) {
+        let event = self.event(hop, what, outcome);
+        let written = self.store.batch().and_then(|batch| {
+            batch
+                .audit(request_id, &event)
+                .and_then(|()| batch.commit())
+        });
+        if let Err(error) = written {
+            tracing::warn!(%error, "audit event not recorded");
+        }
+    }
+}
+
+/// Unix milliseconds of an instant.
+pub(crate) fn unix_ms(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The instant of unix milliseconds (the epoch for values out of range).
+pub(crate) fn from_unix_ms(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }

@@ -1,51 +1,79 @@
-//! Delivers asynchronous responses and alerts to users' Receive Response URLs, retrying until
-//! the user takes them: nothing the DSP has accepted is dropped because a user was briefly down.
+//! Delivers signed responses and alerts to users' Receive Response URLs, retrying until the
+//! user takes them. Every document is in the store's outbox before it is sent and leaves it
+//! when the user answers 2xx, so a DSP killed and started again sends what it still owes.
+//! (A DSP killed in the instant between a user's 2xx and that removal sends that one document
+//! again: the DUIS ResponseID lets the user recognise it.)
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tracing::{info, warn, Instrument};
 
-/// One signed DUIS document for one user.
-#[derive(Debug, Clone)]
-pub(crate) struct Delivery {
-    pub url: String,
-    pub xml: String,
-    pub request_id: String,
-    pub device_id: String,
-}
+use crate::store::{Delivery, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
-    sender: mpsc::UnboundedSender<Delivery>,
+    sender: mpsc::UnboundedSender<(u64, Delivery)>,
 }
 
 const FIRST_RETRY: Duration = Duration::from_millis(50);
 const LONGEST_RETRY: Duration = Duration::from_secs(5);
 
 impl Outbox {
-    pub fn new() -> (Self, impl std::future::Future<Output = ()> + Send + 'static) {
+    /// The outbox and its delivery task, which first resumes what the store still owes.
+    pub fn new(
+        store: Arc<Store>,
+        clock: clock::Clock,
+    ) -> Result<(Self, impl std::future::Future<Output = ()> + Send + 'static), StoreError> {
         let (sender, receiver) = mpsc::unbounded_channel();
-        (Self { sender }, deliver_all(receiver))
+        let owed = store.all_deliveries()?;
+        if !owed.is_empty() {
+            info!(documents = owed.len(), "resuming deliveries owed to users");
+        }
+        for entry in owed {
+            let _ = sender.send(entry);
+        }
+        Ok((Self { sender }, deliver_all(receiver, store, clock)))
     }
 
-    pub fn send(&self, delivery: Delivery) {
-        if self.sender.send(delivery).is_err() {
+    /// Sends a document already queued in the store under `sequence`.
+    pub fn send(&self, sequence: u64, delivery: Delivery) {
+        if self.sender.send((sequence, delivery)).is_err() {
             warn!("outbox closed; the dsp is shutting down");
         }
     }
 }
 
-async fn deliver_all(mut receiver: mpsc::UnboundedReceiver<Delivery>) {
+async fn deliver_all(
+    mut receiver: mpsc::UnboundedReceiver<(u64, Delivery)>,
+    store: Arc<Store>,
+    clock: clock::Clock,
+) {
     let client = reqwest::Client::new();
-    while let Some(delivery) = receiver.recv().await {
+    while let Some((sequence, delivery)) = receiver.recv().await {
         let span = tracing::info_span!("dsp.deliver_response", request_id = %delivery.request_id, device_id = %delivery.device_id);
         // Each delivery retries on its own so one unreachable user does not hold up others.
-        tokio::spawn(deliver_one(client.clone(), delivery).instrument(span));
+        tokio::spawn(
+            deliver_one(
+                client.clone(),
+                store.clone(),
+                clock.clone(),
+                sequence,
+                delivery,
+            )
+            .instrument(span),
+        );
     }
 }
 
-async fn deliver_one(client: reqwest::Client, delivery: Delivery) {
+async fn deliver_one(
+    client: reqwest::Client,
+    store: Arc<Store>,
+    clock: clock::Clock,
+    sequence: u64,
+    delivery: Delivery,
+) {
     let mut wait = FIRST_RETRY;
     loop {
         let outcome = client
@@ -56,7 +84,22 @@ async fn deliver_one(client: reqwest::Client, delivery: Delivery) {
             .await;
         match outcome {
             Ok(response) if response.status().is_success() => {
-                info!(url = %delivery.url, status = response.status().as_u16(), "response delivered to user");
+                let status = response.status().as_u16();
+                info!(url = %delivery.url, status, "response delivered to user");
+                let event = crate::store::AuditEvent {
+                    at: clock::xml_date_time(clock.now()),
+                    hop: "user".to_owned(),
+                    what: format!("delivered to {}", delivery.url),
+                    outcome: Some(format!("HTTP {status}")),
+                };
+                let recorded = store.batch().and_then(|batch| {
+                    batch.delivered(sequence)?;
+                    batch.audit(&delivery.request_id, &event)?;
+                    batch.commit()
+                });
+                if let Err(error) = recorded {
+                    warn!(%error, "delivery not recorded; it may be sent again after a restart");
+                }
                 return;
             }
             Ok(response) => {

@@ -1,5 +1,5 @@
-//! The DSP's gRPC side: device responses and alerts from the CSPs, registration data from
-//! the RDPs.
+//! The DSP's gRPC side: device responses and alerts from the CSPs (the correlate and answer
+//! stages for asynchronous responses), registration data from the RDPs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,12 +13,12 @@ use dcc_proto::wan::data_service_provider_upstream_server::{
     DataServiceProviderUpstream, DataServiceProviderUpstreamServer,
 };
 use dcc_proto::wan::{DeviceMessage, DeviceMessageAccepted, DeviceMessageKind};
-use duis::ResponseBody;
+use duis::{BodyElement, ResponseBody};
 use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
-use crate::front_door::sign_response;
-use crate::outbox::Delivery;
+use crate::answers::{sign_response, Owed};
+use crate::store::{AwaitingKind, AwaitingResponse};
 use crate::{Registration, Shared};
 
 pub(crate) fn routes(shared: Arc<Shared>) -> (tonic::service::Routes, Vec<&'static str>) {
@@ -52,6 +52,10 @@ impl DataServiceProviderUpstream for Upstream {
     }
 }
 
+fn store_status(error: crate::store::StoreError) -> Status {
+    Status::unavailable(format!("the DSP cannot record the message: {error}"))
+}
+
 impl Upstream {
     async fn accept_device_message(&self, message: DeviceMessage) -> Result<(), Status> {
         let shared = &self.0;
@@ -71,36 +75,65 @@ impl Upstream {
                 message.gbcs,
             );
         }
-        let Some(awaiting) = shared.state().awaiting_response.remove(&(device, counter)) else {
+        let awaiting = shared
+            .store
+            .awaiting(device, counter)
+            .map_err(store_status)?;
+        let Some(awaiting) = awaiting else {
+            if shared
+                .store
+                .was_answered(device, counter)
+                .map_err(store_status)?
+            {
+                info!(
+                    counter,
+                    "response delivered again by a retrying csp; already answered"
+                );
+                return Ok(());
+            }
             warn!(counter, "response to no command awaiting one");
             return Err(Status::failed_precondition(format!(
                 "no command to {device} with counter {counter} awaits a response"
             )));
         };
+        let xml = device_response(shared, device, counter, &awaiting, message.gbcs)
+            .map_err(|error| Status::internal(format!("could not sign the response: {error}")))?;
         let request_id = awaiting.request_id;
-        let response_id = format!("{}:{}:{}", device, request_id.originator, counter);
-        let xml = sign_response(
+        let reference = request_id.to_string();
+        let mut owed = Owed::default();
+        let batch = shared.store.batch().map_err(store_status)?;
+        let taken = batch
+            .take_awaiting(device, counter, shared.now_ms())
+            .map_err(store_status)?;
+        if taken.is_none() {
+            // A concurrent delivery of the same message got here first.
+            return Ok(());
+        }
+        batch
+            .audit(
+                &reference,
+                &shared.event(
+                    "device",
+                    format!("response from {device}"),
+                    Some("I0".into()),
+                ),
+            )
+            .map_err(store_status)?;
+        owed.queue(
             shared,
-            Some(request_id),
-            ResponseCode::Success,
-            Some(response_id),
-            ResponseBody::GbcsPayload {
-                service_reference: awaiting.service_reference,
-                service_reference_variant: awaiting.service_reference_variant,
-                payload: message.gbcs,
+            &batch,
+            crate::answers::Document {
+                recipient: request_id.originator,
+                reference: &reference,
+                device,
+                xml,
+                what: "device response",
+                outcome: &ResponseCode::Success,
             },
         )
-        .map_err(|error| Status::internal(format!("could not sign the response: {error}")))?;
-        let Some(url) = shared.response_url_for(request_id.originator) else {
-            warn!(user = %request_id.originator, "user has no receive response url; response dropped");
-            return Ok(());
-        };
-        shared.outbox.send(Delivery {
-            url,
-            xml,
-            request_id: request_id.to_string(),
-            device_id: device.to_string(),
-        });
+        .map_err(store_status)?;
+        batch.commit().map_err(store_status)?;
+        owed.send(shared);
         info!("device response queued for the user");
         Ok(())
     }
@@ -119,25 +152,77 @@ impl Upstream {
             shared,
             None,
             ResponseCode::Success,
-            Some(response_id),
+            Some(response_id.clone()),
             ResponseBody::DeviceAlert {
                 alert_code: format!("{message_code:04X}"),
                 payload: gbcs,
             },
         )
         .map_err(|error| Status::internal(format!("could not sign the alert: {error}")))?;
-        let Some(url) = shared.response_url_for(recipient) else {
-            warn!(user = %recipient, "alert recipient has no receive response url; alert dropped");
-            return Ok(());
-        };
-        shared.outbox.send(Delivery {
-            url,
-            xml,
-            request_id: String::new(),
-            device_id: device.to_string(),
-        });
+        let mut owed = Owed::default();
+        let batch = shared.store.batch().map_err(store_status)?;
+        owed.queue(
+            shared,
+            &batch,
+            crate::answers::Document {
+                recipient,
+                reference: &response_id,
+                device,
+                xml,
+                what: &format!("device alert {message_code:04X}"),
+                outcome: &ResponseCode::Success,
+            },
+        )
+        .map_err(store_status)?;
+        batch.commit().map_err(store_status)?;
+        owed.send(shared);
         Ok(())
     }
+}
+
+/// The signed response for a device's answer: `GBCSPayload`, or a `DSPScheduledMessage` for
+/// an occurrence of a DCC schedule.
+fn device_response(
+    shared: &Shared,
+    device: Eui64,
+    counter: u64,
+    awaiting: &AwaitingResponse,
+    gbcs: Vec<u8>,
+) -> Result<String, duis::DuisError> {
+    let request_id = awaiting.request_id;
+    let response_id = format!("{}:{}:{}", device, request_id.originator, counter);
+    let service_reference = awaiting.service_reference.clone();
+    let service_reference_variant = awaiting.service_reference_variant.clone();
+    let body = match awaiting.kind {
+        AwaitingKind::Scheduled { schedule_id } => ResponseBody::OtherResponseMessage {
+            service_reference,
+            service_reference_variant,
+            content: BodyElement::with_children(
+                "DSPScheduledMessage",
+                vec![
+                    BodyElement::leaf("GBCSPayload", base64_of(&gbcs)),
+                    BodyElement::leaf("DSPScheduleID", schedule_id.to_string()),
+                ],
+            ),
+        },
+        _ => ResponseBody::GbcsPayload {
+            service_reference,
+            service_reference_variant,
+            payload: gbcs,
+        },
+    };
+    sign_response(
+        shared,
+        Some(request_id),
+        ResponseCode::Success,
+        Some(response_id),
+        body,
+    )
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[tonic::async_trait]
@@ -150,6 +235,14 @@ impl RegistrationDataIntake for Intake {
         let mut meter_points = HashMap::new();
         for point in &snapshot.meter_points {
             let device = dcc_proto::convert::eui64("device_id", &point.device_id)?;
+            let supplier_agent = if point.registered_supplier_agent_id.is_empty() {
+                None
+            } else {
+                Some(dcc_proto::convert::eui64(
+                    "registered_supplier_agent_id",
+                    &point.registered_supplier_agent_id,
+                )?)
+            };
             let registration = Registration {
                 meter_point_reference: point.meter_point_reference.clone(),
                 supplier: dcc_proto::convert::eui64(
@@ -160,17 +253,16 @@ impl RegistrationDataIntake for Intake {
                     "registered_network_operator_id",
                     &point.registered_network_operator_id,
                 )?,
+                supplier_agent,
             };
             meter_points.insert(device, registration);
         }
         let count = meter_points.len();
         let provider = snapshot.registration_data_provider;
         let first = {
-            let mut state = self.0.state();
-            let first = !state.inventory.has_registrations_from(&provider);
-            state
-                .inventory
-                .replace_registrations(&provider, meter_points);
+            let mut inventory = self.0.inventory();
+            let first = !inventory.has_registrations_from(&provider);
+            inventory.replace_registrations(&provider, meter_points);
             first
         };
         self.0.readiness.registrations_received(&provider);

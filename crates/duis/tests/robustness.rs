@@ -58,9 +58,8 @@ fn corpus() -> &'static Vec<Vec<u8>> {
                 "ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML",
             ] {
                 let path = tooling.join("duis-templates/templates").join(name);
-                let Ok(template) = std::fs::read(path) else {
-                    continue;
-                };
+                let template = std::fs::read(&path)
+                    .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
                 let signed =
                     sign_document(std::str::from_utf8(&template).unwrap(), signer()).unwrap();
                 corpus.push(template);
@@ -171,12 +170,60 @@ proptest! {
     }
 }
 
+/// Hostile documents are refused by every entry point with the reason that fits, before any
+/// parser recursion, allocation or entity expansion can hurt: nesting past the depth limit,
+/// more nodes than the limit, and any DTD (billion laughs, an external entity).
 #[test]
-fn pathological_inputs_are_refused_not_crashed() {
-    let deep = format!("<sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\">{}{}</sr:Request>", "<x>".repeat(100_000), "</x>".repeat(100_000));
-    exercise(deep.as_bytes());
+fn pathological_inputs_are_refused_with_their_reason() {
+    let deep = format!(
+        "<sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\">{}{}</sr:Request>",
+        "<x>".repeat(100_000),
+        "</x>".repeat(100_000)
+    );
     let wide = format!("<r>{}</r>", "<x/>".repeat(300_000));
-    exercise(wide.as_bytes());
     let billion_laughs = r#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>"#;
-    assert!(parse_request(billion_laughs.as_bytes()).is_err());
+    let external_entity =
+        r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>"#;
+    let cases = [
+        ("deep", deep.as_str(), "nested deeper than 64 levels"),
+        ("wide", wide.as_str(), "nodes limit"),
+        ("billion laughs", billion_laughs, "DTD"),
+        ("external entity", external_entity, "DTD"),
+    ];
+    for (label, xml, reason) in cases {
+        let bytes = xml.as_bytes();
+        let malformed = |error: duis::DuisError| match error {
+            duis::DuisError::MalformedXml(text) => text,
+            other => panic!("{label}: expected MalformedXml, got {other:?}"),
+        };
+        let request = malformed(parse_request(bytes).unwrap_err());
+        assert!(
+            request.contains(reason),
+            "{label}: parse_request said {request}"
+        );
+        let response = malformed(parse_response(bytes).unwrap_err());
+        assert!(
+            response.contains(reason),
+            "{label}: parse_response said {response}"
+        );
+        let key_info = malformed(signature_key_info(bytes).unwrap_err());
+        assert!(
+            key_info.contains(reason),
+            "{label}: signature_key_info said {key_info}"
+        );
+        let signed = malformed(sign_document(xml, signer()).unwrap_err());
+        assert!(
+            signed.contains(reason),
+            "{label}: sign_document said {signed}"
+        );
+        match verify_document(bytes, signer().public_key_sec1()) {
+            Err(duis::SignatureError::Malformed(text)) => {
+                assert!(
+                    text.contains(reason),
+                    "{label}: verify_document said {text}"
+                )
+            }
+            other => panic!("{label}: verify_document gave {other:?}"),
+        }
+    }
 }

@@ -18,18 +18,11 @@ use duis::{
 use p256::pkcs8::EncodePrivateKey;
 
 fn schema() -> Option<PathBuf> {
-    let schema =
-        common::workspace_root().join("../shared/vectors/duis/schema/DUIS Schema V5.4.xsd");
-    let java = Command::new("java").arg("-version").output().is_ok();
-    if schema.exists() && java {
-        return Some(schema);
-    }
-    let message = "SKIPPED: ../shared/vectors/duis/schema or java not found";
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{message} (required when CI=true)");
-    }
-    eprintln!("{message}");
-    None
+    let schema = test_support::shared_vectors(
+        "duis/schema/DUIS Schema V5.4.xsd",
+        "DUIS 5.4 schema validation",
+    )?;
+    test_support::tool_available("java", "-version", "DUIS 5.4 schema validation").then_some(schema)
 }
 
 /// Validates every file; returns the validator's report and whether all were valid.
@@ -203,6 +196,7 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
         );
     }
     let mut templates = 0;
+    let mut signed_pre_commands = 0;
     if let Some(tooling) = common::dcc_tooling(false) {
         for entry in std::fs::read_dir(tooling.join("duis-templates/templates")).unwrap() {
             let path = entry.unwrap().path();
@@ -210,9 +204,7 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             write(format!("rerendered_{name}"), render_request(&request));
             templates += 1;
-            if request.header.command_variant == CommandVariant::TransformToPreCommand
-                && templates % 10 == 0
-            {
+            if request.header.command_variant == CommandVariant::TransformToPreCommand {
                 // The critical request's follow-up: the same header, CV 5, a signed pre-command.
                 let follow_up = Request {
                     header: duis::RequestHeader {
@@ -229,8 +221,14 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
                     format!("signed_pre_command_{name}"),
                     sign_document(&render_request(&follow_up), &signer).unwrap(),
                 );
+                signed_pre_commands += 1;
             }
         }
+        assert_eq!(templates, 297, "every template re-rendered");
+        assert!(
+            signed_pre_commands > 0,
+            "no CV4 template: no signed pre-command was validated"
+        );
     }
 
     // The validator does reject: a response with no body is not DUIS.
@@ -249,7 +247,7 @@ fn rendered_requests_and_responses_are_valid_duis_5_4() {
         .filter(|line| !line.starts_with("VALID "))
         .collect();
     println!(
-        "{} documents validated against DUIS 5.4 ({templates} re-rendered templates)",
+        "{} documents validated against DUIS 5.4 ({templates} re-rendered templates, {signed_pre_commands} signed pre-commands)",
         files.len()
     );
     assert!(valid && invalid.is_empty(), "{}", invalid.join("\n"));

@@ -58,15 +58,13 @@ fn body_elements_match_the_service_request_matrix() {
     let Some(tooling) = dcc_tooling(false) else {
         return;
     };
-    let matrix_path =
-        common::workspace_root().join("../shared/vectors/duis/service-request-matrix.json");
-    let Ok(matrix_text) = std::fs::read_to_string(&matrix_path) else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("../shared/vectors not found (required when CI=true)");
-        }
-        eprintln!("SKIPPED: ../shared/vectors not found");
+    let Some(matrix_path) = test_support::shared_vectors(
+        "duis/service-request-matrix.json",
+        "DUIS service request matrix",
+    ) else {
         return;
     };
+    let matrix_text = std::fs::read_to_string(&matrix_path).unwrap();
     let matrix: serde_json::Value = serde_json::from_str(&matrix_text).unwrap();
     let body_elements = body_element_by_variant(&matrix);
     assert!(
@@ -74,22 +72,36 @@ fn body_elements_match_the_service_request_matrix() {
         "could not read the matrix's body elements"
     );
 
+    // Every template with a service-request body is checked; none may name a variant the
+    // matrix lacks.
     let directory = tooling.join("duis-templates/templates");
     let mut checked = 0;
+    let mut signed_pre_commands = 0;
+    let mut not_in_matrix = Vec::new();
     for entry in std::fs::read_dir(&directory).unwrap() {
         let path = entry.unwrap().path();
         let request = parse_request(&std::fs::read(&path).unwrap()).unwrap();
         let RequestBody::ServiceRequest(body) = &request.body else {
+            signed_pre_commands += 1;
             continue;
         };
-        if let Some(expected) = body_elements.get(request.header.service_reference_variant.as_str())
-        {
-            assert_eq!(&body.name, expected, "{}", path.display());
-            checked += 1;
-        }
+        let variant = request.header.service_reference_variant.as_str();
+        let Some(expected) = body_elements.get(variant) else {
+            not_in_matrix.push(format!("{}: {variant}", path.display()));
+            continue;
+        };
+        assert_eq!(&body.name, expected, "{}", path.display());
+        checked += 1;
     }
-    println!("{checked} template bodies match the matrix's body element");
-    assert!(checked > 250);
+    println!(
+        "{checked} template bodies match the matrix's body element; {signed_pre_commands} are signed pre-commands"
+    );
+    assert!(
+        not_in_matrix.is_empty(),
+        "variants missing from the matrix:\n{}",
+        not_in_matrix.join("\n")
+    );
+    assert_eq!(checked + signed_pre_commands, 297, "every template read");
 }
 
 /// Service reference variant → body element, from the matrix's `rows`.

@@ -42,6 +42,14 @@ pub struct EcosystemConfig {
     pub dccki_directory: Option<PathBuf>,
     /// How often the RDPs send their registration data again, in seconds.
     pub registration_republish_seconds: f64,
+    /// `system` (the default) or `virtual`: a clock that moves only when told to
+    /// (`POST /admin/clock?advance=SECONDS` on the DUIS port), shared by the parties of a
+    /// process.
+    pub clock: clock::ClockMode,
+    /// Where the DSP keeps its state across restarts; a fresh temporary folder when absent.
+    pub dsp_data_directory: Option<PathBuf>,
+    /// How long the DSP waits for a device's response before answering with a DCC alert.
+    pub dsp_response_time_out_seconds: f64,
     pub users: Vec<UserSpec>,
     pub comms_hubs: Vec<CommsHubSpec>,
     /// Faults in force on the links and parties from the start (`[[faults]]`).
@@ -56,6 +64,13 @@ pub struct UserSpec {
     pub roles: Vec<UserRole>,
     #[serde(default)]
     pub response_url: Option<String>,
+    /// What the user is suspended from (E3): everything, or some service reference variants.
+    #[serde(default, skip_serializing_if = "is_active")]
+    pub status: dsp::UserStatus,
+}
+
+fn is_active(status: &dsp::UserStatus) -> bool {
+    *status == dsp::UserStatus::default()
 }
 
 /// A Comms Hub with the devices on its HAN, and who is registered for its meters.
@@ -77,6 +92,9 @@ pub struct MeterSpec {
     pub meter_point_reference: String,
     pub registered_supplier: Eui64,
     pub registered_network_operator: Eui64,
+    /// The registered supplier agent the supplier appointed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_supplier_agent: Option<Eui64>,
 }
 
 pub use dcc_model::fleet::{
@@ -120,21 +138,27 @@ impl Default for EcosystemConfig {
             smki_api_key: None,
             dccki_directory: None,
             registration_republish_seconds: 1.0,
+            clock: clock::ClockMode::System,
+            dsp_data_directory: None,
+            dsp_response_time_out_seconds: 300.0,
             users: vec![
                 UserSpec {
                     id: TEST_SUPPLIER,
                     roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
                     response_url: None,
+                    status: dsp::UserStatus::default(),
                 },
                 UserSpec {
                     id: TEST_NETWORK_OPERATOR,
                     roles: vec![UserRole::ElectricityDistributor, UserRole::GasTransporter],
                     response_url: None,
+                    status: dsp::UserStatus::default(),
                 },
                 UserSpec {
                     id: SECOND_SUPPLIER,
                     roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
                     response_url: None,
+                    status: dsp::UserStatus::default(),
                 },
             ],
             comms_hubs: vec![
@@ -147,12 +171,14 @@ impl Default for EcosystemConfig {
                         meter_point_reference: "1100000000001".into(),
                         registered_supplier: TEST_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
+                        registered_supplier_agent: None,
                     }),
                     gas_meter: Some(MeterSpec {
                         device_id: TEMPLATE_GSME,
                         meter_point_reference: "2100000001".into(),
                         registered_supplier: TEST_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
+                        registered_supplier_agent: None,
                     }),
                 },
                 CommsHubSpec {
@@ -164,12 +190,14 @@ impl Default for EcosystemConfig {
                         meter_point_reference: "1100000000002".into(),
                         registered_supplier: SECOND_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
+                        registered_supplier_agent: None,
                     }),
                     gas_meter: Some(MeterSpec {
                         device_id: SOUTH_GSME,
                         meter_point_reference: "2100000002".into(),
                         registered_supplier: SECOND_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
+                        registered_supplier_agent: None,
                     }),
                 },
             ],

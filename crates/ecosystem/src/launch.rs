@@ -16,7 +16,7 @@ use tracing::{info, warn};
 use crate::config::{EcosystemConfig, PARTIES};
 use crate::dccki::{self, TlsMaterial};
 use crate::identities::Identities;
-use crate::parties::{self, BuildError, BuiltParty, PartyHooks, PeerDirectory};
+use crate::parties::{self, BuildError, BuiltParty, PeerDirectory};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -45,7 +45,7 @@ pub enum LaunchError {
 #[derive(Debug, Clone, Default)]
 pub struct LaunchHooks {
     pub link_layer: Option<Arc<dyn LinkLayer>>,
-    pub clock: Option<Arc<dyn crate::clock::EcosystemClock>>,
+    pub clock: Option<clock::Clock>,
 }
 
 /// Reaches each party at its gRPC address, connecting lazily so parties may start in any order.
@@ -120,6 +120,8 @@ pub struct Running {
     /// Each party's gRPC address.
     pub grpc_addresses: BTreeMap<String, SocketAddr>,
     pub identities: Identities,
+    /// The clock the parties of this process share (a virtual one moves with `advance`).
+    pub clock: clock::Clock,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -212,6 +214,10 @@ pub async fn start_parties_with(
         Some(identities) => identities,
         None => Identities::build(&config)?,
     };
+    let clock = hooks
+        .clock
+        .clone()
+        .unwrap_or_else(|| clock::Clock::new(config.clock));
     let (shutdown, shutdown_signal) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut duis_url = None;
@@ -224,10 +230,7 @@ pub async fn start_parties_with(
         let directory = NetworkDirectory::new(addresses.clone())
             .with_tls(tls.clone())
             .with_link_layer(&party, hooks.link_layer.clone());
-        let party_hooks = PartyHooks {
-            clock: hooks.clock.clone(),
-        };
-        let built = parties::build_with(&party, &config, &identities, &directory, &party_hooks)?;
+        let built = parties::build(&party, &config, &identities, &directory, &clock)?;
         let http_listener = match party.as_str() {
             "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
             "tsp" => Some(bind("SMKI repository", config.smki_repository_address).await?),
@@ -264,6 +267,7 @@ pub async fn start_parties_with(
         smki_url,
         grpc_addresses: addresses,
         identities,
+        clock,
         shutdown,
         tasks,
     })

@@ -2,7 +2,6 @@
 //! this process, or one per process, always talking gRPC over loopback.
 #![forbid(unsafe_code)]
 
-pub mod clock;
 pub mod config;
 pub mod dccki;
 pub mod device_control;

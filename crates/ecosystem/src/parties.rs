@@ -36,31 +36,17 @@ pub enum BuildError {
     },
 }
 
-/// What a party may be given besides its configuration: the ecosystem's clock.
-#[derive(Debug, Clone, Default)]
-pub struct PartyHooks {
-    pub clock: Option<std::sync::Arc<dyn crate::clock::EcosystemClock>>,
-}
-
+/// Builds `party`; every party built in one process shares `clock`.
 pub fn build(
     party: &str,
     config: &EcosystemConfig,
     identities: &Identities,
     peers: &dyn PeerDirectory,
-) -> Result<BuiltParty, BuildError> {
-    build_with(party, config, identities, peers, &PartyHooks::default())
-}
-
-pub fn build_with(
-    party: &str,
-    config: &EcosystemConfig,
-    identities: &Identities,
-    peers: &dyn PeerDirectory,
-    hooks: &PartyHooks,
+    clock: &clock::Clock,
 ) -> Result<BuiltParty, BuildError> {
     let built = match party {
-        "tsp" => build_tsp(config, identities),
-        "dsp" => build_dsp(config, identities, peers, hooks)?,
+        "tsp" => build_tsp(config, identities, clock),
+        "dsp" => build_dsp(config, identities, peers, clock)?,
         "csp-north" => only_grpc(build_csp(config, CspRegion::North, peers)),
         "csp-central-south" => only_grpc(build_csp(config, CspRegion::Central, peers)),
         "rdp-electricity" => only_grpc(build_rdp(config, rdp::Fuel::Electricity, peers)),
@@ -79,12 +65,16 @@ fn only_grpc(mounted: MountedService) -> BuiltParty {
     }
 }
 
-fn build_tsp(config: &EcosystemConfig, identities: &Identities) -> BuiltParty {
+fn build_tsp(
+    config: &EcosystemConfig,
+    identities: &Identities,
+    clock: &clock::Clock,
+) -> BuiltParty {
     let tsp = tsp::new(tsp::TspConfig {
         pki: identities.pki.clone(),
         extra_identities: identities.dccboxed.clone(),
         api_key: config.smki_api_key.clone(),
-        at_time: time::OffsetDateTime::now_utc().unix_timestamp(),
+        at_time: clock.unix_seconds(),
     });
     BuiltParty {
         mounted: tsp.grpc,
@@ -134,6 +124,7 @@ fn build_rdp(
             device_id: meter.device_id,
             registered_supplier: meter.registered_supplier,
             registered_network_operator: meter.registered_network_operator,
+            registered_supplier_agent: meter.registered_supplier_agent,
         })
         .collect();
     let republish_interval = Duration::try_from_secs_f64(config.registration_republish_seconds)
@@ -158,6 +149,7 @@ fn device_records(hub: &CommsHubSpec) -> Vec<dsp::DeviceRecord> {
         region: hub.region,
         manufacturer: "dccsim".to_owned(),
         model: model.to_owned(),
+        details: dsp::DeviceDetails::default(),
     };
     let mut records = vec![record(
         hub.communications_hub_function,
@@ -184,11 +176,91 @@ fn device_records(hub: &CommsHubSpec) -> Vec<dsp::DeviceRecord> {
     records
 }
 
+/// The DSP's users: the configured ones, and every organisation of DCC Boxed's key store
+/// when it is loaded, with the DUIS roles its certificates' remote party roles stand for
+/// (supplier: IS, ES, GS; network operator: ED, GT; other user and load controller: OU; the
+/// DCC's own parties: none).
+fn dsp_users(config: &EcosystemConfig, identities: &Identities) -> Vec<dsp::UserConfig> {
+    use dcc_model::UserRole;
+    let mut users: Vec<dsp::UserConfig> = config
+        .users
+        .iter()
+        .map(|user| dsp::UserConfig {
+            id: user.id,
+            roles: user.roles.clone(),
+            response_url: user.response_url.clone(),
+            status: user.status.clone(),
+        })
+        .collect();
+    for identity in &identities.dccboxed {
+        let certificate = &identity.certificate;
+        let Some(id) = certificate.organisation_id() else {
+            continue;
+        };
+        if id == dcc_model::DCC_ACCESS_CONTROL_BROKER {
+            continue;
+        }
+        let roles: &[UserRole] = match certificate.role() {
+            Some(RemotePartyRole::SUPPLIER) => &[
+                UserRole::ImportSupplier,
+                UserRole::ExportSupplier,
+                UserRole::GasSupplier,
+            ],
+            Some(RemotePartyRole::NETWORK_OPERATOR) => {
+                &[UserRole::ElectricityDistributor, UserRole::GasTransporter]
+            }
+            Some(RemotePartyRole::OTHER_USER) | Some(RemotePartyRole::LOAD_CONTROLLER) => {
+                &[UserRole::OtherUser]
+            }
+            _ => &[],
+        };
+        match users.iter_mut().find(|user| user.id == id) {
+            Some(user) => {
+                if config.users.iter().all(|configured| configured.id != id) {
+                    for role in roles {
+                        if !user.roles.contains(role) {
+                            user.roles.push(*role);
+                        }
+                    }
+                }
+            }
+            None => users.push(dsp::UserConfig::new(id, roles.to_vec())),
+        }
+    }
+    users
+}
+
+/// The DS certificates DCC's signing tool signs DUIS requests with for organisations of DCC
+/// Boxed's key store that have no XML-signing certificate (e.g. the second supplier).
+fn additional_request_signers(identities: &Identities) -> Vec<smki::Certificate> {
+    let has_xml_signing = |id| {
+        identities.dccboxed.iter().any(|identity| {
+            identity.certificate.organisation_id() == Some(id)
+                && identity
+                    .certificate
+                    .role()
+                    .is_some_and(|role| role.is_xml_signing())
+        })
+    };
+    identities
+        .dccboxed
+        .iter()
+        .map(|identity| &identity.certificate)
+        .filter(|certificate| certificate.key_usage() == Some(KeyUsage::DigitalSignature))
+        .filter(|certificate| {
+            certificate
+                .organisation_id()
+                .is_some_and(|id| !has_xml_signing(id))
+        })
+        .cloned()
+        .collect()
+}
+
 fn build_dsp(
     config: &EcosystemConfig,
     identities: &Identities,
     peers: &dyn PeerDirectory,
-    hooks: &PartyHooks,
+    clock: &clock::Clock,
 ) -> Result<BuiltParty, BuildError> {
     let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
     let invalid = |message: String| BuildError::Invalid {
@@ -226,31 +298,27 @@ fn build_dsp(
         .filter(|party| **party != "dsp")
         .map(|party| ((*party).to_owned(), peers.transport(party)))
         .collect();
+    let response_time_out = Duration::try_from_secs_f64(config.dsp_response_time_out_seconds)
+        .map_err(|error| invalid(format!("dsp_response_time_out_seconds: {error}")))?;
     let dsp = dsp::new(
         dsp::DspConfig {
             devices: config.comms_hubs.iter().flat_map(device_records).collect(),
-            users: config
-                .users
-                .iter()
-                .map(|user| dsp::UserConfig {
-                    id: user.id,
-                    roles: user.roles.clone(),
-                    response_url: user.response_url.clone(),
-                })
-                .collect(),
+            users: dsp_users(config, identities),
             default_response_url: config.response_url.clone(),
             certificates: identities.certificate_store(),
+            additional_request_signers: additional_request_signers(identities),
             access_control_broker_key,
             xml_signer,
             registration_data_providers: vec![
                 rdp::party_name(rdp::Fuel::Electricity).to_owned(),
                 rdp::party_name(rdp::Fuel::Gas).to_owned(),
             ],
-            clock: hooks
-                .clock
-                .clone()
-                .map(crate::clock::dsp_clock)
-                .unwrap_or_else(dsp::system_clock),
+            clock: clock.clone(),
+            data_directory: config.dsp_data_directory.clone(),
+            timing: dsp::Timing {
+                response_time_out,
+                ..dsp::Timing::default()
+            },
         },
         dsp::DspPeers {
             csp_north: peers.transport("csp-north"),
@@ -258,7 +326,8 @@ fn build_dsp(
             tsp: peers.transport("tsp"),
             readiness_checks,
         },
-    );
+    )
+    .map_err(|error| invalid(error.to_string()))?;
     Ok(BuiltParty {
         mounted: dsp.mounted,
         http: Some(dsp.front_door),

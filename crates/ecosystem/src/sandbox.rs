@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use dcc_model::Eui64;
 
-use crate::clock::{EcosystemClock, VirtualClock};
 use crate::config::{EcosystemConfig, PARTIES};
 use crate::faults::{FaultError, FaultSpec, LinkConditions};
 use crate::launch::{self, LaunchError, LaunchHooks, Running};
@@ -46,7 +45,7 @@ pub struct Sandbox {
     pub running: Running,
     pub inbox: Arc<ResponseInbox>,
     pub conditions: Arc<LinkConditions>,
-    pub clock: Arc<dyn EcosystemClock>,
+    pub clock: clock::Clock,
     pub counters: Arc<CounterBook>,
     pub config: EcosystemConfig,
 }
@@ -86,9 +85,11 @@ impl Sandbox {
         })
         .await?;
         config.response_url = Some(inbox.url.clone());
-        let clock: Arc<dyn EcosystemClock> = match options.clock_start {
-            Some(start) => VirtualClock::starting_at(start),
-            None => VirtualClock::new(),
+        // A scenario that starts the clock somewhere gets a virtual clock, which only its
+        // steps move; otherwise the configuration's (the system clock by default).
+        let clock = match options.clock_start {
+            Some(start) => clock::Clock::virtual_at(start),
+            None => clock::Clock::new(config.clock),
         };
         let hooks = LaunchHooks {
             link_layer: Some(conditions.clone()),

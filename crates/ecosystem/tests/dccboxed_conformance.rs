@@ -4,7 +4,7 @@
 //! Needs Java and `.dcc-tooling/` (`.ci/fetch-dcc-tooling`): SKIPPED without them, failing
 //! under `CI=true`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,36 +17,16 @@ use gbcs::decode::Verification;
 
 const RESPONSE_WAIT: Duration = Duration::from_secs(20);
 
+/// `.dcc-tooling/` with the templates, DCC Boxed's keystore and the Java tool (fetched with
+/// `.ci/fetch-dcc-tooling` when missing), and `java`; or `None` after test-support's loud
+/// SKIPPED line (a failure under `CI=true`).
 fn tooling() -> Option<PathBuf> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = workspace.join(".dcc-tooling");
-    let present = |root: &Path| {
-        root.join("duis-sign-wrap/dist/tool.jar").is_file()
-            && root.join("duis-templates/templates").is_dir()
-            && root.join("dccboxed-keystore/keystore.json").is_file()
-    };
-    if !present(&root) {
-        // Fetch DCC's npm packages into the ignored .dcc-tooling/ (needs npm and its registry).
-        let fetched = Command::new("bash")
-            .arg(workspace.join(".ci/fetch-dcc-tooling"))
-            .status();
-        if !fetched.is_ok_and(|status| status.success()) {
-            eprintln!("could not fetch DCC's npm tooling with .ci/fetch-dcc-tooling");
-        }
-    }
-    let ready = present(&root)
-        && Command::new("java")
-            .arg("-version")
-            .output()
-            .is_ok_and(|output| output.status.success());
-    if ready {
-        return Some(root);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("DCC tooling or Java missing under CI=true: run .ci/fetch-dcc-tooling");
-    }
-    eprintln!("SKIPPED: DCC Boxed conformance: .dcc-tooling/ or java not found (run .ci/fetch-dcc-tooling)");
-    None
+    let what = "DCC Boxed conformance";
+    test_support::fetch_dcc_tooling_if_missing();
+    test_support::duis_templates(what)?;
+    test_support::dcc_tooling("dccboxed-keystore/keystore.json", what)?;
+    test_support::dcc_tooling("duis-sign-wrap/dist/tool.jar", what)?;
+    test_support::tool_available("java", "-version", what).then(test_support::dcc_tooling_root)
 }
 
 struct Tool {
@@ -84,14 +64,40 @@ impl Tool {
         stdout
     }
 
-    fn assert_valid(&self, what: &str, xml: &[u8]) {
-        let (ok, stdout, stderr) = self.run("Validate", &String::from_utf8_lossy(xml), &[]);
+    /// DCC's `Validate` passes `xml` and says it checked its signature (it exits 0 on a
+    /// document it found no signature to check in).
+    /// DCC's `Validate` refuses `xml`.
+    fn assert_refused(&self, what: &str, xml: &[u8]) {
+        let file = self.work.path().join(format!("{}.xml", rand_name()));
+        std::fs::write(&file, xml).expect("write xml");
+        let outcome = test_support::dcc_validate(&file);
         assert!(
-            ok,
-            "DCC's Validate refused {what}: {stdout}{stderr}\n{}",
-            String::from_utf8_lossy(xml)
+            outcome.is_err(),
+            "DCC's Validate passed {what}: {outcome:?}"
         );
     }
+
+    fn assert_valid(&self, what: &str, xml: &[u8]) {
+        let file = self.work.path().join(format!("{}.xml", rand_name()));
+        std::fs::write(&file, xml).expect("write xml");
+        if let Err(log) = test_support::dcc_validate(&file) {
+            panic!(
+                "DCC's Validate did not pass {what} with a checked signature: {log}\n{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
+    }
+}
+
+/// `xml` with the first digit of its ResponseDateTime changed (still schema-valid).
+fn tampered_date(xml: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(xml).into_owned();
+    let start = text.find("ResponseDateTime>").expect("a ResponseDateTime") + 17;
+    let mut bytes = text.into_bytes();
+    let digit = &mut bytes[start];
+    assert!(digit.is_ascii_digit());
+    *digit = if *digit == b'1' { b'2' } else { b'1' };
+    bytes
 }
 
 fn rand_name() -> String {
@@ -148,6 +154,11 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
     )
     .await;
     tool.assert_valid("the 8.2 answer", &answer);
+    // Validate does check: one digit of the signed ResponseDateTime changed is refused.
+    tool.assert_refused(
+        "the 8.2 answer with its date changed",
+        &tampered_date(&answer),
+    );
     let response = duis::parse_response(&answer).expect("response");
     assert_eq!(response.response_code, ResponseCode::Success);
     let ResponseBody::DspInventory { devices, .. } = response.body else {

@@ -84,6 +84,7 @@ fn update_security_credentials(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one() {
+    let log = CapturedLog::install();
     let sandbox = Sandbox::start().await.expect("ecosystem ready");
     let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
     let pki = sandbox.identities().pki.clone();
@@ -159,11 +160,21 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
         .await
         .expect("7.1 with the old key");
     let code = old_key.response_code().to_string();
-    assert!(
-        code.starts_with('E'),
-        "old key: expected an E-code, got {code}"
-    );
     println!("7.1 ECS42 signed with the old key: {code}");
+    // E20 (cannot communicate with the device), and it came from the ESME: the DSP's log of
+    // the rejection carries the device's refusal, a signature check against its new anchor.
+    assert_eq!(code, "E20", "old key: the device's refusal is E20");
+    let rejection = log
+        .lines()
+        .into_iter()
+        .find(|line| line.contains("request rejected") && line.contains("code=E20"))
+        .unwrap_or_else(|| panic!("no E20 rejection logged:\n{}", log.text()));
+    assert!(
+        rejection.contains(
+            "command refused: critical command 0x004F: the signature does not verify against the supplier trust anchor"
+        ),
+        "the E20 must come from the ESME's signature check: {rejection}"
+    );
     assert!(
         supplier
             .response_to(old_key.request_id, Duration::from_secs(2))
@@ -197,6 +208,46 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
     );
     println!("7.1 ECS42 signed with the new key: I99, then the ESME's signed response");
     sandbox.shutdown().await;
+}
+
+/// The warnings every party logs in this process, kept for the test to read.
+#[derive(Clone)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Installs the process's subscriber (once: this file has one test).
+    fn install() -> Self {
+        let log = Self(Default::default());
+        let writer = log.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .init();
+        log
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.text().lines().map(str::to_owned).collect()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -69,8 +69,10 @@ pub struct OtherInformation {
     pub message_code: MessageCode,
     pub supplementary_remote_party_id: Option<Eui64>,
     pub supplementary_remote_party_counter: Option<u64>,
+    /// In responses to an unknown remote party (other information of 26 bytes).
     pub supplementary_originator_counter: Option<u64>,
-    /// The remote party's key-agreement certificate (DER), for commands to an unknown remote party.
+    /// The remote party's key-agreement certificate (DER), in commands to an unknown remote
+    /// party, right after the supplementary remote party counter.
     pub remote_party_certificate: Option<Vec<u8>>,
 }
 
@@ -86,14 +88,22 @@ impl OtherInformation {
         }
     }
 
+    /// Message code, then as far as needed: supplementary remote party id and counter, then
+    /// either the supplementary originator counter (a response to an unknown remote party,
+    /// 26 bytes) or the remote party's KA certificate (a command to one: GBCS puts it right after
+    /// the counter, as the RTDS URP commands show). GBCS never carries both; when both are set
+    /// the certificate is written.
     fn encode_into(&self, out: &mut Vec<u8>) {
         let mut content = Vec::with_capacity(26);
         content.extend_from_slice(&self.message_code.0.to_be_bytes());
         let certificate = self.remote_party_certificate.as_deref();
-        let needs_originator_counter =
-            certificate.is_some() || self.supplementary_originator_counter.is_some();
-        let needs_party_counter =
-            needs_originator_counter || self.supplementary_remote_party_counter.is_some();
+        let originator_counter = match certificate {
+            Some(_) => None,
+            None => self.supplementary_originator_counter,
+        };
+        let needs_party_counter = certificate.is_some()
+            || originator_counter.is_some()
+            || self.supplementary_remote_party_counter.is_some();
         let needs_party_id = needs_party_counter || self.supplementary_remote_party_id.is_some();
         if needs_party_id {
             let id = self
@@ -109,13 +119,8 @@ impl OtherInformation {
                     .to_be_bytes(),
             );
         }
-        if needs_originator_counter {
-            content.extend_from_slice(
-                &self
-                    .supplementary_originator_counter
-                    .unwrap_or(0)
-                    .to_be_bytes(),
-            );
+        if let Some(counter) = originator_counter {
+            content.extend_from_slice(&counter.to_be_bytes());
         }
         if let Some(certificate) = certificate {
             content.extend_from_slice(certificate);
@@ -144,9 +149,9 @@ impl OtherInformation {
         if reader.is_empty() {
             return Ok(info);
         }
-        info.supplementary_originator_counter =
-            Some(reader.u64("supplementary originator counter")?);
-        if reader.is_empty() {
+        if length == 26 {
+            info.supplementary_originator_counter =
+                Some(reader.u64("supplementary originator counter")?);
             return Ok(info);
         }
         info.remote_party_certificate = Some(reader.rest().to_vec());
@@ -446,7 +451,11 @@ pub fn split_mac_header(bytes: &[u8]) -> Result<MacProtectedBytes<'_>, DecodeErr
     }
     let mut content = Reader::new(content);
     content.expect(SECURITY_CONTROL_AUTHENTICATION, "security control")?;
-    content.bytes(4, "invocation counter")?;
+    // GBCS fixes the invocation counter at 0 (the MAC does not cover it): anything else is
+    // not a GBCS message, and `parse` then `encode` must give back the received bytes.
+    for _ in 0..4 {
+        content.expect(0, "MAC header invocation counter")?;
+    }
     let apdu_length = content.remaining().saturating_sub(MAC_LENGTH);
     let apdu = content.bytes(apdu_length, "general-signing APDU")?;
     let mac = content.array("MAC")?;

@@ -88,6 +88,14 @@ impl GbzComponent {
         let length = usize::from(reader.u16("GBZ component length")?);
         let mut content = Reader::new(reader.bytes(length, "GBZ component")?);
         let encrypted = control & CONTROL_ENCRYPTED != 0;
+        if encrypted && control & CONTROL_FROM_DATE_TIME != 0 {
+            // An encrypted component carries no from-date-time: the bit cannot round-trip.
+            return Err(DecodeError::Unexpected {
+                what: "GBZ component control (encrypted with a from-date-time)",
+                expected: control & !CONTROL_FROM_DATE_TIME,
+                found: control,
+            });
+        }
         let mut additional_header = [0u8; 2];
         let mut from_date_time = None;
         if encrypted {
@@ -139,8 +147,18 @@ impl GbzPayload {
         }
         let count = reader.byte("GBZ component count")?;
         let mut components = Vec::with_capacity(usize::from(count));
-        for _ in 0..count {
-            components.push(GbzComponent::decode(&mut reader)?);
+        for index in 0..count {
+            let component = GbzComponent::decode(&mut reader)?;
+            // The last-component bit is set on the last component and on no other.
+            let last = index + 1 == count;
+            if (component.control & CONTROL_LAST != 0) != last {
+                return Err(DecodeError::Unexpected {
+                    what: "GBZ component control (last-component bit)",
+                    expected: component.control ^ CONTROL_LAST,
+                    found: component.control,
+                });
+            }
+            components.push(component);
         }
         if !reader.is_empty() {
             return Err(DecodeError::TrailingBytes(reader.remaining()));

@@ -8,9 +8,17 @@
 //! - [`protection`]: what a DSP or a device stub calls: protect, sign and verify commands,
 //!   responses and alerts; encrypt and find sensitive blocks.
 //! - [`use_case`]: payload builders that reproduce the RTDS reference messages;
+//!   [`credentials`]: the CS02 security credentials payloads; [`han`]: joins, unjoins and
+//!   device logs (CS03, CS04, CS07, GCS59, CCS01–07); [`cin`]: ECS50/GCS36; [`asn1`]: DER
+//!   building blocks;
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
-//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components.
+//!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
+//!   [`zse`]: ZigBee Smart Energy Price, Calendar and Prepayment cluster commands, and the cluster
+//!   and attribute ids and read requests of GBCS's GBZ commands;
+//!   [`cosem_time`]: COSEM dates, times and date-times (with wildcards, GBCS "now" and "never");
+//!   [`cosem`]: the COSEM classes, objects and request forms of GBCS's DLMS commands;
+//!   [`firmware`]: the DER payloads of the firmware commands (CS06, CS08).
 //! - [`gbt`]: General Block Transfer segmentation for the HAN and a [`gbt::Reassembler`].
 //! - [`decode`]: the user-facing decoder: [`decode::describe`] with a [`decode::KeyRing`] built
 //!   from key files gives the envelope, use case, MAC and signature verdicts, decrypted blocks
@@ -39,18 +47,27 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod asn1;
 mod ber;
 pub mod catalogue;
+pub mod cin;
+pub mod cosem;
+pub mod cosem_time;
+pub mod credentials;
 pub mod crypto;
 pub mod decode;
 pub mod dlms;
 pub mod envelope;
 pub mod error;
+pub mod firmware;
 pub mod gbt;
 pub mod gbz;
+pub mod han;
 pub mod protection;
+pub mod set_time;
 pub mod use_case;
 pub mod zcl;
+pub mod zse;
 
 pub use crypto::{
     KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SharedSecretCache, SigningKey,

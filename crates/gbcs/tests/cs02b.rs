@@ -79,6 +79,105 @@ fn every_reference_command_payload_decodes_and_re_encodes_identically() {
     }
 }
 
+/// CS02b commands whose authorising remote party control carries fields the codec does not
+/// read yet (supplierByTransCoS, anyExceptAbnormalRootByRecovery). The walk below fails when
+/// one of them starts decoding, so this list can only shrink.
+const COMMANDS_NOT_DECODED_YET: [&str; 3] = [
+    "CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+    "CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+    "CS02bAnyExceptAbnormalRootByRecovery_NA_SUCCESS_COMMAND_GBCS.HEX",
+];
+
+/// Every RTDS message of a CS02b message code, found by walking all the fixture folders (the
+/// 6.15.1 cases, the 6.21 handovers, 6.23, 8.5 and the recovery and transCoS modes): each
+/// command and pre-command payload decodes and re-encodes identically, its mode is its message
+/// code's and its authorising seq number its counter; each response payload decodes and is
+/// rebuilt byte for byte from what it decoded to.
+#[test]
+fn every_cs02b_reference_message_decodes_and_re_encodes_identically() {
+    let Some(rtds) = rtds() else { return };
+    let keystore = Keystore::new(&rtds);
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    let mut not_decoded = Vec::new();
+    for folder in test_support::subfolders(&rtds.join("gbcs")).unwrap() {
+        for (name, text) in test_support::read_folder(&folder).unwrap() {
+            if name.contains("_ALERT") {
+                continue;
+            }
+            let bytes = hex::decode(String::from_utf8(text).unwrap().trim()).unwrap();
+            let apdu = apdu_of(&bytes);
+            let code = apdu.header.message_code();
+            let is_cs02b =
+                gbcs::catalogue::entry(code).is_some_and(|entry| entry.name.starts_with("CS02b "));
+            if !is_cs02b {
+                continue;
+            }
+            if name.contains("_RESPONSE_") {
+                let outcome = cs02b::decode_response_payload(&apdu.payload)
+                    .unwrap_or_else(|error| panic!("{name}: {error}"));
+                assert_eq!(
+                    hex::encode_upper(cs02b::response_payload(outcome.as_ref())),
+                    hex::encode_upper(&apdu.payload),
+                    "{name}"
+                );
+                let device_key = keystore
+                    .ds_public(apdu.header.originator)
+                    .unwrap_or_else(|| panic!("{name}: no DS certificate of the device"));
+                assert_eq!(
+                    gbcs::protection::verify_response(&bytes, None, Some(&device_key)).err(),
+                    None,
+                    "{name}: the device's signature"
+                );
+            } else {
+                let command = match UpdateSecurityCredentials::decode(&apdu.payload) {
+                    Ok(command) => command,
+                    Err(error) if COMMANDS_NOT_DECODED_YET.contains(&name.as_str()) => {
+                        println!("not decoded yet: {name}: {error}");
+                        not_decoded.push(name);
+                        continue;
+                    }
+                    Err(error) => panic!("{name}: {error}"),
+                };
+                assert!(
+                    !COMMANDS_NOT_DECODED_YET.contains(&name.as_str()),
+                    "{name} decodes now: take it off COMMANDS_NOT_DECODED_YET"
+                );
+                assert_eq!(command.encode(), apdu.payload, "{name}");
+                assert_eq!(
+                    command.mode,
+                    CredentialsReplacementMode(u8::try_from(code.0 - 0x0100).unwrap()),
+                    "{name}: the mode is the message code's"
+                );
+                assert_eq!(
+                    command.authorising_seq_number, apdu.header.transaction.counter,
+                    "{name}"
+                );
+            }
+            let folder_name = folder.file_name().unwrap().to_string_lossy().into_owned();
+            *checked.entry(folder_name).or_default() += 1;
+        }
+    }
+    println!("CS02b fixtures decoded and re-encoded, by folder: {checked:?}");
+    let mut expected = COMMANDS_NOT_DECODED_YET.map(str::to_owned).to_vec();
+    expected.sort();
+    not_decoded.sort();
+    assert_eq!(
+        not_decoded, expected,
+        "each listed command is an RTDS fixture"
+    );
+    for folder in [
+        "6.15.1_CS02bSupplierBySupplier",
+        "6.21_CS02bSupplierBySupplierHandover",
+        "6.21_CS02bNOByNOHandover",
+        "8.5_CS02bACBByACB",
+    ] {
+        assert!(
+            checked.contains_key(folder),
+            "no CS02b fixture read in {folder}"
+        );
+    }
+}
+
 #[test]
 fn immediate_success_pre_command_is_rebuilt_from_its_parts() {
     let Some(rtds) = rtds() else { return };
@@ -105,6 +204,7 @@ fn immediate_success_pre_command_is_rebuilt_from_its_parts() {
     }
     let command = UpdateSecurityCredentials {
         mode: CredentialsReplacementMode::SUPPLIER_BY_SUPPLIER,
+        plaintext_symmetric_key: None,
         apply_time_based_cpv_checks: false,
         authorising_cell: Some(TrustAnchorCell::management(
             RemotePartyRole::SUPPLIER,
@@ -128,6 +228,7 @@ fn immediate_success_pre_command_is_rebuilt_from_its_parts() {
             },
         ],
         certification_path_certificates: vec![ca],
+        other_seq_number_changes: Vec::new(),
         execution_date_time: None,
     };
     let apdu = command_apdu(cs02b::MESSAGE_CODE, 1000, SUPPLIER, ESME, command.encode())

@@ -186,34 +186,104 @@ fn gcs13b_commands_and_encrypted_responses_are_rebuilt_exactly() {
     }
 }
 
-/// ECS42 and GCS13a fixtures are not among the shared vectors; when present (a fuller RTDS
-/// set), their commands are compared too.
+/// ECS42 has no RTDS fixture in `../shared/vectors`; ECS05 (1.7) is the same DLMS form, a
+/// script table's `execute` with a long-unsigned script id, on another table. The builders
+/// ECS42 uses reproduce ECS05's pre-commands and responses byte for byte from its script
+/// table and id.
 #[test]
-fn ecs42_and_gcs13a_commands_match_fixtures_when_present() {
+fn ecs42_builders_reproduce_the_ecs05_fixtures_of_the_same_form() {
+    use gbcs::use_case::dlms::{access_request, script_table_execute, single_result_response};
+    use gbcs::use_case::dlms::{RequestKind, RESULT_SUCCESS};
     let Some(rtds) = rtds() else { return };
-    let keystore = Keystore::new(&rtds);
-    let gcs13a = rtds.join("gbcs/4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_COMMAND_GBCS.HEX");
-    let ecs42 = rtds.join("gbcs/7.1_ECS42/ECS42_7.1_SUCCESS_PRECOMMAND_GBCS.HEX");
-    if gcs13a.is_file() {
-        assert_command_rebuilt(&keystore, &gcs13a, |_, _, _| gcs13a::command_payload());
-    } else {
-        eprintln!("SKIPPED (fixture not shared): {}", gcs13a.display());
-    }
-    if ecs42.is_file() {
-        let pre_command = read_hex_file(&ecs42);
+    // ECS05 Update Import Tariff (Primary Element): script table 0-0:10.0.100.255, script 99.
+    let (table, script) = ([0x00, 0x00, 0x0A, 0x00, 0x64, 0xFF], 0x0063);
+    let folder = rtds.join("gbcs/1.7_ECS05");
+    for case in ["SUCCESS", "ERROR"] {
+        let path = folder.join(format!("ECS05_1.7_{case}_PRECOMMAND_GBCS.HEX"));
+        let pre_command = read_hex_file(&path);
         let header = GeneralSigning::parse(&pre_command).unwrap().header;
         let counter = header.transaction.counter;
         let apdu = command_apdu(
-            ecs42::MESSAGE_CODE,
+            header.message_code(),
             counter,
             header.originator,
             header.recipient,
-            ecs42::command_payload(counter),
+            access_request(counter, &script_table_execute(table, script)),
         );
-        assert_eq!(apdu.pre_command(), pre_command);
-    } else {
-        eprintln!("SKIPPED (fixture not shared): {}", ecs42.display());
+        assert_eq!(
+            hex::encode_upper(apdu.pre_command()),
+            hex::encode_upper(&pre_command),
+            "{}",
+            path.display()
+        );
     }
+    let response = apdu_of(&read_hex_file(
+        &folder.join("ECS05_1.7_SUCCESS_RESPONSE_GBCS.HEX"),
+    ));
+    let counter = response.header.transaction.counter;
+    assert_eq!(
+        response.payload,
+        single_result_response(counter, RequestKind::Action, RESULT_SUCCESS)
+    );
+    assert_eq!(
+        ecs42::response_payload(counter),
+        single_result_response(counter, RequestKind::Action, RESULT_SUCCESS)
+    );
+}
+
+/// What ECS42 asks of the ESME, read back by the DLMS decoder (which reads every RTDS fixture):
+/// one action, `execute` (method 1) of script table 0-0:10.0.106.255 with script 0x0033, under
+/// the counter's long-invoke-id and no date-time.
+#[test]
+fn ecs42_command_decodes_to_the_load_switch_script() {
+    use gbcs::dlms::{Data, DlmsApdu, RequestSpecification};
+    let counter = 0x0123_4567;
+    let DlmsApdu::AccessRequest {
+        long_invoke_id,
+        date_time,
+        specifications,
+        data,
+    } = DlmsApdu::parse(&ecs42::command_payload(counter)).unwrap()
+    else {
+        panic!("ECS42 must be an access-request");
+    };
+    assert_eq!(long_invoke_id, 0x2000_0000 | 0x0023_4567);
+    assert!(date_time.is_empty());
+    let [RequestSpecification::Action(reference)] = specifications.as_slice() else {
+        panic!("one action expected, got {specifications:?}");
+    };
+    assert_eq!(reference.class_id, 9, "script table");
+    assert_eq!(reference.obis_text(), "0-0:10.0.106.255");
+    assert_eq!(reference.index, 1, "execute");
+    assert_eq!(data, [Data::LongUnsigned(0x0033)]);
+}
+
+/// GCS13a has no RTDS fixture either; its command is built by the same GBZ Read Attributes
+/// builder as GCS13b (whose RTDS commands are rebuilt exactly above). Read back: one component,
+/// metering cluster, Read Attributes (client to server), the four attributes GBCS names.
+#[test]
+fn gcs13a_command_decodes_to_a_metering_read_of_its_four_attributes() {
+    use gbcs::gbz::{ComponentBody, GbzPayload};
+    use gbcs::zcl::GeneralCommand;
+    let gbz = GbzPayload::parse(&gcs13a::command_payload()).unwrap();
+    let [component] = gbz.components.as_slice() else {
+        panic!("one component expected, got {gbz:?}");
+    };
+    assert_eq!(component.cluster, 0x0702, "metering cluster");
+    assert_eq!(
+        component.frame_control, 0x00,
+        "client to server, global command"
+    );
+    assert_eq!(component.command_id, 0x00, "read attributes");
+    assert_eq!(component.from_date_time, None);
+    let ComponentBody::Plain(body) = &component.body else {
+        panic!("the command is not encrypted");
+    };
+    // Divisor, multiplier, unit of measure, current summation delivered.
+    assert_eq!(
+        GeneralCommand::decode(component.command_id, body).unwrap(),
+        GeneralCommand::ReadAttributes(vec![0x0302, 0x0301, 0x0300, 0x0000])
+    );
 }
 
 #[test]
@@ -264,6 +334,7 @@ fn ecs42_critical_round_trip_signed_by_supplier_and_device() {
 
 #[test]
 fn gcs13a_response_encrypts_and_decrypts() {
+    use gbcs::zcl::{GeneralCommand, ZclValue};
     let party = KeyAgreementPrivateKey::from_scalar(&[0x21; 32]).unwrap();
     let device = KeyAgreementPrivateKey::from_scalar(&[0x22; 32]).unwrap();
     let z = SharedSecret::compute(&device, party.public_key());
@@ -282,8 +353,30 @@ fn gcs13a_response_encrypts_and_decrypts() {
         0x3E8,
         block,
     );
-    assert_eq!(decrypted.unwrap(), plaintext);
-    assert_eq!(gcs13a::command_payload()[..3], [0x01, 0x09, 0x01]);
+    let decrypted = decrypted.unwrap();
+    assert_eq!(decrypted, plaintext);
+    // The plaintext read back as a ZCL Read Attributes Response: the values in request order.
+    let GeneralCommand::ReadAttributesResponse(records) =
+        GeneralCommand::decode(0x01, &decrypted).unwrap()
+    else {
+        panic!("a read attributes response expected");
+    };
+    let values: Vec<(u16, u8, Option<u64>)> = records
+        .iter()
+        .map(|record| {
+            let value = record.value.as_ref().and_then(ZclValue::as_unsigned);
+            (record.attribute, record.status, value)
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [
+            (0x0302, 0, Some(1000)),
+            (0x0301, 0, Some(1)),
+            (0x0300, 0, Some(1)),
+            (0x0000, 0, Some(123_456)),
+        ]
+    );
 }
 
 #[derive(serde::Deserialize)]

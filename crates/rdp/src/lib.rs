@@ -30,6 +30,9 @@ pub struct MeterPoint {
     pub device_id: Eui64,
     pub registered_supplier: Eui64,
     pub registered_network_operator: Eui64,
+    /// The registered supplier agent the supplier appointed, if any.
+    #[serde(default)]
+    pub registered_supplier_agent: Option<Eui64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -78,6 +81,10 @@ pub fn snapshot(config: &RdpConfig) -> RegistrationSnapshot {
                 device_id: point.device_id.to_hex(),
                 registered_supplier_id: point.registered_supplier.to_hex(),
                 registered_network_operator_id: point.registered_network_operator.to_hex(),
+                registered_supplier_agent_id: point
+                    .registered_supplier_agent
+                    .map(|agent| agent.to_hex())
+                    .unwrap_or_default(),
             })
             .collect(),
     }
@@ -109,14 +116,18 @@ async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
                 published = false;
             }
         }
-        // While the DSP is unreachable, try again soon: it is probably starting or restarting.
-        let wait = if published {
-            config.republish_interval
-        } else {
-            config.republish_interval.min(RETRY_INTERVAL)
-        };
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(wait_after(published, config.republish_interval)).await;
     }
+}
+
+/// How long to wait before publishing again: the republish interval after the DSP took the
+/// snapshot; after a refusal no longer than [`RETRY_INTERVAL`], since the DSP is probably
+/// starting or restarting.
+fn wait_after(accepted: bool, republish_interval: Duration) -> Duration {
+    if accepted {
+        return republish_interval;
+    }
+    republish_interval.min(RETRY_INTERVAL)
 }
 
 mod seconds {
@@ -136,3 +147,6 @@ mod seconds {
         Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests;

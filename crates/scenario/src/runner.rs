@@ -786,11 +786,19 @@ impl CaseRun<'_> {
         };
         let outcome = match clock {
             ClockStep::Advance(by) => match self.resolve(by).and_then(|by| parse_duration(&by)) {
-                Ok(by) => sandbox.clock.advance(by).map_err(|error| error.to_string()),
+                Ok(by) => sandbox
+                    .clock
+                    .advance(by)
+                    .map(|_| ())
+                    .map_err(|error| error.to_string()),
                 Err(message) => Err(message),
             },
             ClockStep::Set(to) => match self.resolve(to).and_then(|to| parse_time(&to)) {
-                Ok(to) => sandbox.clock.set(to).map_err(|error| error.to_string()),
+                Ok(to) => sandbox
+                    .clock
+                    .set(to)
+                    .map(|_| ())
+                    .map_err(|error| error.to_string()),
                 Err(message) => Err(message),
             },
         };

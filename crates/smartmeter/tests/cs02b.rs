@@ -176,6 +176,7 @@ fn supplier_signing_cell() -> TrustAnchorCell {
 fn update(counter: u64, replacements: Vec<TrustAnchorReplacement>) -> Vec<u8> {
     UpdateSecurityCredentials {
         mode: CredentialsReplacementMode::SUPPLIER_BY_SUPPLIER,
+        plaintext_symmetric_key: None,
         apply_time_based_cpv_checks: true,
         authorising_cell: Some(supplier_signing_cell()),
         authorising_seq_number: counter,
@@ -187,6 +188,7 @@ fn update(counter: u64, replacements: Vec<TrustAnchorReplacement>) -> Vec<u8> {
             .certificate
             .der()
             .to_vec()],
+        other_seq_number_changes: Vec::new(),
         execution_date_time: None,
     }
     .encode()

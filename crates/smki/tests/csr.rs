@@ -3,7 +3,6 @@
 
 #[path = "support/csr_cases.rs"]
 mod csr_cases;
-mod support;
 
 use csr_cases::*;
 use proptest::prelude::*;
@@ -202,7 +201,7 @@ fn build_csr_is_deterministic_and_reads_back() {
 
 #[test]
 fn openssl_verifies_the_csrs_build_csr_makes() {
-    if !support::openssl_available() {
+    if !test_support::tool_available("openssl", "version", "openssl cross-check") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -240,7 +239,7 @@ fn openssl_verifies_the_csrs_build_csr_makes() {
 
 #[test]
 fn openssl_p384_and_ed25519_csrs_are_refused_as_wrong_key_types() {
-    if !support::openssl_available() {
+    if !test_support::tool_available("openssl", "version", "openssl cross-check") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -280,9 +279,27 @@ fn openssl_p384_and_ed25519_csrs_are_refused_as_wrong_key_types() {
 }
 
 proptest! {
+    /// Good device and organisation CSRs, DER and PEM, with bytes changed, cut or inserted:
+    /// reading answers `Ok` or a `CsrError`, and what reads can be asked for its subject.
+    /// (Issuing from a damaged CSR is the next test.)
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = CertificateSigningRequest::from_der_or_pem(&bytes);
+    fn damaged_csrs_are_read_or_refused_never_panic(
+        organisation in any::<bool>(),
+        pem in any::<bool>(),
+        edits in test_support::mutation::edits(),
+    ) {
+        let der = if organisation {
+            good_organisation_csr(SUPPLIER, RemotePartyRole::SUPPLIER, KeyUsage::KeyAgreement)
+        } else {
+            good_device_csr(DEVICE, KeyUsage::DigitalSignature)
+        };
+        let valid = if pem { csr_pem(&der).into_bytes() } else { der };
+        let bytes = test_support::mutation::apply(&valid, &edits);
+        if let Ok(csr) = CertificateSigningRequest::from_der_or_pem(&bytes) {
+            let _ = (csr.usage(), csr.inferred_kind(), csr.subject_name_rfc2253());
+            let _ = csr.subject(CertificateKind::Device);
+            let _ = csr.subject(CertificateKind::Organisation);
+        }
     }
 
     #[test]

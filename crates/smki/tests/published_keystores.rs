@@ -1,7 +1,5 @@
 //! DCC's published test identities: DCC Boxed's `keystore.json` and the RTDS key store folder.
 
-mod support;
-
 use smki::{CertificateStore, IdentityKind, KeyUsage, PathError, RemotePartyRole};
 
 /// 2025-01-01T00:00:00Z: every published certificate is valid.
@@ -10,13 +8,13 @@ const START_OF_2025: i64 = 1_735_689_600;
 const MID_2026: i64 = 1_780_272_000;
 
 fn dccboxed_keystore_json() -> Option<String> {
-    let tooling = support::dcc_tooling("DCC Boxed keystore.json")?;
-    Some(std::fs::read_to_string(tooling.join("dccboxed-keystore/keystore.json")).unwrap())
+    let path = test_support::dcc_tooling("dccboxed-keystore/keystore.json", "DCC Boxed keystore")?;
+    Some(std::fs::read_to_string(path).unwrap())
 }
 
 fn rtds_keystore_files() -> Option<Vec<(String, Vec<u8>)>> {
-    let vectors = support::shared_vectors("RTDS key store")?;
-    Some(support::read_folder(&vectors.join("rtds-4.5.0/keystore")))
+    let keystore = test_support::rtds_keystore("RTDS key store")?;
+    Some(test_support::read_folder(&keystore).unwrap())
 }
 
 #[test]
@@ -272,36 +270,28 @@ fn a_generated_pki_and_the_published_identities_share_a_store() {
 /// the store must find that certificate from exactly those strings.
 #[test]
 fn finds_the_certificate_dcc_signing_tool_names() {
-    let Some(tooling) = support::dcc_tooling("DCC signing tool") else {
+    let what = "DCC signing tool";
+    let Some(templates) = test_support::duis_templates(what) else {
+        return;
+    };
+    let Some(jar) = test_support::dcc_tooling("duis-sign-wrap/dist/tool.jar", what) else {
         return;
     };
     let Some(json) = dccboxed_keystore_json() else {
         return;
     };
-    if std::process::Command::new("java")
-        .arg("-version")
-        .output()
-        .is_err()
-    {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "java not found but CI=true"
-        );
-        println!("SKIPPED: java not found on PATH");
+    if !test_support::tool_available("java", "-version", what) {
         return;
     }
-    let template = std::fs::read_to_string(
-        tooling.join("duis-templates/templates/ECS16_3.4_SUCCESS_REQUEST_DUIS.XML"),
-    )
-    .unwrap();
+    let template =
+        std::fs::read_to_string(templates.join("ECS16_3.4_SUCCESS_REQUEST_DUIS.XML")).unwrap();
     let start = template.find("<ds:Signature").unwrap();
     let end = template.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
     let unsigned = format!("{}{}", &template[..start], &template[end..]);
 
     let mut child = std::process::Command::new("java")
         .args(["-cp"])
-        .arg(tooling.join("duis-sign-wrap/dist/tool.jar"))
+        .arg(&jar)
         .args(["uk.co.smartdcc.boxed.xmldsig.Sign", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -1,8 +1,6 @@
 //! The generated test PKI: every certificate kind field by field, determinism, chains,
 //! file layout round trip, and an independent check with `openssl verify`.
 
-mod support;
-
 use dcc_model::Eui64;
 use smki::{
     oids, CertificateStore, IdentityKind, KeyUsage, PathError, RemotePartyRole, TestPki,
@@ -550,7 +548,7 @@ fn private_keys_match_their_certificates() {
 
 #[test]
 fn openssl_verifies_every_generated_certificate() {
-    if !support::openssl_available() {
+    if !test_support::tool_available("openssl", "version", "openssl cross-check") {
         return;
     }
     let pki = pki();
@@ -608,23 +606,19 @@ fn openssl_verifies_every_generated_certificate() {
     assert!(key.status.success(), "openssl reads the PKCS#8 keys");
 }
 
-/// Prints how long generation and path validation take (informative; asserts only generous bounds).
+/// A PKI of the default parties and 100 devices: every certificate's path validates and each
+/// is found exactly once by subject, usage and role. (How long this takes is measured by
+/// `cargo bench -p smki`, not asserted.)
 #[test]
-fn timing() {
+fn a_hundred_device_pki_validates_and_finds_every_certificate() {
     let devices: Vec<Eui64> = (0..100u64)
         .map(|index| Eui64::from_u64(0x00DB_1234_5679_0000 + index))
         .collect();
-    let started = std::time::Instant::now();
     let pki = TestPki::default_with_devices(SEED, &devices).unwrap();
-    let generation = started.elapsed();
     let store = CertificateStore::from_pki(&pki);
-    let started = std::time::Instant::now();
+    assert!(pki.identities().len() >= 2 * devices.len());
     for identity in pki.identities() {
         store.validate_path(&identity.certificate, IN_2030).unwrap();
-    }
-    let validation = started.elapsed() / pki.identities().len() as u32;
-    let started = std::time::Instant::now();
-    for identity in pki.identities() {
         assert_eq!(
             store
                 .find(
@@ -636,11 +630,4 @@ fn timing() {
             1
         );
     }
-    let lookup = started.elapsed() / pki.identities().len() as u32;
-    println!(
-        "generated 3 CAs + {} identities in {generation:?}; validate_path {validation:?} per certificate; find {lookup:?} per lookup in a store of {}",
-        pki.identities().len(),
-        store.len()
-    );
-    assert!(generation < std::time::Duration::from_secs(30));
 }

@@ -4,6 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "fakes")]
+pub mod fakes;
+pub mod mutation;
+#[cfg(feature = "fakes")]
 pub mod peers;
 
 /// The default fleet's identities (organisations and devices), for tests.
@@ -17,9 +21,17 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `../shared/` beside the workspace.
+/// `../shared/` beside the workspace, or `$DCCSIM_SHARED` when set (for a copy of the tree
+/// elsewhere, as `make mutants` builds).
 pub fn shared_root() -> PathBuf {
-    workspace_root().join("../shared")
+    std::env::var_os("DCCSIM_SHARED")
+        .map_or_else(|| workspace_root().join("../shared"), PathBuf::from)
+}
+
+/// `.dcc-tooling/` in the workspace, or `$DCCSIM_DCC_TOOLING` when set.
+pub fn dcc_tooling_root() -> PathBuf {
+    std::env::var_os("DCCSIM_DCC_TOOLING")
+        .map_or_else(|| workspace_root().join(".dcc-tooling"), PathBuf::from)
 }
 
 /// Whether the run is CI's, where nothing may be skipped.
@@ -62,7 +74,7 @@ pub fn rtds_keystore(what: &str) -> Option<PathBuf> {
 
 /// `.dcc-tooling/<relative>` (fetched by `.ci/fetch-dcc-tooling`), or `None` after [`skip`].
 pub fn dcc_tooling(relative: &str, what: &str) -> Option<PathBuf> {
-    present_or_skip(workspace_root().join(".dcc-tooling").join(relative), what)
+    present_or_skip(dcc_tooling_root().join(relative), what)
 }
 
 /// The 297 RTDS DUIS request templates of `@smartdcc/duis-templates`, or `None`.
@@ -72,14 +84,48 @@ pub fn duis_templates(what: &str) -> Option<PathBuf> {
 
 /// Whether `program` runs (`program version_argument`), else `false` after [`skip`].
 pub fn tool_available(program: &str, version_argument: &str, what: &str) -> bool {
+    command_succeeds(program, &[version_argument], what)
+}
+
+/// Whether Python's `module` imports (`python3 -c 'import module'`), else `false` after [`skip`].
+pub fn python_module_available(module: &str, what: &str) -> bool {
+    command_succeeds("python3", &["-c", &format!("import {module}")], what)
+}
+
+/// Whether `program arguments…` exits 0, else `false` after [`skip`] naming the command.
+pub fn command_succeeds(program: &str, arguments: &[&str], what: &str) -> bool {
     let runs = std::process::Command::new(program)
-        .arg(version_argument)
+        .args(arguments)
         .output()
         .is_ok_and(|output| output.status.success());
     if !runs {
-        skip(&format!("{program} not found on PATH ({what})"));
+        let command = std::iter::once(program)
+            .chain(arguments.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        skip(&format!("`{command}` does not run ({what})"));
     }
     runs
+}
+
+/// Runs `.ci/fetch-dcc-tooling` (DCC's npm packages into `.dcc-tooling/`) when one of its
+/// packages is missing; the suites then call [`dcc_tooling`], which skips or fails as usual
+/// when the fetch could not be done.
+pub fn fetch_dcc_tooling_if_missing() {
+    let tooling = dcc_tooling_root();
+    let complete = ["duis-templates", "dccboxed-keystore", "duis-sign-wrap"]
+        .iter()
+        .all(|package| tooling.join(package).join("package.json").is_file());
+    if complete {
+        return;
+    }
+    let fetched = std::process::Command::new("bash")
+        .arg(workspace_root().join(".ci/fetch-dcc-tooling"))
+        .status()
+        .is_ok_and(|status| status.success());
+    if !fetched {
+        eprintln!("could not fetch DCC's npm tooling with .ci/fetch-dcc-tooling");
+    }
 }
 
 /// The files of a folder (not its subfolders) as (file name, bytes), sorted by name.
@@ -107,4 +153,27 @@ pub fn subfolders(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     folders.sort();
     Ok(folders)
+}
+
+/// Runs DCC's Java `Validate` (`.dcc-tooling/duis-sign-wrap/dist/tool.jar`) on `file`.
+/// `Ok(log)` only when it exits 0 *and* its log says it checked the signature: it exits 0
+/// on a document it found no signature to check in. `Err(log)` otherwise.
+pub fn dcc_validate(file: &Path) -> Result<String, String> {
+    let jar = dcc_tooling_root().join("duis-sign-wrap/dist/tool.jar");
+    let output = std::process::Command::new("java")
+        .arg("-cp")
+        .arg(&jar)
+        .arg("uk.co.smartdcc.boxed.xmldsig.Validate")
+        .arg(file)
+        .output()
+        .map_err(|error| format!("cannot run java -cp {}: {error}", jar.display()))?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() && log.contains("passed signature check") {
+        return Ok(log);
+    }
+    Err(format!("exit {:?}: {log}", output.status.code()))
 }

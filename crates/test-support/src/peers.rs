@@ -190,6 +190,20 @@ impl CommunicationsServiceProvider for FakePeer<WanCommand> {
         self.take(request.into_inner())?;
         Ok(Response::new(WanCommandAccepted {}))
     }
+
+    async fn request_wan_coverage(
+        &self,
+        _request: Request<dcc_proto::wan::WanCoverageQuery>,
+    ) -> Result<Response<dcc_proto::wan::WanCoverage>, Status> {
+        Err(Status::unimplemented("this fake CSP only takes commands"))
+    }
+
+    async fn distribute_firmware(
+        &self,
+        _request: Request<dcc_proto::wan::FirmwareDistribution>,
+    ) -> Result<Response<dcc_proto::wan::FirmwareDistributionAccepted>, Status> {
+        Err(Status::unimplemented("this fake CSP only takes commands"))
+    }
 }
 
 #[tonic::async_trait]

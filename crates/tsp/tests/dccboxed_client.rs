@@ -25,21 +25,14 @@ const CLIENT_DEPENDENCIES: [&str; 6] = [
     "node-json-db@^2.1.1",
 ];
 
-fn command_works(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-}
-
 /// The unpacked package with its client's dependencies installed beside it, or `None` after
 /// a loud SKIPPED line (a panic under `CI=true`).
 fn keystore_package() -> Option<PathBuf> {
-    if !command_works("node") {
-        skip("node not found on PATH (DCC client conformance)");
+    let what = "DCC client conformance";
+    if !test_support::tool_available("node", "--version", what) {
         return None;
     }
-    let package = dcc_tooling("dccboxed-keystore")?;
+    let package = test_support::dcc_tooling("dccboxed-keystore", what)?;
     let tooling = package.parent().unwrap().to_path_buf();
     // The tests of this file run on parallel threads: one npm install at a time.
     static INSTALL: Mutex<()> = Mutex::new(());

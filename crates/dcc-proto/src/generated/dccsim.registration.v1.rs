@@ -13,6 +13,9 @@ pub struct MeterPoint {
     /// The registered network operator's user id, as 16 hex digits.
     #[prost(string, tag = "4")]
     pub registered_network_operator_id: ::prost::alloc::string::String,
+    /// The registered supplier agent the supplier appointed, as 16 hex digits; empty for none.
+    #[prost(string, tag = "5")]
+    pub registered_supplier_agent_id: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegistrationSnapshot {

@@ -16,6 +16,67 @@ pub struct WanCommand {
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct WanCommandAccepted {}
+/// An address: a UPRN, or a post code with an address identifier (house name or number).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WanCoverageQuery {
+    /// The DUIS RequestID of the 12.1 request, for tracing.
+    #[prost(string, tag = "1")]
+    pub request_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub uprn: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub post_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub address_identifier: ::prost::alloc::string::String,
+}
+/// What one region's SM WAN offers at the address (DUIS DSPWANMatrixResponse).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RegionCoverage {
+    /// "North", "Central" or "South".
+    #[prost(string, tag = "1")]
+    pub region: ::prost::alloc::string::String,
+    /// A DUIS response code for the region: "I0" when the CSP could answer.
+    #[prost(string, tag = "2")]
+    pub response_code: ::prost::alloc::string::String,
+    #[prost(bool, tag = "3")]
+    pub coverage_available: bool,
+    /// xs:date, empty when unknown.
+    #[prost(string, tag = "4")]
+    pub anticipated_coverage_date: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub wan_technology: ::prost::alloc::string::String,
+    /// "High", "Medium" or "Low".
+    #[prost(string, tag = "6")]
+    pub connectivity_likelihood: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub auxiliary_equipment_required: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub additional_information: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct WanCoverage {
+    #[prost(message, repeated, tag = "1")]
+    pub regions: ::prost::alloc::vec::Vec<RegionCoverage>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FirmwareDistribution {
+    /// The DUIS RequestID of the 11.1 or 11.4 request.
+    #[prost(string, tag = "1")]
+    pub request_id: ::prost::alloc::string::String,
+    /// The devices to receive the image, as 16 hex digits each.
+    #[prost(string, repeated, tag = "2")]
+    pub device_ids: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "3")]
+    pub firmware_version: ::prost::alloc::string::String,
+    #[prost(bytes = "vec", tag = "4")]
+    pub image: ::prost::alloc::vec::Vec<u8>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FirmwareDistributionAccepted {
+    /// Devices the CSP cannot reach, as 16 hex digits each.
+    #[prost(string, repeated, tag = "1")]
+    pub refused_device_ids: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct DeviceMessage {
     /// The RequestID of the command this answers; empty for an alert.
@@ -184,6 +245,63 @@ pub mod communications_service_provider_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// DUIS 12.1: SM WAN coverage at an address, for each region this CSP serves.
+        pub async fn request_wan_coverage(
+            &mut self,
+            request: impl tonic::IntoRequest<super::WanCoverageQuery>,
+        ) -> std::result::Result<tonic::Response<super::WanCoverage>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.wan.v1.CommunicationsServiceProvider/RequestWanCoverage",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "dccsim.wan.v1.CommunicationsServiceProvider",
+                        "RequestWanCoverage",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// DUIS 11.1 and 11.4: a firmware image for devices reached through this CSP's Comms Hubs.
+        pub async fn distribute_firmware(
+            &mut self,
+            request: impl tonic::IntoRequest<super::FirmwareDistribution>,
+        ) -> std::result::Result<
+            tonic::Response<super::FirmwareDistributionAccepted>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.wan.v1.CommunicationsServiceProvider/DistributeFirmware",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "dccsim.wan.v1.CommunicationsServiceProvider",
+                        "DistributeFirmware",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -205,6 +323,19 @@ pub mod communications_service_provider_server {
             request: tonic::Request<super::WanCommand>,
         ) -> std::result::Result<
             tonic::Response<super::WanCommandAccepted>,
+            tonic::Status,
+        >;
+        /// DUIS 12.1: SM WAN coverage at an address, for each region this CSP serves.
+        async fn request_wan_coverage(
+            &self,
+            request: tonic::Request<super::WanCoverageQuery>,
+        ) -> std::result::Result<tonic::Response<super::WanCoverage>, tonic::Status>;
+        /// DUIS 11.1 and 11.4: a firmware image for devices reached through this CSP's Comms Hubs.
+        async fn distribute_firmware(
+            &self,
+            request: tonic::Request<super::FirmwareDistribution>,
+        ) -> std::result::Result<
+            tonic::Response<super::FirmwareDistributionAccepted>,
             tonic::Status,
         >;
     }
@@ -320,6 +451,108 @@ pub mod communications_service_provider_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = SendCommandSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.wan.v1.CommunicationsServiceProvider/RequestWanCoverage" => {
+                    #[allow(non_camel_case_types)]
+                    struct RequestWanCoverageSvc<T: CommunicationsServiceProvider>(
+                        pub Arc<T>,
+                    );
+                    impl<
+                        T: CommunicationsServiceProvider,
+                    > tonic::server::UnaryService<super::WanCoverageQuery>
+                    for RequestWanCoverageSvc<T> {
+                        type Response = super::WanCoverage;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::WanCoverageQuery>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as CommunicationsServiceProvider>::request_wan_coverage(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RequestWanCoverageSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.wan.v1.CommunicationsServiceProvider/DistributeFirmware" => {
+                    #[allow(non_camel_case_types)]
+                    struct DistributeFirmwareSvc<T: CommunicationsServiceProvider>(
+                        pub Arc<T>,
+                    );
+                    impl<
+                        T: CommunicationsServiceProvider,
+                    > tonic::server::UnaryService<super::FirmwareDistribution>
+                    for DistributeFirmwareSvc<T> {
+                        type Response = super::FirmwareDistributionAccepted;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::FirmwareDistribution>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as CommunicationsServiceProvider>::distribute_firmware(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DistributeFirmwareSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

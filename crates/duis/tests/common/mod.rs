@@ -7,35 +7,18 @@ use std::process::Command;
 use der::{DecodePem, Encode};
 use x509_cert::Certificate;
 
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `<workspace>/.dcc-tooling`, or `None` after a loud SKIPPED line (a panic under `CI=true`).
+/// `<workspace>/.dcc-tooling` holding the templates, DCC Boxed's keystore and the Java tool
+/// (and `java` when `needs_java`), or `None` after test-support's loud SKIPPED line (a
+/// failure under `CI=true`).
 pub fn dcc_tooling(needs_java: bool) -> Option<PathBuf> {
-    let tooling = workspace_root().join(".dcc-tooling");
-    let mut missing = Vec::new();
-    for part in [
-        "duis-templates/templates",
-        "dccboxed-keystore/keystore.json",
-        "duis-sign-wrap/dist/tool.jar",
-    ] {
-        if !tooling.join(part).exists() {
-            missing.push(format!(".dcc-tooling/{part}"));
-        }
+    let what = "DCC's DUIS templates, keystore and signing tool";
+    test_support::duis_templates(what)?;
+    test_support::dcc_tooling("dccboxed-keystore/keystore.json", what)?;
+    test_support::dcc_tooling("duis-sign-wrap/dist/tool.jar", what)?;
+    if needs_java && !test_support::tool_available("java", "-version", what) {
+        return None;
     }
-    if needs_java && Command::new("java").arg("-version").output().is_err() {
-        missing.push("java".to_owned());
-    }
-    if missing.is_empty() {
-        return Some(tooling);
-    }
-    let message = format!("SKIPPED: {} not found", missing.join(", "));
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{message} (required when CI=true)");
-    }
-    eprintln!("{message}");
-    None
+    Some(test_support::dcc_tooling_root())
 }
 
 pub fn template(tooling: &Path, name: &str) -> Vec<u8> {

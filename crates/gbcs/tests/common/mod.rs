@@ -6,25 +6,15 @@ use std::path::PathBuf;
 use dcc_model::Eui64;
 use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
 
-/// `../shared/vectors` beside the workspace, or `None` (with a loud line) when absent.
-/// Under `CI=true` its absence is a failure.
+/// `../shared/vectors` beside the workspace, or `None` after test-support's loud SKIPPED
+/// line (a failure under `CI=true`).
 pub fn vectors() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    if path.is_dir() {
-        return Some(path);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "../shared/vectors not found at {} (required under CI)",
-            path.display()
-        );
-    }
-    eprintln!("SKIPPED: ../shared/vectors not found at {}", path.display());
-    None
+    test_support::shared_vectors("", "GBCS reference vectors")
 }
 
+/// `../shared/vectors/rtds-4.5.0`, or `None` as [`vectors`].
 pub fn rtds() -> Option<PathBuf> {
-    vectors().map(|path| path.join("rtds-4.5.0"))
+    test_support::shared_vectors("rtds-4.5.0", "RTDS 4.5.0 GBCS fixtures")
 }
 
 pub fn read_hex_file(path: &std::path::Path) -> Vec<u8> {

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use dcc_model::Eui64;
@@ -57,29 +56,12 @@ pub async fn serve(router: axum::Router) -> SocketAddr {
     address
 }
 
-/// `<workspace>/.dcc-tooling/<what>`, or `None` (after a loud SKIPPED line; a panic under `CI=true`).
-pub fn dcc_tooling(what: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.dcc-tooling")
-        .join(what);
-    if path.exists() {
-        return Some(path);
-    }
-    skip(&format!("{} not found", path.display()));
-    None
-}
-
-/// Prints a loud SKIPPED line, or panics when `CI=true`.
-pub fn skip(reason: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{reason} but CI=true");
-    }
-    println!("SKIPPED: {reason}");
-}
-
 /// DCC Boxed's published ZAZ1 identities from `keystore.json`, when the tooling is there.
 pub fn dccboxed_keystore() -> Option<Vec<Identity>> {
-    let path = dcc_tooling("dccboxed-keystore/keystore.json")?;
+    let path = test_support::dcc_tooling(
+        "dccboxed-keystore/keystore.json",
+        "DCC Boxed's published identities",
+    )?;
     let json = std::fs::read_to_string(path).unwrap();
     Some(smki::load_dccboxed_keystore(&json).unwrap())
 }

@@ -1,0 +1,259 @@
+//! The DSP's own clockwork, on the ecosystem's clock: future-dated requests it holds are sent
+//! at their execution time (access control again first: a request whose device or user no
+//! longer qualifies is cancelled with that E-code and never executes), DCC schedules issue
+//! their occurrences, and commands without a response by their deadline get their final
+//! answer: E30 for future-dated ones, a CommandFailure DCC alert otherwise. Every accepted
+//! request thus gets exactly one final answer.
+
+use std::sync::Arc;
+
+use dcc_model::{CommandVariant, Eui64, ResponseCode};
+use duis::catalogue;
+use duis::ResponseBody;
+use tracing::{info, warn};
+
+use crate::alerts::DccAlert;
+use crate::answers::{sign_response, Owed};
+use crate::rejection::Rejection;
+use crate::store::{AwaitingKind, AwaitingResponse, HeldRequest};
+use crate::Shared;
+
+/// Runs until the DSP stops.
+pub(crate) async fn run(shared: Arc<Shared>) {
+    loop {
+        let next = match work_due(&shared).await {
+            Ok(next) => next,
+            Err(error) => {
+                warn!(%error, "scheduler pass failed; trying again shortly");
+                Some(shared.now_ms() + 1_000)
+            }
+        };
+        let wake = shared.scheduler_wake.notified();
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    _ = shared.clock.sleep_until(crate::from_unix_ms(at)) => {}
+                    _ = wake => {}
+                }
+            }
+            None => {
+                tokio::select! {
+                    _ = shared.clock.moved() => {}
+                    _ = wake => {}
+                }
+            }
+        }
+    }
+}
+
+/// Does what is due now; returns when something is due next.
+async fn work_due(shared: &Shared) -> Result<Option<i64>, Rejection> {
+    let mut next: Option<i64> = None;
+    let mut consider = |at: i64| next = Some(next.map_or(at, |next: i64| next.min(at)));
+    let now = shared.now_ms();
+    for held in shared.store.all_held()? {
+        if held.execute_at_ms <= now {
+            execute_held(shared, held).await?;
+        } else {
+            consider(held.execute_at_ms);
+        }
+    }
+    for schedule in shared.store.all_schedules()? {
+        // Catch up every occurrence due (the virtual clock may have moved days at once).
+        let mut schedule = Some(schedule);
+        while let Some(current) = schedule.take() {
+            let Some(due) = crate::schedules::next_due_ms(&current) else {
+                crate::schedules::issue_occurrence(shared, current).await?;
+                break;
+            };
+            if due > shared.now_ms() {
+                consider(due);
+                break;
+            }
+            let id = current.schedule_id;
+            if let Err(rejection) = crate::schedules::issue_occurrence(shared, current).await {
+                warn!(schedule = id, %rejection, "schedule occurrence not issued");
+            }
+            schedule = shared.store.schedule(id)?;
+        }
+    }
+    let now = shared.now_ms();
+    for ((device, counter), awaiting) in shared.store.all_awaiting()? {
+        let Some(deadline) = awaiting.deadline_ms else {
+            continue;
+        };
+        if deadline <= now {
+            time_out(shared, device, counter)?;
+        } else {
+            consider(deadline);
+        }
+    }
+    Ok(next)
+}
+
+/// Sends a held request at its execution time, or cancels it when access control now says no.
+async fn execute_held(shared: &Shared, held: HeldRequest) -> Result<(), Rejection> {
+    let request_id = held.request_id;
+    let batch = shared.store.batch()?;
+    let taken = batch.take_held(&request_id)?;
+    batch.commit()?;
+    if taken.is_none() {
+        return Ok(());
+    }
+    let checked = catalogue::lookup(held.service_reference_variant.as_str())
+        .ok_or_else(|| Rejection::Malformed("a held request names no DUIS service".into()))
+        .and_then(|service| {
+            let caller = crate::access::caller_for(shared, request_id.originator, service)?;
+            crate::access::eligibility(
+                shared,
+                request_id.target,
+                service,
+                &caller,
+                CommandVariant::SendOverWan,
+            )
+        });
+    let device = match checked {
+        Ok(device) => device,
+        Err(rejection) => {
+            info!(%request_id, %rejection, "future-dated request cancelled at its execution time");
+            return final_error(
+                shared,
+                &held_as_awaiting(shared, &held),
+                request_id.target,
+                &rejection.response_code(),
+                &format!("cancelled at its execution time: {rejection}"),
+            );
+        }
+    };
+    let apdu = gbcs::GeneralSigning::parse(&held.apdu)
+        .map_err(|error| Rejection::Malformed(format!("held command: {error}")))?;
+    let awaiting = held_as_awaiting(shared, &held);
+    let sent = match crate::routing::protect(shared, device.device_id, &apdu).await {
+        Ok(protected) => crate::routing::send_over_wan(shared, &device, &awaiting, protected).await,
+        Err(rejection) => Err(rejection),
+    };
+    if let Err(rejection) = sent {
+        return command_failed(shared, &awaiting, device.device_id, &rejection);
+    }
+    info!(%request_id, "held future-dated request sent");
+    Ok(())
+}
+
+fn held_as_awaiting(shared: &Shared, held: &HeldRequest) -> AwaitingResponse {
+    AwaitingResponse {
+        request_id: held.request_id,
+        service_reference: held.service_reference.clone(),
+        service_reference_variant: held.service_reference_variant.clone(),
+        kind: AwaitingKind::FutureDated,
+        deadline_ms: Some(shared.now_ms() + shared.timing.future_dated_time_out.as_millis() as i64),
+    }
+}
+
+/// A command that awaited a response past its deadline.
+fn time_out(shared: &Shared, device: Eui64, counter: u64) -> Result<(), Rejection> {
+    let Some(awaiting) = shared.store.awaiting(device, counter)? else {
+        return Ok(());
+    };
+    warn!(request_id = %awaiting.request_id, "no response from the device in time");
+    match awaiting.kind {
+        AwaitingKind::FutureDated => final_error(
+            shared,
+            &awaiting,
+            device,
+            &ResponseCode::Error("30".into()),
+            "no outcome of the future-dated command in time",
+        ),
+        _ => command_failed(
+            shared,
+            &awaiting,
+            device,
+            &Rejection::CannotCommunicate("no response from the device in time".into()),
+        ),
+    }
+}
+
+/// The final answer of a command that will get no response: E30 for a future-dated one, a
+/// CommandFailure DCC alert otherwise.
+pub(crate) fn command_failed(
+    shared: &Shared,
+    awaiting: &AwaitingResponse,
+    device: Eui64,
+    reason: &Rejection,
+) -> Result<(), Rejection> {
+    if awaiting.kind == AwaitingKind::FutureDated {
+        return final_error(
+            shared,
+            awaiting,
+            device,
+            &ResponseCode::Error("30".into()),
+            &reason.to_string(),
+        );
+    }
+    let request_id = awaiting.request_id;
+    let schedule_id = match awaiting.kind {
+        AwaitingKind::Scheduled { schedule_id } => Some(schedule_id),
+        _ => None,
+    };
+    let mut owed = Owed::default();
+    let batch = shared.store.batch()?;
+    batch.take_awaiting(device, request_id.counter, shared.now_ms())?;
+    batch.audit(
+        &request_id.to_string(),
+        &shared.event("dsp", format!("command failed: {reason}"), None),
+    )?;
+    DccAlert::CommandFailure {
+        request_id,
+        schedule_id,
+        device,
+    }
+    .raise(shared, &batch, &mut owed, &[request_id.originator])?;
+    batch.commit()?;
+    owed.send(shared);
+    Ok(())
+}
+
+/// An asynchronous error response to a request acknowledged earlier (E30, or the access
+/// control code that cancelled a held request).
+fn final_error(
+    shared: &Shared,
+    awaiting: &AwaitingResponse,
+    device: Eui64,
+    code: &ResponseCode,
+    why: &str,
+) -> Result<(), Rejection> {
+    let request_id = awaiting.request_id;
+    let xml = sign_response(
+        shared,
+        Some(request_id),
+        code.clone(),
+        None,
+        ResponseBody::Empty {
+            service_reference: awaiting.service_reference.clone(),
+            service_reference_variant: awaiting.service_reference_variant.clone(),
+        },
+    )
+    .map_err(|error| Rejection::StoreUnavailable(format!("cannot sign: {error}")))?;
+    let reference = request_id.to_string();
+    let mut owed = Owed::default();
+    let batch = shared.store.batch()?;
+    batch.take_awaiting(device, request_id.counter, shared.now_ms())?;
+    batch.audit(
+        &reference,
+        &shared.event("dsp", why, Some(code.to_string())),
+    )?;
+    owed.queue(
+        shared,
+        &batch,
+        crate::answers::Document {
+            recipient: request_id.originator,
+            reference: &reference,
+            device,
+            xml,
+            what: "final answer",
+            outcome: code,
+        },
+    )?;
+    batch.commit()?;
+    owed.send(shared);
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! Auxiliary load control of an ESME: 6.14.1 switch descriptions (ECS46a), 6.14.2 the ALCS /
+//! HC ALCS connection schedule (ECS46c) and 6.14.3 the auxiliary controller schedule (ECS46d).
+//!
+//! A schedule goes to the ESME as a passive special days table and a passive schedule, each
+//! activated at the execution time (now, the body's `ExecutionDateTime`, or never for a
+//! cancellation). A schedule entry runs the auxiliary controller script whose selector names
+//! the controller (high byte 0x10 + n, 0x20 + n where it takes its input from the controlled
+//! load) and the commanded level (low byte 0x80 + level, 100 switching an ALCS on).
+//!
+//! ECS46c has no RTDS message: it is built as ECS46d, its successor, builds the same schedule.
+//! Its `SwitchTypeAndId` (which switches are HC ALCSs, and their EUI-64s) has no ESME object
+//! dccsim knows, so a body that carries it is refused as not served.
+
+use duis::catalogue::ServiceDefinition;
+use duis::BodyElement;
+use gbcs::dlms::Data;
+
+use super::dlms_command;
+use super::schedule::ScheduleEntry;
+use super::values::{
+    self, children, choice, cosem, days_of_week, element, integer_attribute, only_children,
+    printable, schedule_date, time_of_day, Execution,
+};
+use crate::rejection::Rejection;
+use crate::services::dlms_command::{class, CosemObject, VALUE};
+use crate::services::{CommandContext, DeviceCommand, ServiceRequest};
+
+/// The switch descriptions (labels) of auxiliary load control switches 1–5.
+fn switch_description(index: u8) -> CosemObject {
+    CosemObject::new(class::DATA, [0, 0, 94, 44, 0, 10 + index])
+}
+/// The passive special days table and passive schedule of the auxiliary controllers, with the
+/// GBCS Extended Data objects whose activation time activates each.
+const PASSIVE_SPECIAL_DAYS: CosemObject =
+    CosemObject::new(class::SPECIAL_DAYS_TABLE, [0, 1, 11, 0, 3, 255]);
+const PASSIVE_SCHEDULE: CosemObject = CosemObject::new(class::SCHEDULE, [0, 1, 12, 0, 2, 255]);
+const ENTRIES: u8 = 2;
+const SPECIAL_DAYS_ACTIVATION: CosemObject =
+    CosemObject::new(class::GBCS_EXTENDED_DATA, [0, 0, 94, 44, 128, 26]);
+const SCHEDULE_ACTIVATION: CosemObject =
+    CosemObject::new(class::GBCS_EXTENDED_DATA, [0, 0, 94, 44, 128, 35]);
+const ACTIVATION_TIME: u8 = 6;
+/// The auxiliary controller script table the entries run.
+const AUXILIARY_CONTROLLER_SCRIPTS: [u8; 6] = [0, 0, 10, 0, 103, 255];
+/// Script selector parts (see the module documentation).
+const CONTROLLER_OUTPUT: u16 = 0x10;
+const CONTROLLER_INPUT: u16 = 0x20;
+const LEVEL_COMMANDED: u16 = 0x80;
+/// The commanded state levels of an ALCS switched on and off.
+const SWITCH_ON: u16 = 100;
+const SWITCH_OFF: u16 = 0;
+const MAXIMUM_SPECIAL_DAYS: u8 = 20;
+const MAXIMUM_SWITCHES: u8 = 5;
+
+/// 6.14.1 Update Device Configuration (Auxiliary Load Control Description).
+pub struct UpdateSwitchDescriptions {
+    /// (switch index, description), in index order.
+    descriptions: Vec<(u8, String)>,
+}
+
+impl ServiceRequest for UpdateSwitchDescriptions {
+    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
+        only_children(body, &["ALCSHCALCSDescription"])?;
+        let mut descriptions: Vec<(u8, String)> = Vec::new();
+        for description in children(body, "ALCSHCALCSDescription") {
+            only_children(description, &["SwitchDescription"])?;
+            let index = integer_attribute(description, "index", 1, MAXIMUM_SWITCHES)?;
+            if descriptions.iter().any(|(known, _)| *known == index) {
+                return Err(values::malformed(format!(
+                    "ALCSHCALCSDescription index {index} given twice"
+                )));
+            }
+            descriptions.push((index, printable(description, "SwitchDescription", 1, 22)?));
+        }
+        if descriptions.is_empty() {
+            return Err(values::malformed(
+                "UpdateDeviceConfigurationALCDescriptions without ALCSHCALCSDescription",
+            ));
+        }
+        descriptions.sort_by_key(|(index, _)| *index);
+        Ok(Self { descriptions })
+    }
+
+    fn command(
+        &self,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+    ) -> Result<DeviceCommand, Rejection> {
+        dlms_command(
+            service,
+            context,
+            self.descriptions
+                .iter()
+                .map(|(index, text)| {
+                    switch_description(*index)
+                        .set(VALUE, Data::VisibleString(text.clone().into_bytes()))
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// How the two scheduler services name their parts.
+struct SchedulerElements {
+    schedule: &'static str,
+    action: &'static str,
+    dates_and_time: &'static str,
+    special_days: &'static str,
+    special_day: &'static str,
+    /// The attribute naming a special day in its definition and in an applicability.
+    special_day_key: &'static str,
+}
+
+const LOAD_CONTROL_SCHEDULER: SchedulerElements = SchedulerElements {
+    schedule: "ALCSHCALCSConnectionSchedule",
+    action: "ActivateDeactivateSwitch",
+    dates_and_time: "ALCSScheduleDatesAndTime",
+    special_days: "ALCSHCALCSSpecialDays",
+    special_day: "ALCSHCALCSSpecialDay",
+    special_day_key: "index",
+};
+
+const AUXILIARY_CONTROLLER_SCHEDULER: SchedulerElements = SchedulerElements {
+    schedule: "AuxiliaryControllerSchedule",
+    action: "AuxiliaryControllerAction",
+    dates_and_time: "AuxiliaryControllerSchedulePeriodAndTime",
+    special_days: "AuxiliaryControllerSpecialDayDefinitions",
+    special_day: "AuxiliaryControllerSpecialDayDefinition",
+    special_day_key: "identifier",
+};
+
+/// What a schedule entry makes a controller do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ControllerAction {
+    controller: u8,
+    level: u16,
+    input_from_controlled_load: bool,
+}
+
+impl ControllerAction {
+    fn script_selector(self) -> u16 {
+        let side = if self.input_from_controlled_load {
+            CONTROLLER_INPUT
+        } else {
+            CONTROLLER_OUTPUT
+        };
+        (side + u16::from(self.controller)) << 8 | (LEVEL_COMMANDED + self.level)
+    }
+}
+
+/// One entry of a controller schedule as the body gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ControllerSchedule {
+    action: ControllerAction,
+    special_days: Vec<u8>,
+    weekdays: Vec<bool>,
+    switch_time: [u8; 4],
+    start: [u8; 5],
+    end: [u8; 5],
+}
+
+/// A scheduler request: its execution, entries and special days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scheduler {
+    execution: Execution,
+    schedules: Vec<ControllerSchedule>,
+    /// (identifier, date), in identifier order.
+    special_days: Vec<(u8, [u8; 5])>,
+}
+
+impl Scheduler {
+    fn parse(
+        body: &BodyElement,
+        elements: &SchedulerElements,
+        action: impl Fn(&BodyElement) -> Result<ControllerAction, Rejection>,
+    ) -> Result<Self, Rejection> {
+        let definitions = element(body, elements.special_days)?;
+        only_children(definitions, &[elements.special_day])?;
+        let mut special_days: Vec<(u8, [u8; 5])> = Vec::new();
+        for day in children(definitions, elements.special_day) {
+            let identifier =
+                integer_attribute(day, elements.special_day_key, 1, MAXIMUM_SPECIAL_DAYS)?;
+            if special_days.iter().any(|(known, _)| *known == identifier) {
+                return Err(values::malformed(format!(
+                    "{} {identifier} defined twice",
+                    elements.special_day
+                )));
+            }
+            special_days.push((identifier, schedule_date(day)?));
+        }
+        special_days.sort_by_key(|(identifier, _)| *identifier);
+        let mut schedules = Vec::new();
+        for schedule in children(body, elements.schedule) {
+            only_children(
+                schedule,
+                &[
+                    elements.action,
+                    "SpecialDaysApplicability",
+                    "DaysOfWeekApplicability",
+                    elements.dates_and_time,
+                ],
+            )?;
+            let mut applicable = Vec::new();
+            for day in children(schedule, "SpecialDaysApplicability") {
+                let identifier =
+                    integer_attribute(day, elements.special_day_key, 1, MAXIMUM_SPECIAL_DAYS)?;
+                if !special_days.iter().any(|(known, _)| *known == identifier) {
+                    return Err(values::malformed(format!(
+                        "SpecialDaysApplicability {identifier} names no {}",
+                        elements.special_day
+                    )));
+                }
+                applicable.push(identifier);
+            }
+            let dates_and_time = element(schedule, elements.dates_and_time)?;
+            only_children(dates_and_time, &["SwitchTime", "StartDate", "EndDate"])?;
+            schedules.push(ControllerSchedule {
+                action: action(element(schedule, elements.action)?)?,
+                special_days: applicable,
+                weekdays: days_of_week(schedule.child("DaysOfWeekApplicability"))?,
+                switch_time: cosem::time(time_of_day(dates_and_time, "SwitchTime")?),
+                start: schedule_date(element(dates_and_time, "StartDate")?)?,
+                end: schedule_date(element(dates_and_time, "EndDate")?)?,
+            });
+        }
+        Ok(Self {
+            execution: Execution::of(body)?,
+            schedules,
+            special_days,
+        })
+    }
+
+    fn command(
+        &self,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+    ) -> Result<DeviceCommand, Rejection> {
+        let special_days = self
+            .special_days
+            .iter()
+            .map(|(identifier, date)| {
+                Data::Structure(vec![
+                    Data::LongUnsigned(u16::from(*identifier)),
+                    Data::OctetString(date.to_vec()),
+                    Data::Unsigned(*identifier),
+                ])
+            })
+            .collect();
+        let entries = self
+            .schedules
+            .iter()
+            .zip(1u16..)
+            .map(|(schedule, index)| {
+                ScheduleEntry {
+                    index,
+                    script: AUXILIARY_CONTROLLER_SCRIPTS,
+                    selector: schedule.action.script_selector(),
+                    switch_time: schedule.switch_time,
+                    weekdays: schedule.weekdays.clone(),
+                    special_days: self
+                        .special_days
+                        .iter()
+                        .map(|(identifier, _)| schedule.special_days.contains(identifier))
+                        .collect(),
+                    begin_date: schedule.start,
+                    end_date: schedule.end,
+                }
+                .to_data()
+            })
+            .collect();
+        let activation = Data::OctetString(self.execution.activation_time().to_vec());
+        dlms_command(
+            service,
+            context,
+            [
+                PASSIVE_SPECIAL_DAYS.set(ENTRIES, Data::Array(special_days)),
+                PASSIVE_SCHEDULE.set(ENTRIES, Data::Array(entries)),
+                SPECIAL_DAYS_ACTIVATION.set(ACTIVATION_TIME, activation.clone()),
+                SCHEDULE_ACTIVATION.set(ACTIVATION_TIME, activation),
+            ],
+        )
+    }
+}
+
+/// 6.14.2 Update Device Configuration (Auxiliary Load Control Scheduler).
+pub struct UpdateLoadControlScheduler {
+    scheduler: Scheduler,
+}
+
+impl ServiceRequest for UpdateLoadControlScheduler {
+    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
+        only_children(
+            body,
+            &[
+                "ExecutionDateTime",
+                LOAD_CONTROL_SCHEDULER.schedule,
+                LOAD_CONTROL_SCHEDULER.special_days,
+                "SwitchTypeAndId",
+            ],
+        )?;
+        if children(body, LOAD_CONTROL_SCHEDULER.schedule).count() == 0 {
+            return Err(values::malformed(
+                "UpdateDeviceConfigurationALCScheduler without ALCSHCALCSConnectionSchedule",
+            ));
+        }
+        let scheduler = Scheduler::parse(body, &LOAD_CONTROL_SCHEDULER, |switch| {
+            only_children(switch, &["ActivateSwitch", "DeactivateSwitch"])?;
+            let on =
+                choice(switch, &["ActivateSwitch", "DeactivateSwitch"])?.name == "ActivateSwitch";
+            Ok(ControllerAction {
+                controller: integer_attribute(switch, "index", 1, MAXIMUM_SWITCHES)?,
+                level: if on { SWITCH_ON } else { SWITCH_OFF },
+                input_from_controlled_load: false,
+            })
+        })?;
+        let mut identities = 0;
+        for switch in children(body, "SwitchTypeAndId") {
+            integer_attribute(switch, "index", 1, MAXIMUM_SWITCHES)?;
+            only_children(switch, &["ALCS", "HCALCS"])?;
+            choice(switch, &["ALCS", "HCALCS"])?;
+            identities += 1;
+        }
+        if identities > 0 {
+            return Err(Rejection::UnsupportedService(
+                "6.14.2 SwitchTypeAndId: dccsim does not know the ESME object of HC ALCS identities"
+                    .into(),
+            ));
+        }
+        Ok(Self { scheduler })
+    }
+
+    fn command(
+        &self,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+    ) -> Result<DeviceCommand, Rejection> {
+        self.scheduler.command(service, context)
+    }
+}
+
+/// 6.14.3 Update Device Configuration (Auxiliary Controller Scheduler).
+pub struct UpdateAuxiliaryControllerScheduler {
+    scheduler: Scheduler,
+}
+
+impl ServiceRequest for UpdateAuxiliaryControllerScheduler {
+    fn parse(body: &BodyElement) -> Result<Self, Rejection> {
+        only_children(
+            body,
+            &[
+                "ExecutionDateTime",
+                AUXILIARY_CONTROLLER_SCHEDULER.schedule,
+                AUXILIARY_CONTROLLER_SCHEDULER.special_days,
+            ],
+        )?;
+        let scheduler = Scheduler::parse(body, &AUXILIARY_CONTROLLER_SCHEDULER, |action| {
+            only_children(action, &["CommandedStateLevel", "InputFromControlledLoad"])?;
+            Ok(ControllerAction {
+                controller: integer_attribute(action, "auxiliaryControllerN", 1, MAXIMUM_SWITCHES)?,
+                level: values::integer(action, "CommandedStateLevel", 0, 100)?,
+                input_from_controlled_load: action.child("InputFromControlledLoad").is_some(),
+            })
+        })?;
+        Ok(Self { scheduler })
+    }
+
+    fn command(
+        &self,
+        service: &ServiceDefinition,
+        context: &CommandContext,
+    ) -> Result<DeviceCommand, Rejection> {
+        self.scheduler.command(service, context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn description(index: &str, text: &str) -> BodyElement {
+        BodyElement {
+            name: "ALCSHCALCSDescription".into(),
+            attributes: vec![("index".into(), index.into())],
+            children: vec![BodyElement::leaf("SwitchDescription", text)],
+            ..BodyElement::default()
+        }
+    }
+
+    #[test]
+    fn descriptions_have_distinct_indexes_one_to_five() {
+        let twice = BodyElement::with_children(
+            "UpdateDeviceConfigurationALCDescriptions",
+            vec![description("2", "a"), description("2", "b")],
+        );
+        assert!(
+            matches!(UpdateSwitchDescriptions::parse(&twice), Err(Rejection::Malformed(m)) if m.contains("twice"))
+        );
+        let sixth = BodyElement::with_children(
+            "UpdateDeviceConfigurationALCDescriptions",
+            vec![description("6", "a")],
+        );
+        assert!(
+            matches!(UpdateSwitchDescriptions::parse(&sixth), Err(Rejection::Malformed(m)) if m.contains("index"))
+        );
+    }
+
+    #[test]
+    fn selectors_name_controller_side_and_level() {
+        let output = ControllerAction {
+            controller: 1,
+            level: 100,
+            input_from_controlled_load: false,
+        };
+        assert_eq!(output.script_selector(), 0x11E4);
+        let input = ControllerAction {
+            controller: 5,
+            level: 50,
+            input_from_controlled_load: true,
+        };
+        assert_eq!(input.script_selector(), 0x25B2);
+    }
+
+    #[test]
+    fn applicabilities_name_defined_special_days() {
+        let schedule = BodyElement::with_children(
+            "AuxiliaryControllerSchedule",
+            vec![BodyElement {
+                name: "SpecialDaysApplicability".into(),
+                attributes: vec![("identifier".into(), "3".into())],
+                ..BodyElement::default()
+            }],
+        );
+        let body = BodyElement::with_children(
+            "UpdateDeviceConfigurationAuxiliaryControllerScheduler",
+            vec![
+                schedule,
+                BodyElement::with_children("AuxiliaryControllerSpecialDayDefinitions", vec![]),
+            ],
+        );
+        assert!(
+            matches!(UpdateAuxiliaryControllerScheduler::parse(&body), Err(Rejection::Malformed(m)) if m.contains("SpecialDaysApplicability 3"))
+        );
+    }
+}

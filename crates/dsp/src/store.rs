@@ -1,0 +1,684 @@
+//! The DSP's durable state, in one embedded transactional store (redb, one file `dsp.redb` in
+//! the data folder): RequestID counters per (originator, target), commands awaiting a device's
+//! response, pre-commands issued, requests held for a future date, DCC schedules, the Smart
+//! Metering Inventory, the outbox of signed documents still owed to users, and an audit log of
+//! every request and answer. A change that spans several of them (a response correlated, its
+//! delivery queued and audited) commits in one transaction, so a DSP killed at any instant
+//! starts again with nothing lost and nothing done twice.
+
+use std::path::{Path, PathBuf};
+
+use dcc_model::{Eui64, RequestId, ServiceReferenceVariant};
+use redb::{ReadableTable, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::DeviceRecord;
+
+/// The store's file inside the data folder.
+pub const FILE_NAME: &str = "dsp.redb";
+
+/// (originator, target) → the last RequestID counter accepted.
+const COUNTERS: TableDefinition<'static, (u64, u64), u64> = TableDefinition::new("counters");
+/// (device, counter) → the command sent and awaiting the device's response.
+const AWAITING: TableDefinition<'static, (u64, u64), &[u8]> =
+    TableDefinition::new("awaiting_response");
+/// (device, counter) → when the final answer went out (so a message delivered twice by a
+/// retrying CSP is taken once).
+const ANSWERED: TableDefinition<'static, (u64, u64), i64> = TableDefinition::new("answered");
+/// RequestID → the pre-command issued (CV4), until its signed form comes back.
+const PRE_COMMANDS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("pre_commands");
+/// RequestID → a future-dated request the DSP holds until its execution time.
+const HELD: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("held_requests");
+/// DSP schedule id → schedule.
+const SCHEDULES: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("schedules");
+/// Device → inventory record.
+const INVENTORY: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("inventory");
+/// Sequence → a signed document owed to a user, until the user takes it.
+const OUTBOX: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("outbox");
+/// (RequestID, sequence) → what happened to the request, in order.
+const AUDIT: TableDefinition<'static, (&str, u64), &[u8]> = TableDefinition::new("audit");
+/// Name → next number of a sequence (outbox, audit, schedule ids).
+const SEQUENCES: TableDefinition<'static, &str, u64> = TableDefinition::new("sequences");
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data folder {path}: {message}")]
+    Folder { path: PathBuf, message: String },
+    #[error("the DSP store {path} is in use by a running DSP; ask it instead (--url)")]
+    InUse { path: PathBuf },
+    #[error("DSP store: {0}")]
+    Database(String),
+    #[error("DSP store: a {table} record cannot be read: {message}")]
+    Corrupt {
+        table: &'static str,
+        message: String,
+    },
+}
+
+fn database(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+/// A command's key: the device it went to and its counter.
+pub type DeviceCounter = (Eui64, u64);
+
+/// Why a command awaits a response, which decides how its answer is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AwaitingKind {
+    /// On demand (command variants 1, 3, 5, 7): a response, or a DCC alert on time-out.
+    OnDemand,
+    /// Future dated: a response, or E30 on time-out.
+    FutureDated,
+    /// An occurrence of a DCC schedule: a `DSPScheduledMessage`, or a DCC alert on time-out.
+    Scheduled { schedule_id: u64 },
+    /// A command handed to the user for local delivery (2, 6): answered through 8.13.
+    LocalDelivery,
+}
+
+/// A command sent to a device, awaiting its response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingResponse {
+    pub request_id: RequestId,
+    pub service_reference: String,
+    pub service_reference_variant: ServiceReferenceVariant,
+    pub kind: AwaitingKind,
+    /// Unix milliseconds after which the DSP gives up and answers with a time-out; none for
+    /// local delivery, which waits for the user.
+    pub deadline_ms: Option<i64>,
+}
+
+/// A pre-command handed to a user (CV4), kept until the signed form comes back (CV5–7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedPreCommand {
+    /// The unsigned GBCS command (general signing APDU, signature field absent).
+    pub apdu: Vec<u8>,
+    pub device: Eui64,
+}
+
+/// A future-dated request the DSP holds and sends at its execution time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldRequest {
+    pub request_id: RequestId,
+    pub service_reference: String,
+    pub service_reference_variant: ServiceReferenceVariant,
+    pub execute_at_ms: i64,
+    /// The GBCS command to protect and send then.
+    pub apdu: Vec<u8>,
+}
+
+/// A DCC schedule (5.1): which service the DSP sends to which device for whom, and when next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub schedule_id: u64,
+    pub owner: Eui64,
+    pub device: Eui64,
+    pub service_reference_variant: ServiceReferenceVariant,
+    pub frequency: crate::schedules::Frequency,
+    /// The first occurrence, unix milliseconds; later ones follow by `frequency`.
+    pub first_ms: i64,
+    /// No occurrence at or after this instant (the day after `ScheduleEndDate`).
+    pub end_ms: Option<i64>,
+    /// How many occurrences have been issued.
+    pub issued: u64,
+    /// The `CreateSchedule` body as the user sent it, for 5.2.
+    pub details: StoredElement,
+}
+
+/// A `duis::BodyElement` as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredElement {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+    pub text: String,
+    pub children: Vec<StoredElement>,
+}
+
+impl From<&duis::BodyElement> for StoredElement {
+    fn from(element: &duis::BodyElement) -> Self {
+        Self {
+            name: element.name.clone(),
+            attributes: element.attributes.clone(),
+            text: element.text.clone(),
+            children: element.children.iter().map(StoredElement::from).collect(),
+        }
+    }
+}
+
+impl From<&StoredElement> for duis::BodyElement {
+    fn from(element: &StoredElement) -> Self {
+        Self {
+            name: element.name.clone(),
+            attributes: element.attributes.clone(),
+            text: element.text.clone(),
+            children: element
+                .children
+                .iter()
+                .map(duis::BodyElement::from)
+                .collect(),
+        }
+    }
+}
+
+/// A signed DUIS document owed to a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub url: String,
+    pub xml: String,
+    /// The RequestID it answers, or the alert's reference, for the audit log and spans.
+    pub request_id: String,
+    pub device_id: String,
+}
+
+/// One hop of a request's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// `xs:dateTime` on the DSP's clock.
+    pub at: String,
+    /// Where it happened: `front door`, `csp-north`, `device`, `user`, `scheduler`, …
+    pub hop: String,
+    /// What happened, in a few words.
+    pub what: String,
+    /// The DUIS response code or outcome, when there is one.
+    pub outcome: Option<String>,
+}
+
+/// The open store. Reads take a snapshot; writes go through a [`Batch`] committed whole.
+#[derive(Debug)]
+pub struct Store {
+    database: redb::Database,
+    path: PathBuf,
+}
+
+fn decode<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt {
+        table,
+        message: error.to_string(),
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising these plain records to JSON cannot fail (no maps with non-string keys).
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (or creates) the store in `folder`.
+    pub fn open(folder: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(folder).map_err(|error| StoreError::Folder {
+            path: folder.to_owned(),
+            message: error.to_string(),
+        })?;
+        let path = folder.join(FILE_NAME);
+        let opened = redb::Database::create(&path).map_err(|error| match error {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse { path: path.clone() },
+            other => database(other),
+        })?;
+        let store = Self {
+            database: opened,
+            path,
+        };
+        let batch = store.batch()?;
+        {
+            let txn = &batch.transaction;
+            txn.open_table(COUNTERS).map_err(database)?;
+            txn.open_table(AWAITING).map_err(database)?;
+            txn.open_table(ANSWERED).map_err(database)?;
+            txn.open_table(PRE_COMMANDS).map_err(database)?;
+            txn.open_table(HELD).map_err(database)?;
+            txn.open_table(SCHEDULES).map_err(database)?;
+            txn.open_table(INVENTORY).map_err(database)?;
+            txn.open_table(OUTBOX).map_err(database)?;
+            txn.open_table(AUDIT).map_err(database)?;
+            txn.open_table(SEQUENCES).map_err(database)?;
+        }
+        batch.commit()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A write transaction. Do not hold one across an `.await`: writers queue behind it.
+    pub fn batch(&self) -> Result<Batch, StoreError> {
+        Ok(Batch {
+            transaction: self.database.begin_write().map_err(database)?,
+        })
+    }
+
+    fn read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        self.database.begin_read().map_err(database)
+    }
+
+    pub fn counter(&self, originator: Eui64, target: Eui64) -> Result<Option<u64>, StoreError> {
+        let table = self.read()?.open_table(COUNTERS).map_err(database)?;
+        let value = table
+            .get((originator.as_u64(), target.as_u64()))
+            .map_err(database)?;
+        Ok(value.map(|guard| guard.value()))
+    }
+
+    pub fn awaiting(
+        &self,
+        device: Eui64,
+        counter: u64,
+    ) -> Result<Option<AwaitingResponse>, StoreError> {
+        let table = self.read()?.open_table(AWAITING).map_err(database)?;
+        let value = table.get((device.as_u64(), counter)).map_err(database)?;
+        value
+            .map(|guard| decode("awaiting_response", guard.value()))
+            .transpose()
+    }
+
+    /// Every command awaiting a response, by (device, counter).
+    pub fn all_awaiting(&self) -> Result<Vec<(DeviceCounter, AwaitingResponse)>, StoreError> {
+        let table = self.read()?.open_table(AWAITING).map_err(database)?;
+        let mut all = Vec::new();
+        for entry in table.iter().map_err(database)? {
+            let (key, value) = entry.map_err(database)?;
+            let (device, counter) = key.value();
+            all.push((
+                (Eui64::from_u64(device), counter),
+                decode("awaiting_response", value.value())?,
+            ));
+        }
+        Ok(all)
+    }
+
+    pub fn was_answered(&self, device: Eui64, counter: u64) -> Result<bool, StoreError> {
+        let table = self.read()?.open_table(ANSWERED).map_err(database)?;
+        Ok(table
+            .get((device.as_u64(), counter))
+            .map_err(database)?
+            .is_some())
+    }
+
+    pub fn pre_command(
+        &self,
+        request_id: &RequestId,
+    ) -> Result<Option<IssuedPreCommand>, StoreError> {
+        let table = self.read()?.open_table(PRE_COMMANDS).map_err(database)?;
+        let key = request_id.to_string();
+        let value = table.get(key.as_str()).map_err(database)?;
+        value
+            .map(|guard| decode("pre_commands", guard.value()))
+            .transpose()
+    }
+
+    pub fn all_held(&self) -> Result<Vec<HeldRequest>, StoreError> {
+        self.all_values(HELD, "held_requests")
+    }
+
+    pub fn schedule(&self, schedule_id: u64) -> Result<Option<Schedule>, StoreError> {
+        let table = self.read()?.open_table(SCHEDULES).map_err(database)?;
+        let value = table.get(schedule_id).map_err(database)?;
+        value
+            .map(|guard| decode("schedules", guard.value()))
+            .transpose()
+    }
+
+    pub fn all_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
+        self.all_values(SCHEDULES, "schedules")
+    }
+
+    pub fn all_devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        self.all_values(INVENTORY, "inventory")
+    }
+
+    /// Every document still owed to a user, by sequence.
+    pub fn all_deliveries(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        let table = self.read()?.open_table(OUTBOX).map_err(database)?;
+        let mut all = Vec::new();
+        for entry in table.iter().map_err(database)? {
+            let (key, value) = entry.map_err(database)?;
+            all.push((key.value(), decode("outbox", value.value())?));
+        }
+        Ok(all)
+    }
+
+    /// What happened to a request, in order.
+    pub fn audit_of(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
+        let table = self.read()?.open_table(AUDIT).map_err(database)?;
+        let mut events = Vec::new();
+        for entry in table
+            .range((request_id, 0)..=(request_id, u64::MAX))
+            .map_err(database)?
+        {
+            let (_, value) = entry.map_err(database)?;
+            events.push(decode("audit", value.value())?);
+        }
+        Ok(events)
+    }
+
+    fn all_values<K, T>(
+        &self,
+        definition: TableDefinition<'_, K, &[u8]>,
+        name: &'static str,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        K: redb::Key + 'static,
+        T: DeserializeOwned,
+    {
+        let table = self.read()?.open_table(definition).map_err(database)?;
+        let mut all = Vec::new();
+        for entry in table.iter().map_err(database)? {
+            let (_, value) = entry.map_err(database)?;
+            all.push(decode(name, value.value())?);
+        }
+        Ok(all)
+    }
+}
+
+/// One write transaction: everything in it happens, or nothing.
+pub struct Batch {
+    transaction: redb::WriteTransaction,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batch")
+    }
+}
+
+impl Batch {
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.transaction.commit().map_err(database)
+    }
+
+    fn next_in_sequence(&self, name: &str) -> Result<u64, StoreError> {
+        let mut table = self.transaction.open_table(SEQUENCES).map_err(database)?;
+        let next = table
+            .get(name)
+            .map_err(database)?
+            .map(|guard| guard.value())
+            .unwrap_or(1);
+        table.insert(name, next + 1).map_err(database)?;
+        Ok(next)
+    }
+
+    /// Accepts `counter` for (originator, target) if it is greater than the last one accepted;
+    /// otherwise returns that last one.
+    pub fn advance_counter(
+        &self,
+        originator: Eui64,
+        target: Eui64,
+        counter: u64,
+    ) -> Result<Result<(), u64>, StoreError> {
+        let mut table = self.transaction.open_table(COUNTERS).map_err(database)?;
+        let key = (originator.as_u64(), target.as_u64());
+        let last = table.get(key).map_err(database)?.map(|guard| guard.value());
+        if let Some(last) = last {
+            if counter <= last {
+                return Ok(Err(last));
+            }
+        }
+        table.insert(key, counter).map_err(database)?;
+        Ok(Ok(()))
+    }
+
+    /// The next counter of (originator, target), taken: what the DSP uses for the commands of
+    /// a DCC schedule it sends on a user's behalf.
+    pub fn take_next_counter(&self, originator: Eui64, target: Eui64) -> Result<u64, StoreError> {
+        let mut table = self.transaction.open_table(COUNTERS).map_err(database)?;
+        let key = (originator.as_u64(), target.as_u64());
+        let next = table
+            .get(key)
+            .map_err(database)?
+            .map_or(1, |guard| guard.value().saturating_add(1));
+        table.insert(key, next).map_err(database)?;
+        Ok(next)
+    }
+
+    pub fn put_awaiting(
+        &self,
+        device: Eui64,
+        counter: u64,
+        awaiting: &AwaitingResponse,
+    ) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
+        table
+            .insert((device.as_u64(), counter), encode(awaiting).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+
+    /// Takes the command awaiting a response from `device` with `counter`, and records that it
+    /// is answered now.
+    pub fn take_awaiting(
+        &self,
+        device: Eui64,
+        counter: u64,
+        now_ms: i64,
+    ) -> Result<Option<AwaitingResponse>, StoreError> {
+        let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
+        let taken = table
+            .remove((device.as_u64(), counter))
+            .map_err(database)?
+            .map(|guard| decode::<AwaitingResponse>("awaiting_response", guard.value()))
+            .transpose()?;
+        if taken.is_some() {
+            let mut answered = self.transaction.open_table(ANSWERED).map_err(database)?;
+            answered
+                .insert((device.as_u64(), counter), now_ms)
+                .map_err(database)?;
+        }
+        Ok(taken)
+    }
+
+    /// Forgets a command that never left (its CSP refused it).
+    pub fn drop_awaiting(&self, device: Eui64, counter: u64) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
+        table.remove((device.as_u64(), counter)).map_err(database)?;
+        Ok(())
+    }
+
+    pub fn put_pre_command(
+        &self,
+        request_id: &RequestId,
+        issued: &IssuedPreCommand,
+    ) -> Result<(), StoreError> {
+        let mut table = self
+            .transaction
+            .open_table(PRE_COMMANDS)
+            .map_err(database)?;
+        let key = request_id.to_string();
+        table
+            .insert(key.as_str(), encode(issued).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+
+    pub fn take_pre_command(
+        &self,
+        request_id: &RequestId,
+    ) -> Result<Option<IssuedPreCommand>, StoreError> {
+        let mut table = self
+            .transaction
+            .open_table(PRE_COMMANDS)
+            .map_err(database)?;
+        let key = request_id.to_string();
+        let taken = table
+            .remove(key.as_str())
+            .map_err(database)?
+            .map(|guard| decode("pre_commands", guard.value()))
+            .transpose()?;
+        Ok(taken)
+    }
+
+    pub fn put_held(&self, held: &HeldRequest) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(HELD).map_err(database)?;
+        let key = held.request_id.to_string();
+        table
+            .insert(key.as_str(), encode(held).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+
+    pub fn take_held(&self, request_id: &RequestId) -> Result<Option<HeldRequest>, StoreError> {
+        let mut table = self.transaction.open_table(HELD).map_err(database)?;
+        let key = request_id.to_string();
+        let taken = table
+            .remove(key.as_str())
+            .map_err(database)?
+            .map(|guard| decode("held_requests", guard.value()))
+            .transpose()?;
+        Ok(taken)
+    }
+
+    pub fn new_schedule_id(&self) -> Result<u64, StoreError> {
+        self.next_in_sequence("schedule")
+    }
+
+    pub fn put_schedule(&self, schedule: &Schedule) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(SCHEDULES).map_err(database)?;
+        table
+            .insert(schedule.schedule_id, encode(schedule).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+
+    pub fn remove_schedule(&self, schedule_id: u64) -> Result<bool, StoreError> {
+        let mut table = self.transaction.open_table(SCHEDULES).map_err(database)?;
+        let removed = table.remove(schedule_id).map_err(database)?.is_some();
+        Ok(removed)
+    }
+
+    pub fn put_device(&self, device: &DeviceRecord) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(INVENTORY).map_err(database)?;
+        table
+            .insert(device.device_id.as_u64(), encode(device).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+
+    pub fn remove_device(&self, device: Eui64) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(INVENTORY).map_err(database)?;
+        table.remove(device.as_u64()).map_err(database)?;
+        Ok(())
+    }
+
+    /// Queues a document for a user; returns its outbox sequence.
+    pub fn enqueue(&self, delivery: &Delivery) -> Result<u64, StoreError> {
+        let sequence = self.next_in_sequence("outbox")?;
+        let mut table = self.transaction.open_table(OUTBOX).map_err(database)?;
+        table
+            .insert(sequence, encode(delivery).as_slice())
+            .map_err(database)?;
+        Ok(sequence)
+    }
+
+    /// The user took the document.
+    pub fn delivered(&self, sequence: u64) -> Result<(), StoreError> {
+        let mut table = self.transaction.open_table(OUTBOX).map_err(database)?;
+        table.remove(sequence).map_err(database)?;
+        Ok(())
+    }
+
+    pub fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
+        let sequence = self.next_in_sequence("audit")?;
+        let mut table = self.transaction.open_table(AUDIT).map_err(database)?;
+        table
+            .insert((request_id, sequence), encode(event).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_id(counter: u64) -> RequestId {
+        RequestId::new(Eui64::from_u64(1), Eui64::from_u64(2), counter)
+    }
+
+    #[test]
+    fn what_is_committed_survives_reopening_and_what_is_not_does_not() {
+        let folder = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(folder.path()).unwrap();
+            let batch = store.batch().unwrap();
+            assert_eq!(
+                batch
+                    .advance_counter(Eui64::from_u64(1), Eui64::from_u64(2), 10)
+                    .unwrap(),
+                Ok(())
+            );
+            batch
+                .audit(
+                    "a",
+                    &AuditEvent {
+                        at: "t".into(),
+                        hop: "front door".into(),
+                        what: "received".into(),
+                        outcome: None,
+                    },
+                )
+                .unwrap();
+            batch.commit().unwrap();
+            let abandoned = store.batch().unwrap();
+            abandoned
+                .advance_counter(Eui64::from_u64(1), Eui64::from_u64(2), 11)
+                .unwrap()
+                .unwrap();
+            drop(abandoned);
+        }
+        let store = Store::open(folder.path()).unwrap();
+        assert_eq!(
+            store
+                .counter(Eui64::from_u64(1), Eui64::from_u64(2))
+                .unwrap(),
+            Some(10)
+        );
+        let batch = store.batch().unwrap();
+        assert_eq!(
+            batch
+                .advance_counter(Eui64::from_u64(1), Eui64::from_u64(2), 10)
+                .unwrap(),
+            Err(10)
+        );
+        assert_eq!(
+            batch
+                .advance_counter(Eui64::from_u64(1), Eui64::from_u64(3), 10)
+                .unwrap(),
+            Ok(()),
+            "counters rise per (originator, target)"
+        );
+        assert_eq!(store.audit_of("a").unwrap().len(), 1);
+        assert!(store.audit_of("b").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_response_is_taken_once() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = Store::open(folder.path()).unwrap();
+        let device = Eui64::from_u64(2);
+        let awaiting = AwaitingResponse {
+            request_id: request_id(5),
+            service_reference: "4.1".into(),
+            service_reference_variant: "4.1.1".parse().unwrap(),
+            kind: AwaitingKind::OnDemand,
+            deadline_ms: Some(1),
+        };
+        let batch = store.batch().unwrap();
+        batch.put_awaiting(device, 5, &awaiting).unwrap();
+        batch.commit().unwrap();
+        let batch = store.batch().unwrap();
+        assert_eq!(batch.take_awaiting(device, 5, 9).unwrap(), Some(awaiting));
+        assert_eq!(batch.take_awaiting(device, 5, 9).unwrap(), None);
+        batch.commit().unwrap();
+        assert!(store.was_answered(device, 5).unwrap());
+        assert!(!store.was_answered(device, 6).unwrap());
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_folder_says_it_is_in_use() {
+        let folder = tempfile::tempdir().unwrap();
+        let _store = Store::open(folder.path()).unwrap();
+        assert!(matches!(
+            Store::open(folder.path()),
+            Err(StoreError::InUse { .. })
+        ));
+    }
+}
