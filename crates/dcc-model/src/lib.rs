@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod eui64;
+pub mod fleet;
 mod request_id;
 mod service;
 

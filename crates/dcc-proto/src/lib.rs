@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod outbox;
+pub mod link;
 pub mod service;
 pub mod transport;
 

@@ -1,17 +1,24 @@
-//! A DCC user, as the demo and the tests play it: signs DUIS requests with its XML signing key,
-//! posts them to the DUIS front door, receives asynchronous responses on its own Receive
-//! Response endpoint, and checks and decrypts the GBCS inside.
+//! A DCC user, as the demo, the scenario runner and the tests play it: [`DuisUser`] holds the
+//! keys and signs DUIS requests; [`UserAgent`] sees a service request through (endpoint and
+//! command variant from the service table, CV4 → sign → CV5, the asynchronous response awaited
+//! by RequestID, MAC or signature checked, blocks decrypted); [`ResponseInbox`] is the user's
+//! Receive Response endpoint.
+
+mod agent;
+mod inbox;
+
+pub use agent::{
+    endpoint_for, sign_pre_command, CounterBook, DeviceAnswer, Endpoints, Exchange, RequestOptions,
+    UserAgent, VerifiedGbcs, DEFAULT_RESPONSE_WAIT,
+};
+pub use inbox::{InboxOptions, ResponseInbox};
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::StatusCode;
 use dcc_model::{CommandVariant, Eui64, RequestId, ServiceReferenceVariant};
 use duis::{BodyElement, Request, RequestBody, RequestHeader, Response};
 use gbcs::crypto::{KeyAgreementPrivateKey, SigningKey};
 use smki::{KeyUsage, RemotePartyRole};
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 use crate::identities::Identities;
 
@@ -27,53 +34,20 @@ pub enum UserError {
     NotAResponse(String),
     #[error("the DSP's signature does not verify: {0}")]
     DspSignature(String),
-    #[error("no asynchronous response within {0:?}")]
-    Timeout(Duration),
-}
-
-/// The Receive Response endpoint: takes signed responses and hands them to the user.
-#[derive(Debug)]
-pub struct ResponseInbox {
-    pub url: String,
-    receiver: mpsc::UnboundedReceiver<Vec<u8>>,
-    _server: tokio::task::JoinHandle<()>,
-}
-
-impl ResponseInbox {
-    /// Listens on a free loopback port.
-    pub async fn start() -> Result<Self, UserError> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(UserError::Listen)?;
-        let address = listener.local_addr().map_err(UserError::Listen)?;
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let router = axum::Router::new().route(
-            "/responses",
-            axum::routing::post(move |body: Bytes| {
-                let sender = sender.clone();
-                async move {
-                    let _ = sender.send(body.to_vec());
-                    StatusCode::NO_CONTENT
-                }
-            }),
-        );
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(crate::launch::http_incoming(listener), router).await;
-        });
-        Ok(Self {
-            url: format!("http://{address}/responses"),
-            receiver,
-            _server: server,
-        })
-    }
-
-    /// The next document posted to the inbox.
-    pub async fn next(&mut self, limit: Duration) -> Result<Vec<u8>, UserError> {
-        tokio::time::timeout(limit, self.receiver.recv())
-            .await
-            .map_err(|_| UserError::Timeout(limit))?
-            .ok_or(UserError::Timeout(limit))
-    }
+    #[error("no asynchronous response to {request_id} within {limit:?}")]
+    NoResponse {
+        request_id: RequestId,
+        limit: Duration,
+    },
+    #[error("no alert{} within {limit:?}", alert_code.as_deref().map(|code| format!(" {code}")).unwrap_or_default())]
+    NoAlert {
+        alert_code: Option<String>,
+        limit: Duration,
+    },
+    #[error("{0} is not a DUIS service reference variant")]
+    UnknownService(String),
+    #[error("{0}")]
+    Verification(String),
 }
 
 /// A user with its keys.
@@ -83,7 +57,7 @@ pub struct DuisUser {
     xml_signer: duis::XmlSigner,
     pub digital_signature: SigningKey,
     pub key_agreement: KeyAgreementPrivateKey,
-    dsp_xml_key: [u8; 65],
+    pub(crate) dsp_xml_key: [u8; 65],
     duis_url: String,
     client: reqwest::Client,
 }
@@ -140,6 +114,20 @@ impl DuisUser {
             duis_url: duis_url.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
         })
+    }
+
+    /// Checks the DSP's signatures with the DSP of `identities` (for a user whose own keys come
+    /// from a PKI the DCC does not trust).
+    pub fn trusting_dsp_of(mut self, identities: &Identities) -> Result<Self, UserError> {
+        let dsp = identities
+            .organisation(
+                dcc_model::DCC_ACCESS_CONTROL_BROKER,
+                KeyUsage::DigitalSignature,
+                Some(RemotePartyRole::DSP_XML_SIGNING),
+            )
+            .map_err(|e| UserError::Identity(self.id, e.to_string()))?;
+        self.dsp_xml_key = dsp.certificate.public_key_sec1();
+        Ok(self)
     }
 
     /// A signed request.
