@@ -45,14 +45,17 @@ const UNSIGNABLE_BY_DCC: &[&str] = &[
 
 /// The templates go in three stages, each in name order: first all those that leave what
 /// others rely on alone; then those that change the originator's credentials; then those that
-/// change the inventory and device statuses. A stage's pre-commands are signed and sent back
-/// (command variant 5) before the next stage starts.
-fn stage(service: &ServiceDefinition) -> usize {
-    match service.service_reference_variant {
+/// change the inventory and device statuses. Within a stage the command variant 4 templates go
+/// last, signed in a batch of their own, and their pre-commands go back as command variant 5
+/// in the same order before the next stage starts: a device takes a command only when its
+/// counter (the command variant 4's RequestID counter) is above every one it took before.
+fn stage(template: &Template) -> (usize, bool) {
+    let order = match template.service.service_reference_variant {
         "6.15.1" | "6.15.2" | "6.21" | "6.23" | "8.5" => 1,
         "8.3" | "8.4" | "8.14.3" | "8.14.4" | "12.2" => 2,
         _ => 0,
-    }
+    };
+    (order, template.request.header.command_variant.number() == 4)
 }
 
 fn tooling() -> Option<PathBuf> {
@@ -300,7 +303,7 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
         })
         .collect();
     assert_eq!(templates.len(), 297, "the RTDS template set");
-    templates.sort_by_key(|template| stage(template.service));
+    templates.sort_by_key(stage);
 
     let inbox = ResponseInbox::start().await.expect("inbox");
     let mut config = EcosystemConfig::default().with_ephemeral_ports();
@@ -327,10 +330,10 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     let mut unsignable = Vec::new();
     let mut rest = templates.as_mut_slice();
     while !rest.is_empty() {
-        let current = stage(rest[0].service);
+        let current = stage(&rest[0]);
         let length = rest
             .iter()
-            .take_while(|template| stage(template.service) == current)
+            .take_while(|template| stage(template) == current)
             .count();
         let (now, later) = rest.split_at_mut(length);
         unsignable.extend(send_stage(&tool, &peer, &signing_key, now).await);
