@@ -5,6 +5,8 @@
 mod certs_cli;
 mod duis_cli;
 mod gbcs_cli;
+mod csp_cli;
+mod rdp_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +69,40 @@ enum Command {
     },
     /// What happened to requests, hop by hop, with times, from the DSP's audit log.
     Audit(AuditArgs),
+    /// The CSPs' SM WAN model.
+    Csp {
+        #[command(subcommand)]
+        command: CspCommand,
+    },
+    /// Registration data files.
+    Rdp {
+        #[command(subcommand)]
+        command: RdpCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CspCommand {
+    /// p50 and p99 SM WAN latency of each Comms Hub variant, from seeded draws of the model.
+    WanLatency {
+        #[command(flatten)]
+        args: csp_cli::WanLatencyArgs,
+        /// A TOML configuration whose `comms_hub_wan` variants are measured.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RdpCommand {
+    /// Write a registration folder of full refresh files (`up --registration DIR` sends them).
+    Generate {
+        #[command(flatten)]
+        args: rdp_cli::GenerateArgs,
+        /// A TOML configuration whose users are the suppliers and network operators named.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,6 +153,10 @@ struct EcosystemOptions {
     /// Where the DSP keeps its state across restarts (default: a fresh temporary folder).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// A folder of registration data files the RDPs send (`dccsim rdp generate` makes one);
+    /// ready once both full refreshes are applied.
+    #[arg(long)]
+    registration: Option<PathBuf>,
 }
 
 impl EcosystemOptions {
@@ -137,6 +177,9 @@ impl EcosystemOptions {
         }
         if let Some(mode) = self.clock {
             config.clock = mode;
+        }
+        if let Some(folder) = &self.registration {
+            config.registration_directory = Some(folder.clone());
         }
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
@@ -207,7 +250,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
         Command::Duis { command } => Ok(duis_cli::run(command)),
         Command::Audit(args) => audit(args).await,
+        Command::Csp {
+            command: CspCommand::WanLatency { args, config },
+        } => Ok(csp_cli::wan_latency(&args, &configuration(config)?)),
+        Command::Rdp {
+            command: RdpCommand::Generate { args, config },
+        } => rdp_cli::generate(&args, &configuration(config)?),
     }
+}
+
+/// The configuration in `path`, or the embedded default.
+fn configuration(path: Option<PathBuf>) -> anyhow::Result<EcosystemConfig> {
+    EcosystemOptions {
+        config: path,
+        response_url: None,
+        dccboxed_keystore: None,
+        clock: None,
+        data: None,
+        registration: None,
+    }
+    .load()
 }
 
 async fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
