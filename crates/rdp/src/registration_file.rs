@@ -548,3 +548,80 @@ fn splitmix(value: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mpan_check_digits_follow_the_prime_weights() {
+        // 1800021679848: the weighted sum is 1328, 1328 mod 11 mod 10 = 8.
+        assert_eq!(mpan_check_digit(&[1, 8, 0, 0, 0, 2, 1, 6, 7, 9, 8, 4]), 8);
+        assert_eq!(
+            check_meter_point_reference(Fuel::Electricity, "1800021679848"),
+            Ok(())
+        );
+        assert_eq!(
+            check_meter_point_reference(Fuel::Electricity, "1800021679847"),
+            Err(RecordError::MpanCheckDigit { expected: 8 })
+        );
+        assert!(matches!(
+            check_meter_point_reference(Fuel::Electricity, "180002167984"),
+            Err(RecordError::MeterPointReferenceFormat(_))
+        ));
+    }
+
+    #[test]
+    fn mprn_check_digits_are_the_position_weighted_sum_modulo_eleven() {
+        // 12345678: 8×1 + 7×2 + 6×3 + 5×4 + 4×5 + 3×6 + 2×7 + 1×8 = 120; 120 mod 11 = 10.
+        assert_eq!(mprn_check_digits(&[1, 2, 3, 4, 5, 6, 7, 8]), 10);
+        assert_eq!(check_meter_point_reference(Fuel::Gas, "1234567810"), Ok(()));
+        assert_eq!(
+            check_meter_point_reference(Fuel::Gas, "1234567811"),
+            Err(RecordError::MprnCheckDigits { expected: 10 })
+        );
+        assert!(matches!(
+            check_meter_point_reference(Fuel::Gas, "12345"),
+            Err(RecordError::MeterPointReferenceFormat(_))
+        ));
+    }
+
+    #[test]
+    fn generated_references_and_records_read_back() {
+        for number in [0, 1, 42, 9_999_999, 123_456_789] {
+            for fuel in [Fuel::Electricity, Fuel::Gas] {
+                let reference = meter_point_reference(fuel, number);
+                assert_eq!(
+                    check_meter_point_reference(fuel, &reference),
+                    Ok(()),
+                    "{reference}"
+                );
+            }
+        }
+        let created = OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap();
+        let supplier = Eui64::from_u64(0x90B3_D51F_3001_0000);
+        let operator = Eui64::from_u64(0x90B3_D51F_3002_0000);
+        let fleet = generate(11, 3, &[supplier], operator, created);
+        assert_eq!(fleet, generate(11, 3, &[supplier], operator, created), "seeded");
+        let lines: Vec<&str> = fleet.electricity.lines().collect();
+        assert_eq!(lines.len(), 6 + 2);
+        assert_eq!(
+            FileHeader::parse(lines[0]).unwrap().kind,
+            FileKind::FullRefresh
+        );
+        let mut validator = Validator::new(
+            Fuel::Electricity,
+            KnownParties {
+                suppliers: [supplier].into(),
+                network_operators: [operator].into(),
+                supplier_agents: HashSet::new(),
+            },
+        );
+        for (number, line) in lines[1..7].iter().enumerate() {
+            let record = validator.check(number as u64 + 2, line).expect("valid");
+            assert_eq!(record.line(), *line, "a record writes back as read");
+        }
+        assert_eq!(lines[7], "TRL|6");
+        assert_eq!(fleet.gas.lines().count(), 5 + 2);
+    }
+}
