@@ -107,7 +107,10 @@ impl CoverageData {
     /// Whether `address` has SM WAN coverage.
     pub fn covers(&self, address: &Address) -> bool {
         match address {
-            Address::Uprn(uprn) => !self.not_covered_uprns.iter().any(|held| held == uprn.trim()),
+            Address::Uprn(uprn) => !self
+                .not_covered_uprns
+                .iter()
+                .any(|held| held == uprn.trim()),
             Address::Partial { post_code, .. } => {
                 let compact: String = post_code
                     .chars()
@@ -116,7 +119,10 @@ impl CoverageData {
                     .to_ascii_uppercase();
                 // The outward code is all but the last three characters (the inward code).
                 let outward = &compact[..compact.len().saturating_sub(3).max(compact.len().min(2))];
-                let area: String = outward.chars().take_while(char::is_ascii_alphabetic).collect();
+                let area: String = outward
+                    .chars()
+                    .take_while(char::is_ascii_alphabetic)
+                    .collect();
                 !self.not_covered_post_codes.iter().any(|code| {
                     let code = code.to_ascii_uppercase();
                     code == outward || code == area

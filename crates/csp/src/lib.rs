@@ -138,7 +138,11 @@ impl CommunicationsServiceProvider for Downstream {
         let now = inner.config.clock.now();
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let sequence = inner.commands_sent.fetch_add(1, Ordering::Relaxed);
-        let variant = inner.config.wan.variant_of(comms_hub, inner.config.region).to_owned();
+        let variant = inner
+            .config
+            .wan
+            .variant_of(comms_hub, inner.config.region)
+            .to_owned();
         let delivery = inner.config.wan.delivery(
             comms_hub,
             inner.config.region,

@@ -18,7 +18,12 @@ const ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
 
 /// A North CSP owning [`NORTH_HUB`], with the given peers.
 fn north_csp(comms_hubs: &FakeCommsHub, dsp: &FakeDspUpstream) -> (Downstream, Upstream) {
-    north_csp_with(comms_hubs, dsp, wan::WanConfig::default(), clock::Clock::system())
+    north_csp_with(
+        comms_hubs,
+        dsp,
+        wan::WanConfig::default(),
+        clock::Clock::system(),
+    )
 }
 
 fn north_csp_with(
@@ -247,7 +252,10 @@ async fn a_hub_in_an_outage_is_refused_as_unreachable_over_the_sm_wan_then_serve
     let status = send().await.expect_err("unreachable in the outage");
     assert_eq!(status.code(), Code::Unavailable);
     assert_eq!(
-        status.metadata().get(SM_WAN_METADATA_KEY).map(|v| v.to_str().unwrap()),
+        status
+            .metadata()
+            .get(SM_WAN_METADATA_KEY)
+            .map(|v| v.to_str().unwrap()),
         Some(COMMS_HUB_UNREACHABLE)
     );
     assert_eq!(
@@ -258,7 +266,11 @@ async fn a_hub_in_an_outage_is_refused_as_unreachable_over_the_sm_wan_then_serve
     );
     clock.advance(std::time::Duration::from_secs(60)).unwrap();
     send().await.expect("reachable again after the outage");
-    assert_eq!(comms_hubs.received().len(), 2, "the refused command never went");
+    assert_eq!(
+        comms_hubs.received().len(),
+        2,
+        "the refused command never went"
+    );
 }
 
 #[tokio::test]
@@ -280,8 +292,13 @@ async fn a_modelled_wan_delivers_after_the_variants_latency_on_the_ecosystem_clo
         .await
         .expect("taken");
     tokio::task::yield_now().await;
-    assert!(comms_hubs.received().is_empty(), "still on the WAN while the clock stands");
-    clock.advance(std::time::Duration::from_secs(3_600)).unwrap();
+    assert!(
+        comms_hubs.received().is_empty(),
+        "still on the WAN while the clock stands"
+    );
+    clock
+        .advance(std::time::Duration::from_secs(3_600))
+        .unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     while comms_hubs.received().is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "never delivered");
@@ -295,7 +312,13 @@ fn each_variant_has_its_own_seeded_latency_distribution() {
     let variants = wan::default_variants();
     assert_eq!(
         variants.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["edmi", "toshiba-cellular", "toshiba-mesh", "toshiba-mesh-2", "wnc-cellular"]
+        [
+            "edmi",
+            "toshiba-cellular",
+            "toshiba-mesh",
+            "toshiba-mesh-2",
+            "wnc-cellular"
+        ]
     );
     let mut medians = Vec::new();
     for behaviour in variants.values() {
@@ -303,10 +326,13 @@ fn each_variant_has_its_own_seeded_latency_distribution() {
         assert_eq!(summary, wan::measure(behaviour, 200, 20_000, 1), "seeded");
         assert!(summary.p99 > summary.p50);
         // The measured median is the configured one (plus 200 bytes' transfer), within 5 %.
-        let expected_ms = behaviour.latency_median_ms
-            + 200.0 * 1000.0 / behaviour.bandwidth_bytes_per_second;
+        let expected_ms =
+            behaviour.latency_median_ms + 200.0 * 1000.0 / behaviour.bandwidth_bytes_per_second;
         let measured_ms = summary.p50.as_secs_f64() * 1000.0;
-        assert!((measured_ms / expected_ms - 1.0).abs() < 0.05, "{measured_ms} vs {expected_ms}");
+        assert!(
+            (measured_ms / expected_ms - 1.0).abs() < 0.05,
+            "{measured_ms} vs {expected_ms}"
+        );
         medians.push(summary.p50);
     }
     medians.sort();
@@ -338,7 +364,11 @@ fn a_mesh_hub_is_reachable_only_part_of_each_period() {
     // toshiba-mesh: reachable 80 % of every 600 s.
     assert_eq!(reachable, 480);
     assert_eq!(config.variant_of(NORTH_HUB, CspRegion::North), "edmi");
-    assert!((0..600).all(|second| config.reachable(NORTH_HUB, CspRegion::North, start + second * 1000)));
+    assert!((0..600).all(|second| config.reachable(
+        NORTH_HUB,
+        CspRegion::North,
+        start + second * 1000
+    )));
 }
 
 #[tokio::test]
@@ -362,9 +392,15 @@ async fn the_wan_matrix_answers_from_coverage_data_for_covered_and_uncovered_add
     assert!(!shetland.regions[0].coverage_available);
     assert_eq!(shetland.regions[0].connectivity_likelihood, "Low");
     assert_eq!(shetland.regions[0].response_code, "I0");
-    let uncovered_uprn = ask("999999999999", "").await.expect("answered").into_inner();
+    let uncovered_uprn = ask("999999999999", "")
+        .await
+        .expect("answered")
+        .into_inner();
     assert!(!uncovered_uprn.regions[0].coverage_available);
-    let covered_uprn = ask("100023336956", "").await.expect("answered").into_inner();
+    let covered_uprn = ask("100023336956", "")
+        .await
+        .expect("answered")
+        .into_inner();
     assert!(covered_uprn.regions[0].coverage_available);
     let scilly = coverage::CoverageData::default_for(CspRegion::South);
     let partial = |post_code: &str| coverage::Address::Partial {

@@ -39,12 +39,27 @@ pub fn default_variants() -> BTreeMap<String, WanBehaviour> {
     };
     BTreeMap::from([
         // North: long range radio.
-        ("edmi".to_owned(), behaviour(1_800.0, 0.45, 2_400.0, 0.002, 1.0)),
+        (
+            "edmi".to_owned(),
+            behaviour(1_800.0, 0.45, 2_400.0, 0.002, 1.0),
+        ),
         // Central/South: cellular and mesh.
-        ("wnc-cellular".to_owned(), behaviour(900.0, 0.35, 16_000.0, 0.001, 1.0)),
-        ("toshiba-cellular".to_owned(), behaviour(1_100.0, 0.40, 12_000.0, 0.001, 1.0)),
-        ("toshiba-mesh".to_owned(), behaviour(3_500.0, 0.70, 1_200.0, 0.01, 0.8)),
-        ("toshiba-mesh-2".to_owned(), behaviour(2_500.0, 0.60, 2_400.0, 0.005, 0.9)),
+        (
+            "wnc-cellular".to_owned(),
+            behaviour(900.0, 0.35, 16_000.0, 0.001, 1.0),
+        ),
+        (
+            "toshiba-cellular".to_owned(),
+            behaviour(1_100.0, 0.40, 12_000.0, 0.001, 1.0),
+        ),
+        (
+            "toshiba-mesh".to_owned(),
+            behaviour(3_500.0, 0.70, 1_200.0, 0.01, 0.8),
+        ),
+        (
+            "toshiba-mesh-2".to_owned(),
+            behaviour(2_500.0, 0.60, 2_400.0, 0.005, 0.9),
+        ),
     ])
 }
 
@@ -198,7 +213,13 @@ pub struct LatencySummary {
 
 pub fn measure(behaviour: &WanBehaviour, bytes: usize, samples: u64, seed: u64) -> LatencySummary {
     let mut draws: Vec<Duration> = (0..samples.max(1))
-        .map(|sequence| latency(behaviour, bytes, mix(mix(seed ^ sequence.wrapping_mul(0x9E37)))))
+        .map(|sequence| {
+            latency(
+                behaviour,
+                bytes,
+                mix(mix(seed ^ sequence.wrapping_mul(0x9E37))),
+            )
+        })
         .collect();
     draws.sort();
     let at = |quantile: f64| draws[((draws.len() - 1) as f64 * quantile).round() as usize];

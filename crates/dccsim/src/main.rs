@@ -3,9 +3,9 @@
 #![forbid(unsafe_code)]
 
 mod certs_cli;
+mod csp_cli;
 mod duis_cli;
 mod gbcs_cli;
-mod csp_cli;
 mod rdp_cli;
 
 use std::path::{Path, PathBuf};

@@ -31,12 +31,11 @@ pub fn generate(args: &GenerateArgs, config: &EcosystemConfig) -> anyhow::Result
             .collect::<Vec<_>>()
     };
     let suppliers = with_role(&[UserRole::ImportSupplier, UserRole::GasSupplier]);
-    let Some(network_operator) = with_role(&[
-        UserRole::ElectricityDistributor,
-        UserRole::GasTransporter,
-    ])
-    .first()
-    .copied() else {
+    let Some(network_operator) =
+        with_role(&[UserRole::ElectricityDistributor, UserRole::GasTransporter])
+            .first()
+            .copied()
+    else {
         anyhow::bail!("the configuration has no network operator to register");
     };
     if suppliers.is_empty() {
@@ -69,8 +68,7 @@ pub fn generate(args: &GenerateArgs, config: &EcosystemConfig) -> anyhow::Result
 }
 
 fn write(folder: &Path, name: &str, text: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(folder)
-        .with_context(|| format!("cannot make {}", folder.display()))?;
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;
     let path = folder.join(name);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
 }

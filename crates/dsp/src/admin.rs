@@ -84,7 +84,10 @@ async fn registrations(
     Query(request): Query<RegistrationSource>,
 ) -> (StatusCode, String) {
     match crate::registration_intake::registration_lines(&shared, &request.source) {
-        Some(lines) => (StatusCode::OK, lines.into_iter().map(|line| line + "\n").collect()),
+        Some(lines) => (
+            StatusCode::OK,
+            lines.into_iter().map(|line| line + "\n").collect(),
+        ),
         None => (
             StatusCode::NOT_FOUND,
             format!("no registration data from {}\n", request.source),

@@ -154,7 +154,8 @@ impl Inventory {
             .entry(meter)
             .or_default();
         history.retain(|held| held.effective_from_ms != registration.effective_from_ms);
-        let at = history.partition_point(|held| held.effective_from_ms < registration.effective_from_ms);
+        let at =
+            history.partition_point(|held| held.effective_from_ms < registration.effective_from_ms);
         history.insert(at, registration);
     }
 

@@ -209,7 +209,11 @@ pub(crate) fn accept_batch(
                 outcome.applied += 1;
                 let (device, registration) = registration_of(record);
                 if in_flight.full_refresh {
-                    in_flight.staging.entry(device).or_default().push(registration);
+                    in_flight
+                        .staging
+                        .entry(device)
+                        .or_default()
+                        .push(registration);
                 } else {
                     updates.push((device, registration));
                 }
@@ -237,7 +241,11 @@ pub(crate) fn accept_batch(
         return Err(Status::internal("no transmission in progress"));
     };
     let applied: u64 = finished.batches.iter().map(|outcome| outcome.applied).sum();
-    let refused: usize = finished.batches.iter().map(|outcome| outcome.refused.len()).sum();
+    let refused: usize = finished
+        .batches
+        .iter()
+        .map(|outcome| outcome.refused.len())
+        .sum();
     if finished.full_refresh {
         shared
             .inventory()

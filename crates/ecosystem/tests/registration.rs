@@ -85,7 +85,10 @@ where
 {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !condition().await {
-        assert!(tokio::time::Instant::now() < deadline, "waited a minute for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited a minute for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -154,11 +157,20 @@ async fn a_change_of_supplier_in_a_daily_update_moves_access_at_its_effective_ti
     // The full refresh: the template ESME registered to the test supplier for years.
     let esme = record(Fuel::Electricity, 1_000, TEMPLATE_ESME, TEST_SUPPLIER, 0);
     let gsme = record(Fuel::Gas, 2_000, TEMPLATE_GSME, TEST_SUPPLIER, 0);
-    let full = |fuel, line: &RegistrationRecord| {
-        file_text(FileKind::FullRefresh, fuel, 1, &[line.line()])
-    };
-    write(folder.path(), Fuel::Electricity, "000001-full-refresh.reg", &full(Fuel::Electricity, &esme));
-    write(folder.path(), Fuel::Gas, "000001-full-refresh.reg", &full(Fuel::Gas, &gsme));
+    let full =
+        |fuel, line: &RegistrationRecord| file_text(FileKind::FullRefresh, fuel, 1, &[line.line()]);
+    write(
+        folder.path(),
+        Fuel::Electricity,
+        "000001-full-refresh.reg",
+        &full(Fuel::Electricity, &esme),
+    );
+    write(
+        folder.path(),
+        Fuel::Gas,
+        "000001-full-refresh.reg",
+        &full(Fuel::Gas, &gsme),
+    );
     let (running, duis_url) = start(config).await;
     let identities = &running.identities;
     let old_supplier = DuisUser::new(TEST_SUPPLIER, identities, &duis_url).expect("user");
@@ -176,29 +188,63 @@ async fn a_change_of_supplier_in_a_daily_update_moves_access_at_its_effective_ti
         folder.path(),
         Fuel::Electricity,
         "000002-daily-update.reg",
-        &file_text(FileKind::DailyUpdate, Fuel::Electricity, 2, &[change.line()]),
+        &file_text(
+            FileKind::DailyUpdate,
+            Fuel::Electricity,
+            2,
+            &[change.line()],
+        ),
     );
     let expected = sorted(&[esme.clone(), change.clone()]);
     wait_for("the daily update", || async {
-        registrations(&duis_url, "rdp-electricity/files").await.as_ref() == Some(&expected)
+        registrations(&duis_url, "rdp-electricity/files")
+            .await
+            .as_ref()
+            == Some(&expected)
     })
     .await;
 
     // Before T: the old supplier is served, the new one refused E4.
-    assert_eq!(read_registers(&old_supplier, &mut inbox, 10).await, ResponseCode::Acknowledgement);
-    assert_eq!(read_registers(&new_supplier, &mut inbox, 10).await.to_string(), "E4");
+    assert_eq!(
+        read_registers(&old_supplier, &mut inbox, 10).await,
+        ResponseCode::Acknowledgement
+    );
+    assert_eq!(
+        read_registers(&new_supplier, &mut inbox, 10)
+            .await
+            .to_string(),
+        "E4"
+    );
 
     // One second before T nothing has changed yet.
     running
         .clock
-        .advance(Duration::from_millis((change_at_ms - now_ms - 1_000) as u64))
+        .advance(Duration::from_millis(
+            (change_at_ms - now_ms - 1_000) as u64,
+        ))
         .expect("virtual clock moves");
-    assert_eq!(read_registers(&new_supplier, &mut inbox, 11).await.to_string(), "E4");
+    assert_eq!(
+        read_registers(&new_supplier, &mut inbox, 11)
+            .await
+            .to_string(),
+        "E4"
+    );
 
     // From T: the reverse.
-    running.clock.advance(Duration::from_secs(1)).expect("virtual clock moves");
-    assert_eq!(read_registers(&new_supplier, &mut inbox, 12).await, ResponseCode::Acknowledgement);
-    assert_eq!(read_registers(&old_supplier, &mut inbox, 13).await.to_string(), "E4");
+    running
+        .clock
+        .advance(Duration::from_secs(1))
+        .expect("virtual clock moves");
+    assert_eq!(
+        read_registers(&new_supplier, &mut inbox, 12).await,
+        ResponseCode::Acknowledgement
+    );
+    assert_eq!(
+        read_registers(&old_supplier, &mut inbox, 13)
+            .await
+            .to_string(),
+        "E4"
+    );
     running.shutdown().await;
 }
 
@@ -209,7 +255,15 @@ async fn bad_records_go_back_in_an_error_file_with_their_reasons_and_the_valid_o
     let valid: Vec<RegistrationRecord> = (0..5)
         .map(|n| record(Fuel::Electricity, 100 + n, device(n), TEST_SUPPLIER, 0))
         .collect();
-    let good = |n: u64| record(Fuel::Electricity, 500 + n, device(100 + n), TEST_SUPPLIER, 0);
+    let good = |n: u64| {
+        record(
+            Fuel::Electricity,
+            500 + n,
+            device(100 + n),
+            TEST_SUPPLIER,
+            0,
+        )
+    };
     let mpan_check_digit_wrong = {
         let line = good(1).line();
         let reference = meter_point_reference(Fuel::Electricity, 501);
@@ -220,19 +274,75 @@ async fn bad_records_go_back_in_an_error_file_with_their_reasons_and_the_valid_o
     let unknown = Eui64::from_u64(0x90B3_D51F_30FE_0000);
     let bad: Vec<(&str, String)> = vec![
         ("MPAN_CHECK_DIGIT", mpan_check_digit_wrong),
-        ("UNKNOWN_SUPPLIER", RegistrationRecord { supplier: unknown, ..good(2) }.line()),
-        ("UNKNOWN_NETWORK_OPERATOR", RegistrationRecord { network_operator: unknown, ..good(3) }.line()),
-        ("UNKNOWN_SUPPLIER_AGENT", RegistrationRecord { supplier_agent: Some(unknown), ..good(4) }.line()),
+        (
+            "UNKNOWN_SUPPLIER",
+            RegistrationRecord {
+                supplier: unknown,
+                ..good(2)
+            }
+            .line(),
+        ),
+        (
+            "UNKNOWN_NETWORK_OPERATOR",
+            RegistrationRecord {
+                network_operator: unknown,
+                ..good(3)
+            }
+            .line(),
+        ),
+        (
+            "UNKNOWN_SUPPLIER_AGENT",
+            RegistrationRecord {
+                supplier_agent: Some(unknown),
+                ..good(4)
+            }
+            .line(),
+        ),
         // The meter point of the first valid record again, for another device.
-        ("DUPLICATE_METER_POINT", RegistrationRecord { device_id: device(105), ..valid[0].clone() }.line()),
+        (
+            "DUPLICATE_METER_POINT",
+            RegistrationRecord {
+                device_id: device(105),
+                ..valid[0].clone()
+            }
+            .line(),
+        ),
         // The device of the second valid record again, at another meter point.
-        ("DUPLICATE_DEVICE", RegistrationRecord { device_id: device(1), ..good(6) }.line()),
-        ("FIELD_COUNT", "MP|1200000000019|00DB1234567890A0".to_owned()),
+        (
+            "DUPLICATE_DEVICE",
+            RegistrationRecord {
+                device_id: device(1),
+                ..good(6)
+            }
+            .line(),
+        ),
+        (
+            "FIELD_COUNT",
+            "MP|1200000000019|00DB1234567890A0".to_owned(),
+        ),
         ("RECORD_TYPE", good(7).line().replacen("MP|", "XX|", 1)),
-        ("METER_POINT_FORMAT", good(8).line().replace(&meter_point_reference(Fuel::Electricity, 508), "12345")),
-        ("DEVICE_ID", good(9).line().replace(&device(109).to_hex(), "00DB12345678ZZZZ")),
-        ("PARTY_ID", good(10).line().replace(&TEST_SUPPLIER.to_hex(), "90B3D51F")),
-        ("EFFECTIVE_DATE", good(11).line().replace("1970-01-01T00:00:00Z", "2026-13-01T00:00:00Z")),
+        (
+            "METER_POINT_FORMAT",
+            good(8)
+                .line()
+                .replace(&meter_point_reference(Fuel::Electricity, 508), "12345"),
+        ),
+        (
+            "DEVICE_ID",
+            good(9)
+                .line()
+                .replace(&device(109).to_hex(), "00DB12345678ZZZZ"),
+        ),
+        (
+            "PARTY_ID",
+            good(10).line().replace(&TEST_SUPPLIER.to_hex(), "90B3D51F"),
+        ),
+        (
+            "EFFECTIVE_DATE",
+            good(11)
+                .line()
+                .replace("1970-01-01T00:00:00Z", "2026-13-01T00:00:00Z"),
+        ),
         ("STATUS", good(12).line().replace("||L", "||X")),
     ];
     let mut lines = Vec::new();
@@ -252,7 +362,11 @@ async fn bad_records_go_back_in_an_error_file_with_their_reasons_and_the_valid_o
     // Gas: a valid MPRN and one whose check digits are wrong.
     let gas_valid = record(Fuel::Gas, 77, device(200), TEST_SUPPLIER, 0);
     let gas_reference = meter_point_reference(Fuel::Gas, 78);
-    let gas_wrong = format!("{}{:02}", &gas_reference[..8], (gas_reference[8..].parse::<u32>().unwrap() + 1) % 100);
+    let gas_wrong = format!(
+        "{}{:02}",
+        &gas_reference[..8],
+        (gas_reference[8..].parse::<u32>().unwrap() + 1) % 100
+    );
     let gas_bad = record(Fuel::Gas, 78, device(201), TEST_SUPPLIER, 0)
         .line()
         .replace(&gas_reference, &gas_wrong);
@@ -260,7 +374,12 @@ async fn bad_records_go_back_in_an_error_file_with_their_reasons_and_the_valid_o
         folder.path(),
         Fuel::Gas,
         "000001-full-refresh.reg",
-        &file_text(FileKind::FullRefresh, Fuel::Gas, 1, &[gas_valid.line(), gas_bad]),
+        &file_text(
+            FileKind::FullRefresh,
+            Fuel::Gas,
+            1,
+            &[gas_valid.line(), gas_bad],
+        ),
     );
 
     let mut config = EcosystemConfig::default().with_ephemeral_ports();
@@ -268,15 +387,25 @@ async fn bad_records_go_back_in_an_error_file_with_their_reasons_and_the_valid_o
     let (running, duis_url) = start(config).await;
 
     // Every valid record is applied, and nothing else.
-    assert_eq!(registrations(&duis_url, "rdp-electricity/files").await, Some(sorted(&valid)));
-    assert_eq!(registrations(&duis_url, "rdp-gas/files").await, Some(sorted(&[gas_valid])));
+    assert_eq!(
+        registrations(&duis_url, "rdp-electricity/files").await,
+        Some(sorted(&valid))
+    );
+    assert_eq!(
+        registrations(&duis_url, "rdp-gas/files").await,
+        Some(sorted(&[gas_valid]))
+    );
 
     // The ERROR file lists each bad record once, with its line and reason.
     let error_path = rdp::directory::error_path(
-        &rdp::directory::fuel_directory(folder.path(), Fuel::Electricity).join("000001-full-refresh.reg"),
+        &rdp::directory::fuel_directory(folder.path(), Fuel::Electricity)
+            .join("000001-full-refresh.reg"),
     );
     let errors = error_file(&error_path).await;
-    let listed: Vec<&str> = errors.lines().filter(|line| line.starts_with("ERR|")).collect();
+    let listed: Vec<&str> = errors
+        .lines()
+        .filter(|line| line.starts_with("ERR|"))
+        .collect();
     assert_eq!(listed.len(), bad.len(), "{errors}");
     assert!(bad.len() >= 8);
     for (code, line) in &bad {
@@ -285,10 +414,16 @@ async fn bad_records_go_back_in_an_error_file_with_their_reasons_and_the_valid_o
             .iter()
             .find(|entry| entry.starts_with(&format!("ERR|{number}|")))
             .unwrap_or_else(|| panic!("line {number} ({code}) not in {errors}"));
-        assert!(entry.starts_with(&format!("ERR|{number}|{code}|")), "{entry}");
+        assert!(
+            entry.starts_with(&format!("ERR|{number}|{code}|")),
+            "{entry}"
+        );
         assert!(entry.ends_with(line.as_str()), "{entry}");
     }
-    assert!(errors.ends_with(&format!("ERRTRL|{}\n", bad.len())), "{errors}");
+    assert!(
+        errors.ends_with(&format!("ERRTRL|{}\n", bad.len())),
+        "{errors}"
+    );
     let gas_errors = error_file(&rdp::directory::error_path(
         &rdp::directory::fuel_directory(folder.path(), Fuel::Gas).join("000001-full-refresh.reg"),
     ))
@@ -302,8 +437,8 @@ async fn a_full_refresh_broken_off_mid_transmission_resumes_with_nothing_lost_or
     let config = EcosystemConfig::default().with_ephemeral_ports();
     let (running, duis_url) = start(config).await;
     let dsp_address = running.grpc_addresses["dsp"];
-    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{dsp_address}"))
-        .expect("endpoint");
+    let endpoint =
+        tonic::transport::Endpoint::from_shared(format!("http://{dsp_address}")).expect("endpoint");
     let transport = dcc_proto::transport::remote(endpoint.connect_lazy());
 
     let created = OffsetDateTime::from_unix_timestamp(1_780_000_000).expect("time");
@@ -327,18 +462,31 @@ async fn a_full_refresh_broken_off_mid_transmission_resumes_with_nothing_lost_or
     // acknowledgement is lost.
     let mut breaking =
         BreakingLink::after_records(RegistrationDataIntakeClient::new(transport.clone()), 2_500);
-    let broken = transmission.resume(&mut breaking).await.expect_err("the link drops");
+    let broken = transmission
+        .resume(&mut breaking)
+        .await
+        .expect_err("the link drops");
     assert_eq!(broken.code(), tonic::Code::Unavailable);
     assert!(!transmission.is_complete());
     // A full refresh half received changes nothing yet.
-    assert_eq!(registrations(&duis_url, "rdp-electricity/files").await, None);
+    assert_eq!(
+        registrations(&duis_url, "rdp-electricity/files").await,
+        None
+    );
 
     // Resumed over a new link: batch 2 again (taken once), then the rest.
     let mut link = RegistrationDataIntakeClient::new(transport);
-    transmission.resume(&mut link).await.expect("the transmission completes");
+    transmission
+        .resume(&mut link)
+        .await
+        .expect("the transmission completes");
     assert!(transmission.is_complete());
     assert_eq!(transmission.applied(), 5_000);
-    assert!(transmission.refused().is_empty(), "{:?}", transmission.refused());
+    assert!(
+        transmission.refused().is_empty(),
+        "{:?}",
+        transmission.refused()
+    );
     let held = registrations(&duis_url, "rdp-electricity/files")
         .await
         .expect("the full refresh is applied");
@@ -348,6 +496,9 @@ async fn a_full_refresh_broken_off_mid_transmission_resumes_with_nothing_lost_or
     // The whole file sent again (an RDP restarted) is acknowledged and changes nothing.
     let mut again = Transmission::new("rdp-electricity", Fuel::Electricity, &file, 1_000);
     again.resume(&mut link).await.expect("acknowledged again");
-    assert_eq!(registrations(&duis_url, "rdp-electricity/files").await, Some(expected));
+    assert_eq!(
+        registrations(&duis_url, "rdp-electricity/files").await,
+        Some(expected)
+    );
     running.shutdown().await;
 }

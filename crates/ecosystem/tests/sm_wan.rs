@@ -65,11 +65,26 @@ async fn a_comms_hub_out_of_reach_gives_e21_and_is_served_again_when_back() {
     let (running, duis_url) = start(config).await;
     let supplier = DuisUser::new(TEST_SUPPLIER, &running.identities, &duis_url).expect("user");
 
-    assert_eq!(read_registers(&supplier, &mut inbox, 1).await, ResponseCode::Acknowledgement);
-    running.clock.advance(Duration::from_secs(3_600)).expect("clock moves");
-    assert_eq!(read_registers(&supplier, &mut inbox, 2).await.to_string(), "E21");
-    running.clock.advance(Duration::from_secs(3_600)).expect("clock moves");
-    assert_eq!(read_registers(&supplier, &mut inbox, 3).await, ResponseCode::Acknowledgement);
+    assert_eq!(
+        read_registers(&supplier, &mut inbox, 1).await,
+        ResponseCode::Acknowledgement
+    );
+    running
+        .clock
+        .advance(Duration::from_secs(3_600))
+        .expect("clock moves");
+    assert_eq!(
+        read_registers(&supplier, &mut inbox, 2).await.to_string(),
+        "E21"
+    );
+    running
+        .clock
+        .advance(Duration::from_secs(3_600))
+        .expect("clock moves");
+    assert_eq!(
+        read_registers(&supplier, &mut inbox, 3).await,
+        ResponseCode::Acknowledgement
+    );
     running.shutdown().await;
 }
 
@@ -116,7 +131,10 @@ async fn the_wan_matrix_answers_from_the_csps_coverage_for_covered_and_uncovered
             })
             .collect()
     };
-    let covered = supplier.post("serviceD", ask(1, "NE1 4XF")).await.expect("answer");
+    let covered = supplier
+        .post("serviceD", ask(1, "NE1 4XF"))
+        .await
+        .expect("answer");
     assert_eq!(covered.response.response_code, ResponseCode::Success);
     assert_eq!(
         availability(&covered.xml),
@@ -127,13 +145,27 @@ async fn the_wan_matrix_answers_from_the_csps_coverage_for_covered_and_uncovered
         ]
     );
     // Shetland has no coverage in the North's data; Central/South's data covers it.
-    let shetland = supplier.post("serviceD", ask(2, "ZE1 0AA")).await.expect("answer");
+    let shetland = supplier
+        .post("serviceD", ask(2, "ZE1 0AA"))
+        .await
+        .expect("answer");
     assert_eq!(shetland.response.response_code, ResponseCode::Success);
-    assert_eq!(availability(&shetland.xml)[0], ("North".to_owned(), "false".to_owned()));
+    assert_eq!(
+        availability(&shetland.xml)[0],
+        ("North".to_owned(), "false".to_owned())
+    );
     // The Isles of Scilly have none in Central/South's data.
-    let scilly = supplier.post("serviceD", ask(3, "TR21 0PP")).await.expect("answer");
+    let scilly = supplier
+        .post("serviceD", ask(3, "TR21 0PP"))
+        .await
+        .expect("answer");
     let answers = availability(&scilly.xml);
     assert_eq!(answers[0], ("North".to_owned(), "true".to_owned()));
-    assert!(answers[1..].iter().all(|(_, available)| available == "false"), "{answers:?}");
+    assert!(
+        answers[1..]
+            .iter()
+            .all(|(_, available)| available == "false"),
+        "{answers:?}"
+    );
     running.shutdown().await;
 }

@@ -53,7 +53,10 @@ pub async fn send_file(fuel: Fuel, path: &Path, dsp: &GrpcTransport, retry: Dura
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) => {
-            write_error(path, &format!("ERRHDR|\nERRFILE|cannot read the file: {error}\n"));
+            write_error(
+                path,
+                &format!("ERRHDR|\nERRFILE|cannot read the file: {error}\n"),
+            );
             return;
         }
     };

@@ -222,7 +222,10 @@ impl fmt::Display for RecordError {
             }
             RecordError::EffectiveDate(why) => write!(f, "effective-from date: {why}"),
             RecordError::Status(found) => {
-                write!(f, "meter point status {found:?}: L (live) or D (disconnected)")
+                write!(
+                    f,
+                    "meter point status {found:?}: L (live) or D (disconnected)"
+                )
             }
             RecordError::UnknownSupplier(id) => write!(f, "supplier {id} is not a DCC user"),
             RecordError::UnknownNetworkOperator(id) => {
@@ -416,7 +419,11 @@ impl Validator {
         }
     }
 
-    pub fn check(&mut self, line_number: u64, line: &str) -> Result<RegistrationRecord, RecordError> {
+    pub fn check(
+        &mut self,
+        line_number: u64,
+        line: &str,
+    ) -> Result<RegistrationRecord, RecordError> {
         let record = parse_record(self.fuel, line)?;
         if !self.parties.suppliers.contains(&record.supplier) {
             return Err(RecordError::UnknownSupplier(record.supplier));
@@ -602,7 +609,11 @@ mod tests {
         let supplier = Eui64::from_u64(0x90B3_D51F_3001_0000);
         let operator = Eui64::from_u64(0x90B3_D51F_3002_0000);
         let fleet = generate(11, 3, &[supplier], operator, created);
-        assert_eq!(fleet, generate(11, 3, &[supplier], operator, created), "seeded");
+        assert_eq!(
+            fleet,
+            generate(11, 3, &[supplier], operator, created),
+            "seeded"
+        );
         let lines: Vec<&str> = fleet.electricity.lines().collect();
         assert_eq!(lines.len(), 6 + 2);
         assert_eq!(

@@ -177,7 +177,12 @@ pub struct Transmission<'a> {
 }
 
 impl<'a> Transmission<'a> {
-    pub fn new(provider: &str, fuel: Fuel, file: &'a RegistrationFile, batch_records: usize) -> Self {
+    pub fn new(
+        provider: &str,
+        fuel: Fuel,
+        file: &'a RegistrationFile,
+        batch_records: usize,
+    ) -> Self {
         Self {
             provider: provider.to_owned(),
             fuel,

@@ -234,6 +234,8 @@ impl RegistrationDataIntake for FakeRegistrationIntake {
         &self,
         _request: Request<dcc_proto::registration::RegistrationBatch>,
     ) -> Result<Response<dcc_proto::registration::RegistrationBatchAccepted>, Status> {
-        Err(Status::unimplemented("the fake intake takes snapshots only"))
+        Err(Status::unimplemented(
+            "the fake intake takes snapshots only",
+        ))
     }
 }
