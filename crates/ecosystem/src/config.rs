@@ -319,6 +319,28 @@ mod tests {
     }
 
     #[test]
+    fn the_sm_wan_and_registration_folder_round_trip_through_toml() {
+        let mut config = EcosystemConfig::default();
+        config.registration_directory = Some("registration".into());
+        config.comms_hub_wan.modelled = true;
+        config.comms_hub_wan.hubs.insert(
+            TEMPLATE_CHF,
+            csp::wan::HubWan {
+                variant: Some("toshiba-mesh".into()),
+                outages: vec![csp::wan::Outage {
+                    from_unix_seconds: 10,
+                    to_unix_seconds: 20,
+                }],
+            },
+        );
+        let text = config.to_toml();
+        assert!(text.contains("[comms_hub_wan.hubs."), "{text}");
+        let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
+        assert_eq!(back.comms_hub_wan, config.comms_hub_wan);
+        assert_eq!(back.registration_directory, config.registration_directory);
+    }
+
+    #[test]
     fn unknown_fields_and_duplicates_are_refused() {
         assert!(EcosystemConfig::from_toml(std::path::Path::new("x.toml"), "sed = 1").is_err());
         let mut config = EcosystemConfig::default();

@@ -3,10 +3,13 @@
 //! with bad records gets an ERROR file with each one's reason while its valid records apply; a
 //! full refresh broken off mid-transmission resumes with nothing lost or applied twice.
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
-use dcc_model::{CommandVariant, Eui64, ResponseCode};
+use common::{read_registers, start, WAIT};
+use dcc_model::{Eui64, ResponseCode};
 use dcc_proto::registration::registration_data_intake_client::RegistrationDataIntakeClient;
 use ecosystem::config::{
     SECOND_SUPPLIER, TEMPLATE_ESME, TEMPLATE_GSME, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
@@ -19,8 +22,6 @@ use rdp::registration_file::{
 use rdp::transmission::{BreakingLink, RegistrationFile, Transmission};
 use rdp::Fuel;
 use time::OffsetDateTime;
-
-const WAIT: Duration = Duration::from_secs(60);
 
 fn record(
     fuel: Fuel,
@@ -93,17 +94,6 @@ where
     }
 }
 
-async fn start(config: EcosystemConfig) -> (ecosystem::Running, String) {
-    let running = ecosystem::start_in_process(config)
-        .await
-        .expect("ecosystem starts");
-    let duis_url = running.duis_url.clone().expect("DUIS front door");
-    ecosystem::wait_until_ready(&duis_url, WAIT)
-        .await
-        .expect("ecosystem ready");
-    (running, duis_url)
-}
-
 /// The ERROR file at `path`, once written whole.
 async fn error_file(path: &Path) -> String {
     wait_for("the ERROR file", || async {
@@ -117,32 +107,6 @@ fn sorted(records: &[RegistrationRecord]) -> Vec<String> {
     let mut lines: Vec<String> = records.iter().map(RegistrationRecord::line).collect();
     lines.sort();
     lines
-}
-
-/// 4.1.1 for the template ESME as `user`: the synchronous code, and for an I99 the device's
-/// response, which must then arrive.
-async fn read_registers(user: &DuisUser, inbox: &mut ResponseInbox, counter: u64) -> ResponseCode {
-    let xml = user
-        .signed_request(
-            TEMPLATE_ESME,
-            counter,
-            CommandVariant::SendOverWan,
-            "4.1.1",
-            DuisUser::body("ReadInstantaneousImportRegisters", Vec::new()),
-        )
-        .expect("signed request");
-    let answer = user.post("serviceS", xml).await.expect("DSP answers");
-    let code = answer.response.response_code;
-    if code == ResponseCode::Acknowledgement {
-        let document = inbox.next(WAIT).await.expect("device response");
-        let response = user.read_dsp_document(document).expect("signed by the DSP");
-        assert_eq!(response.response.response_code, ResponseCode::Success);
-        assert_eq!(
-            response.response.request_id.map(|id| id.counter),
-            Some(counter)
-        );
-    }
-    code
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

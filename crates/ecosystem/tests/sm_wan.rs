@@ -2,47 +2,16 @@
 //! clock gives the user E21 and is served again once it is back; 12.1 Request WAN Matrix is
 //! answered from the CSPs' coverage data, for a covered and an uncovered address.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{read_registers, start};
 use dcc_model::{CommandVariant, ResponseCode};
 use duis::BodyElement;
-use ecosystem::config::{TEMPLATE_CHF, TEMPLATE_ESME, TEST_SUPPLIER};
+use ecosystem::config::{TEMPLATE_CHF, TEST_SUPPLIER};
 use ecosystem::user::{DuisUser, ResponseInbox};
 use ecosystem::EcosystemConfig;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-async fn start(config: EcosystemConfig) -> (ecosystem::Running, String) {
-    let running = ecosystem::start_in_process(config)
-        .await
-        .expect("ecosystem starts");
-    let duis_url = running.duis_url.clone().expect("DUIS front door");
-    ecosystem::wait_until_ready(&duis_url, WAIT)
-        .await
-        .expect("ecosystem ready");
-    (running, duis_url)
-}
-
-/// 4.1.1 for the template ESME: the synchronous code, and for an I99 the device's response.
-async fn read_registers(user: &DuisUser, inbox: &mut ResponseInbox, counter: u64) -> ResponseCode {
-    let xml = user
-        .signed_request(
-            TEMPLATE_ESME,
-            counter,
-            CommandVariant::SendOverWan,
-            "4.1.1",
-            DuisUser::body("ReadInstantaneousImportRegisters", Vec::new()),
-        )
-        .expect("signed request");
-    let answer = user.post("serviceS", xml).await.expect("DSP answers");
-    let code = answer.response.response_code;
-    if code == ResponseCode::Acknowledgement {
-        let document = inbox.next(WAIT).await.expect("device response");
-        let response = user.read_dsp_document(document).expect("signed by the DSP");
-        assert_eq!(response.response.response_code, ResponseCode::Success);
-    }
-    code
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comms_hub_out_of_reach_gives_e21_and_is_served_again_when_back() {
