@@ -278,4 +278,55 @@ mod tests {
             .collect();
         assert_eq!(han, vec![0xA2, 0xA0]);
     }
+
+    #[test]
+    fn the_registration_in_effect_follows_the_effective_dates() {
+        let mut inventory = Inventory::new([device(0xA0, DeviceType::ElectricitySmartMeter, 0xA2)]);
+        let meter = Eui64::from_u64(0xA0);
+        let registration = |supplier: u64, from: i64, disconnected: bool| Registration {
+            meter_point_reference: "1".into(),
+            supplier: Eui64::from_u64(supplier),
+            network_operator: Eui64::from_u64(2),
+            supplier_agent: None,
+            effective_from_ms: from,
+            disconnected,
+        };
+        // Added out of order: a change of supplier at 1000, a disconnection at 5000.
+        inventory.add_registration("rdp-electricity/files", meter, registration(7, 1000, false));
+        inventory.add_registration("rdp-electricity/files", meter, registration(6, 0, false));
+        inventory.add_registration("rdp-electricity/files", meter, registration(7, 5000, true));
+        let supplier_at = |inventory: &Inventory, at| {
+            inventory
+                .registration_at(meter, at)
+                .map(|r| r.supplier.as_u64())
+        };
+        assert_eq!(
+            supplier_at(&inventory, -1),
+            None,
+            "before the first registration"
+        );
+        assert_eq!(supplier_at(&inventory, 0), Some(6));
+        assert_eq!(supplier_at(&inventory, 999), Some(6));
+        assert_eq!(
+            supplier_at(&inventory, 1000),
+            Some(7),
+            "from the effective time"
+        );
+        assert_eq!(supplier_at(&inventory, 4999), Some(7));
+        assert_eq!(supplier_at(&inventory, 5000), None, "disconnected");
+        // The same effective time again replaces, and file data outranks the snapshot.
+        inventory.add_registration("rdp-electricity/files", meter, registration(8, 1000, false));
+        inventory.replace_registrations(
+            "rdp-electricity",
+            HashMap::from([(meter, registration(9, i64::MIN, false))]),
+        );
+        assert_eq!(supplier_at(&inventory, 1000), Some(8));
+        assert_eq!(
+            inventory
+                .registration_histories("rdp-electricity/files")
+                .unwrap()[&meter]
+                .len(),
+            3
+        );
+    }
 }
