@@ -6,6 +6,7 @@
 //! so a transmission that broke off resumes where it stopped.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use dcc_model::{Eui64, UserRole};
 use dcc_proto::registration::{
@@ -19,10 +20,11 @@ use tracing::info;
 use crate::inventory::{Registration, RegistrationHistory};
 use crate::Shared;
 
-/// Where each RDP's file transmissions stand.
+/// Where each RDP's file transmissions stand; each source has its own lock, so the RDPs'
+/// batches are checked in parallel.
 #[derive(Debug, Default)]
 pub(crate) struct Transmissions {
-    by_source: HashMap<String, SourceTransmissions>,
+    by_source: HashMap<String, Arc<Mutex<SourceTransmissions>>>,
 }
 
 #[derive(Debug, Default)]
@@ -152,11 +154,17 @@ pub(crate) fn accept_batch(
         }
     };
     let source = format!("{}/files", batch.registration_data_provider);
-    let mut transmissions = shared
+    let source_state = shared
         .registration_transmissions
         .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .by_source
+        .entry(source.clone())
+        .or_default()
+        .clone();
+    let mut state = source_state
+        .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let state = transmissions.by_source.entry(source.clone()).or_default();
     let number = batch.batch_number;
     if let Some(batches) = state.completed.get(&batch.transmission_id) {
         return Ok(acknowledgement(
