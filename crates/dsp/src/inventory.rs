@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use dcc_model::{CspRegion, DeviceStatus, DeviceType, Eui64};
+use rustc_hash::FxHashMap;
 
 /// One device as the DSP knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,7 +67,7 @@ pub struct Inventory {
     devices: BTreeMap<Eui64, DeviceRecord>,
     /// Registration data per source (an RDP's snapshot, or its files as `<rdp>/files`), then
     /// per device.
-    registrations: BTreeMap<String, HashMap<Eui64, RegistrationHistory>>,
+    registrations: BTreeMap<String, FxHashMap<Eui64, RegistrationHistory>>,
 }
 
 impl Inventory {
@@ -139,7 +140,7 @@ impl Inventory {
     pub fn replace_registration_histories(
         &mut self,
         source: &str,
-        histories: HashMap<Eui64, RegistrationHistory>,
+        histories: FxHashMap<Eui64, RegistrationHistory>,
     ) {
         self.registrations.insert(source.to_owned(), histories);
     }
@@ -163,12 +164,15 @@ impl Inventory {
     pub fn registration_histories(
         &self,
         source: &str,
-    ) -> Option<&HashMap<Eui64, RegistrationHistory>> {
+    ) -> Option<&FxHashMap<Eui64, RegistrationHistory>> {
         self.registrations.get(source)
     }
 
     pub fn registration_count(&self) -> usize {
-        self.registrations.values().map(HashMap::len).sum()
+        self.registrations
+            .values()
+            .map(|by_device| by_device.len())
+            .sum()
     }
 
     /// Whether registration data has come from `provider`.

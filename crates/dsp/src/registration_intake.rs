@@ -14,6 +14,7 @@ use dcc_proto::registration::{
     RegistrationBatchAccepted,
 };
 use rdp::registration_file::{KnownParties, MeterPointStatus, RegistrationRecord, Validator};
+use rustc_hash::FxHashMap;
 use tonic::Status;
 use tracing::info;
 
@@ -40,7 +41,7 @@ struct InFlight {
     full_refresh: bool,
     validator: Validator,
     /// A full refresh's records until its last batch.
-    staging: HashMap<Eui64, RegistrationHistory>,
+    staging: FxHashMap<Eui64, RegistrationHistory>,
     batches: Vec<BatchOutcome>,
 }
 
@@ -188,7 +189,7 @@ pub(crate) fn accept_batch(
             transmission_id: batch.transmission_id.clone(),
             full_refresh,
             validator: Validator::new(fuel, known_parties(shared)),
-            staging: HashMap::new(),
+            staging: FxHashMap::default(),
             batches: Vec::new(),
         });
     }

@@ -8,10 +8,11 @@
 //! TRL|1
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use dcc_model::Eui64;
+use rustc_hash::FxHashMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -405,8 +406,8 @@ pub struct Validator {
     fuel: Fuel,
     parties: KnownParties,
     /// Meter point reference (as a number) → the line that gave it.
-    meter_points: HashMap<u64, u64>,
-    devices: HashMap<Eui64, u64>,
+    meter_points: FxHashMap<u64, u64>,
+    devices: FxHashMap<Eui64, u64>,
 }
 
 impl Validator {
@@ -414,8 +415,8 @@ impl Validator {
         Self {
             fuel,
             parties,
-            meter_points: HashMap::new(),
-            devices: HashMap::new(),
+            meter_points: FxHashMap::default(),
+            devices: FxHashMap::default(),
         }
     }
 
