@@ -112,7 +112,7 @@ fn sorted(records: &[RegistrationRecord]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_of_supplier_in_a_daily_update_moves_access_at_its_effective_time() {
     let folder = tempfile::tempdir().expect("temporary folder");
-    let mut inbox = ResponseInbox::start().await.expect("response inbox");
+    let inbox = ResponseInbox::start().await.expect("response inbox");
     let mut config = EcosystemConfig::default().with_ephemeral_ports();
     config.response_url = Some(inbox.url.clone());
     config.clock = clock::ClockMode::Virtual;
@@ -170,13 +170,11 @@ async fn a_change_of_supplier_in_a_daily_update_moves_access_at_its_effective_ti
 
     // Before T: the old supplier is served, the new one refused E4.
     assert_eq!(
-        read_registers(&old_supplier, &mut inbox, 10).await,
+        read_registers(&old_supplier, &inbox, 10).await,
         ResponseCode::Acknowledgement
     );
     assert_eq!(
-        read_registers(&new_supplier, &mut inbox, 10)
-            .await
-            .to_string(),
+        read_registers(&new_supplier, &inbox, 10).await.to_string(),
         "E4"
     );
 
@@ -188,9 +186,7 @@ async fn a_change_of_supplier_in_a_daily_update_moves_access_at_its_effective_ti
         ))
         .expect("virtual clock moves");
     assert_eq!(
-        read_registers(&new_supplier, &mut inbox, 11)
-            .await
-            .to_string(),
+        read_registers(&new_supplier, &inbox, 11).await.to_string(),
         "E4"
     );
 
@@ -200,13 +196,11 @@ async fn a_change_of_supplier_in_a_daily_update_moves_access_at_its_effective_ti
         .advance(Duration::from_secs(1))
         .expect("virtual clock moves");
     assert_eq!(
-        read_registers(&new_supplier, &mut inbox, 12).await,
+        read_registers(&new_supplier, &inbox, 12).await,
         ResponseCode::Acknowledgement
     );
     assert_eq!(
-        read_registers(&old_supplier, &mut inbox, 13)
-            .await
-            .to_string(),
+        read_registers(&old_supplier, &inbox, 13).await.to_string(),
         "E4"
     );
     running.shutdown().await;
@@ -463,6 +457,96 @@ async fn a_full_refresh_broken_off_mid_transmission_resumes_with_nothing_lost_or
     assert_eq!(
         registrations(&duis_url, "rdp-electricity/files").await,
         Some(expected)
+    );
+    running.shutdown().await;
+}
+
+/// Fault injection on the RDP→DSP link (the link layer every party's calls can pass through):
+/// the first batch goes twice, the next two calls are dropped, then all is delivered.
+#[derive(Debug, Default)]
+struct DroppingThenDuplicating {
+    calls: std::sync::atomic::AtomicU32,
+}
+
+impl dcc_proto::link::LinkLayer for DroppingThenDuplicating {
+    fn fate(&self, _call: &dcc_proto::link::Call<'_>) -> dcc_proto::link::Fate {
+        let call = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match call {
+            0 => dcc_proto::link::Fate::Deliver {
+                delay: Duration::ZERO,
+                copies: 2,
+                corrupt: false,
+            },
+            1 | 2 => dcc_proto::link::Fate::Drop {
+                delay: Duration::ZERO,
+                reason: "the RDP to DSP link is down (fault injection)".to_owned(),
+            },
+            _ => dcc_proto::link::Fate::DELIVER,
+        }
+    }
+
+    fn observe(
+        &self,
+        _call: &dcc_proto::link::Call<'_>,
+        _copy: u32,
+        _sending: dcc_proto::link::Sending,
+        _fate: &dcc_proto::link::Fate,
+        _outcome: &dcc_proto::link::Outcome,
+    ) {
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rdp_sending_over_a_link_that_drops_and_duplicates_batches_leaves_the_file_exactly() {
+    let config = EcosystemConfig::default().with_ephemeral_ports();
+    let (running, duis_url) = start(config).await;
+    let endpoint = tonic::transport::Endpoint::from_shared(format!(
+        "http://{}",
+        running.grpc_addresses["dsp"]
+    ))
+    .expect("endpoint");
+    let layer = std::sync::Arc::new(DroppingThenDuplicating::default());
+    let link = dcc_proto::link::through(
+        layer.clone(),
+        dcc_proto::link::Link::new("rdp-gas", "dsp"),
+        dcc_proto::transport::remote(endpoint.connect_lazy()),
+    );
+    // 30,000 gas meter points: three batches of 10,000.
+    let fleet = rdp::registration_file::generate(
+        60_000,
+        11,
+        &[TEST_SUPPLIER, SECOND_SUPPLIER],
+        TEST_NETWORK_OPERATOR,
+        OffsetDateTime::from_unix_timestamp(1_780_000_000).expect("time"),
+    );
+    let folder = tempfile::tempdir().expect("temporary folder");
+    write(
+        folder.path(),
+        Fuel::Gas,
+        "000001-full-refresh.reg",
+        &fleet.gas,
+    );
+    let path =
+        rdp::directory::fuel_directory(folder.path(), Fuel::Gas).join("000001-full-refresh.reg");
+    rdp::directory::send_file(Fuel::Gas, &path, &link, Duration::from_millis(5)).await;
+
+    let file = RegistrationFile::parse(fleet.gas).expect("generated file reads");
+    let mut expected: Vec<String> = file.records().map(|(_, line)| line.to_owned()).collect();
+    expected.sort();
+    assert_eq!(expected.len(), 30_000);
+    assert_eq!(
+        registrations(&duis_url, "rdp-gas/files").await,
+        Some(expected)
+    );
+    assert!(
+        layer.calls.load(std::sync::atomic::Ordering::Relaxed) >= 5,
+        "two calls dropped and retried"
+    );
+    assert!(
+        !rdp::directory::error_path(&path).exists(),
+        "nothing refused"
     );
     running.shutdown().await;
 }

@@ -15,7 +15,7 @@ use ecosystem::EcosystemConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comms_hub_out_of_reach_gives_e21_and_is_served_again_when_back() {
-    let mut inbox = ResponseInbox::start().await.expect("response inbox");
+    let inbox = ResponseInbox::start().await.expect("response inbox");
     let mut config = EcosystemConfig::default().with_ephemeral_ports();
     config.response_url = Some(inbox.url.clone());
     config.clock = clock::ClockMode::Virtual;
@@ -35,7 +35,7 @@ async fn a_comms_hub_out_of_reach_gives_e21_and_is_served_again_when_back() {
     let supplier = DuisUser::new(TEST_SUPPLIER, &running.identities, &duis_url).expect("user");
 
     assert_eq!(
-        read_registers(&supplier, &mut inbox, 1).await,
+        read_registers(&supplier, &inbox, 1).await,
         ResponseCode::Acknowledgement
     );
     running
@@ -43,7 +43,7 @@ async fn a_comms_hub_out_of_reach_gives_e21_and_is_served_again_when_back() {
         .advance(Duration::from_secs(3_600))
         .expect("clock moves");
     assert_eq!(
-        read_registers(&supplier, &mut inbox, 2).await.to_string(),
+        read_registers(&supplier, &inbox, 2).await.to_string(),
         "E21"
     );
     running
@@ -51,7 +51,7 @@ async fn a_comms_hub_out_of_reach_gives_e21_and_is_served_again_when_back() {
         .advance(Duration::from_secs(3_600))
         .expect("clock moves");
     assert_eq!(
-        read_registers(&supplier, &mut inbox, 3).await,
+        read_registers(&supplier, &inbox, 3).await,
         ResponseCode::Acknowledgement
     );
     running.shutdown().await;

@@ -23,12 +23,8 @@ pub async fn start(config: EcosystemConfig) -> (ecosystem::Running, String) {
 }
 
 /// 4.1.1 for the template ESME as `user`: the synchronous code, and for an I99 the device's
-/// response, which must then arrive, answering that request.
-pub async fn read_registers(
-    user: &DuisUser,
-    inbox: &mut ResponseInbox,
-    counter: u64,
-) -> ResponseCode {
+/// response to that request, which must then arrive.
+pub async fn read_registers(user: &DuisUser, inbox: &ResponseInbox, counter: u64) -> ResponseCode {
     let xml = user
         .signed_request(
             TEMPLATE_ESME,
@@ -41,13 +37,16 @@ pub async fn read_registers(
     let answer = user.post("serviceS", xml).await.expect("DSP answers");
     let code = answer.response.response_code;
     if code == ResponseCode::Acknowledgement {
-        let document = inbox.next(WAIT).await.expect("device response");
-        let response = user.read_dsp_document(document).expect("signed by the DSP");
+        let request_id = answer
+            .response
+            .request_id
+            .expect("the I99 names its request");
+        assert_eq!(request_id.counter, counter);
+        let response = inbox
+            .response_to(request_id, WAIT)
+            .await
+            .expect("device response");
         assert_eq!(response.response.response_code, ResponseCode::Success);
-        assert_eq!(
-            response.response.request_id.map(|id| id.counter),
-            Some(counter)
-        );
     }
     code
 }
