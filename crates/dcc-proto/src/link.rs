@@ -129,7 +129,7 @@ async fn carry(
     let framed = body
         .collect()
         .await
-        .map_err(|status| TransportError::new(status))?
+        .map_err(TransportError::new)?
         .to_bytes();
     let method = parts.uri.path().to_owned();
     let message = unframe(&framed).to_vec();

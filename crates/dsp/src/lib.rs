@@ -15,6 +15,7 @@ pub mod inventory;
 mod non_device;
 mod outbox;
 mod readiness;
+mod registration_intake;
 pub mod rejection;
 mod routing;
 mod scheduler;
@@ -142,7 +143,8 @@ pub struct DspPeers {
 pub struct Dsp {
     pub mounted: MountedService,
     /// `POST /api/v1/serviceS|serviceT|serviceD`, `GET /readyz`, `GET /healthz`, and the
-    /// admin calls `GET|POST /admin/clock`, `GET /admin/audit/{request_id}`.
+    /// admin calls `GET|POST /admin/clock`, `GET /admin/audit/{request_id}`,
+    /// `GET /admin/registrations?source=rdp-electricity/files`.
     pub front_door: axum::Router,
     pub readiness: Readiness,
     /// Where the DSP keeps its state.
@@ -174,6 +176,8 @@ pub(crate) struct Shared {
     /// The inventory (mirrored in the store) and the RDPs' registration data (which they send
     /// again after a restart).
     inventory: Mutex<Inventory>,
+    /// Where the RDPs' registration file transmissions stand.
+    registration_transmissions: Mutex<registration_intake::Transmissions>,
     device_keys: Mutex<HashMap<Eui64, KeyAgreementPublicKey>>,
     shared_secrets: SharedSecretCache,
     outbox: outbox::Outbox,
@@ -223,6 +227,7 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
         timing: config.timing,
         store,
         inventory: Mutex::new(inventory),
+        registration_transmissions: Mutex::default(),
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,
