@@ -2,6 +2,7 @@
 //! one party alone, the end-to-end demo, and the test PKI tools.
 #![forbid(unsafe_code)]
 
+mod bench_cli;
 mod certs_cli;
 mod duis_cli;
 mod gbcs_cli;
@@ -67,6 +68,13 @@ enum Command {
     },
     /// What happened to requests, hop by hop, with times, from the DSP's audit log.
     Audit(AuditArgs),
+    /// Load the ecosystem with many concurrent users; report requests/s, latencies, the crypto ceiling.
+    Bench(bench_cli::BenchArgs),
+    /// The generated fleet of `up --fleet N`.
+    Fleet {
+        #[command(subcommand)]
+        command: bench_cli::FleetCommand,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,6 +125,9 @@ struct EcosystemOptions {
     /// Where the DSP keeps its state across restarts (default: a fresh temporary folder).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Add N generated premises (CHF, GPF, ESME, GSME each; `dccsim fleet list --fleet N`).
+    #[arg(long, default_value_t = 0)]
+    fleet: u32,
 }
 
 impl EcosystemOptions {
@@ -141,6 +152,9 @@ impl EcosystemOptions {
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
         }
+        config
+            .comms_hubs
+            .extend(ecosystem::fleet::generate(self.fleet)?);
         Ok(config)
     }
 }
@@ -207,6 +221,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
         Command::Duis { command } => Ok(duis_cli::run(command)),
         Command::Audit(args) => audit(args).await,
+        Command::Bench(args) => bench_cli::bench(args).await,
+        Command::Fleet { command } => bench_cli::fleet(command),
     }
 }
 

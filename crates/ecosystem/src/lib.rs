@@ -5,6 +5,7 @@
 pub mod config;
 pub mod dccki;
 pub mod demo;
+pub mod fleet;
 pub mod identities;
 pub mod launch;
 pub mod parties;
