@@ -122,7 +122,7 @@ struct EcosystemOptions {
     /// `POST http://127.0.0.1:8079/admin/clock?advance=SECONDS`.
     #[arg(long)]
     clock: Option<clock::ClockMode>,
-    /// Where the DSP keeps its state across restarts (default: a fresh temporary folder).
+    /// Where the DSP keeps its state across restarts (default: in memory).
     #[arg(long)]
     data: Option<PathBuf>,
     /// Add N generated premises (CHF, GPF, ESME, GSME each; `dccsim fleet list --fleet N`).
