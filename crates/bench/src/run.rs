@@ -109,18 +109,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The users and targets of a run against `duis_url`: `devices` meters of the generated
-/// fleet, each addressed by its registered supplier.
-struct Plan {
-    shared: Arc<Shared>,
-}
-
-impl Plan {
-    fn new(
+impl Shared {
+    /// The users and targets of a run against `duis_url`: `devices` meters of the generated
+    /// fleet, each addressed by its registered supplier.
+    fn plan(
         options: &BenchOptions,
         identities: &Identities,
         duis_url: &str,
-    ) -> Result<Self, RunError> {
+    ) -> Result<Arc<Self>, RunError> {
         let user = |id| {
             DuisUser::new(id, identities, duis_url)
                 .map_err(|error| RunError::User(id, error.to_string()))
@@ -162,20 +158,18 @@ impl Plan {
                 });
             }
         }
-        Ok(Self {
-            shared: Arc::new(Shared {
-                users,
-                targets,
-                identities: identities.clone(),
-                dsp_xml_key,
-                pending: Mutex::new(HashMap::new()),
-                measurements: Mutex::new(Measurements::default()),
-                device_keys: Mutex::new(DeviceKeys::default()),
-                window_end: Mutex::new(None),
-                next_request: AtomicU64::new(0),
-                stopping: AtomicBool::new(false),
-            }),
-        })
+        Ok(Arc::new(Self {
+            users,
+            targets,
+            identities: identities.clone(),
+            dsp_xml_key,
+            pending: Mutex::new(HashMap::new()),
+            measurements: Mutex::new(Measurements::default()),
+            device_keys: Mutex::new(DeviceKeys::default()),
+            window_end: Mutex::new(None),
+            next_request: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+        }))
     }
 }
 
@@ -310,7 +304,7 @@ impl Shared {
 
     fn shared_secret(&self, user: Eui64, device: Eui64) -> Result<SharedSecret, String> {
         if let Some(secret) = lock(&self.device_keys).shared_secrets.get(&(user, device)) {
-            return Ok(secret.clone());
+            return Ok(*secret);
         }
         let agent = self
             .users
@@ -327,13 +321,13 @@ impl Shared {
         let secret = SharedSecret::compute(&agent.key_agreement, &key);
         lock(&self.device_keys)
             .shared_secrets
-            .insert((user, device), secret.clone());
+            .insert((user, device), secret);
         Ok(secret)
     }
 
     fn signature_key(&self, device: Eui64) -> Result<VerifyingKey, String> {
         if let Some(key) = lock(&self.device_keys).signature_keys.get(&device) {
-            return Ok(key.clone());
+            return Ok(*key);
         }
         let (signing, _) = self
             .identities
@@ -342,9 +336,7 @@ impl Shared {
             .map_err(|error| format!("device {device} certificates: {error}"))?;
         let key = VerifyingKey::from_sec1(&signing.certificate.public_key_sec1())
             .map_err(|error| format!("device {device} DS key: {error}"))?;
-        lock(&self.device_keys)
-            .signature_keys
-            .insert(device, key.clone());
+        lock(&self.device_keys).signature_keys.insert(device, key);
         Ok(key)
     }
 
@@ -527,8 +519,7 @@ pub async fn drive(
     duis_url: &str,
     inbox: Inbox,
 ) -> Result<Driven, RunError> {
-    let plan = Plan::new(options, identities, duis_url)?;
-    let shared = plan.shared;
+    let shared = Shared::plan(options, identities, duis_url)?;
     let server = serve_inbox(inbox, shared.clone());
     let started = Instant::now();
     let end = started + options.duration;

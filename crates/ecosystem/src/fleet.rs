@@ -35,10 +35,9 @@ pub fn premises(index: u32) -> CommsHubSpec {
         1 => CspRegion::Central,
         _ => CspRegion::South,
     };
-    let supplier = if index % 2 == 0 {
-        TEST_SUPPLIER
-    } else {
-        SECOND_SUPPLIER
+    let supplier = match index % 2 {
+        0 => TEST_SUPPLIER,
+        _ => SECOND_SUPPLIER,
     };
     let meter = |kind: DeviceKind, meter_point_reference: String| MeterSpec {
         device_id: device_id(index, kind),
