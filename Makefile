@@ -3,8 +3,9 @@ CARGO ?= cargo
 
 .PHONY: demo test up up-processes certs lint fmt conformance-tooling mutants coverage
 
+# The smoke pack; reports when asked: make demo ARGS="--junit smoke.xml --html smoke.html"
 demo:
-	$(CARGO) run --release -p dccsim -- demo
+	$(CARGO) run --release -p dccsim -- run scenarios/smoke $(ARGS)
 
 # --all-targets runs no doctests: they run second.
 test:

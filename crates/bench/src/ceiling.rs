@@ -118,14 +118,14 @@ fn prepare(identities: &Identities) -> Result<Material, CeilingError> {
         acb_key.private_key_pkcs8_der.as_deref().unwrap_or_default(),
     )
     .map_err(failed)?;
-    let device_config = smartmeter::DeviceConfig::from_test_pki(
+    let device_config = device::DeviceConfig::from_test_pki(
         &identities.pki,
         device_id,
         DeviceType::ElectricitySmartMeter,
-        smartmeter::MeterState::default(),
+        device::DeviceState::default(),
     )
     .map_err(failed)?;
-    let mut device = smartmeter::Device::new(&device_config).map_err(failed)?;
+    let mut device = device::Device::new(&device_config).map_err(failed)?;
     let device_key_agreement = device.key_agreement_public_key().clone();
     let acb_device_secret = SharedSecret::compute(&acb_key, &device_key_agreement);
     let device_user_secret = SharedSecret::compute(&user.key_agreement, &device_key_agreement);
@@ -153,7 +153,7 @@ fn prepare(identities: &Identities) -> Result<Material, CeilingError> {
     let response_bytes = device
         .handle_command(
             &command_bytes,
-            smartmeter::DeviceDateTime::from_offset_date_time(time::OffsetDateTime::now_utc()),
+            device::DeviceDateTime::from_offset_date_time(time::OffsetDateTime::now_utc()),
         )
         .map_err(failed)?;
     let response_apdu =

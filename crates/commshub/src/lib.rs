@@ -2,7 +2,7 @@
 //! and of device messages to the CSP of the hub's region over the SM WAN.
 //!
 //! [`new`] builds the party serving `CommsHubWan` and `CommsHubHanUpstream`:
-//! - a command for a hub's CHF is answered by the CHF engine (a [`smartmeter::Device`]);
+//! - a command for a hub's CHF is answered by the CHF engine (a [`device::Device`]);
 //! - a command for the hub's GSME is answered by the GPF from its mirror of the GSME: an engine
 //!   holding the GSME's keys and registers, so the response's originator is the GSME, MACed and
 //!   encrypted with the GSME's KA key; a command for the GPF itself goes to the GPF engine;

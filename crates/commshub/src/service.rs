@@ -11,13 +11,13 @@ use dcc_proto::han::comms_hub_han_upstream_server::{
 };
 use dcc_proto::han::smart_meter_han_client::SmartMeterHanClient;
 use dcc_proto::han::{HanFrame, HanFrameAccepted};
+use dcc_proto::outbox::{Deliver, Outbox};
 use dcc_proto::service::MountedService;
 use dcc_proto::smwan::comms_hub_wan_server::{CommsHubWan, CommsHubWanServer};
 use dcc_proto::smwan::communications_service_provider_upstream_client::CommunicationsServiceProviderUpstreamClient;
 use dcc_proto::transport::GrpcTransport;
 use dcc_proto::wan::{DeviceMessage, DeviceMessageKind, WanCommand, WanCommandAccepted};
-use smartmeter::outbox::{Deliver, Outbox};
-use smartmeter::{refusal_status, Device, DeviceClock, DeviceConfig, DeviceConfigError};
+use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
 use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
@@ -239,7 +239,7 @@ impl CommsHubWanService {
                     .handle_command(&command.gbcs, inner.clock.now())
                     .map_err(|error| {
                         warn!(%error, "command refused");
-                        refusal_status(&error)
+                        dcc_proto::convert::device_refusal(error.kind(), &error)
                     })?;
                 info!(
                     bytes = response.len(),

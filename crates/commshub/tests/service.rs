@@ -18,9 +18,9 @@ use dcc_proto::smwan::communications_service_provider_upstream_server::{
 };
 use dcc_proto::transport::{local, GrpcTransport};
 use dcc_proto::wan::{DeviceMessage, DeviceMessageAccepted, DeviceMessageKind, WanCommand};
+use device::{Device, DeviceClock, DeviceState};
 use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::{ecs17b, ecs52, gcs13a};
-use smartmeter::{Device, DeviceClock, MeterState};
 use support::*;
 use tonic::{Code, Request, Response, Status};
 
@@ -110,20 +110,20 @@ struct Fixture {
 fn mount(north: FakeCsp) -> Fixture {
     let meters = FakeSmartMeters::new();
     let central_south = FakeCsp::new();
-    let state = MeterState {
+    let state = DeviceState {
         gas_current_summation_delivered: 55_555,
-        ..MeterState::default()
+        ..DeviceState::default()
     };
     let north_hub = CommsHubSpec {
         chf: device_config(
             CHF,
             DeviceType::CommunicationsHubFunction,
-            MeterState::default(),
+            DeviceState::default(),
         ),
         gpf: Some(device_config(
             GPF,
             DeviceType::GasProxyFunction,
-            MeterState::default(),
+            DeviceState::default(),
         )),
         gas_meter_mirror: Some(device_config(GSME, DeviceType::GasSmartMeter, state)),
         electricity_meters: vec![ESME],
@@ -134,7 +134,7 @@ fn mount(north: FakeCsp) -> Fixture {
         chf: device_config(
             south_chf,
             DeviceType::CommunicationsHubFunction,
-            MeterState::default(),
+            DeviceState::default(),
         ),
         gpf: None,
         gas_meter_mirror: None,
@@ -286,7 +286,7 @@ async fn meter_responses_go_up_to_the_csp_of_the_hub_region() {
     let mut esme = Device::new(&device_config(
         ESME,
         DeviceType::ElectricitySmartMeter,
-        MeterState::default(),
+        DeviceState::default(),
     ))
     .unwrap();
     let command = command(

@@ -1,7 +1,7 @@
 //! Conversions between wire fields and `dcc-model` domain types, failing with a gRPC status
 //! that names the bad field.
 
-use dcc_model::{Eui64, RequestId};
+use dcc_model::{Eui64, RefusalKind, RequestId};
 use tonic::Status;
 
 /// Parses an id field (16 hex digits or the DUIS dashed form).
@@ -25,6 +25,18 @@ pub fn optional_request_id(field: &'static str, value: &str) -> Result<Option<Re
 /// The wire form of an optional RequestID.
 pub fn request_id_field(request_id: Option<&RequestId>) -> String {
     request_id.map(ToString::to_string).unwrap_or_default()
+}
+
+/// The status a device's refusal of a command is answered with: PERMISSION_DENIED for
+/// security failures, INVALID_ARGUMENT for malformed input, UNIMPLEMENTED for what the device
+/// cannot do.
+pub fn device_refusal(kind: RefusalKind, reason: impl std::fmt::Display) -> Status {
+    let message = format!("command refused: {reason}");
+    match kind {
+        RefusalKind::Security => Status::permission_denied(message),
+        RefusalKind::Malformed => Status::invalid_argument(message),
+        RefusalKind::Unsupported => Status::unimplemented(message),
+    }
 }
 
 #[cfg(test)]

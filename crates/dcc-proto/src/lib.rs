@@ -5,6 +5,8 @@
 #![allow(missing_debug_implementations)]
 
 pub mod convert;
+pub mod link;
+pub mod outbox;
 pub mod service;
 pub mod transport;
 

@@ -11,6 +11,14 @@ use tonic::body::Body;
 #[derive(Debug)]
 pub struct TransportError(Box<dyn std::error::Error + Send + Sync + 'static>);
 
+impl TransportError {
+    pub(crate) fn new(
+        error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Self(error.into())
+    }
+}
+
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)

@@ -57,7 +57,10 @@ pub enum DuisCommand {
         /// the one the service's use cases allow, or the DCC Boxed template device's.
         #[arg(long)]
         device_type: Option<DeviceType>,
-        /// The time of the transformation (RFC 3339), for commands that carry the DCC's time.
+        /// The time of the transformation (RFC 3339), for commands that carry the DCC's time
+        /// (GBZ issuer event ids, "from now" start times). The default is RTDS's reference
+        /// clock, 2015-01-01T00:00:00Z, so the output is a function of the input alone and the
+        /// RTDS templates give the RTDS bytes; the DSP uses its own clock.
         #[arg(long, value_parser = parse_time)]
         now: Option<time::OffsetDateTime>,
         /// Have the DCC's access control broker send the command with this counter of its own,
@@ -149,6 +152,9 @@ pub fn run(command: DuisCommand) -> ExitCode {
     }
 }
 
+/// RTDS's reference clock: the time of `duis transform` unless `--now` says otherwise.
+const RTDS_REFERENCE_CLOCK: time::OffsetDateTime = time::macros::datetime!(2015-01-01 00:00:00 UTC);
+
 fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|error| format!("not an RFC 3339 time: {error}"))
@@ -188,7 +194,7 @@ fn transform(
         request_id: header.request_id,
         command_variant: header.command_variant,
         device_type,
-        now: now.unwrap_or_else(time::OffsetDateTime::now_utc),
+        now: now.unwrap_or(RTDS_REFERENCE_CLOCK),
     };
     let command = match access_control_broker_counter {
         None => services::transform(service, &request, &context),

@@ -92,6 +92,17 @@ fn decode(key_folders: &[PathBuf], json: bool, inputs: &[String]) -> ExitCode {
 /// Every key file of the folders (other files are skipped by the key ring).
 pub(crate) fn load_keys(folders: &[PathBuf]) -> Result<KeyRing, String> {
     let mut keys = KeyRing::new();
+    for (name, bytes) in key_files(folders)? {
+        keys.add_file(&name, &bytes)
+            .map_err(|error| format!("--keys: {error}"))?;
+    }
+    Ok(keys)
+}
+
+/// The files of the folders whose names are key files' (`<id>-ka.pem`, `<id>-pp-ka.pem`, …),
+/// as (file name, bytes).
+pub(crate) fn key_files(folders: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = Vec::new();
     for folder in folders {
         let entries = std::fs::read_dir(folder)
             .map_err(|error| format!("--keys {}: {error}", folder.display()))?;
@@ -102,20 +113,21 @@ pub(crate) fn load_keys(folders: &[PathBuf]) -> Result<KeyRing, String> {
             let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
                 continue;
             };
-            if gbcs::decode::classify_key_file(name).is_none() || !path.is_file() {
+            let prepayment = name.to_ascii_lowercase().ends_with("-pp-ka.pem");
+            if (gbcs::decode::classify_key_file(name).is_none() && !prepayment) || !path.is_file() {
                 continue;
             }
             let bytes = std::fs::read(&path)
                 .map_err(|error| format!("--keys {}: {error}", path.display()))?;
-            keys.add_file(name, &bytes)
-                .map_err(|error| format!("--keys {}: {}", folder.display(), error))?;
+            files.push((name.to_owned(), bytes));
         }
     }
-    Ok(keys)
+    files.sort();
+    Ok(files)
 }
 
 /// The messages of one input: `-` (standard input), a file, or a hex string.
-fn read_input(input: &str) -> Result<Vec<Vec<u8>>, String> {
+pub(crate) fn read_input(input: &str) -> Result<Vec<Vec<u8>>, String> {
     if input == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()

@@ -4,8 +4,10 @@
 
 mod bench_cli;
 mod certs_cli;
+mod device_cli;
 mod duis_cli;
 mod gbcs_cli;
+mod run_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,11 +48,17 @@ enum Command {
         #[arg(long, hide = true)]
         exit_when_stdin_closes: bool,
     },
-    /// Start the ecosystem in this process, play a user through the end-to-end slice, print each hop.
+    /// Run the smoke pack (`run scenarios/smoke`): the end-to-end slice, each case in its own ecosystem.
     Demo {
-        #[command(flatten)]
-        options: EcosystemOptions,
+        /// Write the HTML report (sequence diagrams) here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
+    /// Run scenario packs or files, in-process (or against a running ecosystem with --target).
+    Run(run_cli::RunArgs),
     /// The test PKI.
     Certs {
         #[command(subcommand)]
@@ -65,6 +73,11 @@ enum Command {
     Duis {
         #[command(subcommand)]
         command: duis_cli::DuisCommand,
+    },
+    /// Act as a device: answer GBCS commands as the device they are addressed to.
+    Device {
+        #[command(subcommand)]
+        command: device_cli::DeviceCommand,
     },
     /// What happened to requests, hop by hop, with times, from the DSP's audit log.
     Audit(AuditArgs),
@@ -162,7 +175,7 @@ impl EcosystemOptions {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo provokes rejections on purpose: their warnings would read as failures.
-    let default_filter = if matches!(cli.command, Command::Demo { .. }) {
+    let default_filter = if matches!(cli.command, Command::Demo { .. } | Command::Run(_)) {
         "error"
     } else {
         "warn"
@@ -205,7 +218,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             options,
             exit_when_stdin_closes,
         } => serve(&party, options.load()?, exit_when_stdin_closes).await,
-        Command::Demo { options } => demo(options.load()?).await,
+        Command::Demo { html, junit } => {
+            run_cli::run(run_cli::RunArgs {
+                paths: vec![run_cli::smoke_pack()],
+                tags: None,
+                jobs: 1,
+                junit,
+                html,
+                json: None,
+                rerun_failed: None,
+                gate: None,
+                seed: None,
+                target: None,
+                smki_url: None,
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8090)),
+                dccboxed_keystore: None,
+                jobs_compare: false,
+            })
+            .await
+        }
+        Command::Run(args) => run_cli::run(args).await,
         Command::Certs {
             command: CertsCommand::Init { seed, out },
         } => certs_init(seed, &out),
@@ -220,6 +252,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => certs_cli::issue(&args),
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
         Command::Duis { command } => Ok(duis_cli::run(command)),
+        Command::Device { command } => Ok(device_cli::run(command)),
         Command::Audit(args) => audit(args).await,
         Command::Bench(args) => bench_cli::bench(args).await,
         Command::Fleet { command } => bench_cli::fleet(command),
@@ -392,25 +425,6 @@ async fn serve(
     }
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn demo(config: EcosystemConfig) -> anyhow::Result<ExitCode> {
-    let mut inbox = ecosystem::user::ResponseInbox::start().await?;
-    let mut config = config.with_ephemeral_ports();
-    config.response_url = Some(inbox.url.clone());
-    println!("starting the ecosystem in this process (ephemeral ports)");
-    let running = ecosystem::start_in_process(config.clone()).await?;
-    print_endpoints(&config, Some(&running));
-    ecosystem::wait_until_ready(&running.duis_url.clone().unwrap_or_default(), READY_LIMIT).await?;
-    println!("ready\n");
-    let report = ecosystem::demo::run_slice(&running.slice_target(), &mut inbox, 1_000).await;
-    print!("{}", report.render());
-    running.shutdown().await;
-    Ok(if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
 fn certs_init(seed: u64, out: &Path) -> anyhow::Result<ExitCode> {

@@ -1,20 +1,41 @@
-//! The end-to-end slice with every party in its own OS process, and a party killed and
+//! The smoke pack with every party in its own OS process, and a party killed and
 //! restarted by the supervisor.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ecosystem::dccki::TlsMaterial;
 use ecosystem::launch::NetworkDirectory;
-use ecosystem::user::ResponseInbox;
+use ecosystem::user::{InboxOptions, ResponseInbox};
 use ecosystem::{EcosystemConfig, Identities};
+use scenario::runner::{RunOptions, Target};
+
+/// The smoke pack against the ecosystem at `target`.
+async fn smoke(target: &Target) -> scenario::outcome::RunReport {
+    let pack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/smoke");
+    let cases = scenario::load::load(&[pack]).expect("the smoke pack loads");
+    let options = RunOptions {
+        target: Some(target.clone()),
+        ..RunOptions::default()
+    };
+    scenario::runner::run(cases, &options)
+        .await
+        .expect("the run starts")
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slice_passes_with_a_process_per_party_and_survives_a_kill() {
-    let mut inbox = ResponseInbox::start().await.expect("response inbox");
+async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     let mut config = EcosystemConfig::default().with_ephemeral_ports();
+    let identities = Identities::build(&config).expect("identities");
+    let inbox = ResponseInbox::start_with(InboxOptions {
+        dsp_xml_key: scenario::runner::dsp_xml_key(&identities),
+        ..InboxOptions::default()
+    })
+    .await
+    .expect("response inbox");
     config.response_url = Some(inbox.url.clone());
     let run_dir = tempfile::tempdir().expect("run dir");
     let (config, config_path) =
@@ -34,13 +55,23 @@ async fn slice_passes_with_a_process_per_party_and_survives_a_kill() {
     ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
         .await
         .expect("ecosystem ready");
-    let target = ecosystem::demo::SliceTarget {
+    let listen = inbox
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/responses")
+        .parse()
+        .expect("the inbox's address");
+    let target = Target {
         duis_url: duis_url.clone(),
         smki_url: format!("http://{}", config.smki_repository_address),
-        identities: Identities::build(&config).expect("identities"),
+        listen,
+        seed: config.seed,
+        dccboxed_keystore: None,
+        inbox: Some(Arc::new(inbox)),
     };
-    let report = ecosystem::demo::run_slice(&target, &mut inbox, 1_000).await;
-    assert!(report.passed(), "{}", report.render());
+    let report = smoke(&target).await;
+    let text = scenario::report::render_text(&report);
+    assert_eq!(report.passed(), report.cases.len(), "{text}");
 
     // Mutual TLS: a DCCKI client is served; one with no certificate, or with a certificate
     // from another CA, is refused.
@@ -107,8 +138,9 @@ async fn slice_passes_with_a_process_per_party_and_survives_a_kill() {
     ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
         .await
         .expect("ready again after the restart");
-    let again = ecosystem::demo::run_slice(&target, &mut inbox, 2_000).await;
-    assert!(again.passed(), "{}", again.render());
+    let again = smoke(&target).await;
+    let text = scenario::report::render_text(&again);
+    assert_eq!(again.passed(), again.cases.len(), "{text}");
 
     // Stopping: the supervisor returns (it did not panic) and its party processes are gone.
     stop.send(true).expect("supervisor listening");

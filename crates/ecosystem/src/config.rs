@@ -52,6 +52,9 @@ pub struct EcosystemConfig {
     pub dsp_response_time_out_seconds: f64,
     pub users: Vec<UserSpec>,
     pub comms_hubs: Vec<CommsHubSpec>,
+    /// Faults in force on the links and parties from the start (`[[faults]]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::faults::FaultSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,21 +97,11 @@ pub struct MeterSpec {
     pub registered_supplier_agent: Option<Eui64>,
 }
 
-pub const TEST_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
-pub const TEST_NETWORK_OPERATOR: Eui64 = Eui64::from_u64(0x90B3_D51F_3002_0000);
-pub const SECOND_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3003_0000);
-
-/// The DCC Boxed / RTDS template devices.
-pub const TEMPLATE_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
-pub const TEMPLATE_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
-pub const TEMPLATE_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
-pub const TEMPLATE_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A3);
-/// The RTDS templates' PPMID.
-pub const TEMPLATE_PPMID: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A4);
-/// The RTDS templates' HAN Connected Auxiliary Load Control Switch.
-pub const TEMPLATE_HCALCS: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A5);
-/// The RTDS templates' auxiliary proportional controller (an HCALCS to DUIS).
-pub const TEMPLATE_AUXILIARY_CONTROLLER: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A6);
+pub use dcc_model::fleet::{
+    SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME, SOUTH_GPF, SOUTH_GSME, TEMPLATE_AUXILIARY_CONTROLLER,
+    TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID,
+    TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
+};
 
 /// The device type of a DCC Boxed / RTDS template device.
 pub fn template_device_type(device: Eui64) -> Option<dcc_model::DeviceType> {
@@ -190,17 +183,17 @@ impl Default for EcosystemConfig {
                 },
                 CommsHubSpec {
                     region: CspRegion::South,
-                    communications_hub_function: Eui64::from_u64(0x00DB_1234_5678_91A2),
-                    gas_proxy_function: Some(Eui64::from_u64(0x00DB_1234_5678_91A3)),
+                    communications_hub_function: SOUTH_CHF,
+                    gas_proxy_function: Some(SOUTH_GPF),
                     electricity_meter: Some(MeterSpec {
-                        device_id: Eui64::from_u64(0x00DB_1234_5678_91A0),
+                        device_id: SOUTH_ESME,
                         meter_point_reference: "1100000000002".into(),
                         registered_supplier: SECOND_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
                     }),
                     gas_meter: Some(MeterSpec {
-                        device_id: Eui64::from_u64(0x00DB_1234_5678_91A1),
+                        device_id: SOUTH_GSME,
                         meter_point_reference: "2100000002".into(),
                         registered_supplier: SECOND_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
@@ -208,6 +201,7 @@ impl Default for EcosystemConfig {
                     }),
                 },
             ],
+            faults: Vec::new(),
         }
     }
 }
@@ -247,6 +241,11 @@ impl EcosystemConfig {
                     "grpc_addresses has no address for {party}"
                 )));
             }
+        }
+        for fault in &self.faults {
+            fault
+                .validate()
+                .map_err(|error| ConfigError::Invalid(error.to_string()))?;
         }
         let mut seen = std::collections::BTreeSet::new();
         for device in self.devices() {

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use dcc_proto::link::{Link, LinkLayer};
 use dcc_proto::transport::GrpcTransport;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -38,11 +40,21 @@ pub enum LaunchError {
     NotReady(Duration, String),
 }
 
+/// What a launch may add to the parties: a layer on every link (fault injection, message
+/// log) and the ecosystem's clock.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchHooks {
+    pub link_layer: Option<Arc<dyn LinkLayer>>,
+    pub clock: Option<clock::Clock>,
+}
+
 /// Reaches each party at its gRPC address, connecting lazily so parties may start in any order.
 #[derive(Debug, Clone)]
 pub struct NetworkDirectory {
     addresses: BTreeMap<String, SocketAddr>,
     tls: Option<TlsMaterial>,
+    /// The calling party and the layer its calls pass through.
+    link_layer: Option<(String, Arc<dyn LinkLayer>)>,
 }
 
 impl NetworkDirectory {
@@ -50,7 +62,14 @@ impl NetworkDirectory {
         Self {
             addresses,
             tls: None,
+            link_layer: None,
         }
+    }
+
+    /// Calls made by `from` pass through `layer`.
+    pub fn with_link_layer(mut self, from: &str, layer: Option<Arc<dyn LinkLayer>>) -> Self {
+        self.link_layer = layer.map(|layer| (from.to_owned(), layer));
+        self
     }
 
     /// Connects with mutual TLS, presenting `tls`'s certificate.
@@ -81,7 +100,13 @@ impl PeerDirectory for NetworkDirectory {
                 }
             };
         }
-        dcc_proto::transport::remote(endpoint.connect_lazy())
+        let transport = dcc_proto::transport::remote(endpoint.connect_lazy());
+        match &self.link_layer {
+            Some((from, layer)) => {
+                dcc_proto::link::through(layer.clone(), Link::new(from, party), transport)
+            }
+            None => transport,
+        }
     }
 }
 
@@ -150,7 +175,27 @@ pub async fn start_parties(
     parties: &[&str],
     identities: Option<Identities>,
 ) -> Result<Running, LaunchError> {
+    start_parties_with(config, parties, identities, LaunchHooks::default()).await
+}
+
+/// [`start_parties`] with a layer on every link and the ecosystem's clock.
+pub async fn start_parties_with(
+    config: EcosystemConfig,
+    parties: &[&str],
+    identities: Option<Identities>,
+    mut hooks: LaunchHooks,
+) -> Result<Running, LaunchError> {
     config.validate()?;
+    if hooks.link_layer.is_none() && !config.faults.is_empty() {
+        let conditions =
+            crate::faults::LinkConditions::new(config.seed, crate::trace::MessageLog::new());
+        for fault in &config.faults {
+            conditions
+                .inject(fault.clone())
+                .map_err(|error| crate::config::ConfigError::Invalid(error.to_string()))?;
+        }
+        hooks.link_layer = Some(conditions);
+    }
     let mut listeners = BTreeMap::new();
     let mut addresses = config.grpc_addresses.clone();
     for party in parties {
@@ -169,7 +214,10 @@ pub async fn start_parties(
         Some(identities) => identities,
         None => Identities::build(&config)?,
     };
-    let clock = clock::Clock::new(config.clock);
+    let clock = hooks
+        .clock
+        .clone()
+        .unwrap_or_else(|| clock::Clock::new(config.clock));
     let (shutdown, shutdown_signal) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut duis_url = None;
@@ -179,7 +227,9 @@ pub async fn start_parties(
             Some(directory) => Some(dccki::load(directory, &party)?),
             None => None,
         };
-        let directory = NetworkDirectory::new(addresses.clone()).with_tls(tls.clone());
+        let directory = NetworkDirectory::new(addresses.clone())
+            .with_tls(tls.clone())
+            .with_link_layer(&party, hooks.link_layer.clone());
         let built = parties::build(&party, &config, &identities, &directory, &clock)?;
         let http_listener = match party.as_str() {
             "dsp" => Some(bind("DUIS front door", config.duis_address).await?),

@@ -335,14 +335,15 @@ fn build_dsp(
 }
 
 /// A device's configuration: its keys from the test PKI, its anchors from the organisations
-/// in force (DCC Boxed's when loaded).
+/// in force (DCC Boxed's when loaded): the ACB's, its supplier's and network operator's
+/// certificates in their cells, and the KA certificates of the parties it answers.
 fn device_config(
     identities: &Identities,
     device_id: Eui64,
     device_type: DeviceType,
     supplier: Eui64,
     network_operator: Eui64,
-) -> Result<smartmeter::DeviceConfig, BuildError> {
+) -> Result<device::DeviceConfig, BuildError> {
     let (digital_signature, key_agreement) = identities.device(device_id)?;
     let certificate = |party: Eui64, usage: KeyUsage, role: Option<RemotePartyRole>| {
         identities
@@ -350,7 +351,43 @@ fn device_config(
             .map(|identity| identity.certificate.clone())
     };
     let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
-    let mut remote_party_key_agreement = Vec::new();
+    let mut trust_anchors = device::TrustAnchorCertificates::default().with_management(
+        RemotePartyRole::ACCESS_CONTROL_BROKER,
+        KeyUsage::KeyAgreement,
+        certificate(
+            acb,
+            KeyUsage::KeyAgreement,
+            Some(RemotePartyRole::ACCESS_CONTROL_BROKER),
+        )?,
+    );
+    let cells = [
+        (
+            acb,
+            RemotePartyRole::ACCESS_CONTROL_BROKER,
+            KeyUsage::DigitalSignature,
+        ),
+        (
+            supplier,
+            RemotePartyRole::SUPPLIER,
+            KeyUsage::DigitalSignature,
+        ),
+        (supplier, RemotePartyRole::SUPPLIER, KeyUsage::KeyAgreement),
+        (
+            network_operator,
+            RemotePartyRole::NETWORK_OPERATOR,
+            KeyUsage::DigitalSignature,
+        ),
+        (
+            network_operator,
+            RemotePartyRole::NETWORK_OPERATOR,
+            KeyUsage::KeyAgreement,
+        ),
+    ];
+    for (party, role, usage) in cells {
+        if let Ok(found) = certificate(party, usage, Some(role)) {
+            trust_anchors = trust_anchors.with_management(role, usage, found);
+        }
+    }
     for party in [
         acb,
         supplier,
@@ -360,37 +397,16 @@ fn device_config(
         crate::config::TEST_NETWORK_OPERATOR,
     ] {
         if let Ok(found) = certificate(party, KeyUsage::KeyAgreement, None) {
-            if !remote_party_key_agreement.contains(&found) {
-                remote_party_key_agreement.push(found);
-            }
+            trust_anchors = trust_anchors.with_remote_party(found);
         }
     }
-    Ok(smartmeter::DeviceConfig {
+    Ok(device::DeviceConfig {
         device_id,
         device_type,
         digital_signature,
         key_agreement,
-        trust_anchors: smartmeter::TrustAnchorCertificates {
-            access_control_broker_key_agreement: certificate(
-                acb,
-                KeyUsage::KeyAgreement,
-                Some(RemotePartyRole::ACCESS_CONTROL_BROKER),
-            )?,
-            supplier_digital_signature: certificate(
-                supplier,
-                KeyUsage::DigitalSignature,
-                Some(RemotePartyRole::SUPPLIER),
-            )
-            .ok(),
-            network_operator_digital_signature: certificate(
-                network_operator,
-                KeyUsage::DigitalSignature,
-                Some(RemotePartyRole::NETWORK_OPERATOR),
-            )
-            .ok(),
-            remote_party_key_agreement,
-        },
-        state: smartmeter::MeterState::default(),
+        trust_anchors,
+        state: device::DeviceState::default(),
     })
 }
 

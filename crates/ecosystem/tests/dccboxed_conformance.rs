@@ -10,14 +10,12 @@ use std::time::Duration;
 
 use dcc_model::{CommandVariant, ResponseCode};
 use duis::{Request, RequestBody, ResponseBody};
-use ecosystem::config::{TEMPLATE_ESME, TEMPLATE_GPF, TEST_SUPPLIER};
-use ecosystem::user::{fetch_device_certificate, ResponseInbox};
-use ecosystem::EcosystemConfig;
-use gbcs::crypto::{
-    KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret, SigningKey, VerifyingKey,
-};
-use gbcs::SignatureField;
-use smki::KeyUsage;
+use ecosystem::config::TEST_SUPPLIER;
+use ecosystem::user::sign_pre_command;
+use ecosystem::{EcosystemConfig, Sandbox, SandboxOptions};
+use gbcs::decode::Verification;
+
+const RESPONSE_WAIT: Duration = Duration::from_secs(20);
 
 /// `.dcc-tooling/` with the templates, DCC Boxed's keystore and the Java tool (fetched with
 /// `.ci/fetch-dcc-tooling` when missing), and `java`; or `None` after test-support's loud
@@ -132,30 +130,21 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
     };
     let template = |name: &str| std::fs::read_to_string(templates.join(name)).expect("template");
 
-    let mut inbox = ResponseInbox::start().await.expect("inbox");
-    let mut config = EcosystemConfig::default().with_ephemeral_ports();
-    config.response_url = Some(inbox.url.clone());
+    let mut config = EcosystemConfig::default();
     config.dccboxed_keystore = Some(root.join("dccboxed-keystore/keystore.json"));
-    let running = ecosystem::start_in_process(config)
+    let sandbox = Sandbox::start_with(config, SandboxOptions::default())
         .await
-        .expect("ecosystem starts");
-    let duis_url = running.duis_url.clone().expect("duis");
-    let smki_url = running.smki_url.clone().expect("smki");
-    ecosystem::wait_until_ready(&duis_url, Duration::from_secs(60))
-        .await
-        .expect("ready");
-    let identities = running.identities.clone();
-    let supplier_ka = identities
-        .organisation(TEST_SUPPLIER, KeyUsage::KeyAgreement, None)
-        .expect("supplier KA");
-    let supplier_ka =
-        KeyAgreementPrivateKey::from_pkcs8(supplier_ka.private_key_pkcs8_der.as_deref().unwrap())
-            .unwrap();
-    let supplier_ds = identities
-        .organisation(TEST_SUPPLIER, KeyUsage::DigitalSignature, None)
-        .expect("supplier DS");
-    let supplier_ds =
-        SigningKey::from_pkcs8(supplier_ds.private_key_pkcs8_der.as_deref().unwrap()).unwrap();
+        .expect("ecosystem ready");
+    let duis_url = sandbox.endpoints().duis_url;
+    // The agent is used for what follows the DUIS exchange: awaiting by RequestID and checking
+    // the device's MAC or signature with certificates from the SMKI repository.
+    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let request_id_of = |xml: &str| {
+        duis::parse_request(xml.as_bytes())
+            .expect("a signed request")
+            .header
+            .request_id
+    };
 
     // 8.2 Read Inventory: sync I0 with a DSPInventory.
     let answer = post(
@@ -178,53 +167,29 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
     assert!(devices.len() >= 4, "{devices:?}");
 
     // ECS17b and GCS13a: I99, then an async I0 whose GBCS MAC verifies and block decrypts.
-    for (name, device) in [
-        (
-            "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
-            TEMPLATE_ESME,
-        ),
-        (
-            // DCC's "reliable" GSME read is addressed to the GPF, which answers from its copy.
-            "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",
-            TEMPLATE_GPF,
-        ),
+    for name in [
+        "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+        // DCC's "reliable" GSME read is addressed to the GPF, which answers from its copy.
+        "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",
     ] {
-        let answer = post(&duis_url, "serviceS", tool.sign(&template(name), false)).await;
+        let signed = tool.sign(&template(name), false);
+        let answer = post(&duis_url, "serviceS", signed.clone()).await;
         tool.assert_valid(name, &answer);
         assert_eq!(
             duis::parse_response(&answer).unwrap().response_code,
             ResponseCode::Acknowledgement,
             "{name}"
         );
-        let asynchronous = inbox
-            .next(Duration::from_secs(20))
+        let asynchronous = supplier
+            .response_to(request_id_of(&signed), RESPONSE_WAIT)
             .await
             .expect("async response");
-        tool.assert_valid(&format!("{name} async"), &asynchronous);
-        let ResponseBody::GbcsPayload { payload, .. } =
-            duis::parse_response(&asynchronous).unwrap().body
-        else {
-            panic!("no GBCSPayload")
-        };
-        let certificate = fetch_device_certificate(&smki_url, device, KeyUsage::KeyAgreement)
-            .await
-            .expect("KA certificate from 8083");
-        let secret = SharedSecret::compute(
-            &supplier_ka,
-            &KeyAgreementPublicKey::from_sec1(&certificate.public_key_sec1()).unwrap(),
-        );
-        let apdu =
-            gbcs::protection::verify_response(&payload, Some(&secret), None).expect("response MAC");
-        let blocks = gbcs::protection::find_encrypted_blocks(&apdu.payload);
-        assert_eq!(blocks.len(), 1, "{name}");
-        gbcs::protection::decrypt_sensitive_block(
-            &secret,
-            device,
-            TEST_SUPPLIER,
-            apdu.header.transaction.counter,
-            blocks[0],
-        )
-        .expect("block decrypts");
+        tool.assert_valid(&format!("{name} async"), &asynchronous.answer.xml);
+        let verified = asynchronous
+            .verified()
+            .expect("MAC verifies, block decrypts");
+        assert_eq!(verified.decoded.mac, Verification::Valid, "{name}");
+        assert_eq!(verified.plaintexts().len(), 1, "{name}");
     }
 
     // ECS42 Enable Supply: CV4 -> PreCommand; sign it; CV5 with the same RequestID -> I99 -> signed async response.
@@ -238,11 +203,8 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
     else {
         panic!("no PreCommand")
     };
-    let signature = gbcs::protection::sign_pre_command(&pre_command, &supplier_ds).unwrap();
-    let signed = gbcs::GeneralSigning::parse(&pre_command)
-        .unwrap()
-        .with_signature(SignatureField::Present(signature))
-        .encode();
+    let signed = sign_pre_command(&pre_command, &supplier.user().digital_signature)
+        .expect("signed pre-command");
     let request: Request = duis::parse_request(cv4.as_bytes()).unwrap();
     let cv5 = Request {
         header: duis::RequestHeader {
@@ -266,25 +228,12 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
         duis::parse_response(&answer).unwrap().response_code,
         ResponseCode::Acknowledgement
     );
-    let asynchronous = inbox
-        .next(Duration::from_secs(20))
+    let asynchronous = supplier
+        .response_to(cv5.header.request_id, RESPONSE_WAIT)
         .await
         .expect("async response");
-    tool.assert_valid("the ECS42 async response", &asynchronous);
-    let ResponseBody::GbcsPayload { payload, .. } =
-        duis::parse_response(&asynchronous).unwrap().body
-    else {
-        panic!("no GBCSPayload")
-    };
-    let certificate =
-        fetch_device_certificate(&smki_url, TEMPLATE_ESME, KeyUsage::DigitalSignature)
-            .await
-            .expect("DS certificate from 8083");
-    gbcs::protection::verify_response(
-        &payload,
-        None,
-        Some(&VerifyingKey::from_sec1(&certificate.public_key_sec1()).unwrap()),
-    )
-    .expect("ESME signature");
-    running.shutdown().await;
+    tool.assert_valid("the ECS42 async response", &asynchronous.answer.xml);
+    let verified = asynchronous.verified().expect("ESME signature verifies");
+    assert_eq!(verified.decoded.signature, Verification::Valid);
+    sandbox.shutdown().await;
 }

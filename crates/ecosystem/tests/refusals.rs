@@ -292,7 +292,6 @@ async fn every_refusal_carries_its_specific_code() {
         Row { what: "network operator asks for local delivery", origin: "eligibility: local delivery", url: "serviceD", xml: sign(&operator, TEMPLATE_ESME, 2, "4.1.1", read_registers()), expected: "E17" },
         // Body and transformation.
         Row { what: "data in a body that takes none", origin: "transform", url: "serviceS", xml: sign(&supplier, TEMPLATE_ESME, 1, "4.1.1", element("ReadInstantaneousImportRegisters", vec![leaf("Extra", "1")])), expected: "E1000" },
-        Row { what: "service not transformed yet", origin: "transform", url: "serviceS", xml: sign(&supplier, TEMPLATE_ESME, 1, "7.4", element("ReadSupplyStatus", Vec::new())), expected: "E1011" },
         // Replay.
         Row { what: "counter replayed", origin: "replay protection", url: "serviceS", xml: sign_with_counter(&supplier, TEMPLATE_GSME, replayed_counter, 1, "4.1.1", read_registers()), expected: "E1003" },
         Row { what: "counter lower than the last", origin: "replay protection", url: "serviceS", xml: sign_with_counter(&supplier, TEMPLATE_GSME, replayed_counter - 1, 1, "4.1.1", read_registers()), expected: "E1003" },

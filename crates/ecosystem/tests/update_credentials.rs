@@ -3,20 +3,19 @@
 //! supplierBySupplier); afterwards the device refuses 7.1 Enable Supply signed with the old
 //! key (no response, the DSP answers with an error) and accepts it signed with the new one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use dcc_model::{CommandVariant, ResponseCode};
-use duis::{BodyElement, RequestBody, ResponseBody};
+use dcc_model::ResponseCode;
+use duis::BodyElement;
 use ecosystem::config::{TEMPLATE_ESME, TEST_SUPPLIER};
-use ecosystem::user::{fetch_device_certificate, Answer, DuisUser, ResponseInbox};
-use ecosystem::EcosystemConfig;
-use gbcs::crypto::{SigningKey, VerifyingKey};
+use ecosystem::user::RequestOptions;
+use ecosystem::Sandbox;
+use gbcs::crypto::SigningKey;
+use gbcs::decode::Verification;
 use gbcs::use_case::cs02b;
-use gbcs::{GeneralSigning, SignatureField};
 use smki::{Certificate, CsrSubject, CsrSubmission, KeyUsage, RemotePartyRole, Requester, TestPki};
-
-const RESPONSE_WAIT: Duration = Duration::from_secs(20);
 
 /// A new DS certificate for the test supplier from the ecosystem's own PKI: a fresh key
 /// (borrowed from a PKI with another seed), a PKCS#10 request, issued by the organisation CA.
@@ -55,8 +54,8 @@ fn base64(der: &[u8]) -> String {
 fn update_security_credentials(
     new_signing: &Certificate,
     organisation_ca: &Certificate,
-) -> RequestBody {
-    DuisUser::body(
+) -> BodyElement {
+    BodyElement::with_children(
         "UpdateSecurityCredentialsKRP",
         vec![
             BodyElement::leaf("RemotePartyRole", "Supplier"),
@@ -83,101 +82,18 @@ fn update_security_credentials(
     )
 }
 
-/// CV4 to serviceT, the pre-command signed with `key`, CV5 to serviceS: the CV5 answer.
-async fn send_critical(
-    user: &DuisUser,
-    key: &SigningKey,
-    service_reference_variant: &str,
-    body: RequestBody,
-    counter: u64,
-) -> Answer {
-    let request = user
-        .signed_request(
-            TEMPLATE_ESME,
-            counter,
-            CommandVariant::TransformToPreCommand,
-            service_reference_variant,
-            body,
-        )
-        .expect("CV4 request");
-    let answer = user.post("serviceT", request).await.expect("CV4 answer");
-    let ResponseBody::PreCommand {
-        payload: pre_command,
-        ..
-    } = &answer.response.body
-    else {
-        panic!(
-            "{service_reference_variant}: expected a pre-command, got {} {:?}",
-            answer.response.response_code, answer.response.body
-        );
-    };
-    let signature = gbcs::protection::sign_pre_command(pre_command, key).expect("signature");
-    let signed = GeneralSigning::parse(pre_command)
-        .expect("pre-command")
-        .with_signature(SignatureField::Present(signature))
-        .encode();
-    let request = user
-        .signed_request(
-            TEMPLATE_ESME,
-            counter,
-            CommandVariant::SignedPreCommandOverWan,
-            service_reference_variant,
-            RequestBody::SignedPreCommand {
-                execution_date_time: None,
-                gbcs_payload: signed,
-            },
-        )
-        .expect("CV5 request");
-    user.post("serviceS", request).await.expect("CV5 answer")
-}
-
-/// The next asynchronous response: its GBCS, checked against the ESME's DS certificate.
-async fn device_signed_response(
-    user: &DuisUser,
-    inbox: &mut ResponseInbox,
-    esme_signing: &VerifyingKey,
-) -> GeneralSigning {
-    let xml = inbox
-        .next(RESPONSE_WAIT)
-        .await
-        .expect("an asynchronous response");
-    let answer = user.read_dsp_document(xml).expect("signed by the DSP");
-    assert_eq!(answer.response.response_code, ResponseCode::Success);
-    let ResponseBody::GbcsPayload { payload, .. } = answer.response.body else {
-        panic!("expected a GBCSPayload, got {:?}", answer.response.body);
-    };
-    gbcs::protection::verify_response(&payload, None, Some(esme_signing))
-        .expect("the ESME's signature verifies")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one() {
     let log = CapturedLog::install();
-    let mut inbox = ResponseInbox::start().await.expect("inbox");
-    let mut config = EcosystemConfig::default().with_ephemeral_ports();
-    config.response_url = Some(inbox.url.clone());
-    let running = ecosystem::start_in_process(config)
-        .await
-        .expect("ecosystem starts");
-    let duis_url = running.duis_url.clone().expect("DUIS front door");
-    let smki_url = running.smki_url.clone().expect("SMKI repository");
-    ecosystem::wait_until_ready(&duis_url, Duration::from_secs(60))
-        .await
-        .expect("ready");
-    let supplier = DuisUser::new(TEST_SUPPLIER, &running.identities, &duis_url).expect("supplier");
-    let old_key = &supplier.digital_signature;
-    let pki = running.identities.pki.clone();
+    let sandbox = Sandbox::start().await.expect("ecosystem ready");
+    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let pki = sandbox.identities().pki.clone();
     let (new_signing, new_key) = new_supplier_signing_identity(&pki);
-    let esme_certificate =
-        fetch_device_certificate(&smki_url, TEMPLATE_ESME, KeyUsage::DigitalSignature)
-            .await
-            .expect("the ESME's DS certificate");
-    let esme_signing =
-        VerifyingKey::from_sec1(&esme_certificate.public_key_sec1()).expect("ESME DS key");
+    let new_key = Arc::new(new_key);
 
     // Another party's certificate is refused at CV4, before any pre-command is issued.
-    let network_operator = running
-        .identities
+    let network_operator = sandbox
+        .identities()
         .organisation(
             ecosystem::config::TEST_NETWORK_OPERATOR,
             KeyUsage::DigitalSignature,
@@ -187,28 +103,29 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
         .certificate
         .clone();
     let body = update_security_credentials(&network_operator, &pki.organisation_ca().certificate);
-    let request = supplier
-        .signed_request(
-            TEMPLATE_ESME,
-            6_999,
-            CommandVariant::TransformToPreCommand,
-            "6.15.1",
-            body,
-        )
-        .expect("CV4 request");
-    let answer = supplier
-        .post("serviceT", request)
+    let refused = supplier
+        .request("6.15.1", TEMPLATE_ESME, body)
         .await
         .expect("CV4 answer");
-    assert_eq!(answer.response.response_code.to_string(), "E061501");
+    assert_eq!(refused.response_code().to_string(), "E061501");
+    assert!(
+        refused.pre_command.is_none(),
+        "no pre-command for a refused request"
+    );
 
     // 6.15.1 signed (CV5) with the old key, which the ESME trusts today.
     let body = update_security_credentials(&new_signing, &pki.organisation_ca().certificate);
-    let answer = send_critical(&supplier, old_key, "6.15.1", body, 7_000).await;
-    assert_eq!(answer.response.response_code, ResponseCode::Acknowledgement);
-    let response = device_signed_response(&supplier, &mut inbox, &esme_signing).await;
-    assert_eq!(response.header.message_code(), cs02b::MESSAGE_CODE);
-    let outcome = cs02b::decode_response_payload(&response.payload)
+    let exchange = supplier
+        .request("6.15.1", TEMPLATE_ESME, body)
+        .await
+        .expect("6.15.1");
+    assert_eq!(exchange.response_code(), &ResponseCode::Acknowledgement);
+    let response = exchange
+        .verified_gbcs()
+        .expect("the ESME's signed response");
+    assert_eq!(response.decoded.signature, Verification::Valid);
+    assert_eq!(response.decoded.header.message_code(), cs02b::MESSAGE_CODE);
+    let outcome = cs02b::decode_response_payload(&response.decoded.payload)
         .expect("CS02b response")
         .expect("executed now");
     assert!(outcome.all_succeeded(), "{outcome:?}");
@@ -229,9 +146,20 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
 
     // 7.1 signed with the old key: the DSP still knows that certificate and sends the command,
     // the ESME refuses it, and the DSP answers with an error instead of I99.
-    let enable = || DuisUser::body("EnableSupply", Vec::new());
-    let answer = send_critical(&supplier, old_key, "7.1", enable(), 7_001).await;
-    let code = answer.response.response_code.to_string();
+    let enable = || BodyElement::with_children("EnableSupply", Vec::new());
+    let old_key = supplier
+        .request_with(
+            "7.1",
+            TEMPLATE_ESME,
+            enable(),
+            RequestOptions {
+                response_wait: Some(Duration::from_secs(2)),
+                ..RequestOptions::default()
+            },
+        )
+        .await
+        .expect("7.1 with the old key");
+    let code = old_key.response_code().to_string();
     println!("7.1 ECS42 signed with the old key: {code}");
     // E20 (cannot communicate with the device), and it came from the ESME: the DSP's log of
     // the rejection carries the device's refusal, a signature check against its new anchor.
@@ -248,21 +176,38 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
         "the E20 must come from the ESME's signature check: {rejection}"
     );
     assert!(
-        inbox.next(Duration::from_secs(2)).await.is_err(),
+        supplier
+            .response_to(old_key.request_id, Duration::from_secs(2))
+            .await
+            .is_err(),
         "the refused command must not be answered"
     );
 
     // 7.1 signed with the new key: executed and answered, signed by the ESME.
-    let answer = send_critical(&supplier, &new_key, "7.1", enable(), 7_002).await;
-    assert_eq!(answer.response.response_code, ResponseCode::Acknowledgement);
-    let response = device_signed_response(&supplier, &mut inbox, &esme_signing).await;
+    let new_key = supplier
+        .request_with(
+            "7.1",
+            TEMPLATE_ESME,
+            enable(),
+            RequestOptions {
+                signing_key: Some(new_key),
+                ..RequestOptions::default()
+            },
+        )
+        .await
+        .expect("7.1 with the new key");
+    assert_eq!(new_key.response_code(), &ResponseCode::Acknowledgement);
+    let response = new_key.verified_gbcs().expect("the ESME's signed response");
     assert_eq!(
-        response.header.message_code(),
+        response.decoded.header.message_code(),
         gbcs::use_case::ecs42::MESSAGE_CODE
     );
-    assert_eq!(response.header.transaction.counter, 7_002);
+    assert_eq!(
+        response.decoded.header.transaction.counter,
+        new_key.request_id.counter
+    );
     println!("7.1 ECS42 signed with the new key: I99, then the ESME's signed response");
-    running.shutdown().await;
+    sandbox.shutdown().await;
 }
 
 /// The warnings every party logs in this process, kept for the test to read.

@@ -134,6 +134,39 @@ impl MessageCodeEntry {
     pub fn has_sensitive_block(&self) -> bool {
         self.sensitivity == Sensitivity::SensitiveBlock
     }
+
+    /// Whether the device's response carries a date-time in its grouping header.
+    pub fn response_carries_date_time(&self) -> bool {
+        response_carries_date_time(self.message_code)
+    }
+
+    /// Whether, in a GBZ response, the data of `cluster` is the sensitive block (encrypted
+    /// components): the metering and prepayment clusters' data in the use cases whose
+    /// response carries a sensitive block; tariff (price, calendar) data stays plain.
+    pub fn encrypts_gbz_cluster(&self, cluster: u16) -> bool {
+        self.has_sensitive_block()
+            && self.payload == PayloadKind::Gbz
+            && SENSITIVE_GBZ_CLUSTERS.contains(&cluster)
+    }
+}
+
+/// The ZCL clusters whose data is sensitive: metering (`0702`) and prepayment (`0705`).
+const SENSITIVE_GBZ_CLUSTERS: &[u16] = &[0x0702, 0x0705];
+
+/// The message codes whose responses carry a date-time in the grouping header (GBCS puts one
+/// in the responses of reads of instantaneous values and of commands that may be future
+/// dated). Every RTDS response of these codes has one and no other RTDS response does;
+/// GCS13a (`0074`), absent from RTDS, reads a register as GCS13b does.
+const RESPONSE_DATE_TIME: &[u16] = &[
+    0x0007, 0x0019, 0x001A, 0x001F, 0x0026, 0x0027, 0x0028, 0x0029, 0x002A, 0x002B, 0x002C, 0x002D,
+    0x0039, 0x0043, 0x006B, 0x006C, 0x006D, 0x006F, 0x0074, 0x0075, 0x0097, 0x00A2, 0x00A3, 0x00B7,
+    0x00B8, 0x00BC, 0x00C7, 0x00DE, 0x0102, 0x0103, 0x0104, 0x0106, 0x0107, 0x0108, 0x011A, 0x0125,
+    0x0126, 0x012A,
+];
+
+/// Whether the response to `message_code` carries a date-time in its grouping header.
+pub fn response_carries_date_time(message_code: MessageCode) -> bool {
+    RESPONSE_DATE_TIME.contains(&message_code.0)
 }
 
 #[allow(clippy::too_many_arguments)]

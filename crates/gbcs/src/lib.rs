@@ -14,6 +14,8 @@
 //!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
 //!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
+//!   [`zcl_commands`]: the fields of every cluster-specific ZCL command in GBCS, as data (decode
+//!   and re-encode any payload, both directions);
 //!   [`zse`]: ZigBee Smart Energy Price, Calendar and Prepayment cluster commands, and the cluster
 //!   and attribute ids and read requests of GBCS's GBZ commands;
 //!   [`cosem_time`]: COSEM dates, times and date-times (with wildcards, GBCS "now" and "never");
@@ -67,6 +69,7 @@ pub mod protection;
 pub mod set_time;
 pub mod use_case;
 pub mod zcl;
+pub mod zcl_commands;
 pub mod zse;
 
 pub use crypto::{

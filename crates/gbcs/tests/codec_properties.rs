@@ -278,6 +278,7 @@ proptest! {
                     Err(ProtectionError::Decode(_)
                         | ProtectionError::MacInvalid
                         | ProtectionError::MacMissing
+                        | ProtectionError::BlockTransfer
                         | ProtectionError::SignatureInvalid
                         | ProtectionError::SignatureMissing(_)
                         | ProtectionError::SharedSecretMissing

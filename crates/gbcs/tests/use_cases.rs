@@ -380,40 +380,6 @@ fn gcs13a_response_encrypts_and_decrypts() {
 }
 
 #[derive(serde::Deserialize)]
-struct CatalogueEntry {
-    code: String,
-    name: String,
-    srv_rtds: String,
-    #[serde(rename = "type")]
-    message_type: String,
-}
-
-#[test]
-fn use_case_table_agrees_with_the_catalogue() {
-    let Some(vectors) = vectors() else { return };
-    let text = std::fs::read_to_string(vectors.join("gbcs-use-cases.json")).unwrap();
-    let catalogue: Vec<CatalogueEntry> = serde_json::from_str(&text).unwrap();
-    for use_case in use_case::USE_CASES {
-        let code = format!("{}", use_case.message_code);
-        let entry = catalogue
-            .iter()
-            .find(|entry| entry.code == code)
-            .unwrap_or_else(|| panic!("{code} missing"));
-        assert_eq!(entry.name, use_case.name, "{code}");
-        assert!(
-            entry
-                .srv_rtds
-                .split(',')
-                .any(|srv| srv == use_case.service_reference_variant),
-            "{code}"
-        );
-        assert_eq!(entry.message_type == "SME.C.C", use_case.critical, "{code}");
-        assert_eq!(use_case::lookup(use_case.message_code), Some(use_case));
-        assert!(use_case.service_reference_variant().is_some());
-    }
-}
-
-#[derive(serde::Deserialize)]
 struct FullCatalogueEntry {
     code: String,
     name: String,
@@ -464,12 +430,6 @@ fn message_code_catalogue_agrees_with_the_json() {
             _ => PayloadKind::Unknown,
         };
         assert_eq!(payload, ours.payload, "{code}");
-    }
-    for use_case in use_case::USE_CASES {
-        let entry = catalogue::entry(use_case.message_code).unwrap();
-        assert_eq!(entry.name, use_case.name);
-        assert_eq!(entry.protection.command_is_signed(), use_case.critical);
-        assert_eq!(catalogue::by_use_case_id(use_case.id()), Some(entry));
     }
     println!(
         "catalogue: {} message codes agree with gbcs-use-cases.json",

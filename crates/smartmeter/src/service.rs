@@ -13,9 +13,8 @@ use dcc_proto::transport::GrpcTransport;
 use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
-use crate::config::{DeviceClock, DeviceConfig, DeviceConfigError};
-use crate::device::{Device, DeviceError, RefusalKind};
-use crate::outbox::{Deliver, Outbox};
+use dcc_proto::outbox::{Deliver, Outbox};
+use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
 
 /// The party name `dccsim serve` uses for the smart meters.
 pub const PARTY_NAME: &str = "smartmeter";
@@ -87,16 +86,6 @@ pub(crate) fn build_devices(
     Ok(devices)
 }
 
-/// The gRPC status a refused command is answered with.
-pub fn refusal_status(error: &DeviceError) -> Status {
-    let message = format!("command refused: {error}");
-    match error.kind() {
-        RefusalKind::Security => Status::permission_denied(message),
-        RefusalKind::Malformed => Status::invalid_argument(message),
-        RefusalKind::Unsupported => Status::unimplemented(message),
-    }
-}
-
 #[derive(Debug)]
 struct Inner {
     meters: HashMap<Eui64, Mutex<Device>>,
@@ -137,7 +126,7 @@ impl SmartMeterHanService {
         };
         let response = outcome.map_err(|error| {
             warn!(%error, "command refused");
-            refusal_status(&error)
+            dcc_proto::convert::device_refusal(error.kind(), &error)
         })?;
         info!(bytes = response.len(), "command executed; response queued");
         let span = info_span!("smartmeter.send_response", request_id = %frame.request_id, device_id = %frame.device_id);

@@ -12,9 +12,10 @@ use dcc_proto::han::comms_hub_han_upstream_server::{
 use dcc_proto::han::smart_meter_han_client::SmartMeterHanClient;
 use dcc_proto::han::{HanFrame, HanFrameAccepted};
 use dcc_proto::transport::{local, GrpcTransport};
+use device::{DeviceClock, DeviceState};
 use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::{ecs17b, ecs42, gcs13a};
-use smartmeter::{DeviceClock, MeterState, SmartMeterConfig, SmartMeterPeers};
+use smartmeter::{SmartMeterConfig, SmartMeterPeers};
 use support::*;
 use tonic::{Code, Request, Response, Status};
 
@@ -67,9 +68,9 @@ fn mount(hub: &FakeCommsHub) -> SmartMeterHanClient<GrpcTransport> {
             device_config(
                 ESME,
                 DeviceType::ElectricitySmartMeter,
-                MeterState::default(),
+                DeviceState::default(),
             ),
-            device_config(GSME, DeviceType::GasSmartMeter, MeterState::default()),
+            device_config(GSME, DeviceType::GasSmartMeter, DeviceState::default()),
         ],
     };
     let peers = SmartMeterPeers {

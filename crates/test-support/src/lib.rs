@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod mutation;
+#[cfg(feature = "fakes")]
+pub mod peers;
+
+/// The default fleet's identities (organisations and devices), for tests.
+pub mod fleet {
+    pub use dcc_model::fleet::*;
+    pub use dcc_model::DCC_ACCESS_CONTROL_BROKER;
+}
 
 /// The workspace root (the folder holding the top `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {

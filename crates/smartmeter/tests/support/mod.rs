@@ -4,11 +4,11 @@
 use std::sync::OnceLock;
 
 use dcc_model::{DeviceType, Eui64, DCC_ACCESS_CONTROL_BROKER};
+use device::{DeviceConfig, DeviceDateTime, DeviceState};
 use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
 use gbcs::protection;
 use gbcs::use_case::command_apdu;
 use gbcs::{MessageCode, SharedSecret, SignatureField};
-use smartmeter::{DeviceConfig, DeviceDateTime, MeterState};
 use smki::{KeyUsage, TestPki};
 
 pub const SEED: u64 = 20_240_501;
@@ -16,9 +16,9 @@ pub const ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
 pub const GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
 pub const CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
 pub const GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A3);
-pub const SUPPLIER: Eui64 = smartmeter::TEST_SUPPLIER;
-pub const NETWORK_OPERATOR: Eui64 = smartmeter::TEST_NETWORK_OPERATOR;
-pub const SECOND_SUPPLIER: Eui64 = smartmeter::TEST_SECOND_SUPPLIER;
+pub const SUPPLIER: Eui64 = device::TEST_SUPPLIER;
+pub const NETWORK_OPERATOR: Eui64 = device::TEST_NETWORK_OPERATOR;
+pub const SECOND_SUPPLIER: Eui64 = device::TEST_SECOND_SUPPLIER;
 pub const ACB: Eui64 = DCC_ACCESS_CONTROL_BROKER;
 
 pub const NOW: DeviceDateTime = DeviceDateTime {
@@ -36,7 +36,7 @@ pub fn pki() -> &'static TestPki {
     PKI.get_or_init(|| TestPki::default_with_devices(SEED, &[ESME, GSME, CHF, GPF]).unwrap())
 }
 
-pub fn device_config(device: Eui64, device_type: DeviceType, state: MeterState) -> DeviceConfig {
+pub fn device_config(device: Eui64, device_type: DeviceType, state: DeviceState) -> DeviceConfig {
     DeviceConfig::from_test_pki(pki(), device, device_type, state).unwrap()
 }
 

@@ -1,0 +1,30 @@
+//! The identities of dccsim's default fleet: the test organisations and the devices of DCC
+//! Boxed's RTDS templates (North), with a second Comms Hub in the South. One place for them:
+//! the ecosystem's configuration, the scenario runner and the tests all name them from here.
+
+use crate::Eui64;
+
+/// The test supplier (import and gas supplier), registered for the North fleet.
+pub const TEST_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+/// The network operator (electricity distributor and gas transporter) of the whole fleet.
+pub const TEST_NETWORK_OPERATOR: Eui64 = Eui64::from_u64(0x90B3_D51F_3002_0000);
+/// A second supplier, registered for the South fleet.
+pub const SECOND_SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3003_0000);
+
+/// The DCC Boxed / RTDS template devices (CSP North).
+pub const TEMPLATE_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
+pub const TEMPLATE_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
+pub const TEMPLATE_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
+pub const TEMPLATE_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A3);
+/// The RTDS templates' PPMID.
+pub const TEMPLATE_PPMID: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A4);
+/// The RTDS templates' HAN Connected Auxiliary Load Control Switch.
+pub const TEMPLATE_HCALCS: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A5);
+/// The RTDS templates' auxiliary proportional controller (an HCALCS to DUIS).
+pub const TEMPLATE_AUXILIARY_CONTROLLER: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A6);
+
+/// The South Comms Hub and its devices, registered to [`SECOND_SUPPLIER`].
+pub const SOUTH_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A0);
+pub const SOUTH_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A1);
+pub const SOUTH_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A2);
+pub const SOUTH_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A3);

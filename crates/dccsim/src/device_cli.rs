@@ -1,0 +1,174 @@
+//! `dccsim device …`: act as a device. `respond` takes a GBCS command, builds the device it is
+//! addressed to from a key folder (and a state file), and prints what the device sends.
+//!
+//! The engine is `device`; this module reads files, picks the device type and prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use dcc_model::{DeviceType, Eui64};
+use device::{DeviceDateTime, DeviceState, KeyFolder};
+use gbcs::decode::hex_upper;
+
+/// Exit code for bad input and for a command the device refuses.
+const REFUSED: u8 = 2;
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Act as the device a GBCS command is addressed to: print, as uppercase hex one per line,
+    /// the response it sends and then any alert it raises. A file of several commands (one per
+    /// line) goes to the same device in order. Exit code 2 with the reason when the device
+    /// refuses a command.
+    Respond {
+        /// A folder of keys as `dccsim gbcs decode --keys` reads it (the RTDS key store, or
+        /// dccsim's `certs/`): the device's own keys and the organisations it trusts. May be
+        /// given several times.
+        #[arg(long = "keys", value_name = "DIR", required = true)]
+        keys: Vec<PathBuf>,
+        /// A TOML file of device state (supply, registers, variant, faults, HAN device log …)
+        /// to start from; see `device::DeviceState`.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// ESME, GSME, CHF, GPF, PPMID or HCALCS: the device type, when the use case applies to
+        /// several (default: the first the catalogue names).
+        #[arg(long, value_name = "TYPE")]
+        device_type: Option<DeviceType>,
+        /// The date-time the device is told, RFC 3339 (default: now, UTC).
+        #[arg(long, value_name = "DATE-TIME")]
+        now: Option<String>,
+        /// A file (hex text, one command per line, or binary), a hex string, or `-` for
+        /// standard input.
+        #[arg(value_name = "FILE|HEX|-")]
+        input: String,
+    },
+}
+
+/// Runs a `dccsim device` command.
+pub fn run(command: DeviceCommand) -> ExitCode {
+    match command {
+        DeviceCommand::Respond {
+            keys,
+            state,
+            device_type,
+            now,
+            input,
+        } => match respond(&keys, state.as_deref(), device_type, now.as_deref(), &input) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("dccsim device respond: {message}");
+                ExitCode::from(REFUSED)
+            }
+        },
+    }
+}
+
+fn respond(
+    key_folders: &[PathBuf],
+    state_file: Option<&Path>,
+    device_type: Option<DeviceType>,
+    now: Option<&str>,
+    input: &str,
+) -> Result<(), String> {
+    let commands =
+        crate::gbcs_cli::read_input(input).map_err(|error| format!("{input}: {error}"))?;
+    let first = commands
+        .first()
+        .ok_or_else(|| format!("{input}: no command"))?;
+    let envelope = gbcs::Envelope::parse(first)
+        .map_err(|error| format!("{input}: not a GBCS message: {error}"))?;
+    let header = envelope.header();
+    let device_id = header.recipient;
+    let device_type = match device_type {
+        Some(device_type) => device_type,
+        None => catalogue_device_type(header.message_code(), device_id)?,
+    };
+    let state = match state_file {
+        Some(path) => read_state(path)?,
+        None => DeviceState::default(),
+    };
+    let now = match now {
+        Some(text) => parse_now(text)?,
+        None => DeviceDateTime::from_offset_date_time(time::OffsetDateTime::now_utc()),
+    };
+    let files = crate::gbcs_cli::key_files(key_folders)?;
+    let folder = KeyFolder::from_files(
+        files
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+    )
+    .map_err(|error| format!("--keys: {error}"))?;
+    let preferred: Vec<Eui64> = std::iter::once(header.originator)
+        .chain(header.other_information.supplementary_remote_party_id)
+        .collect();
+    let built = folder
+        .device(device_id, device_type, state, &preferred)
+        .map_err(|error| format!("--keys: {error}"))?;
+    let mut device = built.device;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for command in &commands {
+        let response = device.handle_command(command, now).map_err(|error| {
+            format!(
+                "{device_type} {} refused the command: {error}",
+                device_id.to_hex()
+            )
+        })?;
+        if built.stand_in_signing_key
+            && response.first() == Some(&gbcs::envelope::GENERAL_SIGNING_TAG)
+        {
+            eprintln!(
+                "dccsim device respond: no {}-ds.key in the key folder: {} signed with its stand-in DS key (device::stand_in_signing_key)",
+                device_id.to_hex().to_ascii_lowercase(),
+                device_id.to_hex()
+            );
+        }
+        let _ = writeln!(out, "{}", hex_upper(&response));
+        for alert in device.take_alerts() {
+            let _ = writeln!(out, "{}", hex_upper(&alert));
+        }
+    }
+    let _ = out.flush();
+    Ok(())
+}
+
+/// The device type a use case is addressed to: the first its catalogue entry names.
+fn catalogue_device_type(
+    message_code: gbcs::MessageCode,
+    device: Eui64,
+) -> Result<DeviceType, String> {
+    let entry = gbcs::catalogue::entry(message_code)
+        .ok_or_else(|| format!("message code {message_code} is not a GBCS use case"))?;
+    let device_type = entry.device_types.first().copied().ok_or_else(|| {
+        format!(
+            "{} ({message_code}) is addressed to no device type",
+            entry.name
+        )
+    })?;
+    if entry.device_types.len() > 1 {
+        let names: Vec<&str> = entry
+            .device_types
+            .iter()
+            .map(|kind| kind.as_str())
+            .collect();
+        eprintln!(
+            "dccsim device respond: {device} acts as a {device_type}: {} applies to {} (--device-type chooses)",
+            entry.use_case_id().unwrap_or(entry.name),
+            names.join(", ")
+        );
+    }
+    Ok(device_type)
+}
+
+fn read_state(path: &Path) -> Result<DeviceState, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("--state {}: {error}", path.display()))?;
+    toml::from_str(&text).map_err(|error| format!("--state {}: {error}", path.display()))
+}
+
+fn parse_now(text: &str) -> Result<DeviceDateTime, String> {
+    let instant = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|error| format!("--now {text}: not an RFC 3339 date-time: {error}"))?;
+    Ok(DeviceDateTime::from_offset_date_time(instant))
+}

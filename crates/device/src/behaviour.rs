@@ -1,0 +1,199 @@
+//! The methods of COSEM objects: what an ACTION does, by interface class (and, for script
+//! tables, by script).
+
+use gbcs::dlms::Data;
+
+use crate::dlms_exec::{result, RequestOutcome};
+use crate::engine::{Command, Device};
+use crate::state::SupplyState;
+use crate::store::CosemAttribute;
+
+/// Class 30 Data Protection.
+const DATA_PROTECTION: u16 = 30;
+/// Class 9 Script table.
+const SCRIPT_TABLE: u16 = 9;
+/// The disconnect control script table (supply enable, disable, arm).
+const DISCONNECT_CONTROL_SCRIPTS: [u8; 6] = [0, 0, 10, 0, 106, 255];
+/// Script of the disconnect control script table that closes the load switch (ECS42).
+const ENABLE_SUPPLY_SCRIPT: u16 = 0x0033;
+
+/// Class 3 Register and class 4 Extended register: method 1 resets the value.
+const REGISTER: u16 = 3;
+const EXTENDED_REGISTER: u16 = 4;
+/// Class 104 ZigBee network control: the HAN device logs.
+const HAN_DEVICE_LOG: u16 = 104;
+/// Class 112 Credit: method 1 adds to the amount, method 2 sets it.
+const CREDIT: u16 = 112;
+/// Class 115 Token gateway: method 1 enters a token (a UTRN).
+const TOKEN_GATEWAY: u16 = 115;
+
+/// Invokes method `method.attribute` of the object with `parameters`. A method of an object the
+/// device has, with no behaviour of its own here, succeeds without return data.
+pub(crate) fn invoke(
+    device: &mut Device,
+    command: &Command<'_>,
+    method: CosemAttribute,
+    parameters: &Data,
+) -> RequestOutcome {
+    match (method.class_id, method.attribute) {
+        (DATA_PROTECTION, 1) => get_protected_attributes(device, command, parameters),
+        (SCRIPT_TABLE, 1) => execute_script(device, method.obis, parameters),
+        (REGISTER | EXTENDED_REGISTER, 1) => reset_register(device, method),
+        (HAN_DEVICE_LOG, _) => crate::han::invoke(device, command, method, parameters),
+        (CREDIT, 1 | 2) => adjust_credit(device, method, parameters),
+        (TOKEN_GATEWAY, 1) => enter_token(device, parameters),
+        (crate::profiles::PROFILE_GENERIC, _) if crate::profiles::is_profile(method.obis) => {
+            Ok(Data::Null)
+        }
+        _ if device.store.has_cosem_object(method.class_id, method.obis) => Ok(Data::Null),
+        _ => Err(result::OBJECT_UNAVAILABLE),
+    }
+}
+
+/// Register `reset`: the value goes back to zero.
+fn reset_register(device: &mut Device, method: CosemAttribute) -> RequestOutcome {
+    let value = CosemAttribute::new(method.class_id, method.obis, 2);
+    match device.store.cosem(value) {
+        Some(Data::DoubleLongUnsigned(_)) => {
+            device.store.set_cosem(value, Data::DoubleLongUnsigned(0));
+            Ok(Data::Null)
+        }
+        Some(_) => Ok(Data::Null),
+        None => Err(result::OBJECT_UNAVAILABLE),
+    }
+}
+
+/// Credit `update_amount` (method 1, adds) and `set_amount_to_value` (method 2). The meter
+/// balance is the state's; other credits are store values.
+fn adjust_credit(device: &mut Device, method: CosemAttribute, parameters: &Data) -> RequestOutcome {
+    let Data::DoubleLong(amount) = parameters else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let value = CosemAttribute::new(method.class_id, method.obis, 2);
+    let current = match value {
+        crate::bindings::METER_BALANCE => device.state.meter_balance,
+        _ => match device.store.cosem(value) {
+            Some(Data::DoubleLong(current)) => *current,
+            _ => return Err(result::OBJECT_UNAVAILABLE),
+        },
+    };
+    let updated = match method.attribute {
+        1 => current.saturating_add(*amount),
+        _ => *amount,
+    };
+    match value {
+        crate::bindings::METER_BALANCE => device.state.meter_balance = updated,
+        _ => device.store.set_cosem(value, Data::DoubleLong(updated)),
+    }
+    Ok(Data::Null)
+}
+
+/// Token gateway `enter`: a UTRN of 20 digits. It is checked for form only (its GMAC needs the
+/// supplier's prepayment key); a token already accepted is refused as a replay.
+fn enter_token(device: &mut Device, parameters: &Data) -> RequestOutcome {
+    let Data::OctetString(token) = parameters else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let digits = std::str::from_utf8(token)
+        .ok()
+        .filter(|text| text.len() == 20 && text.bytes().all(|byte| byte.is_ascii_digit()))
+        .ok_or(result::OTHER_REASON)?;
+    if device
+        .state
+        .accepted_utrns
+        .iter()
+        .any(|accepted| accepted == digits)
+    {
+        return Err(result::OTHER_REASON);
+    }
+    device.state.accepted_utrns.push(digits.to_owned());
+    Ok(Data::Null)
+}
+
+/// Script table `execute(script id)`.
+fn execute_script(device: &mut Device, table: [u8; 6], parameters: &Data) -> RequestOutcome {
+    let Data::LongUnsigned(script) = parameters else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    if table == DISCONNECT_CONTROL_SCRIPTS && *script == ENABLE_SUPPLY_SCRIPT {
+        device.state.supply = SupplyState::Enabled;
+    }
+    Ok(Data::Null)
+}
+
+/// Data Protection `get_protected_attributes(object list, protection parameters)`: reads the
+/// listed attributes (with their selective access), encrypts them for the requester and
+/// answers `{protection parameters, ciphered data}`, the parameters echoed with originator and
+/// recipient swapped.
+fn get_protected_attributes(
+    device: &mut Device,
+    command: &Command<'_>,
+    parameters: &Data,
+) -> RequestOutcome {
+    let Data::Structure(fields) = parameters else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let [Data::Array(objects), Data::Array(protection)] = fields.as_slice() else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let mut values = Vec::with_capacity(objects.len());
+    for object in objects {
+        values.push(read_protected_object(device, command, object)?);
+    }
+    let plaintext = Data::Structure(values).encode();
+    let block = device
+        .encrypt_for(command, &plaintext)
+        .map_err(|_| result::OTHER_REASON)?;
+    Ok(Data::Structure(vec![
+        Data::Array(protection.iter().map(swap_parties).collect()),
+        Data::OctetString(block),
+    ]))
+}
+
+/// One `object_definition {class, OBIS, attribute, data index, access selection}` read.
+fn read_protected_object(device: &Device, command: &Command<'_>, object: &Data) -> RequestOutcome {
+    let Data::Structure(fields) = object else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let [Data::LongUnsigned(class_id), Data::OctetString(obis), Data::Integer(attribute), _, selection] =
+        fields.as_slice()
+    else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let (Ok(obis), Ok(attribute)) = (
+        <[u8; 6]>::try_from(obis.as_slice()),
+        u8::try_from(*attribute),
+    ) else {
+        return Err(result::OBJECT_UNDEFINED);
+    };
+    let target = CosemAttribute::new(*class_id, obis, attribute);
+    match selection {
+        Data::Structure(selection) => match selection.as_slice() {
+            [Data::Enum(0), _] => device.read_attribute(target, command.now),
+            [Data::Enum(selector), parameters] => {
+                device.read_selected(target, *selector, parameters, command.now)
+            }
+            _ => Err(result::TYPE_UNMATCHED),
+        },
+        _ => device.read_attribute(target, command.now),
+    }
+}
+
+/// A protection parameters entry with its originator and recipient system titles swapped.
+fn swap_parties(entry: &Data) -> Data {
+    let Data::Structure(fields) = entry else {
+        return entry.clone();
+    };
+    let swapped = fields
+        .iter()
+        .map(|field| match field {
+            Data::Structure(inner) if inner.len() >= 3 => {
+                let mut inner = inner.clone();
+                inner.swap(1, 2);
+                Data::Structure(inner)
+            }
+            other => other.clone(),
+        })
+        .collect();
+    Data::Structure(swapped)
+}

@@ -1,0 +1,523 @@
+//! The cluster-specific ZCL commands of GBCS: what a GSME, GPF or PPMID does with them.
+//!
+//! - Publishes from the DCC (tariffs, calendars, billing periods, messages, event
+//!   configuration): the device keeps each payload, so reads of them return it, and
+//!   acknowledges with a default response.
+//! - Gets of published data (calendar, billing period): the payloads kept, or NOT_FOUND.
+//! - Commands with answers of their own (payment mode, top-up, supply, sampling, snapshots,
+//!   logs) change the state and answer from it.
+
+use gbcs::gbz::GbzComponent;
+use gbcs::zcl::{status, ZclValue};
+use gbcs::zcl_commands::{
+    self, unsigned, ClusterCommand, FieldType, CALENDAR, DEVICE_MANAGEMENT, EVENTS, METERING,
+    PREPAYMENT, PRICE,
+};
+
+use crate::date_time::DeviceDateTime;
+use crate::engine::{Command, Device};
+use crate::state::{PaymentMode, SupplyState, TopUp};
+use crate::zcl_exec::ComponentAnswer;
+
+/// Frame control of a cluster command from the server (the meter).
+const FROM_SERVER: u8 = 0x09;
+/// The same, no default response wanted (answers that come in series).
+const FROM_SERVER_IN_SERIES: u8 = 0x19;
+/// Frame control of a cluster command from the client (the meter reporting to the DCC).
+const FROM_CLIENT: u8 = 0x01;
+
+/// Answers a cluster-specific command component.
+pub(crate) fn invoke(
+    device: &mut Device,
+    command: &Command<'_>,
+    component: &GbzComponent,
+    position: usize,
+    payload: &[u8],
+) -> Vec<ComponentAnswer> {
+    let acknowledge = |status: u8| {
+        vec![ComponentAnswer::default_response(
+            component.frame_control,
+            component.command_id,
+            status,
+        )]
+    };
+    if let Some(status) =
+        device.zcl_command_fault(component.cluster, component.command_id, position)
+    {
+        // The meter's own report (event configuration) fails as a response from its server.
+        if (component.cluster, component.command_id) == (DEVICE_MANAGEMENT, 0x05) {
+            return vec![ComponentAnswer::default_response(
+                0x01,
+                component.command_id,
+                status,
+            )];
+        }
+        return acknowledge(status);
+    }
+    let from_server = component.frame_control & gbcs::zcl::DIRECTION_SERVER_TO_CLIENT != 0;
+    let request = zcl_commands::layout(component.cluster, from_server, component.command_id)
+        .map(|layout| layout.decode(payload));
+    let request = match request {
+        Some(Ok(request)) => Some(request),
+        Some(Err(_)) => return acknowledge(status::MALFORMED_COMMAND),
+        None => None,
+    };
+    let now = command.now;
+    let answers = match (
+        component.cluster,
+        from_server,
+        component.command_id,
+        &request,
+    ) {
+        (PREPAYMENT, false, 0x04, Some(request)) => top_up(device, request, now),
+        (PREPAYMENT, false, 0x06, Some(request)) => change_payment_mode(device, request, now),
+        (PREPAYMENT, false, 0x07, Some(request)) => prepayment_snapshot(device, request, now),
+        (PREPAYMENT, false, 0x08, Some(request)) => top_up_log(device, component, request),
+        (PREPAYMENT, false, 0x0A, Some(request)) => debt_log(device, component, request),
+        (METERING, false, 0x06, Some(request)) => snapshot(device, request, now),
+        (METERING, false, 0x07, Some(_)) => respond(
+            METERING,
+            FROM_SERVER,
+            0x0D,
+            vec![unsigned(FieldType::Uint16, 1)],
+            Vec::new(),
+        ),
+        (METERING, false, 0x08, Some(request)) => sampled_data(request),
+        (METERING, false, 0x0B, Some(request)) => change_supply(device, request),
+        (CALENDAR, false, get @ 0x01..=0x04, _) => {
+            published(device, CALENDAR, get, FROM_SERVER_IN_SERIES)
+        }
+        (PRICE, false, 0x0B, _) => published(device, PRICE, 0x09, FROM_SERVER),
+        (EVENTS, false, 0x00, Some(_)) => event_log(device),
+        (EVENTS, false, 0x01, Some(_)) => {
+            device.state.event_log.clear();
+            respond(
+                EVENTS,
+                FROM_SERVER,
+                0x02,
+                vec![unsigned(FieldType::Bitmap8, 0x08)],
+                Vec::new(),
+            )
+        }
+        (DEVICE_MANAGEMENT, true, 0x05, Some(request)) => event_configuration(device, request),
+        // A publish, or a command whose effect is data the device keeps.
+        _ => {
+            device.store.publish(
+                component.cluster,
+                component.command_id,
+                command.apdu.header.transaction.counter,
+                payload.to_vec(),
+            );
+            return acknowledge(status::SUCCESS);
+        }
+    };
+    match answers {
+        Some(answers) if !answers.is_empty() => answers,
+        _ => acknowledge(status::NOT_FOUND),
+    }
+}
+
+/// One answer: a command of `cluster` with these fields and records.
+fn respond(
+    cluster: u16,
+    frame_control: u8,
+    command_id: u8,
+    fields: Vec<ZclValue>,
+    records: Vec<Vec<ZclValue>>,
+) -> Option<Vec<ComponentAnswer>> {
+    let from_server = frame_control & gbcs::zcl::DIRECTION_SERVER_TO_CLIENT != 0;
+    let layout = zcl_commands::layout(cluster, from_server, command_id)?;
+    Some(vec![ComponentAnswer {
+        frame_control,
+        command_id,
+        payload: layout.encode(&ClusterCommand { fields, records }),
+    }])
+}
+
+/// A field's unsigned value, 0 when it is not a number.
+fn number(request: &ClusterCommand, index: usize) -> u64 {
+    request
+        .fields
+        .get(index)
+        .and_then(ZclValue::as_unsigned)
+        .unwrap_or(0)
+}
+
+fn seconds(at: DeviceDateTime) -> ZclValue {
+    unsigned(FieldType::UtcTime, u64::from(at.seconds_since_2000()))
+}
+
+fn signed(value: i32) -> ZclValue {
+    ZclValue::signed(FieldType::Int32.data_type(), i64::from(value))
+}
+
+/// Consumer Top Up: the UTRN is applied to the meter balance once (a UTRN seen before is
+/// refused: result 1).
+fn top_up(
+    device: &mut Device,
+    request: &ClusterCommand,
+    now: DeviceDateTime,
+) -> Option<Vec<ComponentAnswer>> {
+    let utrn = request
+        .fields
+        .get(1)
+        .and_then(ZclValue::as_bytes)
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    let replay = device.state.accepted_utrns.contains(&utrn);
+    let amount = 0;
+    if !replay {
+        device.state.accepted_utrns.push(utrn.clone());
+        device.state.top_up_log.push(TopUp {
+            utrn,
+            amount,
+            at: now,
+        });
+    }
+    respond(
+        PREPAYMENT,
+        FROM_SERVER,
+        0x03,
+        vec![
+            unsigned(FieldType::Enum8, u64::from(replay)),
+            signed(amount),
+            unsigned(FieldType::Enum8, 0),
+            signed(device.state.meter_balance),
+        ],
+        Vec::new(),
+    )
+}
+
+/// Change Payment Mode: prepayment when the proposed configuration enables it (bit 1).
+fn change_payment_mode(
+    device: &mut Device,
+    request: &ClusterCommand,
+    now: DeviceDateTime,
+) -> Option<Vec<ComponentAnswer>> {
+    device.state.payment_mode = match number(request, 3) & 0x0002 {
+        0 => PaymentMode::Credit,
+        _ => PaymentMode::Prepayment,
+    };
+    let attribute = |id| {
+        device
+            .read_zcl(crate::store::ZclAttribute::new(PREPAYMENT, id), now)
+            .and_then(|value| value.as_unsigned())
+            .unwrap_or(0)
+    };
+    respond(
+        PREPAYMENT,
+        FROM_SERVER_IN_SERIES,
+        0x02,
+        vec![
+            unsigned(FieldType::Bitmap8, 0),
+            unsigned(FieldType::Uint32, 0),
+            unsigned(FieldType::Uint32, attribute(0x0010)),
+            unsigned(FieldType::Uint32, attribute(0x0011)),
+        ],
+        Vec::new(),
+    )
+}
+
+/// Change Supply: the proposed supply status (0 off, 1 armed, 2 on) takes effect now.
+fn change_supply(device: &mut Device, request: &ClusterCommand) -> Option<Vec<ComponentAnswer>> {
+    let proposed = number(request, 4);
+    device.state.supply = match proposed {
+        0 => SupplyState::Disabled,
+        1 => SupplyState::Armed,
+        _ => SupplyState::Enabled,
+    };
+    respond(
+        METERING,
+        FROM_SERVER,
+        0x0C,
+        vec![
+            unsigned(FieldType::Uint32, number(request, 0)),
+            unsigned(FieldType::Uint32, number(request, 1)),
+            unsigned(FieldType::UtcTime, number(request, 3)),
+            unsigned(FieldType::Uint8, proposed),
+        ],
+        Vec::new(),
+    )
+}
+
+/// Get Sampled Data: the samples of the sampling started (zero consumption until the
+/// consumption model fills them).
+fn sampled_data(request: &ClusterCommand) -> Option<Vec<ComponentAnswer>> {
+    let samples = number(request, 3).min(48);
+    respond(
+        METERING,
+        FROM_SERVER,
+        0x07,
+        vec![
+            unsigned(FieldType::Uint16, number(request, 0)),
+            unsigned(FieldType::UtcTime, number(request, 1)),
+            unsigned(FieldType::Enum8, number(request, 2)),
+            unsigned(FieldType::Uint16, 1_800),
+            unsigned(FieldType::Uint16, samples),
+        ],
+        (0..samples)
+            .map(|_| vec![unsigned(FieldType::Uint24, 0)])
+            .collect(),
+    )
+}
+
+/// The snapshots a meter holds: one at midnight every day since installation (cause bit 0,
+/// general), and one at installation (cause bit 3, change of tariff), newest first.
+fn snapshot_times(device: &Device, earliest: u64, latest: u64, cause: u64) -> Vec<(u32, u32)> {
+    let installed = device.state.installed.seconds_since_2000();
+    let mut snapshots = Vec::new();
+    if cause & 0x0000_0001 != 0 {
+        let mut day = installed - installed % 86_400 + 86_400;
+        while u64::from(day) <= latest {
+            snapshots.push((day, 0x0000_0001));
+            day += 86_400;
+        }
+    }
+    if cause & 0x0000_0008 != 0 {
+        snapshots.push((installed, 0x0000_0008));
+    }
+    snapshots.retain(|(time, _)| u64::from(*time) >= earliest && u64::from(*time) <= latest);
+    snapshots.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
+    snapshots
+}
+
+/// The snapshot selected by a Get (Prepay) Snapshot's earliest, latest, offset and cause.
+fn selected_snapshot(
+    device: &Device,
+    request: &ClusterCommand,
+    now: DeviceDateTime,
+) -> Option<(u32, u32, usize)> {
+    let latest = number(request, 1).min(u64::from(now.seconds_since_2000()));
+    let snapshots = snapshot_times(device, number(request, 0), latest, number(request, 3));
+    let offset = usize::try_from(number(request, 2)).ok()?;
+    snapshots
+        .get(offset)
+        .map(|(time, cause)| (*time, *cause, snapshots.len()))
+}
+
+/// Get Snapshot (metering): a Publish Snapshot of the registers (payload type 0: TOU
+/// information set delivered registers, no tiers in use).
+fn snapshot(
+    device: &Device,
+    request: &ClusterCommand,
+    now: DeviceDateTime,
+) -> Option<Vec<ComponentAnswer>> {
+    let (time, cause, found) = selected_snapshot(device, request, now)?;
+    let mut payload = device.state.gas_current_summation_delivered.to_le_bytes()[..6].to_vec();
+    payload.extend_from_slice(&[0; 16]);
+    payload.extend_from_slice(&[0x00, 0x00]);
+    snapshot_answer(METERING, 0x06, time, cause, found, 0x00, payload)
+}
+
+/// Get Prepay Snapshot: a Publish Prepay Snapshot of the debt and credit registers (payload
+/// type 0: debt/credit status).
+fn prepayment_snapshot(
+    device: &Device,
+    request: &ClusterCommand,
+    now: DeviceDateTime,
+) -> Option<Vec<ComponentAnswer>> {
+    let (time, cause, found) = selected_snapshot(device, request, now)?;
+    let mut payload = Vec::new();
+    for value in [
+        0,
+        0,
+        0,
+        device.state.meter_balance,
+        device.state.emergency_credit_balance,
+        0,
+    ] {
+        payload.extend_from_slice(&value.to_le_bytes());
+    }
+    snapshot_answer(PREPAYMENT, 0x01, time, cause, found, 0x00, payload)
+}
+
+fn snapshot_answer(
+    cluster: u16,
+    command_id: u8,
+    time: u32,
+    cause: u32,
+    found: usize,
+    payload_type: u8,
+    payload: Vec<u8>,
+) -> Option<Vec<ComponentAnswer>> {
+    respond(
+        cluster,
+        FROM_SERVER_IN_SERIES,
+        command_id,
+        vec![
+            unsigned(FieldType::Uint32, 0),
+            unsigned(FieldType::UtcTime, u64::from(time)),
+            unsigned(
+                FieldType::Uint8,
+                u64::try_from(found.min(255)).unwrap_or(255),
+            ),
+            unsigned(FieldType::Uint8, 0),
+            unsigned(FieldType::Uint8, 1),
+            unsigned(FieldType::Bitmap32, u64::from(cause)),
+            unsigned(FieldType::Enum8, u64::from(payload_type)),
+            ZclValue::String {
+                data_type: FieldType::Rest.data_type(),
+                bytes: payload,
+            },
+        ],
+        Vec::new(),
+    )
+}
+
+/// The earliest time a log read asks for: the component's from-date-time, else any.
+fn earliest(component: &GbzComponent) -> u32 {
+    component
+        .from_date_time
+        .map(u32::from_be_bytes)
+        .unwrap_or(0)
+}
+
+/// Get Top Up Log: the most recent top-ups between the component's from-date-time and the
+/// latest end time, at most the number asked for.
+fn top_up_log(
+    device: &Device,
+    component: &GbzComponent,
+    request: &ClusterCommand,
+) -> Option<Vec<ComponentAnswer>> {
+    let (from, latest, count) = (earliest(component), number(request, 0), number(request, 1));
+    let records: Vec<Vec<ZclValue>> = device
+        .state
+        .top_up_log
+        .iter()
+        .rev()
+        .filter(|top_up| {
+            let at = top_up.at.seconds_since_2000();
+            at >= from && u64::from(at) <= latest
+        })
+        .take(usize::try_from(count).unwrap_or(usize::MAX))
+        .map(|top_up| {
+            vec![
+                ZclValue::octet_string(top_up.utrn.as_bytes().to_vec()),
+                signed(top_up.amount),
+                seconds(top_up.at),
+            ]
+        })
+        .collect();
+    if records.is_empty() {
+        return None;
+    }
+    respond(
+        PREPAYMENT,
+        FROM_SERVER_IN_SERIES,
+        0x05,
+        vec![unsigned(FieldType::Uint8, 0), unsigned(FieldType::Uint8, 1)],
+        records,
+    )
+}
+
+/// Get Debt Repayment Log: the most recent collections of the debt type asked for.
+fn debt_log(
+    device: &Device,
+    component: &GbzComponent,
+    request: &ClusterCommand,
+) -> Option<Vec<ComponentAnswer>> {
+    let (from, latest, count, debt_type) = (
+        earliest(component),
+        number(request, 0),
+        number(request, 1),
+        number(request, 2),
+    );
+    let records: Vec<Vec<ZclValue>> = device
+        .state
+        .debt_log
+        .iter()
+        .rev()
+        .filter(|entry| {
+            let at = entry.at.seconds_since_2000();
+            at >= from && u64::from(at) <= latest && u64::from(entry.debt_type) == debt_type
+        })
+        .take(usize::try_from(count).unwrap_or(usize::MAX))
+        .map(|entry| {
+            vec![
+                seconds(entry.at),
+                unsigned(FieldType::Uint32, u64::from(entry.collected)),
+                unsigned(FieldType::Enum8, u64::from(entry.debt_type)),
+                unsigned(FieldType::Uint32, u64::from(entry.outstanding)),
+            ]
+        })
+        .collect();
+    if records.is_empty() {
+        return None;
+    }
+    respond(
+        PREPAYMENT,
+        FROM_SERVER_IN_SERIES,
+        0x06,
+        vec![unsigned(FieldType::Uint8, 0), unsigned(FieldType::Uint8, 1)],
+        records,
+    )
+}
+
+/// Get Event Log: the events logged, newest first.
+fn event_log(device: &Device) -> Option<Vec<ComponentAnswer>> {
+    let records: Vec<Vec<ZclValue>> = device
+        .state
+        .event_log
+        .iter()
+        .rev()
+        .map(|event| {
+            vec![
+                unsigned(FieldType::Uint8, 1),
+                unsigned(FieldType::Uint16, u64::from(event.code)),
+                seconds(event.at),
+                ZclValue::octet_string(Vec::new()),
+            ]
+        })
+        .collect();
+    if records.is_empty() {
+        return None;
+    }
+    let total = u64::try_from(records.len()).unwrap_or(u64::from(u16::MAX));
+    respond(
+        EVENTS,
+        FROM_SERVER_IN_SERIES,
+        0x01,
+        vec![
+            unsigned(FieldType::Uint16, total),
+            unsigned(FieldType::Uint8, 0),
+            unsigned(FieldType::Uint8, 1),
+            unsigned(FieldType::Bitmap8, 0),
+        ],
+        records,
+    )
+}
+
+/// Get Event Configuration: the meter reports how it treats the event asked for.
+fn event_configuration(device: &Device, request: &ClusterCommand) -> Option<Vec<ComponentAnswer>> {
+    let _ = device;
+    respond(
+        DEVICE_MANAGEMENT,
+        FROM_CLIENT,
+        0x04,
+        vec![unsigned(FieldType::Uint8, 0), unsigned(FieldType::Uint8, 1)],
+        vec![vec![
+            unsigned(FieldType::Uint16, number(request, 0)),
+            unsigned(FieldType::Bitmap8, 0x18),
+        ]],
+    )
+}
+
+/// A Get of published data: every payload published on (cluster, `publish`), as sent.
+fn published(
+    device: &Device,
+    cluster: u16,
+    publish: u8,
+    frame_control: u8,
+) -> Option<Vec<ComponentAnswer>> {
+    let answers: Vec<ComponentAnswer> = device
+        .store
+        .published(cluster, publish)
+        .iter()
+        .map(|payload| ComponentAnswer {
+            frame_control,
+            command_id: publish,
+            payload: payload.clone(),
+        })
+        .collect();
+    Some(answers)
+}

@@ -1,0 +1,163 @@
+//! The ZCL attributes of a GSME (and of a GPF's mirror of it) and the publishes a meter in
+//! service holds (its calendar and billing period), with their initial values.
+
+use gbcs::zcl::{data_type, ZclValue};
+use gbcs::zcl_commands::{self, unsigned, ClusterCommand, FieldType, CALENDAR, PRICE};
+
+use crate::state::DeviceState;
+use crate::store::{ObjectStore, ZclAttribute};
+
+/// Basic, price, metering and prepayment attributes (the registers, supply status and meter
+/// balance are the state's: see [`crate::bindings`]).
+const ATTRIBUTES: &[(u16, u16, u8, u64)] = &[
+    // Basic: hardware version.
+    (0x0000, 0x0003, data_type::UINT8, 1),
+    // Price: calorific value, its unit and trailing digits, conversion factor, tier price
+    // labels, price trailing digits.
+    (0x0700, 0x0302, data_type::UINT32, 39_500),
+    (0x0700, 0x0303, data_type::BITMAP8, 0x30),
+    (0x0700, 0x0304, data_type::UINT32, 1_022_640),
+    (0x0700, 0x0305, data_type::ENUM8, 1),
+    (0x0700, 0x0306, data_type::BITMAP8, 0x60),
+    (0x0700, 0x0616, data_type::UINT16, 0),
+    (0x0700, 0x0617, data_type::BITMAP8, 0x50),
+    // Metering: configuration, alarms, uncontrolled flow and valve settings.
+    (0x0702, 0x0205, data_type::UINT16, 0),
+    (0x0702, 0x0607, data_type::ENUM8, 0),
+    (0x0702, 0x0608, data_type::ENUM8, 0),
+    (0x0702, 0x0A00, data_type::UINT32, 0),
+    (0x0702, 0x0B10, data_type::UINT16, 1),
+    (0x0702, 0x0B11, data_type::ENUM8, 0),
+    (0x0702, 0x0B12, data_type::UINT16, 30),
+    (0x0702, 0x0B13, data_type::UINT16, 60),
+    (0x0702, 0x0B14, data_type::UINT8, 5),
+    (0x0702, 0x0B15, data_type::UINT16, 10),
+    // Prepayment: emergency credit, debts and limits (pence × 1000 as ZCL has them).
+    (0x0705, 0x0002, data_type::INT32, 0),
+    (0x0705, 0x0005, data_type::INT32, 0),
+    (0x0705, 0x0006, data_type::INT32, 0),
+    (0x0705, 0x0010, data_type::UINT32, 500_000),
+    (0x0705, 0x0011, data_type::UINT32, 100_000),
+    (0x0705, 0x0021, data_type::UINT32, 5_000_000),
+    (0x0705, 0x0022, data_type::UINT32, 2_000_000),
+    (0x0705, 0x0031, data_type::UINT32, 300_000),
+    (0x0705, 0x0040, data_type::INT32, 0),
+    (0x0705, 0x0211, data_type::UINT32, 0),
+    (0x0705, 0x0216, data_type::ENUM8, 1),
+    (0x0705, 0x0217, data_type::UINT32, 0),
+    (0x0705, 0x0221, data_type::UINT32, 0),
+    (0x0705, 0x0226, data_type::ENUM8, 1),
+    (0x0705, 0x0227, data_type::UINT32, 0),
+    (0x0705, 0x0231, data_type::UINT32, 0),
+    (0x0705, 0x0239, data_type::UINT16, 0),
+];
+
+/// Puts a GSME's attributes and publishes in `store`.
+pub(super) fn fill(store: &mut ObjectStore, state: &DeviceState) {
+    for (cluster, attribute, kind, value) in ATTRIBUTES {
+        let value = match *kind {
+            data_type::INT32 => ZclValue::signed(*kind, i64::try_from(*value).unwrap_or(0)),
+            _ => ZclValue::unsigned(*kind, *value),
+        };
+        store.set_zcl(ZclAttribute::new(*cluster, *attribute), value);
+    }
+    let strings = [(0x0000, 0x0004, "DCCSIM"), (0x0000, 0x0005, "SIMGSME")];
+    for (cluster, attribute, text) in strings {
+        store.set_zcl(
+            ZclAttribute::new(cluster, attribute),
+            ZclValue::character_string(text),
+        );
+    }
+    store.set_zcl(
+        ZclAttribute::new(0x0702, 0x0307),
+        ZclValue::octet_string(Vec::new()),
+    );
+    publishes(store, state);
+}
+
+/// The calendar and billing period a meter in service holds: two day profiles (one tier all
+/// day, two tiers from 07:00), one week, one season, one special day, a monthly billing period.
+fn publishes(store: &mut ObjectStore, state: &DeviceState) {
+    let issued = u64::from(state.installed.seconds_since_2000());
+    let header = |fields: &[u64]| -> Vec<ZclValue> {
+        [0, issued, 1]
+            .iter()
+            .chain(fields)
+            .map(|value| unsigned(FieldType::Uint32, *value))
+            .collect()
+    };
+    let u8_fields = |values: &[u64]| -> Vec<ZclValue> {
+        values
+            .iter()
+            .map(|value| unsigned(FieldType::Uint8, *value))
+            .collect()
+    };
+    let mut publish =
+        |cluster: u16, command: u8, fields: Vec<ZclValue>, records: Vec<Vec<ZclValue>>| {
+            if let Some(layout) = zcl_commands::layout(cluster, true, command) {
+                store.publish(
+                    cluster,
+                    command,
+                    0,
+                    layout.encode(&ClusterCommand { fields, records }),
+                );
+            }
+        };
+    for (day, switches) in [(1u64, &[(0u64, 1u64)][..]), (2, &[(0, 1), (420, 2)][..])] {
+        let mut fields = header(&[]);
+        fields.extend(u8_fields(&[day, switches.len() as u64, 0, 1]));
+        fields.push(unsigned(FieldType::Enum8, 0));
+        let records = switches
+            .iter()
+            .map(|(minute, tier)| {
+                vec![
+                    unsigned(FieldType::Uint16, *minute),
+                    unsigned(FieldType::Uint8, *tier),
+                ]
+            })
+            .collect();
+        publish(CALENDAR, 0x01, fields, records);
+    }
+    let mut week = header(&[]);
+    week.extend(u8_fields(&[1, 2, 2, 2, 2, 2, 1, 1]));
+    publish(CALENDAR, 0x02, week, Vec::new());
+    let mut seasons = header(&[]);
+    seasons.extend(u8_fields(&[0, 1]));
+    publish(
+        CALENDAR,
+        0x03,
+        seasons,
+        vec![vec![zcl_date(0xFF, 1, 1), unsigned(FieldType::Uint8, 1)]],
+    );
+    let mut special_days = header(&[]);
+    special_days.push(unsigned(FieldType::UtcTime, 0));
+    special_days.push(unsigned(FieldType::Enum8, 0));
+    special_days.extend(u8_fields(&[1, 0, 1]));
+    publish(
+        CALENDAR,
+        0x04,
+        special_days,
+        vec![vec![zcl_date(0xFF, 12, 25), unsigned(FieldType::Uint8, 1)]],
+    );
+    publish(
+        PRICE,
+        0x09,
+        vec![
+            unsigned(FieldType::Uint32, 0),
+            unsigned(FieldType::Uint32, issued),
+            unsigned(FieldType::UtcTime, issued),
+            unsigned(FieldType::Uint24, 1),
+            unsigned(FieldType::Bitmap8, 0x22),
+            unsigned(FieldType::Enum8, 0),
+        ],
+        Vec::new(),
+    );
+}
+
+/// A ZCL date: year − 1900 (`FF` any), month, day, day of week not specified.
+fn zcl_date(year: u8, month: u8, day: u8) -> ZclValue {
+    ZclValue::Fixed {
+        data_type: data_type::DATE,
+        bytes: vec![year, month, day, 0xFF],
+    }
+}

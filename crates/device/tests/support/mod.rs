@@ -1,0 +1,116 @@
+//! Shared test helpers: a seeded test PKI, and commands built as the DSP builds them.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use dcc_model::{DeviceType, Eui64, DCC_ACCESS_CONTROL_BROKER};
+use device::{DeviceConfig, DeviceDateTime, DeviceState};
+use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
+use gbcs::protection::{self, EncryptionParameters};
+use gbcs::use_case::command_apdu;
+use gbcs::{GeneralSigning, MessageCode, SharedSecret, SignatureField};
+use smki::{KeyUsage, TestPki};
+
+pub const SEED: u64 = 20_240_501;
+pub const ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
+pub const GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
+pub const CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
+pub const GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A3);
+pub const SUPPLIER: Eui64 = device::TEST_SUPPLIER;
+pub const NETWORK_OPERATOR: Eui64 = device::TEST_NETWORK_OPERATOR;
+pub const SECOND_SUPPLIER: Eui64 = device::TEST_SECOND_SUPPLIER;
+pub const ACB: Eui64 = DCC_ACCESS_CONTROL_BROKER;
+
+pub const NOW: DeviceDateTime = DeviceDateTime {
+    year: 2024,
+    month: 5,
+    day: 1,
+    hour: 12,
+    minute: 30,
+    second: 15,
+};
+
+/// One PKI for the whole test binary (generation is deterministic but not free).
+pub fn pki() -> &'static TestPki {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    PKI.get_or_init(|| TestPki::default_with_devices(SEED, &[ESME, GSME, CHF, GPF]).unwrap())
+}
+
+pub fn device_config(device: Eui64, device_type: DeviceType, state: DeviceState) -> DeviceConfig {
+    DeviceConfig::from_test_pki(pki(), device, device_type, state).unwrap()
+}
+
+fn scalar(party: Eui64, usage: KeyUsage) -> [u8; 32] {
+    pki()
+        .identity(party, usage, None)
+        .and_then(|identity| identity.private_scalar())
+        .unwrap()
+}
+
+pub fn ka_private(party: Eui64) -> KeyAgreementPrivateKey {
+    KeyAgreementPrivateKey::from_scalar(&scalar(party, KeyUsage::KeyAgreement)).unwrap()
+}
+
+pub fn ds_private(party: Eui64) -> SigningKey {
+    SigningKey::from_scalar(&scalar(party, KeyUsage::DigitalSignature)).unwrap()
+}
+
+pub fn ka_public(party: Eui64) -> KeyAgreementPublicKey {
+    let identity = pki().identity(party, KeyUsage::KeyAgreement, None).unwrap();
+    KeyAgreementPublicKey::from_sec1(&identity.certificate.public_key_sec1()).unwrap()
+}
+
+pub fn ds_public(party: Eui64) -> VerifyingKey {
+    let identity = pki()
+        .identity(party, KeyUsage::DigitalSignature, None)
+        .unwrap();
+    VerifyingKey::from_sec1(&identity.certificate.public_key_sec1()).unwrap()
+}
+
+/// A command as the DSP sends it: MAC keyed by ACB KA × device KA, signed by `signer` if given.
+pub fn command(
+    message_code: MessageCode,
+    counter: u64,
+    originator: Eui64,
+    device: Eui64,
+    payload: Vec<u8>,
+    signer: Option<&SigningKey>,
+) -> Vec<u8> {
+    let mut apdu = command_apdu(message_code, counter, originator, device, payload);
+    if let Some(key) = signer {
+        let signature = protection::sign_pre_command(&apdu.pre_command(), key).unwrap();
+        apdu = apdu.with_signature(SignatureField::Present(signature));
+    }
+    let z = SharedSecret::compute(&ka_private(ACB), &ka_public(device));
+    protection::protect_command(&apdu, &z)
+}
+
+/// Z between a user's KA key and a device's, as the user computes it.
+pub fn user_secret(user: Eui64, device: Eui64) -> SharedSecret {
+    SharedSecret::compute(&ka_private(user), &ka_public(device))
+}
+
+/// Verifies a MAC-protected response as its recipient does and decrypts its one encrypted block.
+pub fn open_mac_response(
+    bytes: &[u8],
+    user: Eui64,
+    device: Eui64,
+) -> (GeneralSigning, Option<Vec<u8>>) {
+    let z = user_secret(user, device);
+    let apdu = protection::verify_response(bytes, Some(&z), None).expect("response MAC verifies");
+    assert_eq!(apdu.signature, SignatureField::Null);
+    let blocks = protection::find_encrypted_blocks(&apdu.payload);
+    assert!(blocks.len() <= 1, "at most one encrypted block");
+    let plaintext = blocks.first().map(|block| {
+        let parameters = EncryptionParameters::from_header(&apdu.header);
+        protection::decrypt_sensitive_block(
+            &z,
+            parameters.device,
+            parameters.party,
+            parameters.counter,
+            block,
+        )
+        .expect("block decrypts with the user's KA key")
+    });
+    (apdu, plaintext)
+}
