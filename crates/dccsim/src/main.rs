@@ -2,6 +2,7 @@
 //! one party alone, the end-to-end demo, and the test PKI tools.
 #![forbid(unsafe_code)]
 
+mod bench_cli;
 mod certs_cli;
 mod csp_cli;
 mod device_cli;
@@ -82,6 +83,13 @@ enum Command {
     },
     /// What happened to requests, hop by hop, with times, from the DSP's audit log.
     Audit(AuditArgs),
+    /// Load the ecosystem with many concurrent users; report requests/s, latencies, the crypto ceiling.
+    Bench(bench_cli::BenchArgs),
+    /// The generated fleet of `up --fleet N`.
+    Fleet {
+        #[command(subcommand)]
+        command: bench_cli::FleetCommand,
+    },
     /// The CSPs' SM WAN model.
     Csp {
         #[command(subcommand)]
@@ -163,13 +171,16 @@ struct EcosystemOptions {
     /// `POST http://127.0.0.1:8079/admin/clock?advance=SECONDS`.
     #[arg(long)]
     clock: Option<clock::ClockMode>,
-    /// Where the DSP keeps its state across restarts (default: a fresh temporary folder).
+    /// Where the DSP keeps its state across restarts (default: in memory).
     #[arg(long)]
     data: Option<PathBuf>,
     /// A folder of registration data files the RDPs send (`dccsim rdp generate` makes one);
     /// ready once both full refreshes are applied.
     #[arg(long)]
     registration: Option<PathBuf>,
+    /// Add N generated premises (CHF, GPF, ESME, GSME each; `dccsim fleet list --fleet N`).
+    #[arg(long, default_value_t = 0)]
+    fleet: u32,
 }
 
 impl EcosystemOptions {
@@ -197,6 +208,9 @@ impl EcosystemOptions {
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
         }
+        config
+            .comms_hubs
+            .extend(ecosystem::fleet::generate(self.fleet)?);
         Ok(config)
     }
 }
@@ -289,6 +303,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rdp {
             command: RdpCommand::Generate { args, config },
         } => rdp_cli::generate(&args, &configuration(config)?),
+        Command::Bench(args) => bench_cli::bench(args).await,
+        Command::Fleet { command } => bench_cli::fleet(command),
     }
 }
 
@@ -301,6 +317,7 @@ fn configuration(path: Option<PathBuf>) -> anyhow::Result<EcosystemConfig> {
         clock: None,
         data: None,
         registration: None,
+        fleet: 0,
     }
     .load()
 }

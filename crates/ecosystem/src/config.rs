@@ -54,7 +54,7 @@ pub struct EcosystemConfig {
     /// (`POST /admin/clock?advance=SECONDS` on the DUIS port), shared by the parties of a
     /// process.
     pub clock: clock::ClockMode,
-    /// Where the DSP keeps its state across restarts; a fresh temporary folder when absent.
+    /// Where the DSP keeps its state across restarts; in memory when absent.
     pub dsp_data_directory: Option<PathBuf>,
     /// How long the DSP waits for a device's response before answering with a DCC alert.
     pub dsp_response_time_out_seconds: f64,

@@ -130,8 +130,10 @@ async fn rtds_templates_signed_by_dcc_tooling_get_valid_answers() {
     };
     let template = |name: &str| std::fs::read_to_string(templates.join(name)).expect("template");
 
-    let mut config = EcosystemConfig::default();
-    config.dccboxed_keystore = Some(root.join("dccboxed-keystore/keystore.json"));
+    let config = EcosystemConfig {
+        dccboxed_keystore: Some(root.join("dccboxed-keystore/keystore.json")),
+        ..EcosystemConfig::default()
+    };
     let sandbox = Sandbox::start_with(config, SandboxOptions::default())
         .await
         .expect("ecosystem ready");
