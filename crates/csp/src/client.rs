@@ -17,6 +17,9 @@ pub enum CspError {
     /// The CSP (or the Comms Hub behind it) could not be reached.
     #[error("the CSP is unreachable: {0}")]
     Unreachable(String),
+    /// The Comms Hub cannot be reached over the SM WAN now.
+    #[error("the comms hub is unreachable over the SM WAN: {0}")]
+    CommsHubUnreachable(String),
     /// The CSP's answer does not read as the contract says.
     #[error("the CSP's answer is malformed: {0}")]
     Malformed(String),
@@ -24,6 +27,10 @@ pub enum CspError {
 
 impl From<tonic::Status> for CspError {
     fn from(status: tonic::Status) -> Self {
+        let wan = status.metadata().get(crate::SM_WAN_METADATA_KEY);
+        if wan.is_some_and(|value| value == crate::COMMS_HUB_UNREACHABLE) {
+            return CspError::CommsHubUnreachable(status.message().to_owned());
+        }
         match status.code() {
             tonic::Code::Unavailable
             | tonic::Code::Unknown

@@ -4,10 +4,12 @@
 
 mod client;
 pub mod coverage;
+pub mod wan;
 
 pub use client::{CspClient, CspError};
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use dcc_model::{CspRegion, Eui64};
@@ -28,12 +30,26 @@ use dcc_proto::wan::{
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument, warn};
 
-/// What a CSP is: its region and the Comms Hubs it owns.
+/// What a CSP is: its region, the Comms Hubs it owns, their SM WAN and its coverage.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CspConfig {
     pub region: CspRegion,
     pub comms_hubs: BTreeSet<Eui64>,
+    /// The hubs' variants and the WAN model (ideal unless `wan.modelled`).
+    #[serde(default)]
+    pub wan: wan::WanConfig,
+    /// SM WAN coverage; the region's default when absent.
+    #[serde(default)]
+    pub coverage: Option<coverage::CoverageData>,
+    /// The ecosystem's clock, which WAN latency and outages are read on.
+    #[serde(skip)]
+    pub clock: clock::Clock,
 }
+
+/// The gRPC metadata key a CSP sets when it refuses a command because the Comms Hub cannot be
+/// reached over the SM WAN (value [`COMMS_HUB_UNREACHABLE`]).
+pub const SM_WAN_METADATA_KEY: &str = "dccsim-sm-wan";
+pub const COMMS_HUB_UNREACHABLE: &str = "comms-hub-unreachable";
 
 /// The parties a CSP talks to.
 #[derive(Debug, Clone)]
@@ -54,7 +70,11 @@ pub fn party_name(region: CspRegion) -> &'static str {
 
 /// Builds a CSP ready to mount.
 pub fn new(config: CspConfig, peers: CspPeers) -> MountedService {
-    let inner = Arc::new(Inner { config, peers });
+    let inner = Arc::new(Inner {
+        config,
+        peers,
+        commands_sent: AtomicU64::new(0),
+    });
     let routes = tonic::service::Routes::new(CommunicationsServiceProviderServer::new(Downstream(
         inner.clone(),
     )))
@@ -76,6 +96,8 @@ pub fn new(config: CspConfig, peers: CspPeers) -> MountedService {
 struct Inner {
     config: CspConfig,
     peers: CspPeers,
+    /// Numbers the commands, which seeds each one's WAN draw.
+    commands_sent: AtomicU64,
 }
 
 impl Inner {
@@ -112,12 +134,52 @@ impl CommunicationsServiceProvider for Downstream {
                 self.0.config.region
             )));
         }
-        let mut client = CommsHubWanClient::new(self.0.peers.comms_hubs.clone());
-        client.deliver_command(command).await.map_err(|status| {
-            warn!(%comms_hub, error = %status, "comms hub did not take the command");
-            relay_status(status, &format!("comms hub {comms_hub}"))
-        })?;
-        info!(%comms_hub, "command delivered over the sm wan");
+        let inner = &self.0;
+        let now = inner.config.clock.now();
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let sequence = inner.commands_sent.fetch_add(1, Ordering::Relaxed);
+        let variant = inner
+            .config
+            .wan
+            .variant_of(comms_hub, inner.config.region)
+            .to_owned();
+        let delivery = inner.config.wan.delivery(
+            comms_hub,
+            inner.config.region,
+            command.gbcs.len(),
+            sequence,
+            now_ms,
+        );
+        let delay = match delivery {
+            wan::Delivery::Unreachable => {
+                warn!(%comms_hub, %variant, "comms hub unreachable over the sm wan");
+                let mut status = Status::unavailable(format!(
+                    "comms hub {comms_hub} is not reachable over the SM WAN"
+                ));
+                status.metadata_mut().insert(
+                    SM_WAN_METADATA_KEY,
+                    tonic::metadata::MetadataValue::from_static(COMMS_HUB_UNREACHABLE),
+                );
+                return Err(status);
+            }
+            wan::Delivery::Lost => {
+                warn!(%comms_hub, %variant, "command lost on the sm wan");
+                return Ok(Response::new(WanCommandAccepted {}));
+            }
+            wan::Delivery::After(delay) => delay,
+        };
+        let client = CommsHubWanClient::new(inner.peers.comms_hubs.clone());
+        if delay.is_zero() {
+            deliver(client, command, comms_hub).await?;
+            return Ok(Response::new(WanCommandAccepted {}));
+        }
+        // The command travels the WAN on the ecosystem's clock; the DSP has handed it over.
+        let clock = inner.config.clock.clone();
+        tokio::spawn(async move {
+            clock.sleep_until(now + delay).await;
+            let _ = deliver(client, command, comms_hub).await;
+        });
+        info!(%comms_hub, %variant, latency_ms = delay.as_millis() as u64, "command on its way over the sm wan");
         Ok(Response::new(WanCommandAccepted {}))
     }
 
@@ -139,7 +201,13 @@ impl CommunicationsServiceProvider for Downstream {
                 "field uprn or post_code: one is required",
             ));
         };
-        let regions = coverage::default_coverage(&self.0.regions(), &address)
+        let data = self
+            .0
+            .config
+            .coverage
+            .clone()
+            .unwrap_or_else(|| coverage::CoverageData::default_for(self.0.config.region));
+        let regions = coverage::coverage_at(&data, &self.0.regions(), &address)
             .into_iter()
             .map(|answer| {
                 let coverage = answer.coverage.unwrap_or(coverage::Coverage {
@@ -207,6 +275,20 @@ impl CommunicationsServiceProviderUpstream for Upstream {
         info!("device message passed to the dsp");
         Ok(Response::new(DeviceMessageAccepted {}))
     }
+}
+
+/// Hands a command to the Comms Hub party.
+async fn deliver(
+    mut client: CommsHubWanClient<GrpcTransport>,
+    command: WanCommand,
+    comms_hub: Eui64,
+) -> Result<(), Status> {
+    client.deliver_command(command).await.map_err(|status| {
+        warn!(%comms_hub, error = %status, "comms hub did not take the command");
+        relay_status(status, &format!("comms hub {comms_hub}"))
+    })?;
+    info!(%comms_hub, "command delivered over the sm wan");
+    Ok(())
 }
 
 /// Passes a peer's refusal on with its code, so a permanent refusal (a message the DSP will

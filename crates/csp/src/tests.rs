@@ -18,15 +18,33 @@ const ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
 
 /// A North CSP owning [`NORTH_HUB`], with the given peers.
 fn north_csp(comms_hubs: &FakeCommsHub, dsp: &FakeDspUpstream) -> (Downstream, Upstream) {
+    north_csp_with(
+        comms_hubs,
+        dsp,
+        wan::WanConfig::default(),
+        clock::Clock::system(),
+    )
+}
+
+fn north_csp_with(
+    comms_hubs: &FakeCommsHub,
+    dsp: &FakeDspUpstream,
+    wan: wan::WanConfig,
+    clock: clock::Clock,
+) -> (Downstream, Upstream) {
     let inner = Arc::new(Inner {
         config: CspConfig {
             region: CspRegion::North,
             comms_hubs: BTreeSet::from([NORTH_HUB]),
+            wan,
+            coverage: None,
+            clock,
         },
         peers: CspPeers {
             comms_hubs: comms_hubs.transport(),
             dsp: dsp.transport(),
         },
+        commands_sent: AtomicU64::new(0),
     });
     (Downstream(inner.clone()), Upstream(inner))
 }
@@ -205,4 +223,191 @@ fn each_region_has_its_party_name() {
     assert_eq!(party_name(CspRegion::North), "csp-north");
     assert_eq!(party_name(CspRegion::Central), "csp-central-south");
     assert_eq!(party_name(CspRegion::South), "csp-central-south");
+}
+
+/// A virtual clock at unix second 1,800,000,000.
+fn virtual_clock() -> clock::Clock {
+    clock::Clock::virtual_at(time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap())
+}
+
+#[tokio::test]
+async fn a_hub_in_an_outage_is_refused_as_unreachable_over_the_sm_wan_then_served_again() {
+    let (comms_hubs, dsp) = (FakeCommsHub::accepting(), FakeDspUpstream::accepting());
+    let mut wan = wan::WanConfig::default();
+    wan.hubs.insert(
+        NORTH_HUB,
+        wan::HubWan {
+            variant: None,
+            outages: vec![wan::Outage {
+                from_unix_seconds: 1_800_000_060,
+                to_unix_seconds: 1_800_000_120,
+            }],
+        },
+    );
+    let clock = virtual_clock();
+    let (downstream, _) = north_csp_with(&comms_hubs, &dsp, wan, clock.clone());
+    let send = || downstream.send_command(Request::new(command(&NORTH_HUB.to_hex())));
+    send().await.expect("reachable before the outage");
+    clock.advance(std::time::Duration::from_secs(60)).unwrap();
+    let status = send().await.expect_err("unreachable in the outage");
+    assert_eq!(status.code(), Code::Unavailable);
+    assert_eq!(
+        status
+            .metadata()
+            .get(SM_WAN_METADATA_KEY)
+            .map(|v| v.to_str().unwrap()),
+        Some(COMMS_HUB_UNREACHABLE)
+    );
+    assert_eq!(
+        CspError::from(status),
+        CspError::CommsHubUnreachable(format!(
+            "comms hub {NORTH_HUB} is not reachable over the SM WAN"
+        ))
+    );
+    clock.advance(std::time::Duration::from_secs(60)).unwrap();
+    send().await.expect("reachable again after the outage");
+    assert_eq!(
+        comms_hubs.received().len(),
+        2,
+        "the refused command never went"
+    );
+}
+
+#[tokio::test]
+async fn a_modelled_wan_delivers_after_the_variants_latency_on_the_ecosystem_clock() {
+    let (comms_hubs, dsp) = (FakeCommsHub::accepting(), FakeDspUpstream::accepting());
+    let mut wan = wan::WanConfig {
+        modelled: true,
+        ..wan::WanConfig::default()
+    };
+    // No loss, always reachable: only the latency is under test.
+    for behaviour in wan.variants.values_mut() {
+        behaviour.loss = 0.0;
+        behaviour.reachable_fraction = 1.0;
+    }
+    let clock = virtual_clock();
+    let (downstream, _) = north_csp_with(&comms_hubs, &dsp, wan, clock.clone());
+    downstream
+        .send_command(Request::new(command(&NORTH_HUB.to_hex())))
+        .await
+        .expect("taken");
+    tokio::task::yield_now().await;
+    assert!(
+        comms_hubs.received().is_empty(),
+        "still on the WAN while the clock stands"
+    );
+    clock
+        .advance(std::time::Duration::from_secs(3_600))
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while comms_hubs.received().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(comms_hubs.received(), [command(&NORTH_HUB.to_hex())]);
+}
+
+#[test]
+fn each_variant_has_its_own_seeded_latency_distribution() {
+    let variants = wan::default_variants();
+    assert_eq!(
+        variants.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "edmi",
+            "toshiba-cellular",
+            "toshiba-mesh",
+            "toshiba-mesh-2",
+            "wnc-cellular"
+        ]
+    );
+    let mut medians = Vec::new();
+    for behaviour in variants.values() {
+        let summary = wan::measure(behaviour, 200, 20_000, 1);
+        assert_eq!(summary, wan::measure(behaviour, 200, 20_000, 1), "seeded");
+        assert!(summary.p99 > summary.p50);
+        // The measured median is the configured one (plus 200 bytes' transfer), within 5 %.
+        let expected_ms =
+            behaviour.latency_median_ms + 200.0 * 1000.0 / behaviour.bandwidth_bytes_per_second;
+        let measured_ms = summary.p50.as_secs_f64() * 1000.0;
+        assert!(
+            (measured_ms / expected_ms - 1.0).abs() < 0.05,
+            "{measured_ms} vs {expected_ms}"
+        );
+        medians.push(summary.p50);
+    }
+    medians.sort();
+    medians.dedup();
+    assert_eq!(medians.len(), variants.len(), "distinct distributions");
+    // A large message (GBT) takes longer on the same variant.
+    let edmi = &variants["edmi"];
+    assert!(wan::measure(edmi, 20_000, 5_000, 1).p50 > wan::measure(edmi, 200, 5_000, 1).p50);
+}
+
+#[test]
+fn a_mesh_hub_is_reachable_only_part_of_each_period() {
+    let wan = wan::WanConfig {
+        modelled: true,
+        ..wan::WanConfig::default()
+    };
+    let mut config = wan.clone();
+    config.hubs.insert(
+        SOUTH_HUB,
+        wan::HubWan {
+            variant: Some("toshiba-mesh".to_owned()),
+            outages: Vec::new(),
+        },
+    );
+    let start = 1_800_000_000_000i64;
+    let reachable = (0..600)
+        .filter(|second| config.reachable(SOUTH_HUB, CspRegion::South, start + second * 1000))
+        .count();
+    // toshiba-mesh: reachable 80 % of every 600 s.
+    assert_eq!(reachable, 480);
+    assert_eq!(config.variant_of(NORTH_HUB, CspRegion::North), "edmi");
+    assert!((0..600).all(|second| config.reachable(
+        NORTH_HUB,
+        CspRegion::North,
+        start + second * 1000
+    )));
+}
+
+#[tokio::test]
+async fn the_wan_matrix_answers_from_coverage_data_for_covered_and_uncovered_addresses() {
+    let (comms_hubs, dsp) = (FakeCommsHub::accepting(), FakeDspUpstream::accepting());
+    let (downstream, _) = north_csp(&comms_hubs, &dsp);
+    let ask = |uprn: &str, post_code: &str| {
+        downstream.request_wan_coverage(Request::new(dcc_proto::wan::WanCoverageQuery {
+            request_id: "90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-01-00-00:1".to_owned(),
+            uprn: uprn.to_owned(),
+            post_code: post_code.to_owned(),
+            address_identifier: "1".to_owned(),
+        }))
+    };
+    let covered = ask("", "NE1 4XF").await.expect("answered").into_inner();
+    assert_eq!(covered.regions.len(), 1);
+    assert_eq!(covered.regions[0].region, "North");
+    assert!(covered.regions[0].coverage_available);
+    assert_eq!(covered.regions[0].connectivity_likelihood, "High");
+    let shetland = ask("", "ze1 0aa").await.expect("answered").into_inner();
+    assert!(!shetland.regions[0].coverage_available);
+    assert_eq!(shetland.regions[0].connectivity_likelihood, "Low");
+    assert_eq!(shetland.regions[0].response_code, "I0");
+    let uncovered_uprn = ask("999999999999", "")
+        .await
+        .expect("answered")
+        .into_inner();
+    assert!(!uncovered_uprn.regions[0].coverage_available);
+    let covered_uprn = ask("100023336956", "")
+        .await
+        .expect("answered")
+        .into_inner();
+    assert!(covered_uprn.regions[0].coverage_available);
+    let scilly = coverage::CoverageData::default_for(CspRegion::South);
+    let partial = |post_code: &str| coverage::Address::Partial {
+        post_code: post_code.to_owned(),
+        address_identifier: "1".to_owned(),
+    };
+    assert!(!scilly.covers(&partial("TR21 0PP")));
+    assert!(scilly.covers(&partial("TR2 1AA")), "TR2 is not TR21");
+    assert!(scilly.covers(&partial("TR1 1AA")));
 }

@@ -2,10 +2,13 @@
 //! one party alone, the end-to-end demo, and the test PKI tools.
 #![forbid(unsafe_code)]
 
+mod bench_cli;
 mod certs_cli;
+mod csp_cli;
 mod device_cli;
 mod duis_cli;
 mod gbcs_cli;
+mod rdp_cli;
 mod run_cli;
 
 use std::path::{Path, PathBuf};
@@ -80,6 +83,47 @@ enum Command {
     },
     /// What happened to requests, hop by hop, with times, from the DSP's audit log.
     Audit(AuditArgs),
+    /// Load the ecosystem with many concurrent users; report requests/s, latencies, the crypto ceiling.
+    Bench(bench_cli::BenchArgs),
+    /// The generated fleet of `up --fleet N`.
+    Fleet {
+        #[command(subcommand)]
+        command: bench_cli::FleetCommand,
+    },
+    /// The CSPs' SM WAN model.
+    Csp {
+        #[command(subcommand)]
+        command: CspCommand,
+    },
+    /// Registration data files.
+    Rdp {
+        #[command(subcommand)]
+        command: RdpCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CspCommand {
+    /// p50 and p99 SM WAN latency of each Comms Hub variant, from seeded draws of the model.
+    WanLatency {
+        #[command(flatten)]
+        args: csp_cli::WanLatencyArgs,
+        /// A TOML configuration whose `comms_hub_wan` variants are measured.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RdpCommand {
+    /// Write a registration folder of full refresh files (`up --registration DIR` sends them).
+    Generate {
+        #[command(flatten)]
+        args: rdp_cli::GenerateArgs,
+        /// A TOML configuration whose users are the suppliers and network operators named.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -127,9 +171,16 @@ struct EcosystemOptions {
     /// `POST http://127.0.0.1:8079/admin/clock?advance=SECONDS`.
     #[arg(long)]
     clock: Option<clock::ClockMode>,
-    /// Where the DSP keeps its state across restarts (default: a fresh temporary folder).
+    /// Where the DSP keeps its state across restarts (default: in memory).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// A folder of registration data files the RDPs send (`dccsim rdp generate` makes one);
+    /// ready once both full refreshes are applied.
+    #[arg(long)]
+    registration: Option<PathBuf>,
+    /// Add N generated premises (CHF, GPF, ESME, GSME each; `dccsim fleet list --fleet N`).
+    #[arg(long, default_value_t = 0)]
+    fleet: u32,
 }
 
 impl EcosystemOptions {
@@ -151,9 +202,15 @@ impl EcosystemOptions {
         if let Some(mode) = self.clock {
             config.clock = mode;
         }
+        if let Some(folder) = &self.registration {
+            config.registration_directory = Some(folder.clone());
+        }
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
         }
+        config
+            .comms_hubs
+            .extend(ecosystem::fleet::generate(self.fleet)?);
         Ok(config)
     }
 }
@@ -240,7 +297,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Duis { command } => Ok(duis_cli::run(command)),
         Command::Device { command } => Ok(device_cli::run(command)),
         Command::Audit(args) => audit(args).await,
+        Command::Csp {
+            command: CspCommand::WanLatency { args, config },
+        } => Ok(csp_cli::wan_latency(&args, &configuration(config)?)),
+        Command::Rdp {
+            command: RdpCommand::Generate { args, config },
+        } => rdp_cli::generate(&args, &configuration(config)?),
+        Command::Bench(args) => bench_cli::bench(args).await,
+        Command::Fleet { command } => bench_cli::fleet(command),
     }
+}
+
+/// The configuration in `path`, or the embedded default.
+fn configuration(path: Option<PathBuf>) -> anyhow::Result<EcosystemConfig> {
+    EcosystemOptions {
+        config: path,
+        response_url: None,
+        dccboxed_keystore: None,
+        clock: None,
+        data: None,
+        registration: None,
+        fleet: 0,
+    }
+    .load()
 }
 
 async fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {

@@ -288,7 +288,7 @@ pub(crate) fn eligibility(
     if caller.is_dcc {
         return Ok(device);
     }
-    let registrations = inventory.governing_registrations(device_id);
+    let registrations = inventory.governing_registrations(device_id, shared.now_ms());
     let user = caller.id;
     let registered_as = |role: UserRole| match role {
         UserRole::ImportSupplier | UserRole::ExportSupplier | UserRole::GasSupplier => {

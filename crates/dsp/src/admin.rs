@@ -1,6 +1,7 @@
 //! Admin calls on the DUIS front door's port (not DUIS): the clock (`GET /admin/clock`;
 //! `POST /admin/clock?advance=SECONDS` or `?to=RFC3339` moves a virtual clock) and the audit
-//! log (`GET /admin/audit/{request_id}`).
+//! log (`GET /admin/audit/{request_id}`), and the registration data of one source in the
+//! registration file format (`GET /admin/registrations?source=rdp-gas/files`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/admin/clock", get(read_clock).post(move_clock))
         .route("/admin/audit/{request_id}", get(audit))
+        .route("/admin/registrations", get(registrations))
         .with_state(shared)
 }
 
@@ -69,5 +71,26 @@ async fn audit(
     match shared.store.audit_of(&request_id) {
         Ok(events) => (StatusCode::OK, crate::audit::render(&request_id, &events)),
         Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("{error}\n")),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RegistrationSource {
+    source: String,
+}
+
+async fn registrations(
+    State(shared): State<Arc<Shared>>,
+    Query(request): Query<RegistrationSource>,
+) -> (StatusCode, String) {
+    match crate::registration_intake::registration_lines(&shared, &request.source) {
+        Some(lines) => (
+            StatusCode::OK,
+            lines.into_iter().map(|line| line + "\n").collect(),
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            format!("no registration data from {}\n", request.source),
+        ),
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use dcc_model::{CspRegion, DeviceStatus, DeviceType, Eui64};
+use rustc_hash::FxHashMap;
 
 /// One device as the DSP knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,7 +44,7 @@ pub struct DeviceDetails {
     pub prenotified_by: Option<Eui64>,
 }
 
-/// Who is registered for a meter, as an RDP says.
+/// Who is registered for a meter, as an RDP says, from when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub meter_point_reference: String,
@@ -51,14 +52,22 @@ pub struct Registration {
     pub network_operator: Eui64,
     /// The registered supplier agent the supplier appointed, if any.
     pub supplier_agent: Option<Eui64>,
+    /// From when this registration holds (unix ms); `i64::MIN` for always.
+    pub effective_from_ms: i64,
+    /// A disconnected meter point: from `effective_from_ms` nobody is registered for it.
+    pub disconnected: bool,
 }
+
+/// A meter's registrations in the order they take effect.
+pub type RegistrationHistory = Vec<Registration>;
 
 /// The devices and their registration data.
 #[derive(Debug, Default)]
 pub struct Inventory {
     devices: BTreeMap<Eui64, DeviceRecord>,
-    /// Registration data per RDP (replaced whole by each snapshot), then per device.
-    registrations: HashMap<String, HashMap<Eui64, Registration>>,
+    /// Registration data per source (an RDP's snapshot, or its files as `<rdp>/files`), then
+    /// per device.
+    registrations: BTreeMap<String, FxHashMap<Eui64, RegistrationHistory>>,
 }
 
 impl Inventory {
@@ -68,7 +77,7 @@ impl Inventory {
                 .into_iter()
                 .map(|device| (device.device_id, device))
                 .collect(),
-            registrations: HashMap::new(),
+            registrations: BTreeMap::new(),
         }
     }
 
@@ -114,17 +123,56 @@ impl Inventory {
         han
     }
 
-    /// Replaces what `provider` said before with `meter_points`.
+    /// Replaces what `provider` said before with `meter_points`, each registered always.
     pub fn replace_registrations(
         &mut self,
         provider: &str,
         meter_points: HashMap<Eui64, Registration>,
     ) {
-        self.registrations.insert(provider.to_owned(), meter_points);
+        let histories = meter_points
+            .into_iter()
+            .map(|(device, registration)| (device, vec![registration]))
+            .collect();
+        self.replace_registration_histories(provider, histories);
+    }
+
+    /// Replaces what `source` said before (a full refresh).
+    pub fn replace_registration_histories(
+        &mut self,
+        source: &str,
+        histories: FxHashMap<Eui64, RegistrationHistory>,
+    ) {
+        self.registrations.insert(source.to_owned(), histories);
+    }
+
+    /// Adds a registration to a meter's history from `source` (a daily update): a change of
+    /// supplier, a new meter point, a disconnection. One at the same effective time is replaced.
+    pub fn add_registration(&mut self, source: &str, meter: Eui64, registration: Registration) {
+        let history = self
+            .registrations
+            .entry(source.to_owned())
+            .or_default()
+            .entry(meter)
+            .or_default();
+        history.retain(|held| held.effective_from_ms != registration.effective_from_ms);
+        let at =
+            history.partition_point(|held| held.effective_from_ms < registration.effective_from_ms);
+        history.insert(at, registration);
+    }
+
+    /// Every meter's history from `source`.
+    pub fn registration_histories(
+        &self,
+        source: &str,
+    ) -> Option<&FxHashMap<Eui64, RegistrationHistory>> {
+        self.registrations.get(source)
     }
 
     pub fn registration_count(&self) -> usize {
-        self.registrations.values().map(HashMap::len).sum()
+        self.registrations
+            .values()
+            .map(|by_device| by_device.len())
+            .sum()
     }
 
     /// Whether registration data has come from `provider`.
@@ -132,17 +180,40 @@ impl Inventory {
         self.registrations.contains_key(provider)
     }
 
-    pub fn registration(&self, meter: Eui64) -> Option<&Registration> {
-        self.registrations
-            .values()
-            .find_map(|by_device| by_device.get(&meter))
+    /// A meter's history: from an RDP's files when it has sent them, else from its snapshot.
+    fn history(&self, meter: Eui64) -> Option<&RegistrationHistory> {
+        let files = self
+            .registrations
+            .iter()
+            .filter(|(source, _)| source.ends_with("/files"));
+        let snapshots = self
+            .registrations
+            .iter()
+            .filter(|(source, _)| !source.ends_with("/files"));
+        files
+            .chain(snapshots)
+            .find_map(|(_, by_device)| by_device.get(&meter))
     }
 
-    /// The registrations that govern a device: its own for a meter; those of the meters on its
-    /// Comms Hub for a CHF or GPF.
-    pub fn governing_registrations(&self, device_id: Eui64) -> Vec<&Registration> {
-        if let Some(own) = self.registration(device_id) {
-            return vec![own];
+    /// The latest registration known for a meter, whenever it takes effect.
+    pub fn registration(&self, meter: Eui64) -> Option<&Registration> {
+        self.history(meter).and_then(|history| history.last())
+    }
+
+    /// The registration in effect for a meter at `at_ms`: none before its first or once
+    /// disconnected.
+    pub fn registration_at(&self, meter: Eui64, at_ms: i64) -> Option<&Registration> {
+        let history = self.history(meter)?;
+        let in_effect = history.partition_point(|held| held.effective_from_ms <= at_ms);
+        let registration = history[..in_effect].last()?;
+        (!registration.disconnected).then_some(registration)
+    }
+
+    /// The registrations that govern a device at `at_ms`: its own for a meter; those of the
+    /// meters on its Comms Hub for a CHF or GPF.
+    pub fn governing_registrations(&self, device_id: Eui64, at_ms: i64) -> Vec<&Registration> {
+        if self.history(device_id).is_some() {
+            return self.registration_at(device_id, at_ms).into_iter().collect();
         }
         let Some(device) = self.devices.get(&device_id) else {
             return Vec::new();
@@ -155,7 +226,7 @@ impl Inventory {
         }
         self.han_of(device_id)
             .into_iter()
-            .filter_map(|other| self.registration(other.device_id))
+            .filter_map(|other| self.registration_at(other.device_id, at_ms))
             .collect()
     }
 }
@@ -190,17 +261,19 @@ mod tests {
             supplier,
             network_operator: Eui64::from_u64(2),
             supplier_agent: None,
+            effective_from_ms: i64::MIN,
+            disconnected: false,
         };
         inventory.replace_registrations(
             "rdp-electricity",
             HashMap::from([(Eui64::from_u64(0xA0), registration)]),
         );
         assert_eq!(
-            inventory.governing_registrations(Eui64::from_u64(0xA2))[0].supplier,
+            inventory.governing_registrations(Eui64::from_u64(0xA2), 0)[0].supplier,
             supplier
         );
         assert!(inventory
-            .governing_registrations(Eui64::from_u64(0xB0))
+            .governing_registrations(Eui64::from_u64(0xB0), 0)
             .is_empty());
         let han: Vec<_> = inventory
             .han_of(Eui64::from_u64(0xA0))
@@ -208,5 +281,56 @@ mod tests {
             .map(|d| d.device_id.as_u64())
             .collect();
         assert_eq!(han, vec![0xA2, 0xA0]);
+    }
+
+    #[test]
+    fn the_registration_in_effect_follows_the_effective_dates() {
+        let mut inventory = Inventory::new([device(0xA0, DeviceType::ElectricitySmartMeter, 0xA2)]);
+        let meter = Eui64::from_u64(0xA0);
+        let registration = |supplier: u64, from: i64, disconnected: bool| Registration {
+            meter_point_reference: "1".into(),
+            supplier: Eui64::from_u64(supplier),
+            network_operator: Eui64::from_u64(2),
+            supplier_agent: None,
+            effective_from_ms: from,
+            disconnected,
+        };
+        // Added out of order: a change of supplier at 1000, a disconnection at 5000.
+        inventory.add_registration("rdp-electricity/files", meter, registration(7, 1000, false));
+        inventory.add_registration("rdp-electricity/files", meter, registration(6, 0, false));
+        inventory.add_registration("rdp-electricity/files", meter, registration(7, 5000, true));
+        let supplier_at = |inventory: &Inventory, at| {
+            inventory
+                .registration_at(meter, at)
+                .map(|r| r.supplier.as_u64())
+        };
+        assert_eq!(
+            supplier_at(&inventory, -1),
+            None,
+            "before the first registration"
+        );
+        assert_eq!(supplier_at(&inventory, 0), Some(6));
+        assert_eq!(supplier_at(&inventory, 999), Some(6));
+        assert_eq!(
+            supplier_at(&inventory, 1000),
+            Some(7),
+            "from the effective time"
+        );
+        assert_eq!(supplier_at(&inventory, 4999), Some(7));
+        assert_eq!(supplier_at(&inventory, 5000), None, "disconnected");
+        // The same effective time again replaces, and file data outranks the snapshot.
+        inventory.add_registration("rdp-electricity/files", meter, registration(8, 1000, false));
+        inventory.replace_registrations(
+            "rdp-electricity",
+            HashMap::from([(meter, registration(9, i64::MIN, false))]),
+        );
+        assert_eq!(supplier_at(&inventory, 1000), Some(8));
+        assert_eq!(
+            inventory
+                .registration_histories("rdp-electricity/files")
+                .unwrap()[&meter]
+                .len(),
+            3
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod inventory;
 mod non_device;
 mod outbox;
 mod readiness;
+mod registration_intake;
 pub mod rejection;
 mod routing;
 mod scheduler;
@@ -111,7 +112,8 @@ pub struct DspConfig {
     /// The RDPs whose registration data must have arrived before the DSP is ready.
     pub registration_data_providers: Vec<String>,
     pub clock: Clock,
-    /// Where the DSP keeps its state (`dsp.redb`); a fresh temporary folder when absent.
+    /// Where the DSP keeps its state (`dsp.redb`, every commit on disk before it returns); in
+    /// memory when absent (nothing would find it again after the DSP stops).
     pub data_directory: Option<PathBuf>,
     pub timing: Timing,
 }
@@ -142,19 +144,18 @@ pub struct DspPeers {
 pub struct Dsp {
     pub mounted: MountedService,
     /// `POST /api/v1/serviceS|serviceT|serviceD`, `GET /readyz`, `GET /healthz`, and the
-    /// admin calls `GET|POST /admin/clock`, `GET /admin/audit/{request_id}`.
+    /// admin calls `GET|POST /admin/clock`, `GET /admin/audit/{request_id}`,
+    /// `GET /admin/registrations?source=rdp-electricity/files`.
     pub front_door: axum::Router,
     pub readiness: Readiness,
-    /// Where the DSP keeps its state.
-    pub data_directory: PathBuf,
+    /// Where the DSP keeps its state; `None`: in memory.
+    pub data_directory: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DspError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
-    #[error("cannot make a temporary data folder: {0}")]
-    TemporaryFolder(std::io::Error),
 }
 
 /// The party name `dccsim serve` uses.
@@ -174,6 +175,8 @@ pub(crate) struct Shared {
     /// The inventory (mirrored in the store) and the RDPs' registration data (which they send
     /// again after a restart).
     inventory: Mutex<Inventory>,
+    /// Where the RDPs' registration file transmissions stand.
+    registration_transmissions: Mutex<registration_intake::Transmissions>,
     device_keys: Mutex<HashMap<Eui64, KeyAgreementPublicKey>>,
     shared_secrets: SharedSecretCache,
     outbox: outbox::Outbox,
@@ -184,23 +187,15 @@ pub(crate) struct Shared {
     readiness: Readiness,
     /// Wakes the scheduler when work with a time arrives (held request, schedule, deadline).
     scheduler_wake: Arc<tokio::sync::Notify>,
-    /// Keeps a temporary data folder alive as long as the DSP.
-    _temporary_folder: Option<tempfile::TempDir>,
 }
 
 /// Builds the DSP, opening (or creating) its store.
 pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
-    let (data_directory, temporary_folder) = match config.data_directory {
-        Some(folder) => (folder, None),
-        None => {
-            let folder = tempfile::Builder::new()
-                .prefix("dccsim-dsp-")
-                .tempdir()
-                .map_err(DspError::TemporaryFolder)?;
-            (folder.path().to_owned(), Some(folder))
-        }
-    };
-    let store = Arc::new(store::Store::open(&data_directory)?);
+    let store = Arc::new(match &config.data_directory {
+        Some(folder) => store::Store::open(folder)?,
+        None => store::Store::in_memory()?,
+    });
+    let data_directory = config.data_directory.clone();
     let inventory = load_inventory(&store, config.devices)?;
     let readiness = Readiness::new(config.registration_data_providers.clone());
     let (outbox, outbox_task) = outbox::Outbox::new(store.clone(), config.clock.clone())?;
@@ -223,6 +218,7 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
         timing: config.timing,
         store,
         inventory: Mutex::new(inventory),
+        registration_transmissions: Mutex::default(),
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,
@@ -231,7 +227,6 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
         csp_central_south: csp::CspClient::new(peers.csp_central_south.clone()),
         readiness: readiness.clone(),
         scheduler_wake: Arc::new(tokio::sync::Notify::new()),
-        _temporary_folder: temporary_folder,
     });
     let (routes, grpc_service_names) = upstream::routes(shared.clone());
     let readiness_task = readiness::watch_peers(readiness.clone(), peers.readiness_checks.clone());

@@ -86,7 +86,7 @@ fn responsible_for(shared: &Shared, caller: &Caller, device: &DeviceRecord) -> b
         return true;
     }
     let inventory = shared.inventory();
-    let registrations = inventory.governing_registrations(device.device_id);
+    let registrations = inventory.governing_registrations(device.device_id, shared.now_ms());
     if registrations.is_empty() {
         return device.details.prenotified_by == Some(caller.id);
     }
@@ -122,7 +122,7 @@ fn require_responsible(
 fn interested_parties(shared: &Shared, device: Eui64) -> Vec<Eui64> {
     let inventory = shared.inventory();
     let mut parties = Vec::new();
-    for registration in inventory.governing_registrations(device) {
+    for registration in inventory.governing_registrations(device, shared.now_ms()) {
         for party in [registration.supplier, registration.network_operator] {
             if !parties.contains(&party) {
                 parties.push(party);

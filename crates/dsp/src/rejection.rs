@@ -49,6 +49,8 @@ pub enum Rejection {
     UnsupportedService(String),
     #[error("cannot communicate with the device: {0}")]
     CannotCommunicate(String),
+    #[error("no response from the device: {0}")]
+    NoResponse(String),
     #[error("replacement certificate refused: {0}")]
     ReplacementCertificate(String),
     #[error("the DSP cannot record the request: {0}")]
@@ -74,6 +76,7 @@ impl Rejection {
             Rejection::LocalDeliveryNotPermitted(_) => "17",
             Rejection::UnknownDevice(_) => "19",
             Rejection::CannotCommunicate(_) => "20",
+            Rejection::NoResponse(_) => "21",
             Rejection::Replayed { .. } => "1003",
             Rejection::PreCommandMismatch(_) => "1004",
             Rejection::SchemaVersion(_) => "1006",

@@ -254,6 +254,11 @@ pub(crate) async fn send_over_wan(
         .send_command(&request_id, device.comms_hub, device.device_id, protected)
         .await;
     if let Err(error) = sent {
+        // A hub the SM WAN cannot reach now: no response from the device (E21).
+        let rejection = match &error {
+            csp::CspError::CommsHubUnreachable(_) => Rejection::NoResponse(error.to_string()),
+            _ => Rejection::CannotCommunicate(error.to_string()),
+        };
         let batch = shared.store.batch()?;
         batch.drop_awaiting(device.device_id, request_id.counter)?;
         batch.audit(
@@ -261,11 +266,11 @@ pub(crate) async fn send_over_wan(
             &shared.event(
                 csp_name,
                 format!("command not taken: {error}"),
-                Some("E20".into()),
+                Some(rejection.response_code().to_string()),
             ),
         )?;
         batch.commit()?;
-        return Err(Rejection::CannotCommunicate(error.to_string()));
+        return Err(rejection);
     }
     info!(comms_hub = %device.comms_hub, region = %device.region, "command sent to the csp");
     Ok(())

@@ -254,6 +254,8 @@ impl RegistrationDataIntake for Intake {
                     &point.registered_network_operator_id,
                 )?,
                 supplier_agent,
+                effective_from_ms: i64::MIN,
+                disconnected: false,
             };
             meter_points.insert(device, registration);
         }
@@ -272,5 +274,12 @@ impl RegistrationDataIntake for Intake {
         Ok(Response::new(RegistrationAccepted {
             meter_points: count as u32,
         }))
+    }
+
+    async fn submit_registration_batch(
+        &self,
+        request: Request<dcc_proto::registration::RegistrationBatch>,
+    ) -> Result<Response<dcc_proto::registration::RegistrationBatchAccepted>, Status> {
+        crate::registration_intake::accept_batch(&self.0, request.into_inner()).map(Response::new)
     }
 }

@@ -42,11 +42,19 @@ pub struct EcosystemConfig {
     pub dccki_directory: Option<PathBuf>,
     /// How often the RDPs send their registration data again, in seconds.
     pub registration_republish_seconds: f64,
+    /// A folder of registration data files (`electricity/`, `gas/`; `dccsim rdp generate`
+    /// makes one) the RDPs send to the DSP: a full refresh, then daily updates as they appear.
+    /// The DSP is ready once both full refreshes are applied.
+    pub registration_directory: Option<PathBuf>,
+    /// The Comms Hubs' SM WAN: variants (`edmi`, `wnc-cellular`, `toshiba-cellular`,
+    /// `toshiba-mesh`, `toshiba-mesh-2`), per-hub variant and outages, and whether latency,
+    /// loss and availability are modelled (off by default: commands arrive at once).
+    pub comms_hub_wan: csp::wan::WanConfig,
     /// `system` (the default) or `virtual`: a clock that moves only when told to
     /// (`POST /admin/clock?advance=SECONDS` on the DUIS port), shared by the parties of a
     /// process.
     pub clock: clock::ClockMode,
-    /// Where the DSP keeps its state across restarts; a fresh temporary folder when absent.
+    /// Where the DSP keeps its state across restarts; in memory when absent.
     pub dsp_data_directory: Option<PathBuf>,
     /// How long the DSP waits for a device's response before answering with a DCC alert.
     pub dsp_response_time_out_seconds: f64,
@@ -138,6 +146,8 @@ impl Default for EcosystemConfig {
             smki_api_key: None,
             dccki_directory: None,
             registration_republish_seconds: 1.0,
+            registration_directory: None,
+            comms_hub_wan: csp::wan::WanConfig::default(),
             clock: clock::ClockMode::System,
             dsp_data_directory: None,
             dsp_response_time_out_seconds: 300.0,
@@ -305,6 +315,28 @@ mod tests {
         let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
         assert_eq!(back.devices(), config.devices());
         assert_eq!(back.devices().len(), 8);
+    }
+
+    #[test]
+    fn the_sm_wan_and_registration_folder_round_trip_through_toml() {
+        let mut config = EcosystemConfig::default();
+        config.registration_directory = Some("registration".into());
+        config.comms_hub_wan.modelled = true;
+        config.comms_hub_wan.hubs.insert(
+            TEMPLATE_CHF,
+            csp::wan::HubWan {
+                variant: Some("toshiba-mesh".into()),
+                outages: vec![csp::wan::Outage {
+                    from_unix_seconds: 10,
+                    to_unix_seconds: 20,
+                }],
+            },
+        );
+        let text = config.to_toml();
+        assert!(text.contains("[comms_hub_wan.hubs."), "{text}");
+        let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
+        assert_eq!(back.comms_hub_wan, config.comms_hub_wan);
+        assert_eq!(back.registration_directory, config.registration_directory);
     }
 
     #[test]

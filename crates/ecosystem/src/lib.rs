@@ -6,6 +6,7 @@ pub mod config;
 pub mod dccki;
 pub mod device_control;
 pub mod faults;
+pub mod fleet;
 pub mod identities;
 pub mod launch;
 pub mod parties;

@@ -47,8 +47,8 @@ pub fn build(
     let built = match party {
         "tsp" => build_tsp(config, identities, clock),
         "dsp" => build_dsp(config, identities, peers, clock)?,
-        "csp-north" => only_grpc(build_csp(config, CspRegion::North, peers)),
-        "csp-central-south" => only_grpc(build_csp(config, CspRegion::Central, peers)),
+        "csp-north" => only_grpc(build_csp(config, CspRegion::North, peers, clock)),
+        "csp-central-south" => only_grpc(build_csp(config, CspRegion::Central, peers, clock)),
         "rdp-electricity" => only_grpc(build_rdp(config, rdp::Fuel::Electricity, peers)),
         "rdp-gas" => only_grpc(build_rdp(config, rdp::Fuel::Gas, peers)),
         "commshub" => only_grpc(build_commshub(config, identities, peers)?),
@@ -90,6 +90,7 @@ fn build_csp(
     config: &EcosystemConfig,
     region: CspRegion,
     peers: &dyn PeerDirectory,
+    clock: &clock::Clock,
 ) -> MountedService {
     let party = region_party(region);
     let comms_hubs: BTreeSet<Eui64> = config
@@ -99,12 +100,31 @@ fn build_csp(
         .map(|hub| hub.communications_hub_function)
         .collect();
     csp::new(
-        csp::CspConfig { region, comms_hubs },
+        csp::CspConfig {
+            region,
+            comms_hubs,
+            wan: config.comms_hub_wan.clone(),
+            coverage: None,
+            clock: clock.clone(),
+        },
         csp::CspPeers {
             comms_hubs: peers.transport("commshub"),
             dsp: peers.transport("dsp"),
         },
     )
+}
+
+/// What the DSP waits for before it is ready: each RDP's snapshot, and its full refresh when
+/// there is a registration folder.
+fn registration_sources(config: &EcosystemConfig) -> Vec<String> {
+    let mut sources = Vec::new();
+    for fuel in [rdp::Fuel::Electricity, rdp::Fuel::Gas] {
+        sources.push(rdp::party_name(fuel).to_owned());
+        if config.registration_directory.is_some() {
+            sources.push(rdp::files_source_name(fuel));
+        }
+    }
+    sources
 }
 
 fn build_rdp(
@@ -134,6 +154,7 @@ fn build_rdp(
             fuel,
             meter_points,
             republish_interval,
+            registration_directory: config.registration_directory.clone(),
         },
         peers.transport("dsp"),
     )
@@ -309,10 +330,7 @@ fn build_dsp(
             additional_request_signers: additional_request_signers(identities),
             access_control_broker_key,
             xml_signer,
-            registration_data_providers: vec![
-                rdp::party_name(rdp::Fuel::Electricity).to_owned(),
-                rdp::party_name(rdp::Fuel::Gas).to_owned(),
-            ],
+            registration_data_providers: registration_sources(config),
             clock: clock.clone(),
             data_directory: config.dsp_data_directory.clone(),
             timing: dsp::Timing {

@@ -3,6 +3,11 @@
 //! which uses them to decide who may address a device.
 #![forbid(unsafe_code)]
 
+pub mod directory;
+pub mod registration_file;
+pub mod transmission;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
 use dcc_model::Eui64;
@@ -43,6 +48,10 @@ pub struct RdpConfig {
     /// re-publications (so a restarted DSP gets the data again).
     #[serde(with = "seconds")]
     pub republish_interval: Duration,
+    /// A registration folder (`dccsim up --registration DIR`): its files for this fuel are
+    /// sent as they appear (a full refresh, then daily updates), besides the snapshot.
+    #[serde(default)]
+    pub registration_directory: Option<PathBuf>,
 }
 
 /// The party name `dccsim serve` uses.
@@ -53,15 +62,31 @@ pub fn party_name(fuel: Fuel) -> &'static str {
     }
 }
 
-/// Builds an RDP: it serves no gRPC of its own (health only) and runs one background task
-/// that publishes its snapshot to the DSP at start-up and then periodically.
+/// The name under which the DSP keeps what came in an RDP's files (apart from its snapshot).
+pub fn files_source_name(fuel: Fuel) -> String {
+    format!("{}/files", party_name(fuel))
+}
+
+/// Builds an RDP: it serves no gRPC of its own (health only) and runs a background task that
+/// publishes its snapshot to the DSP at start-up and then periodically, and, with a
+/// registration folder, one that sends its files.
 pub fn new(config: RdpConfig, dsp: GrpcTransport) -> MountedService {
     let name = party_name(config.fuel).to_owned();
+    let mut tasks: Vec<dcc_proto::service::BackgroundTask> = Vec::new();
+    if let Some(root) = config.registration_directory.clone() {
+        tasks.push(Box::pin(directory::send_directory_forever(
+            config.fuel,
+            root,
+            dsp.clone(),
+            config.republish_interval,
+        )));
+    }
+    tasks.insert(0, Box::pin(publish_forever(config, dsp)));
     MountedService {
         name,
         routes: tonic::service::Routes::default(),
         grpc_service_names: Vec::new(),
-        tasks: vec![Box::pin(publish_forever(config, dsp))],
+        tasks,
     }
 }
 

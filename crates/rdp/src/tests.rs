@@ -24,6 +24,7 @@ fn config(republish_interval: Duration) -> RdpConfig {
             registered_supplier_agent: None,
         }],
         republish_interval,
+        registration_directory: None,
     }
 }
 

@@ -228,4 +228,14 @@ impl RegistrationDataIntake for FakeRegistrationIntake {
         self.0.call(snapshot)?;
         Ok(Response::new(RegistrationAccepted { meter_points }))
     }
+
+    /// Batches are not this fake's subject: it refuses them.
+    async fn submit_registration_batch(
+        &self,
+        _request: Request<dcc_proto::registration::RegistrationBatch>,
+    ) -> Result<Response<dcc_proto::registration::RegistrationBatchAccepted>, Status> {
+        Err(Status::unimplemented(
+            "the fake intake takes snapshots only",
+        ))
+    }
 }

@@ -32,6 +32,65 @@ pub struct RegistrationAccepted {
     #[prost(uint32, tag = "1")]
     pub meter_points: u32,
 }
+/// One line of a registration data file as the RDP read it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RegistrationLine {
+    /// 1-based line number in the file.
+    #[prost(uint64, tag = "1")]
+    pub line_number: u64,
+    #[prost(string, tag = "2")]
+    pub text: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RegistrationBatch {
+    /// Which RDP sent it, e.g. "rdp-electricity".
+    #[prost(string, tag = "1")]
+    pub registration_data_provider: ::prost::alloc::string::String,
+    #[prost(enumeration = "Fuel", tag = "2")]
+    pub fuel: i32,
+    #[prost(enumeration = "FileKind", tag = "3")]
+    pub file_kind: i32,
+    /// The file's transmission id (kind and sequence, e.g. "F-000001"): unique per RDP and file.
+    #[prost(string, tag = "4")]
+    pub transmission_id: ::prost::alloc::string::String,
+    /// 0, 1, 2, ... within the transmission.
+    #[prost(uint64, tag = "5")]
+    pub batch_number: u64,
+    /// The file's MP records in this batch.
+    #[prost(message, repeated, tag = "6")]
+    pub lines: ::prost::alloc::vec::Vec<RegistrationLine>,
+    /// Whether this is the file's last batch.
+    #[prost(bool, tag = "7")]
+    pub last: bool,
+}
+/// A record the DSP refused, with its reason.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RefusedLine {
+    #[prost(uint64, tag = "1")]
+    pub line_number: u64,
+    /// A stable reason code, e.g. MPAN_CHECK_DIGIT.
+    #[prost(string, tag = "2")]
+    pub code: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub reason: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub text: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RegistrationBatchAccepted {
+    /// The batch the DSP expects next in this transmission.
+    #[prost(uint64, tag = "1")]
+    pub next_batch_number: u64,
+    /// The records of this batch refused (the same when the batch is sent again).
+    #[prost(message, repeated, tag = "2")]
+    pub refused: ::prost::alloc::vec::Vec<RefusedLine>,
+    /// Records of this batch applied.
+    #[prost(uint64, tag = "3")]
+    pub applied: u64,
+    /// Whether the whole transmission is applied.
+    #[prost(bool, tag = "4")]
+    pub complete: bool,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum Fuel {
@@ -57,6 +116,35 @@ impl Fuel {
             "FUEL_UNSPECIFIED" => Some(Self::Unspecified),
             "FUEL_ELECTRICITY" => Some(Self::Electricity),
             "FUEL_GAS" => Some(Self::Gas),
+            _ => None,
+        }
+    }
+}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum FileKind {
+    Unspecified = 0,
+    FullRefresh = 1,
+    DailyUpdate = 2,
+}
+impl FileKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "FILE_KIND_UNSPECIFIED",
+            Self::FullRefresh => "FILE_KIND_FULL_REFRESH",
+            Self::DailyUpdate => "FILE_KIND_DAILY_UPDATE",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "FILE_KIND_UNSPECIFIED" => Some(Self::Unspecified),
+            "FILE_KIND_FULL_REFRESH" => Some(Self::FullRefresh),
+            "FILE_KIND_DAILY_UPDATE" => Some(Self::DailyUpdate),
             _ => None,
         }
     }
@@ -185,6 +273,38 @@ pub mod registration_data_intake_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// One numbered batch of a registration data file (a full refresh or a daily update).
+        /// Idempotent: a batch already applied is acknowledged again with the same refusals, so a
+        /// transmission that broke off resumes by sending the unacknowledged batch again.
+        pub async fn submit_registration_batch(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RegistrationBatch>,
+        ) -> std::result::Result<
+            tonic::Response<super::RegistrationBatchAccepted>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.registration.v1.RegistrationDataIntake/SubmitRegistrationBatch",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "dccsim.registration.v1.RegistrationDataIntake",
+                        "SubmitRegistrationBatch",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -206,6 +326,16 @@ pub mod registration_data_intake_server {
             request: tonic::Request<super::RegistrationSnapshot>,
         ) -> std::result::Result<
             tonic::Response<super::RegistrationAccepted>,
+            tonic::Status,
+        >;
+        /// One numbered batch of a registration data file (a full refresh or a daily update).
+        /// Idempotent: a batch already applied is acknowledged again with the same refusals, so a
+        /// transmission that broke off resumes by sending the unacknowledged batch again.
+        async fn submit_registration_batch(
+            &self,
+            request: tonic::Request<super::RegistrationBatch>,
+        ) -> std::result::Result<
+            tonic::Response<super::RegistrationBatchAccepted>,
             tonic::Status,
         >;
     }
@@ -323,6 +453,57 @@ pub mod registration_data_intake_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = SubmitRegistrationDataSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.registration.v1.RegistrationDataIntake/SubmitRegistrationBatch" => {
+                    #[allow(non_camel_case_types)]
+                    struct SubmitRegistrationBatchSvc<T: RegistrationDataIntake>(
+                        pub Arc<T>,
+                    );
+                    impl<
+                        T: RegistrationDataIntake,
+                    > tonic::server::UnaryService<super::RegistrationBatch>
+                    for SubmitRegistrationBatchSvc<T> {
+                        type Response = super::RegistrationBatchAccepted;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RegistrationBatch>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as RegistrationDataIntake>::submit_registration_batch(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = SubmitRegistrationBatchSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -1,0 +1,202 @@
+//! `dccsim bench`: drives an ecosystem (started here, or a running one) with many concurrent
+//! simulated users, and reports service requests a second end to end, latency percentiles,
+//! errors, and the crypto ceiling measured in the same run.
+#![forbid(unsafe_code)]
+
+pub mod ceiling;
+pub mod latency;
+pub mod options;
+pub mod run;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use ceiling::CryptoCeiling;
+pub use latency::LatencySummary;
+pub use options::{BenchOptions, Mix, RequestKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Launch(#[from] ecosystem::LaunchError),
+    #[error(transparent)]
+    Identity(#[from] ecosystem::identities::IdentityError),
+    #[error(transparent)]
+    Fleet(#[from] ecosystem::fleet::FleetError),
+    #[error(transparent)]
+    Run(#[from] run::RunError),
+    #[error(transparent)]
+    Ceiling(#[from] ceiling::CeilingError),
+    #[error("the crypto ceiling's measurement stopped: {0}")]
+    CeilingTask(String),
+}
+
+/// The figures of one run, as `--json` prints them (the fields issue 10 names).
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchFigures {
+    pub service_requests_per_s: f64,
+    pub crypto_ceiling_per_s_per_core: f64,
+    pub cores: usize,
+    pub sync_latency_ms: LatencySummary,
+    pub end_to_end_ms: LatencySummary,
+    pub errors: u64,
+    pub devices: usize,
+    /// Closed loop: the requests kept outstanding; open loop: the most that were outstanding.
+    pub concurrency: u64,
+    pub duration_s: f64,
+}
+
+/// A run's figures and what explains them.
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    pub figures: BenchFigures,
+    pub ceiling: CryptoCeiling,
+    pub rate: Option<f64>,
+    pub sent: u64,
+    pub completed: u64,
+    pub error_samples: Vec<String>,
+    /// How long the in-process ecosystem took to be ready, when started here.
+    pub ready_after: Option<Duration>,
+}
+
+impl BenchReport {
+    /// Service requests a second end to end over the crypto ceiling of one core.
+    pub fn ratio_to_ceiling(&self) -> f64 {
+        if self.figures.crypto_ceiling_per_s_per_core == 0.0 {
+            return 0.0;
+        }
+        self.figures.service_requests_per_s / self.figures.crypto_ceiling_per_s_per_core
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&self.figures).unwrap_or_default()
+    }
+
+    /// The figures for a reader, with the ceiling's steps.
+    pub fn render(&self) -> String {
+        let f = &self.figures;
+        let mut out = String::new();
+        let load = match self.rate {
+            Some(rate) => format!("open loop at {rate} requests/s"),
+            None => format!("closed loop, {} outstanding", f.concurrency),
+        };
+        out.push_str(&format!(
+            "{} devices, {load}, {:.1} s, {} cores\n",
+            f.devices, f.duration_s, f.cores
+        ));
+        if let Some(ready) = self.ready_after {
+            out.push_str(&format!(
+                "ecosystem ready in {:.2} s\n",
+                ready.as_secs_f64()
+            ));
+        }
+        out.push_str(&format!(
+            "service requests/s end to end  {:.0}  ({} sent, {} verified, {} errors)\n",
+            f.service_requests_per_s, self.sent, self.completed, f.errors
+        ));
+        out.push_str(&format!(
+            "crypto ceiling per core        {:.0} requests/s ({:.0} µs a request); ratio {:.2}\n",
+            f.crypto_ceiling_per_s_per_core,
+            self.ceiling.per_request().as_secs_f64() * 1e6,
+            self.ratio_to_ceiling()
+        ));
+        let latency = |name: &str, summary: &LatencySummary| {
+            format!(
+                "{name:<31}p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2} ms\n",
+                summary.p50, summary.p90, summary.p99, summary.max
+            )
+        };
+        out.push_str(&latency("synchronous answer", &f.sync_latency_ms));
+        out.push_str(&latency("end to end", &f.end_to_end_ms));
+        out.push_str("crypto of one request:\n");
+        for step in &self.ceiling.steps {
+            out.push_str(&format!(
+                "  {:>7.1} µs  {}\n",
+                step.mean.as_secs_f64() * 1e6,
+                step.name
+            ));
+        }
+        for sample in &self.error_samples {
+            out.push_str(&format!("error: {sample}\n"));
+        }
+        out
+    }
+}
+
+/// How long the crypto ceiling is measured for.
+const CEILING_BUDGET: Duration = Duration::from_millis(1500);
+/// How long an in-process ecosystem may take to be ready.
+const READY_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs the bench: starts the ecosystem here with the fleet the run needs (or uses
+/// `options.target`), measures the crypto ceiling, then drives the load.
+pub async fn bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
+    let inbox = run::Inbox::bind(options.inbox_address).await?;
+    let (running, identities, duis_url, ready_after) = match &options.target {
+        Some(url) => {
+            // The target's PKI from its seed; fleet devices are issued on first use.
+            let identities = ecosystem::Identities::build(&ecosystem::EcosystemConfig {
+                seed: options.seed,
+                ..ecosystem::EcosystemConfig::default()
+            })?;
+            (None, identities, url.trim_end_matches('/').to_owned(), None)
+        }
+        None => {
+            let mut config = ecosystem::EcosystemConfig {
+                seed: options.seed,
+                ..ecosystem::EcosystemConfig::default()
+            }
+            .with_ephemeral_ports();
+            config
+                .comms_hubs
+                .extend(ecosystem::fleet::generate(options.premises())?);
+            config.response_url = Some(inbox.url.clone());
+            let started = std::time::Instant::now();
+            let running = ecosystem::start_in_process(config).await?;
+            let duis_url = running.duis_url.clone().unwrap_or_default();
+            ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await?;
+            let ready_after = started.elapsed();
+            let identities = running.identities.clone();
+            (Some(running), identities, duis_url, Some(ready_after))
+        }
+    };
+    let ceiling = {
+        let identities = identities.clone();
+        tokio::task::spawn_blocking(move || ceiling::measure(&identities, CEILING_BUDGET))
+            .await
+            .map_err(|error| BenchError::CeilingTask(error.to_string()))??
+    };
+    let driven = run::drive(options, &identities, &duis_url, inbox).await?;
+    if let Some(running) = running {
+        running.shutdown().await;
+    }
+    let measurements = driven.measurements;
+    let duration_s = options.duration.as_secs_f64();
+    let concurrency = match options.rate {
+        None => u64::from(options.concurrency.max(1)),
+        Some(_) => measurements.peak_outstanding,
+    };
+    let figures = BenchFigures {
+        service_requests_per_s: measurements.completed_in_window as f64 / duration_s.max(1e-9),
+        crypto_ceiling_per_s_per_core: ceiling.requests_per_second_per_core(),
+        cores: std::thread::available_parallelism()
+            .map(|cores| cores.get())
+            .unwrap_or(1),
+        sync_latency_ms: measurements.synchronous.summary(),
+        end_to_end_ms: measurements.end_to_end.summary(),
+        errors: measurements.errors,
+        devices: driven.targets,
+        concurrency,
+        duration_s,
+    };
+    Ok(BenchReport {
+        figures,
+        ceiling,
+        rate: options.rate,
+        sent: measurements.sent,
+        completed: measurements.completed,
+        error_samples: measurements.error_samples,
+        ready_after,
+    })
+}
