@@ -81,7 +81,15 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
             Ok(request) => {
                 let answer = match serve(&shared, endpoint, &body, &request).await {
                     Ok(answer) => answer,
-                    Err(rejection) => reject(Some(&request), rejection),
+                    Err(rejection) => {
+                        shared.audit(
+                            &request.header.request_id.to_string(),
+                            "front door",
+                            format!("rejected: {rejection}"),
+                            Some(rejection.response_code().to_string()),
+                        );
+                        reject(Some(&request), rejection)
+                    }
                 };
                 shared.audit(
                     &request.header.request_id.to_string(),
@@ -266,8 +274,10 @@ fn device_command(
     Ok(command)
 }
 
-/// 6.15.1: each replacement certificate must be an SMKI certificate of the requester (its id,
-/// the supplier role, the cell's key usage) that chains to the CAs the DSP trusts. The DSP then
+/// 6.15.1: each replacement certificate must be an SMKI certificate of the cell's role and key
+/// usage, the requester's own (a supplier's or network operator's cells) or, for a load
+/// controller cell a supplier fills (CS02g), the load controller's, that chains to the CAs
+/// the DSP trusts. The DSP then
 /// knows them: pre-commands the requester signs with its new DS key verify at CV5, as the old
 /// key's still do (the device, not the DSP, decides which key it trusts).
 fn accept_replacement_certificates(shared: &Shared, request: &Request) -> Result<(), Rejection> {
@@ -313,11 +323,15 @@ fn check_replacement(
             certificate.serial_decimal()
         )))
     };
-    if certificate.organisation_id() != Some(originator) {
+    // A supplier or network operator replaces its own anchors; a supplier places a load
+    // controller's (CS02g), whose certificate is the load controller's.
+    let cell_role = RemotePartyRole(replacement.cell.role.0);
+    let own_cell = cell_role != RemotePartyRole::LOAD_CONTROLLER;
+    if own_cell && certificate.organisation_id() != Some(originator) {
         return refuse(format!("it is not a certificate of {originator}"));
     }
-    if certificate.role() != Some(RemotePartyRole::SUPPLIER) {
-        return refuse("it is not a supplier certificate".into());
+    if certificate.role() != Some(cell_role) {
+        return refuse(format!("it is not a {cell_role} certificate"));
     }
     if certificate.key_usage() != Some(usage) {
         return refuse(format!("its key usage is not {}", usage.code()));

@@ -319,8 +319,10 @@ mod tests {
 
     #[test]
     fn the_sm_wan_and_registration_folder_round_trip_through_toml() {
-        let mut config = EcosystemConfig::default();
-        config.registration_directory = Some("registration".into());
+        let mut config = EcosystemConfig {
+            registration_directory: Some("registration".into()),
+            ..EcosystemConfig::default()
+        };
         config.comms_hub_wan.modelled = true;
         config.comms_hub_wan.hubs.insert(
             TEMPLATE_CHF,
