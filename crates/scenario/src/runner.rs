@@ -231,7 +231,9 @@ pub fn dsp_xml_key(identities: &Identities) -> Option<[u8; 65]> {
         .ok()
 }
 
-/// Where a case runs.
+/// Where a case runs. One lives per running test case, so the size of the sandbox variant costs
+/// nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Ecosystem<'a> {
     Sandbox(Sandbox),
     Remote {
@@ -947,7 +949,7 @@ impl CaseRun<'_> {
         }
         let expectations = with_default_success(
             expectations,
-            !step.wait.is_some_and(|wait| !wait) && !service.is_non_device(),
+            step.wait.is_none_or(|wait| wait) && !service.is_non_device(),
         );
         Ok(self.judge(&expectations, &view, step.capture.as_ref(), notes))
     }
