@@ -7,9 +7,17 @@ CARGO ?= cargo
 demo:
 	$(CARGO) run --release -p dccsim -- run scenarios/smoke $(ARGS)
 
-# --all-targets runs no doctests: they run second.
+# Unit, integration and bench-as-test targets with cargo-nextest when it is installed (each test
+# its own process, as many at once as there are cores; settings in .config/nextest.toml), with
+# `cargo test` otherwise; --all-targets runs no doctests: they run second.
 test:
-	$(CARGO) test --workspace --all-targets
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		echo "$(CARGO) nextest run --workspace --all-targets"; \
+		$(CARGO) nextest run --workspace --all-targets; \
+	else \
+		echo "cargo-nextest not installed: $(CARGO) test --workspace --all-targets --no-fail-fast"; \
+		$(CARGO) test --workspace --all-targets --no-fail-fast; \
+	fi
 	$(CARGO) test --workspace --doc
 
 up:

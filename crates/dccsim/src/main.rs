@@ -277,6 +277,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8090)),
                 dccboxed_keystore: None,
                 jobs_compare: false,
+                response_wait: None,
             })
             .await
         }

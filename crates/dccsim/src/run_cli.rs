@@ -61,6 +61,14 @@ pub struct RunArgs {
     /// Run the selection with --jobs 1 and then with --jobs N, and print both wall times.
     #[arg(long)]
     pub jobs_compare: bool,
+    /// How long a step without a `timeout` of its own waits for its response or alert
+    /// (e.g. 5s, 500ms; default 20s).
+    #[arg(long, value_parser = parse_response_wait)]
+    pub response_wait: Option<std::time::Duration>,
+}
+
+fn parse_response_wait(text: &str) -> Result<std::time::Duration, String> {
+    ecosystem::faults::parse_duration(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -140,6 +148,7 @@ fn options(args: &RunArgs, jobs: usize) -> anyhow::Result<RunOptions> {
         seed: args.seed,
         target,
         progress: true,
+        response_wait: args.response_wait,
     })
 }
 

@@ -323,10 +323,9 @@ fn respond(
     device_type: DeviceType,
     state: &str,
     now: &str,
-    scratch: &Path,
+    state_path: &Path,
 ) -> Result<Vec<u8>, String> {
-    let state_path = scratch.join("state.toml");
-    std::fs::write(&state_path, state).expect("state file");
+    std::fs::write(state_path, state).expect("state file");
     let output = Command::new(DCCSIM)
         .args(["device", "respond", "--keys"])
         .arg(keys)
@@ -337,7 +336,7 @@ fn respond(
             now,
             "--state",
         ])
-        .arg(&state_path)
+        .arg(state_path)
         .arg(&pair.command)
         .output()
         .expect("dccsim runs");
@@ -409,6 +408,37 @@ fn judge(mine: &[u8], theirs: &[u8], keys: &KeyRing) -> Result<(), String> {
     )
 }
 
+/// Runs `dccsim device respond` on one pair's command, the device put in the state the
+/// reference response shows, and judges its answer against the reference one.
+fn check(pair: &Pair, keys: &Path, ring: &KeyRing, state_path: &Path) -> Result<(), String> {
+    let command = read_hex(&pair.command);
+    let theirs = read_hex(&pair.response);
+    let command_apdu = apdu(&command);
+    let their_apdu = apdu(&theirs);
+    let recipient = command_apdu.header.recipient;
+    let device_type =
+        device_type(recipient).ok_or_else(|| format!("not an RTDS test device {recipient}"))?;
+    let their_plaintexts: Vec<Vec<u8>> = describe(&theirs, ring)
+        .map(|decoded| {
+            decoded
+                .encrypted_blocks
+                .into_iter()
+                .filter_map(|block| block.plaintext.ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let state = state_file(pair, &command_apdu, &their_apdu, &their_plaintexts);
+    let mine = respond(
+        keys,
+        pair,
+        device_type,
+        &state,
+        &now_of(&their_apdu),
+        state_path,
+    )?;
+    judge(&mine, &theirs, ring)
+}
+
 #[test]
 fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
     let Some(gbcs) = test_support::rtds_gbcs("RTDS commands and responses") else {
@@ -426,45 +456,39 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
     .expect("RTDS keys");
     let scratch = tempfile::tempdir().expect("scratch folder");
     let pairs = pairs(&gbcs);
+    // One `dccsim` process per pair, as many at once as there are cores.
+    let workers = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut verdicts: Vec<(usize, Result<(), String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(pair) = pairs.get(index) else {
+                            return done;
+                        };
+                        let state_path = scratch.path().join(format!("state-{index}.toml"));
+                        done.push((index, check(pair, &keys, &ring, &state_path)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a worker thread"))
+            .collect()
+    });
+    verdicts.sort_by_key(|(index, _)| *index);
     let (mut success_total, mut error_total) = (0, 0);
     let (mut success_holding, mut error_holding) = (0, 0);
     let mut failures = Vec::new();
-    for pair in &pairs {
-        let command = read_hex(&pair.command);
-        let theirs = read_hex(&pair.response);
-        let command_apdu = apdu(&command);
-        let their_apdu = apdu(&theirs);
+    for (pair, (_, verdict)) in pairs.iter().zip(verdicts) {
         match pair.success {
             true => success_total += 1,
             false => error_total += 1,
         }
-        let recipient = command_apdu.header.recipient;
-        let Some(device_type) = device_type(recipient) else {
-            failures.push(format!(
-                "{}: not an RTDS test device {recipient}",
-                pair.name
-            ));
-            continue;
-        };
-        let their_plaintexts: Vec<Vec<u8>> = describe(&theirs, &ring)
-            .map(|decoded| {
-                decoded
-                    .encrypted_blocks
-                    .into_iter()
-                    .filter_map(|block| block.plaintext.ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let state = state_file(pair, &command_apdu, &their_apdu, &their_plaintexts);
-        let verdict = respond(
-            &keys,
-            pair,
-            device_type,
-            &state,
-            &now_of(&their_apdu),
-            scratch.path(),
-        )
-        .and_then(|mine| judge(&mine, &theirs, &ring));
         match verdict {
             Ok(()) if pair.success => success_holding += 1,
             Ok(()) => error_holding += 1,

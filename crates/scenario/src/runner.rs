@@ -70,6 +70,9 @@ pub struct RunOptions {
     pub target: Option<Target>,
     /// Print a progress bar on standard error (when it is a terminal).
     pub progress: bool,
+    /// How long a step that names no `timeout` waits for its response or alert
+    /// ([`DEFAULT_RESPONSE_WAIT`] unless set).
+    pub response_wait: Option<Duration>,
 }
 
 impl Default for RunOptions {
@@ -79,6 +82,7 @@ impl Default for RunOptions {
             seed: None,
             target: None,
             progress: false,
+            response_wait: None,
         }
     }
 }
@@ -154,6 +158,7 @@ fn progress_bar(wanted: bool, length: usize) -> Option<indicatif::ProgressBar> {
 /// What all cases of a run share: made identities per seed, and for a target its inbox.
 struct Shared {
     seed: Option<u64>,
+    response_wait: Duration,
     identities: Mutex<HashMap<u64, Identities>>,
     remote: Option<Remote>,
 }
@@ -199,6 +204,7 @@ impl Shared {
         };
         Ok(Self {
             seed: options.seed,
+            response_wait: options.response_wait.unwrap_or(DEFAULT_RESPONSE_WAIT),
             identities: Mutex::new(HashMap::new()),
             remote,
         })
@@ -410,6 +416,7 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
     let folder = case.file.parent().unwrap_or(Path::new(".")).to_owned();
     let mut run = CaseRun {
         case,
+        response_wait: shared.response_wait,
         folder,
         vars: fleet_aliases(),
         agents: HashMap::new(),
@@ -589,6 +596,8 @@ fn describe_step(step: &Step) -> String {
 /// A case in progress.
 struct CaseRun<'a> {
     case: &'a TestCase,
+    /// How long a step that names no timeout waits.
+    response_wait: Duration,
     folder: PathBuf,
     vars: BTreeMap<String, String>,
     agents: HashMap<String, UserAgent>,
@@ -813,7 +822,7 @@ impl CaseRun<'_> {
     fn timeout(&self, text: Option<&String>) -> Result<Duration, String> {
         match text {
             Some(text) => parse_duration(&self.resolve(text)?),
-            None => Ok(DEFAULT_RESPONSE_WAIT),
+            None => Ok(self.response_wait),
         }
     }
 
