@@ -152,9 +152,16 @@ impl Default for EcosystemConfig {
             dsp_data_directory: None,
             dsp_response_time_out_seconds: 300.0,
             users: vec![
+                // As DCC Boxed's test user, which sends the templates of all four roles
+                // (export registers 4.2, export MPAN 6.20.2, customer identification 9.1…).
                 UserSpec {
                     id: TEST_SUPPLIER,
-                    roles: vec![UserRole::ImportSupplier, UserRole::GasSupplier],
+                    roles: vec![
+                        UserRole::ImportSupplier,
+                        UserRole::ExportSupplier,
+                        UserRole::GasSupplier,
+                        UserRole::OtherUser,
+                    ],
                     response_url: None,
                     status: dsp::UserStatus::default(),
                 },

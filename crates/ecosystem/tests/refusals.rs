@@ -279,7 +279,7 @@ async fn every_refusal_carries_its_specific_code() {
         // Roles.
         Row { what: "network operator enables supply", origin: "authorise: role", url: "serviceT", xml: sign(&operator, TEMPLATE_ESME, 4, "7.1", element("EnableSupply", Vec::new())), expected: "E2" },
         Row { what: "supplier sets voltage configuration", origin: "authorise: role", url: "serviceS", xml: sign(&supplier, TEMPLATE_ESME, 1, "6.5", element("UpdateDeviceConfigurationVoltage", Vec::new())), expected: "E2" },
-        Row { what: "import supplier reads export registers", origin: "authorise: role", url: "serviceS", xml: sign(&supplier, TEMPLATE_ESME, 1, "4.2", element("ReadInstantaneousExportRegisters", Vec::new())), expected: "E2" },
+        Row { what: "import supplier reads export registers", origin: "authorise: role", url: "serviceS", xml: sign(&second, TEMPLATE_ESME, 1, "4.2", element("ReadInstantaneousExportRegisters", Vec::new())), expected: "E2" },
         Row { what: "network operator decommissions", origin: "authorise: role", url: "serviceD", xml: sign(&operator, DCC, 8, "8.3", element("DecommissionDevice", vec![leaf("DeviceID", &TEMPLATE_ESME.to_string())])), expected: "E2" },
         Row { what: "network operator returns a local command response", origin: "authorise: role", url: "serviceD", xml: sign(&operator, DCC, 8, "8.13", element("ReturnLocalCommandResponse", vec![leaf("DeviceGBCSResponse", "AA==")])), expected: "E2" },
         // Devices.

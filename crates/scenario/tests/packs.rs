@@ -49,6 +49,19 @@ fn run_scenario_file(path: &str) {
             _ => {}
         }
     }
+    // A listed name of this file's scenarios that is none of its test cases is stale.
+    for listed in &not_yet {
+        let of_this_file = report.cases.iter().any(|case| {
+            listed
+                .strip_prefix(case.scenario_id.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+        });
+        if of_this_file && report.cases.iter().all(|case| case.name != *listed) {
+            unexpected.push(format!(
+                "{listed} in packs_not_yet.txt is no test case of {path}"
+            ));
+        }
+    }
     assert!(unexpected.is_empty(), "{}\n\n{text}", unexpected.join("\n"));
 }
 

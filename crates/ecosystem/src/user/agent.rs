@@ -351,8 +351,11 @@ impl UserAgent {
                 .await?;
             exchange.pre_command = Some(std::mem::replace(&mut exchange.answer, answer));
         }
+        // The DCC's own services (command variant 8) have no device response to follow an
+        // acknowledgement: what follows, if anything, is a DCC alert, awaited separately.
         if options.no_wait
             || exchange.answer.response.response_code != ResponseCode::Acknowledgement
+            || command_variant == CommandVariant::NonDevice
         {
             return Ok(exchange);
         }
