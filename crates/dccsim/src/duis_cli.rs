@@ -3,8 +3,9 @@
 //! `sign` and `validate` do what DCC's Java `Sign` and `Validate` do, with dccsim's identities
 //! (or DCC Boxed's, from its `keystore.json`). `transform` prints the GBCS command (command variants 1–3, MACed with the ACB's key) or
 //! pre-command (4) the DSP makes for a request, using the request's own counter, as the DSP's
-//! `services::transform` builds it; with `--access-control-broker-counter`, the command the ACB
-//! sends on the requester's behalf (`services::transform_via_access_control_broker`).
+//! `services::transform` builds it. A command a DCC party (the ACB) originates carries that
+//! party's own counter for the device, which the DSP keeps: `--access-control-broker-counter`
+//! gives it, and without it RTDS's rule (the RequestID counter + 300) does.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -63,9 +64,10 @@ pub enum DuisCommand {
         /// RTDS templates give the RTDS bytes; the DSP uses its own clock.
         #[arg(long, value_parser = parse_time)]
         now: Option<time::OffsetDateTime>,
-        /// Have the DCC's access control broker send the command with this counter of its own,
-        /// on the requester's behalf (as the DSP does for the use cases GBCS has the ACB send,
-        /// and for requesters the device does not know).
+        /// The counter of a command a DCC party (the access control broker) originates for
+        /// the request: for the use cases GBCS has the ACB send, and for requesters the device
+        /// does not know. The DSP counts on from the last one the party used for the device;
+        /// the default is RTDS's rule, the RequestID counter + 300.
         #[arg(long, value_name = "COUNTER")]
         access_control_broker_counter: Option<u64>,
         /// A DUIS request (signed or not), or `-` for standard input.
@@ -199,20 +201,10 @@ fn transform(
     let command = match access_control_broker_counter {
         None => services::transform(service, &request, &context),
         Some(counter) => {
-            services::transform_via_access_control_broker(service, &request, &context, counter)
+            services::transform_with(service, &request, &context, &DccPartyCounter(counter))
         }
     }
-    .map_err(|rejection| {
-        let hint = match &rejection {
-            dsp::rejection::Rejection::UnsupportedService(message)
-                if message.contains(services::SENT_BY_ACCESS_CONTROL_BROKER) =>
-            {
-                " (give --access-control-broker-counter)"
-            }
-            _ => "",
-        };
-        format!("{} {rejection}{hint}", rejection.response_code())
-    })?;
+    .map_err(|rejection| format!("{} {rejection}", rejection.response_code()))?;
     match header.command_variant.number() {
         4 => Ok(hex_upper(
             &command.apdu.with_signature(SignatureField::Absent).encode(),
@@ -233,6 +225,19 @@ fn transform(
         other => Err(format!(
             "command variant {other}: only requests with command variants 1 to 4 are transformed"
         )),
+    }
+}
+
+/// A DCC party's counter given on the command line.
+struct DccPartyCounter(u64);
+
+impl services::DspKnowledge for DccPartyCounter {
+    fn dcc_counter(
+        &self,
+        _originator: Eui64,
+        _context: &CommandContext,
+    ) -> Result<u64, dsp::rejection::Rejection> {
+        Ok(self.0)
     }
 }
 

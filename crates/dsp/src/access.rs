@@ -322,17 +322,16 @@ pub(crate) fn eligibility(
 }
 
 /// Replay protection: the RequestID counter must rise per (originator, target), which is also
-/// what the device enforces; one user may then have requests in flight to many devices.
+/// what the device enforces; one user may then have requests in flight to many devices. (A
+/// device request takes its counter with its command: `front_door`.)
 pub(crate) fn advance_counter(shared: &Shared, request_id: &RequestId) -> Result<(), Rejection> {
     let batch = shared.store.batch()?;
-    let advanced =
-        batch.advance_counter(request_id.originator, request_id.target, request_id.counter)?;
-    if let Err(last) = advanced {
-        return Err(Rejection::Replayed {
-            counter: request_id.counter,
-            last,
-        });
-    }
+    crate::counters::take(
+        &batch,
+        request_id.originator,
+        request_id.target,
+        request_id.counter,
+    )?;
     batch.commit()?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! taking a signed `sr:Request` and answering a signed `sr:Response`, whatever it is sent.
 //!
 //! One generic pipeline for every service: authenticate → authorise → eligibility →
-//! transform (`services::transform`) → route → correlate → answer. Non-device services leave
+//! transform (`services::transform_with` the DSP's counters) → route → correlate → answer. Non-device services leave
 //! it after authorisation for their own handlers (`non_device`).
 
 use std::sync::Arc;
@@ -246,15 +246,14 @@ async fn serve(
     let apdu = if header.command_variant.carries_signed_pre_command() {
         signed_pre_command(shared, request)?
     } else {
-        let command = device_command(shared, service, request, &device)?;
-        access::advance_counter(shared, &request_id)?;
-        command.apdu
+        device_command(shared, service, request, &device)?.apdu
     };
     crate::routing::route(shared, request, service, &device, apdu).await
 }
 
 /// The transform stage: the GBCS command for the request, after the checks some services
-/// need on their content.
+/// need on their content; the request's counter and, for a command a DCC party originates,
+/// that party's are taken with it (`counters`), or neither when the request is refused.
 fn device_command(
     shared: &Shared,
     service: &ServiceDefinition,
@@ -267,10 +266,12 @@ fn device_command(
         device_type: device.device_type,
         now: shared.clock.now(),
     };
-    let command = services::transform(service, request, &context)?;
+    let batch = shared.store.batch()?;
+    let command = crate::counters::command_for_request(&batch, service, request, &context)?;
     if service.service_reference_variant == "6.15.1" {
         accept_replacement_certificates(shared, request)?;
     }
+    batch.commit()?;
     Ok(command)
 }
 

@@ -10,6 +10,7 @@ mod admin;
 mod alerts;
 mod answers;
 pub mod audit;
+mod counters;
 mod front_door;
 pub mod inventory;
 mod non_device;

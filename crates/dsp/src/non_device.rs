@@ -558,7 +558,8 @@ fn return_local_command_response(
             )));
         }
     }
-    let awaiting = shared.store.awaiting(device_id, counter)?;
+    let command = crate::store::SentCommand::answered_by(header);
+    let awaiting = shared.store.awaiting(command)?;
     let matched = awaiting.filter(|awaiting| {
         awaiting.kind == crate::store::AwaitingKind::LocalDelivery
             && awaiting.request_id.originator == caller.id
@@ -566,7 +567,7 @@ fn return_local_command_response(
     let batch = shared.store.batch()?;
     let what = match &matched {
         Some(awaiting) => {
-            batch.take_awaiting(device_id, counter, shared.now_ms())?;
+            batch.take_awaiting(command, shared.now_ms())?;
             batch.audit(
                 &awaiting.request_id.to_string(),
                 &shared.event("user", "local command response returned (8.13)", Some("I0".into())),

@@ -15,7 +15,9 @@ use tracing::info;
 use crate::answers::Answer;
 use crate::inventory::DeviceRecord;
 use crate::rejection::Rejection;
-use crate::store::{AwaitingKind, AwaitingResponse, HeldRequest, IssuedPreCommand};
+use crate::store::{
+    AwaitingKind, AwaitingResponse, HeldRequest, IssuedPreCommand, SentCommand, StoredElement,
+};
 use crate::Shared;
 
 /// When a command executes.
@@ -106,12 +108,21 @@ pub(crate) async fn route(
     let local = matches!(command_variant.number(), 2 | 3 | 6 | 7);
     let over_wan = matches!(command_variant.number(), 1 | 3 | 5 | 7);
     if let (Timing::HeldUntil(at), false) = (timing, local) {
+        let body = match &request.body {
+            RequestBody::ServiceRequest(body)
+                if apdu.header.originator != request_id.originator =>
+            {
+                Some(StoredElement::from(body))
+            }
+            _ => None,
+        };
         let held = HeldRequest {
             request_id,
             service_reference: reference.0,
             service_reference_variant: reference.1,
             execute_at_ms: at,
             apdu: apdu.encode(),
+            body,
         };
         let batch = shared.store.batch()?;
         batch.put_held(&held)?;
@@ -131,17 +142,19 @@ pub(crate) async fn route(
         info!(execute_at_ms = at, "future-dated request held by the dsp");
         return Ok(Answer::bare(request, ResponseCode::Acknowledgement));
     }
+    let command = SentCommand::of(&apdu);
     let protected = protect(shared, device.device_id, &apdu).await?;
     if local && !over_wan {
         let awaiting = AwaitingResponse {
             request_id,
+            command,
             service_reference: reference.0,
             service_reference_variant: reference.1,
             kind: AwaitingKind::LocalDelivery,
             deadline_ms: None,
         };
         let batch = shared.store.batch()?;
-        batch.put_awaiting(device.device_id, request_id.counter, &awaiting)?;
+        batch.put_awaiting(&awaiting)?;
         batch.audit(
             &request_id.to_string(),
             &shared.event("dsp", "command returned for local delivery", None),
@@ -165,6 +178,7 @@ pub(crate) async fn route(
     };
     let awaiting = AwaitingResponse {
         request_id,
+        command,
         service_reference: reference.0,
         service_reference_variant: reference.1,
         kind,
@@ -235,7 +249,7 @@ pub(crate) async fn send_over_wan(
     let request_id = awaiting.request_id;
     let csp_name = csp::party_name(device.region);
     let batch = shared.store.batch()?;
-    batch.put_awaiting(device.device_id, request_id.counter, awaiting)?;
+    batch.put_awaiting(awaiting)?;
     batch.audit(
         &request_id.to_string(),
         &shared.event(
@@ -260,7 +274,7 @@ pub(crate) async fn send_over_wan(
             _ => Rejection::CannotCommunicate(error.to_string()),
         };
         let batch = shared.store.batch()?;
-        batch.drop_awaiting(device.device_id, request_id.counter)?;
+        batch.drop_awaiting(awaiting.command)?;
         batch.audit(
             &request_id.to_string(),
             &shared.event(

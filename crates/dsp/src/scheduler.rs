@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use dcc_model::{CommandVariant, Eui64, ResponseCode};
 use duis::catalogue;
-use duis::ResponseBody;
+use duis::{BodyElement, ResponseBody};
 use tracing::{info, warn};
 
 use crate::alerts::DccAlert;
 use crate::answers::{sign_response, Owed};
 use crate::rejection::Rejection;
-use crate::store::{AwaitingKind, AwaitingResponse, HeldRequest};
+use crate::store::{AwaitingKind, AwaitingResponse, HeldRequest, SentCommand};
 use crate::Shared;
 
 /// Runs until the DSP stops.
@@ -78,12 +78,12 @@ async fn work_due(shared: &Shared) -> Result<Option<i64>, Rejection> {
         }
     }
     let now = shared.now_ms();
-    for ((device, counter), awaiting) in shared.store.all_awaiting()? {
+    for awaiting in shared.store.all_awaiting()? {
         let Some(deadline) = awaiting.deadline_ms else {
             continue;
         };
         if deadline <= now {
-            time_out(shared, device, counter)?;
+            time_out(shared, awaiting.command)?;
         } else {
             consider(deadline);
         }
@@ -100,34 +100,22 @@ async fn execute_held(shared: &Shared, held: HeldRequest) -> Result<(), Rejectio
     if taken.is_none() {
         return Ok(());
     }
-    let checked = catalogue::lookup(held.service_reference_variant.as_str())
-        .ok_or_else(|| Rejection::Malformed("a held request names no DUIS service".into()))
-        .and_then(|service| {
-            let caller = crate::access::caller_for(shared, request_id.originator, service)?;
-            crate::access::eligibility(
-                shared,
-                request_id.target,
-                service,
-                &caller,
-                CommandVariant::SendOverWan,
-            )
-        });
-    let device = match checked {
-        Ok(device) => device,
+    let held_apdu = gbcs::GeneralSigning::parse(&held.apdu)
+        .map_err(|error| Rejection::Malformed(format!("held command: {error}")))?;
+    let (apdu, device) = match sendable_now(shared, &held, &held_apdu) {
+        Ok(sendable) => sendable,
         Err(rejection) => {
             info!(%request_id, %rejection, "future-dated request cancelled at its execution time");
             return final_error(
                 shared,
-                &held_as_awaiting(shared, &held),
+                &held_as_awaiting(shared, &held, SentCommand::of(&held_apdu)),
                 request_id.target,
                 &rejection.response_code(),
                 &format!("cancelled at its execution time: {rejection}"),
             );
         }
     };
-    let apdu = gbcs::GeneralSigning::parse(&held.apdu)
-        .map_err(|error| Rejection::Malformed(format!("held command: {error}")))?;
-    let awaiting = held_as_awaiting(shared, &held);
+    let awaiting = held_as_awaiting(shared, &held, SentCommand::of(&apdu));
     let sent = match crate::routing::protect(shared, device.device_id, &apdu).await {
         Ok(protected) => crate::routing::send_over_wan(shared, &device, &awaiting, protected).await,
         Err(rejection) => Err(rejection),
@@ -139,9 +127,46 @@ async fn execute_held(shared: &Shared, held: HeldRequest) -> Result<(), Rejectio
     Ok(())
 }
 
-fn held_as_awaiting(shared: &Shared, held: &HeldRequest) -> AwaitingResponse {
+/// The held command as it goes now, and its device, after access control again: one a DCC
+/// party originates is transformed again, taking the party's next counter for the device (its
+/// sequence moved on while the request was held); the requester's goes as it was held, with
+/// its RequestID counter.
+fn sendable_now(
+    shared: &Shared,
+    held: &HeldRequest,
+    held_apdu: &gbcs::GeneralSigning,
+) -> Result<(gbcs::GeneralSigning, crate::DeviceRecord), Rejection> {
+    let request_id = held.request_id;
+    let service = catalogue::lookup(held.service_reference_variant.as_str())
+        .ok_or_else(|| Rejection::Malformed("a held request names no DUIS service".into()))?;
+    let caller = crate::access::caller_for(shared, request_id.originator, service)?;
+    let device = crate::access::eligibility(
+        shared,
+        request_id.target,
+        service,
+        &caller,
+        CommandVariant::SendOverWan,
+    )?;
+    let Some(body) = &held.body else {
+        return Ok((held_apdu.clone(), device));
+    };
+    let request = crate::services::request_over_wan(service, request_id, BodyElement::from(body));
+    let context = crate::services::CommandContext {
+        request_id,
+        command_variant: CommandVariant::SendOverWan,
+        device_type: device.device_type,
+        now: shared.clock.now(),
+    };
+    let batch = shared.store.batch()?;
+    let command = crate::counters::command_on_behalf(&batch, service, &request, &context)?;
+    batch.commit()?;
+    Ok((command.apdu, device))
+}
+
+fn held_as_awaiting(shared: &Shared, held: &HeldRequest, command: SentCommand) -> AwaitingResponse {
     AwaitingResponse {
         request_id: held.request_id,
+        command,
         service_reference: held.service_reference.clone(),
         service_reference_variant: held.service_reference_variant.clone(),
         kind: AwaitingKind::FutureDated,
@@ -150,10 +175,11 @@ fn held_as_awaiting(shared: &Shared, held: &HeldRequest) -> AwaitingResponse {
 }
 
 /// A command that awaited a response past its deadline.
-fn time_out(shared: &Shared, device: Eui64, counter: u64) -> Result<(), Rejection> {
-    let Some(awaiting) = shared.store.awaiting(device, counter)? else {
+fn time_out(shared: &Shared, command: SentCommand) -> Result<(), Rejection> {
+    let Some(awaiting) = shared.store.awaiting(command)? else {
         return Ok(());
     };
+    let device = command.device;
     warn!(request_id = %awaiting.request_id, "no response from the device in time");
     match awaiting.kind {
         AwaitingKind::FutureDated => final_error(
@@ -196,7 +222,7 @@ pub(crate) fn command_failed(
     };
     let mut owed = Owed::default();
     let batch = shared.store.batch()?;
-    batch.take_awaiting(device, request_id.counter, shared.now_ms())?;
+    batch.take_awaiting(awaiting.command, shared.now_ms())?;
     batch.audit(
         &request_id.to_string(),
         &shared.event("dsp", format!("command failed: {reason}"), None),
@@ -236,7 +262,7 @@ fn final_error(
     let reference = request_id.to_string();
     let mut owed = Owed::default();
     let batch = shared.store.batch()?;
-    batch.take_awaiting(device, request_id.counter, shared.now_ms())?;
+    batch.take_awaiting(awaiting.command, shared.now_ms())?;
     batch.audit(
         &reference,
         &shared.event("dsp", why, Some(code.to_string())),

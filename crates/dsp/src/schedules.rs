@@ -5,7 +5,7 @@
 
 use dcc_model::{CommandVariant, Eui64, RequestId, ResponseCode};
 use duis::catalogue::{self, DccScheduling, ServiceDefinition};
-use duis::{BodyElement, Request, RequestBody, RequestHeader};
+use duis::{BodyElement, Request, RequestBody};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, Time};
 
@@ -14,7 +14,7 @@ use crate::alerts::DccAlert;
 use crate::answers::{Answer, Owed};
 use crate::rejection::Rejection;
 use crate::services::{self, CommandContext};
-use crate::store::{AwaitingKind, AwaitingResponse, Schedule, StoredElement};
+use crate::store::{AwaitingKind, AwaitingResponse, Schedule, SentCommand, StoredElement};
 use crate::Shared;
 
 /// How often a schedule runs (`sr:ScheduleFrequency`).
@@ -158,26 +158,6 @@ fn occurrence_body(
     Ok(body)
 }
 
-/// The DUIS request an occurrence stands for, as if the owner had sent it (command variant 1).
-fn occurrence_request(
-    service: &ServiceDefinition,
-    request_id: RequestId,
-    body: BodyElement,
-) -> Request {
-    Request {
-        schema_version: duis::SCHEMA_VERSION.to_owned(),
-        header: RequestHeader {
-            request_id,
-            command_variant: CommandVariant::SendOverWan,
-            service_reference: service.service_reference().to_owned(),
-            service_reference_variant: service.variant(),
-            first_in_sequence: None,
-            preceding_service_request_id: None,
-        },
-        body: RequestBody::ServiceRequest(body),
-    }
-}
-
 /// 5.1 Create Schedule: checked as if the scheduled service were sent now (role, device,
 /// registration, a transformation that works), then kept; answers its `DSPScheduleID`.
 pub(crate) fn create(
@@ -239,7 +219,7 @@ pub(crate) fn create(
             "the schedule has no occurrence left before its end date",
         ));
     }
-    let trial = occurrence_request(
+    let trial = services::request_over_wan(
         service,
         RequestId::new(owner.id, device_id, 1),
         occurrence_body(service, details, next)?,
@@ -452,7 +432,9 @@ pub(crate) async fn issue_occurrence(
     batch.commit()?;
     let request_id = RequestId::new(schedule.owner, schedule.device, counter);
     let details = BodyElement::from(&schedule.details);
-    let request = occurrence_request(service, request_id, occurrence_body(service, &details, at)?);
+    // The DUIS request the occurrence stands for, as if the owner had sent it.
+    let request =
+        services::request_over_wan(service, request_id, occurrence_body(service, &details, at)?);
     shared.audit(
         &request_id.to_string(),
         "scheduler",
@@ -462,19 +444,19 @@ pub(crate) async fn issue_occurrence(
         ),
         None,
     );
-    let command = services::transform(
-        service,
-        &request,
-        &CommandContext {
-            request_id,
-            command_variant: CommandVariant::SendOverWan,
-            device_type: device.device_type,
-            now: shared.clock.now(),
-        },
-    )?;
+    let context = CommandContext {
+        request_id,
+        command_variant: CommandVariant::SendOverWan,
+        device_type: device.device_type,
+        now: shared.clock.now(),
+    };
+    let batch = shared.store.batch()?;
+    let command = crate::counters::command_on_behalf(&batch, service, &request, &context)?;
+    batch.commit()?;
     let protected = crate::routing::protect(shared, device.device_id, &command.apdu).await?;
     let awaiting = AwaitingResponse {
         request_id,
+        command: SentCommand::of(&command.apdu),
         service_reference: service.service_reference().to_owned(),
         service_reference_variant: service.variant(),
         kind: AwaitingKind::Scheduled {

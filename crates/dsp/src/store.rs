@@ -1,5 +1,6 @@
 //! The DSP's durable state, in one embedded transactional store (redb, one file `dsp.redb` in
-//! the data folder): RequestID counters per (originator, target), commands awaiting a device's
+//! the data folder): counters per (originator, target) (RequestID counters, and those of the
+//! commands DCC parties originate: see `crate::counters`), commands awaiting a device's
 //! response, pre-commands issued, requests held for a future date, DCC schedules, the Smart
 //! Metering Inventory, the outbox of signed documents still owed to users, and an audit log of
 //! every request and answer. A change that spans several of them (a response correlated, its
@@ -18,14 +19,16 @@ use crate::inventory::DeviceRecord;
 /// The store's file inside the data folder.
 pub const FILE_NAME: &str = "dsp.redb";
 
-/// (originator, target) → the last RequestID counter accepted.
+/// (originator, target) → the last counter used: a RequestID counter accepted, or the counter
+/// of a command a DCC party originated to the device.
 const COUNTERS: TableDefinition<'static, (u64, u64), u64> = TableDefinition::new("counters");
-/// (device, counter) → the command sent and awaiting the device's response.
-const AWAITING: TableDefinition<'static, (u64, u64), &[u8]> =
-    TableDefinition::new("awaiting_response");
-/// (device, counter) → when the final answer went out (so a message delivered twice by a
-/// retrying CSP is taken once).
-const ANSWERED: TableDefinition<'static, (u64, u64), i64> = TableDefinition::new("answered");
+/// (device, originator, counter) → the command sent and awaiting the device's response.
+const AWAITING: TableDefinition<'static, (u64, u64, u64), &[u8]> =
+    TableDefinition::new("commands_awaiting_response");
+/// (device, originator, counter) → when the final answer went out (so a message delivered
+/// twice by a retrying CSP is taken once).
+const ANSWERED: TableDefinition<'static, (u64, u64, u64), i64> =
+    TableDefinition::new("commands_answered");
 /// RequestID → the pre-command issued (CV4), until its signed form comes back.
 const PRE_COMMANDS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("pre_commands");
 /// RequestID → a future-dated request the DSP holds until its execution time.
@@ -60,8 +63,41 @@ fn database(error: impl std::fmt::Display) -> StoreError {
     StoreError::Database(error.to_string())
 }
 
-/// A command's key: the device it went to and its counter.
-pub type DeviceCounter = (Eui64, u64);
+/// A command the DSP sent, as the device's response names it back (its originator, recipient
+/// and counter): the device it went to, who originated it (the requester or a DCC party) and
+/// its counter. Counters rise per originator, so two originators' commands to one device may
+/// share a counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentCommand {
+    pub device: Eui64,
+    pub originator: Eui64,
+    pub counter: u64,
+}
+
+impl SentCommand {
+    /// The command `apdu` is.
+    pub fn of(apdu: &gbcs::GeneralSigning) -> Self {
+        let header = &apdu.header;
+        Self {
+            device: header.recipient,
+            originator: header.originator,
+            counter: header.transaction.counter,
+        }
+    }
+
+    /// The command a device's response (or a response the user returns, 8.13) answers.
+    pub fn answered_by(response: &gbcs::GroupingHeader) -> Self {
+        Self {
+            device: response.originator,
+            originator: response.recipient,
+            counter: response.transaction.counter,
+        }
+    }
+
+    fn key(&self) -> (u64, u64, u64) {
+        (self.device.as_u64(), self.originator.as_u64(), self.counter)
+    }
+}
 
 /// Why a command awaits a response, which decides how its answer is delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +116,8 @@ pub enum AwaitingKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwaitingResponse {
     pub request_id: RequestId,
+    /// The command sent for the request.
+    pub command: SentCommand,
     pub service_reference: String,
     pub service_reference_variant: ServiceReferenceVariant,
     pub kind: AwaitingKind,
@@ -105,6 +143,11 @@ pub struct HeldRequest {
     pub execute_at_ms: i64,
     /// The GBCS command to protect and send then.
     pub apdu: Vec<u8>,
+    /// For a command a DCC party originates: the request's body, transformed again at the
+    /// execution time, so that the command carries the party's counter for the device then
+    /// (its sequence moves on while the request is held).
+    #[serde(default)]
+    pub body: Option<StoredElement>,
 }
 
 /// A DCC schedule (5.1): which service the DSP sends to which device for whom, and when next.
@@ -275,39 +318,22 @@ impl Store {
         Ok(value.map(|guard| guard.value()))
     }
 
-    pub fn awaiting(
-        &self,
-        device: Eui64,
-        counter: u64,
-    ) -> Result<Option<AwaitingResponse>, StoreError> {
+    pub fn awaiting(&self, command: SentCommand) -> Result<Option<AwaitingResponse>, StoreError> {
         let table = self.read()?.open_table(AWAITING).map_err(database)?;
-        let value = table.get((device.as_u64(), counter)).map_err(database)?;
+        let value = table.get(command.key()).map_err(database)?;
         value
-            .map(|guard| decode("awaiting_response", guard.value()))
+            .map(|guard| decode("commands_awaiting_response", guard.value()))
             .transpose()
     }
 
-    /// Every command awaiting a response, by (device, counter).
-    pub fn all_awaiting(&self) -> Result<Vec<(DeviceCounter, AwaitingResponse)>, StoreError> {
-        let table = self.read()?.open_table(AWAITING).map_err(database)?;
-        let mut all = Vec::new();
-        for entry in table.iter().map_err(database)? {
-            let (key, value) = entry.map_err(database)?;
-            let (device, counter) = key.value();
-            all.push((
-                (Eui64::from_u64(device), counter),
-                decode("awaiting_response", value.value())?,
-            ));
-        }
-        Ok(all)
+    /// Every command awaiting a response.
+    pub fn all_awaiting(&self) -> Result<Vec<AwaitingResponse>, StoreError> {
+        self.all_values(AWAITING, "commands_awaiting_response")
     }
 
-    pub fn was_answered(&self, device: Eui64, counter: u64) -> Result<bool, StoreError> {
+    pub fn was_answered(&self, command: SentCommand) -> Result<bool, StoreError> {
         let table = self.read()?.open_table(ANSWERED).map_err(database)?;
-        Ok(table
-            .get((device.as_u64(), counter))
-            .map_err(database)?
-            .is_some())
+        Ok(table.get(command.key()).map_err(database)?.is_some())
     }
 
     pub fn pre_command(
@@ -413,7 +439,21 @@ impl Batch {
         Ok(next)
     }
 
-    /// Accepts `counter` for (originator, target) if it is greater than the last one accepted;
+    /// The last counter used for (originator, target), if any.
+    pub fn last_counter(
+        &self,
+        originator: Eui64,
+        target: Eui64,
+    ) -> Result<Option<u64>, StoreError> {
+        let table = self.transaction.open_table(COUNTERS).map_err(database)?;
+        let last = table
+            .get((originator.as_u64(), target.as_u64()))
+            .map_err(database)?
+            .map(|guard| guard.value());
+        Ok(last)
+    }
+
+    /// Accepts `counter` for (originator, target) if it is greater than the last one used;
     /// otherwise returns that last one.
     pub fn advance_counter(
         &self,
@@ -446,46 +486,39 @@ impl Batch {
         Ok(next)
     }
 
-    pub fn put_awaiting(
-        &self,
-        device: Eui64,
-        counter: u64,
-        awaiting: &AwaitingResponse,
-    ) -> Result<(), StoreError> {
+    /// Records `awaiting` under its command.
+    pub fn put_awaiting(&self, awaiting: &AwaitingResponse) -> Result<(), StoreError> {
         let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
         table
-            .insert((device.as_u64(), counter), encode(awaiting).as_slice())
+            .insert(awaiting.command.key(), encode(awaiting).as_slice())
             .map_err(database)?;
         Ok(())
     }
 
-    /// Takes the command awaiting a response from `device` with `counter`, and records that it
-    /// is answered now.
+    /// Takes the request awaiting the response to `command`, and records that it is answered
+    /// now.
     pub fn take_awaiting(
         &self,
-        device: Eui64,
-        counter: u64,
+        command: SentCommand,
         now_ms: i64,
     ) -> Result<Option<AwaitingResponse>, StoreError> {
         let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
         let taken = table
-            .remove((device.as_u64(), counter))
+            .remove(command.key())
             .map_err(database)?
-            .map(|guard| decode::<AwaitingResponse>("awaiting_response", guard.value()))
+            .map(|guard| decode::<AwaitingResponse>("commands_awaiting_response", guard.value()))
             .transpose()?;
         if taken.is_some() {
             let mut answered = self.transaction.open_table(ANSWERED).map_err(database)?;
-            answered
-                .insert((device.as_u64(), counter), now_ms)
-                .map_err(database)?;
+            answered.insert(command.key(), now_ms).map_err(database)?;
         }
         Ok(taken)
     }
 
     /// Forgets a command that never left (its CSP refused it).
-    pub fn drop_awaiting(&self, device: Eui64, counter: u64) -> Result<(), StoreError> {
+    pub fn drop_awaiting(&self, command: SentCommand) -> Result<(), StoreError> {
         let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
-        table.remove((device.as_u64(), counter)).map_err(database)?;
+        table.remove(command.key()).map_err(database)?;
         Ok(())
     }
 
@@ -669,23 +702,38 @@ mod tests {
     fn a_response_is_taken_once() {
         let folder = tempfile::tempdir().unwrap();
         let store = Store::open(folder.path()).unwrap();
-        let device = Eui64::from_u64(2);
+        let command = SentCommand {
+            device: Eui64::from_u64(2),
+            originator: Eui64::from_u64(1),
+            counter: 5,
+        };
         let awaiting = AwaitingResponse {
             request_id: request_id(5),
+            command,
             service_reference: "4.1".into(),
             service_reference_variant: "4.1.1".parse().unwrap(),
             kind: AwaitingKind::OnDemand,
             deadline_ms: Some(1),
         };
         let batch = store.batch().unwrap();
-        batch.put_awaiting(device, 5, &awaiting).unwrap();
+        batch.put_awaiting(&awaiting).unwrap();
         batch.commit().unwrap();
+        let from_another_originator = SentCommand {
+            originator: Eui64::from_u64(3),
+            ..command
+        };
+        assert_eq!(store.awaiting(from_another_originator).unwrap(), None);
         let batch = store.batch().unwrap();
-        assert_eq!(batch.take_awaiting(device, 5, 9).unwrap(), Some(awaiting));
-        assert_eq!(batch.take_awaiting(device, 5, 9).unwrap(), None);
+        assert_eq!(batch.take_awaiting(command, 9).unwrap(), Some(awaiting));
+        assert_eq!(batch.take_awaiting(command, 9).unwrap(), None);
         batch.commit().unwrap();
-        assert!(store.was_answered(device, 5).unwrap());
-        assert!(!store.was_answered(device, 6).unwrap());
+        assert!(store.was_answered(command).unwrap());
+        assert!(!store.was_answered(from_another_originator).unwrap());
+        let later = SentCommand {
+            counter: 6,
+            ..command
+        };
+        assert!(!store.was_answered(later).unwrap());
     }
 
     #[test]

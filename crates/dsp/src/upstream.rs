@@ -18,7 +18,7 @@ use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::answers::{sign_response, Owed};
-use crate::store::{AwaitingKind, AwaitingResponse};
+use crate::store::{AwaitingKind, AwaitingResponse, SentCommand};
 use crate::{Registration, Shared};
 
 pub(crate) fn routes(shared: Arc<Shared>) -> (tonic::service::Routes, Vec<&'static str>) {
@@ -75,16 +75,11 @@ impl Upstream {
                 message.gbcs,
             );
         }
-        let awaiting = shared
-            .store
-            .awaiting(device, counter)
-            .map_err(store_status)?;
+        // The response names the command's originator as its recipient.
+        let command = SentCommand::answered_by(header);
+        let awaiting = shared.store.awaiting(command).map_err(store_status)?;
         let Some(awaiting) = awaiting else {
-            if shared
-                .store
-                .was_answered(device, counter)
-                .map_err(store_status)?
-            {
+            if shared.store.was_answered(command).map_err(store_status)? {
                 info!(
                     counter,
                     "response delivered again by a retrying csp; already answered"
@@ -93,7 +88,7 @@ impl Upstream {
             }
             warn!(counter, "response to no command awaiting one");
             return Err(Status::failed_precondition(format!(
-                "no command to {device} with counter {counter} awaits a response"
+                "no command to {device} from {recipient} with counter {counter} awaits a response"
             )));
         };
         let xml = device_response(shared, device, counter, &awaiting, message.gbcs)
@@ -103,7 +98,7 @@ impl Upstream {
         let mut owed = Owed::default();
         let batch = shared.store.batch().map_err(store_status)?;
         let taken = batch
-            .take_awaiting(device, counter, shared.now_ms())
+            .take_awaiting(command, shared.now_ms())
             .map_err(store_status)?;
         if taken.is_none() {
             // A concurrent delivery of the same message got here first.

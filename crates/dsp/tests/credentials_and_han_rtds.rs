@@ -73,8 +73,12 @@ impl DspKnowledge for RtdsKnowledge<'_> {
         gbcs::han::gcs59::decode_command(&self.reference.payload).ok()
     }
 
-    fn dcc_counter(&self, _originator: Eui64, _context: &CommandContext) -> u64 {
-        self.reference.header.transaction.counter
+    fn dcc_counter(
+        &self,
+        _originator: Eui64,
+        _context: &CommandContext,
+    ) -> Result<u64, dsp::rejection::Rejection> {
+        Ok(self.reference.header.transaction.counter)
     }
 
     fn customer_identification_number(

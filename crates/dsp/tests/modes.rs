@@ -303,12 +303,16 @@ impl Bench {
             .await
             .expect("a command in time")
             .expect("csp open");
+        // The response's grouping header: from the device to the command's originator, with
+        // the command's counter (an empty payload, no MAC: the DSP reads only the header).
+        let envelope = gbcs::Envelope::parse(&command.gbcs).expect("a GBCS command");
+        let response = gbcs::use_case::response_apdu(envelope.header(), None, Vec::new());
         DataServiceProviderUpstreamClient::new(self.dsp.clone())
             .deliver_device_message(DeviceMessage {
                 request_id: command.request_id.clone(),
                 device_id: command.device_id.clone(),
                 kind: DeviceMessageKind::Response as i32,
-                gbcs: command.gbcs.clone(),
+                gbcs: response.encode(),
             })
             .await
             .expect("the DSP takes the response");

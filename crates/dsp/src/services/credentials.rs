@@ -6,8 +6,8 @@
 //! signed by the requester); the ACB for 6.21 (signed by the DCC, whose key a DCC-controlled
 //! device holds in the supplier or network operator cell), 8.5 (MAC only) and 6.24.1 (MAC
 //! only, authorised by the ACB's key agreement cell); the transitional CoS party for 6.23
-//! (signed by it). DCC-originated commands carry the DCC's own counter
-//! ([`DspKnowledge::dcc_counter`]) and no supplementary remote party.
+//! (signed by it). DCC-originated commands carry the DCC party's own counter for the device
+//! ([`CommandOrigin::DccParty`]) and no supplementary remote party.
 
 use dcc_model::{DCC_ACCESS_CONTROL_BROKER, DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER};
 use duis::catalogue::ServiceDefinition;
@@ -18,8 +18,8 @@ use gbcs::MessageCode;
 use smki::Certificate;
 
 use super::{
-    fields, run, use_case_with_code, CommandContext, CommandOrigin, DeviceCommand, DspKnowledge,
-    NoKnowledge, ServiceRequest, Transform,
+    fields, run, use_case_with_code, CommandContext, CommandOrigin, DeviceCommand, ServiceRequest,
+    Transform,
 };
 use crate::rejection::Rejection;
 
@@ -558,21 +558,11 @@ impl ServiceRequest for RetrieveDeviceSecurityCredentialsKrp {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_with(service, context, &NoKnowledge)
-    }
-
-    fn command_with(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Result<DeviceCommand, Rejection> {
         let code: MessageCode = match self.roles.contains(&RemotePartyRole::LOAD_CONTROLLER) {
             true => cs02a::LOAD_CONTROLLER_MESSAGE_CODE,
             false => cs02a::MESSAGE_CODE,
         };
         let use_case = use_case_with_code(service, code, context.device_type)?;
-        let origin = CommandOrigin::dcc(DCC_ACCESS_CONTROL_BROKER, false, context, knowledge);
         let payload = cs02a::ProvideSecurityCredentialDetails {
             authorising_cell: TrustAnchorCell::management(
                 RemotePartyRole::ACCESS_CONTROL_BROKER,
@@ -581,9 +571,8 @@ impl ServiceRequest for RetrieveDeviceSecurityCredentialsKrp {
             roles: self.roles.clone(),
         }
         .encode();
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        Ok(DeviceCommand::new(use_case, context, payload)
+            .originated_by(CommandOrigin::dcc_party(DCC_ACCESS_CONTROL_BROKER)))
     }
 }
 
@@ -642,32 +631,18 @@ impl ServiceRequest for RequestHandoverOfDccControlledDevice {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_with(service, context, &NoKnowledge)
-    }
-
-    fn command_with(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Result<DeviceCommand, Rejection> {
         let mode = match self.role {
             RemotePartyRole::SUPPLIER => Mode::SUPPLIER_BY_SUPPLIER,
             _ => Mode::NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
         };
         let use_case = mode_use_case(service, mode, context)?;
-        let origin = CommandOrigin::dcc(DCC_ACCESS_CONTROL_BROKER, false, context, knowledge);
-        let mut update = self
-            .request
-            .update(mode, Some(signing_cell(self.role)), origin.counter);
+        let mut update =
+            self.request
+                .update(mode, Some(signing_cell(self.role)), context.counter());
         update.new_floor_seq_number = self.floor_seq_number;
         update.new_prepayment_top_up_floor_seq_number = self.prepayment_top_up_floor_seq_number;
-        Ok(DeviceCommand::from_origin(
-            use_case,
-            &origin,
-            context,
-            update.encode(),
-        ))
+        Ok(DeviceCommand::new(use_case, context, update.encode())
+            .originated_by(CommandOrigin::dcc_party(DCC_ACCESS_CONTROL_BROKER)))
     }
 }
 
@@ -731,29 +706,14 @@ impl ServiceRequest for UpdateSecurityCredentialsCos {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_with(service, context, &NoKnowledge)
-    }
-
-    fn command_with(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Result<DeviceCommand, Rejection> {
         let mode = Mode::SUPPLIER_BY_TRANSITIONAL_CHANGE_OF_SUPPLIER;
         let use_case = mode_use_case(service, mode, context)?;
-        let origin = CommandOrigin::dcc(
-            DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER,
-            false,
-            context,
-            knowledge,
-        );
         let mut update = self.request.update(
             mode,
             Some(signing_cell(
                 RemotePartyRole::TRANSITIONAL_CHANGE_OF_SUPPLIER,
             )),
-            origin.counter,
+            context.counter(),
         );
         // The new supplier's floors, except in a cancellation, which RTDS sends without them
         // (its 6.23 CANCELLATION command has no `[6]`, its other 6.23 commands do).
@@ -765,12 +725,11 @@ impl ServiceRequest for UpdateSecurityCredentialsCos {
             }];
         }
         update.execution_date_time = self.execution.generalized_time();
-        Ok(DeviceCommand::from_origin(
-            use_case,
-            &origin,
-            context,
-            update.encode(),
-        ))
+        Ok(
+            DeviceCommand::new(use_case, context, update.encode()).originated_by(
+                CommandOrigin::dcc_party(DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER),
+            ),
+        )
     }
 }
 
@@ -817,26 +776,12 @@ impl ServiceRequest for ServiceOptOut {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_with(service, context, &NoKnowledge)
-    }
-
-    fn command_with(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Result<DeviceCommand, Rejection> {
         let mode = Mode::ACCESS_CONTROL_BROKER_BY_ACCESS_CONTROL_BROKER;
         let use_case = mode_use_case(service, mode, context)?;
-        let origin = CommandOrigin::dcc(DCC_ACCESS_CONTROL_BROKER, false, context, knowledge);
-        let mut update = self.request.update(mode, None, origin.counter);
+        let mut update = self.request.update(mode, None, context.counter());
         update.new_floor_seq_number = Some(self.floor_seq_number);
-        Ok(DeviceCommand::from_origin(
-            use_case,
-            &origin,
-            context,
-            update.encode(),
-        ))
+        Ok(DeviceCommand::new(use_case, context, update.encode())
+            .originated_by(CommandOrigin::dcc_party(DCC_ACCESS_CONTROL_BROKER)))
     }
 }
 
@@ -1108,7 +1053,10 @@ pub(super) mod tests {
             command.use_case.message_code,
             cs02a::LOAD_CONTROLLER_MESSAGE_CODE
         );
-        assert_eq!(command.apdu.header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(
+            command.origin,
+            CommandOrigin::dcc_party(DCC_ACCESS_CONTROL_BROKER)
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 
 use super::body::{self, Children, FutureDated};
 use super::date_times::generalized_time;
-use super::{run, use_case_for, CommandContext, DeviceCommand, ServiceRequest, Transform};
+use super::{
+    run, use_case_for, CommandContext, CommandOrigin, DeviceCommand, ServiceRequest, Transform,
+};
 use crate::rejection::Rejection;
 
 pub(super) const SERVICES: &[(&str, Transform)] = &[
@@ -48,7 +50,7 @@ impl ServiceRequest for ReadFirmwareVersion {
             DeviceType::PrepaymentInterfaceDevice
             | DeviceType::HanConnectedAuxiliaryLoadControlSwitch => {
                 DeviceCommand::new(use_case, context, READ_FIRMWARE_VERSION_COMMAND.to_vec())
-                    .sent_by_access_control_broker(None)
+                    .originated_by(CommandOrigin::access_control_broker_on_behalf())
             }
             _ => DeviceCommand::dlms(
                 use_case,
@@ -57,7 +59,9 @@ impl ServiceRequest for ReadFirmwareVersion {
             ),
         };
         Ok(match context.device_type {
-            DeviceType::CommunicationsHubFunction => command.sent_by_access_control_broker(None),
+            DeviceType::CommunicationsHubFunction => {
+                command.originated_by(CommandOrigin::access_control_broker_on_behalf())
+            }
             _ => command,
         })
     }

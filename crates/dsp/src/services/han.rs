@@ -8,7 +8,7 @@
 //! critical joins and unjoins a non-critical request asks for (8.7.2, 8.8.2: the DCC signs
 //! CS03A2, CS03C and CS04AC).
 
-use dcc_model::{DeviceType, Eui64, DCC_ACCESS_CONTROL_BROKER};
+use dcc_model::{DeviceType, Eui64};
 use duis::catalogue::ServiceDefinition;
 use duis::BodyElement;
 use gbcs::han::join::{JoinDevice, JoinMethodAndRole};
@@ -56,9 +56,9 @@ fn held_by_dsp(body: &BodyElement) -> Result<(), Rejection> {
     super::credentials::Execution::parse(body).map(|_| ())
 }
 
-/// The ACB sends the command for the requester, naming it.
-fn on_behalf(context: &CommandContext, knowledge: &dyn DspKnowledge) -> CommandOrigin {
-    CommandOrigin::dcc(DCC_ACCESS_CONTROL_BROKER, true, context, knowledge)
+/// The command from the ACB on the requester's behalf, naming it.
+fn on_behalf(command: DeviceCommand) -> DeviceCommand {
+    command.originated_by(CommandOrigin::access_control_broker_on_behalf())
 }
 
 /// `JoinOrUnjoinDevice`: the other device.
@@ -141,14 +141,12 @@ fn join_command(
         certificate,
     }
     .encode();
+    let command = DeviceCommand::new(use_case, context, payload);
     // A critical join the requester did not sign (8.7.2) is signed by the DCC's ACB.
-    let origin = match critical || by_method_b {
-        true => CommandOrigin::requester(context),
-        false => on_behalf(context, knowledge),
-    };
-    Ok(DeviceCommand::from_origin(
-        use_case, &origin, context, payload,
-    ))
+    Ok(match critical || by_method_b {
+        true => command,
+        false => on_behalf(command),
+    })
 }
 
 /// 8.7.1 Join Service (Critical): CS03A1, CS03A2 or CS03C, signed by the requester.
@@ -277,21 +275,16 @@ impl ServiceRequest for UnjoinServiceNonCritical {
                     | DeviceType::HanConnectedAuxiliaryLoadControlSwitch
             ),
         };
-        let (code, origin) = match by_method_b {
-            true => (
-                unjoin::METHOD_B_MESSAGE_CODE,
-                CommandOrigin::requester(context),
-            ),
-            false => (
-                unjoin::METHOD_A_OR_C_MESSAGE_CODE,
-                on_behalf(context, knowledge),
-            ),
+        let code = match by_method_b {
+            true => unjoin::METHOD_B_MESSAGE_CODE,
+            false => unjoin::METHOD_A_OR_C_MESSAGE_CODE,
         };
         let use_case = use_case_with_code(service, code, target)?;
-        let payload = unjoin::command_payload(self.other);
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        let command = DeviceCommand::new(use_case, context, unjoin::command_payload(self.other));
+        Ok(match by_method_b {
+            true => command,
+            false => on_behalf(command),
+        })
     }
 }
 
@@ -327,15 +320,6 @@ impl ServiceRequest for ReadDeviceLog {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_with(service, context, &NoKnowledge)
-    }
-
-    fn command_with(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Result<DeviceCommand, Rejection> {
         if context.device_type != DeviceType::CommunicationsHubFunction {
             if self.read_security_details {
                 return Err(Rejection::ServiceNotValidForDeviceType(format!(
@@ -350,21 +334,18 @@ impl ServiceRequest for ReadDeviceLog {
                 cs07::command_payload(),
             ));
         }
-        let origin = on_behalf(context, knowledge);
         let (code, payload) = match self.read_security_details {
             true => (
                 chf_device_log::BACKUP_MESSAGE_CODE,
-                chf_device_log::backup_payload(origin.counter),
+                chf_device_log::backup_payload(context.counter()),
             ),
             false => (
                 chf_device_log::READ_AND_CHECK_MESSAGE_CODE,
-                chf_device_log::read_and_check_payload(origin.counter),
+                chf_device_log::read_and_check_payload(context.counter()),
             ),
         };
         let use_case = use_case_with_code(service, code, context.device_type)?;
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        Ok(on_behalf(DeviceCommand::new(use_case, context, payload)))
     }
 }
 
@@ -426,21 +407,11 @@ impl ServiceRequest for UpdateHanDeviceLog {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_with(service, context, &NoKnowledge)
-    }
-
-    fn command_with(
-        &self,
-        service: &ServiceDefinition,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Result<DeviceCommand, Rejection> {
-        let origin = on_behalf(context, knowledge);
         let (code, payload): (MessageCode, Vec<u8>) = match &self.add {
             Some((join_time, install_code)) => (
                 chf_device_log::ADD_MESSAGE_CODE,
                 chf_device_log::add_device_payload(
-                    origin.counter,
+                    context.counter(),
                     self.device,
                     install_code,
                     *join_time,
@@ -448,13 +419,11 @@ impl ServiceRequest for UpdateHanDeviceLog {
             ),
             None => (
                 chf_device_log::REMOVE_MESSAGE_CODE,
-                chf_device_log::remove_device_payload(origin.counter, self.device),
+                chf_device_log::remove_device_payload(context.counter(), self.device),
             ),
         };
         let use_case = use_case_with_code(service, code, context.device_type)?;
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        Ok(on_behalf(DeviceCommand::new(use_case, context, payload)))
     }
 }
 
@@ -561,11 +530,8 @@ impl ServiceRequest for RestoreHanDeviceLog {
                     self.old_chf
                 ))
             })?;
-        let origin = on_behalf(context, knowledge);
-        let payload = chf_device_log::restore_payload(origin.counter, &backup);
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        let payload = chf_device_log::restore_payload(context.counter(), &backup);
+        Ok(on_behalf(DeviceCommand::new(use_case, context, payload)))
     }
 }
 
@@ -605,11 +571,8 @@ impl ServiceRequest for RestoreGpfDeviceLog {
                     self.old_gpf
                 ))
             })?;
-        let origin = on_behalf(context, knowledge);
         let payload = gcs59::command_payload(&entries);
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        Ok(on_behalf(DeviceCommand::new(use_case, context, payload)))
     }
 }
 
@@ -641,7 +604,6 @@ impl ServiceRequest for RequestCustomerIdentificationNumber {
         context: &CommandContext,
         knowledge: &dyn DspKnowledge,
     ) -> Result<DeviceCommand, Rejection> {
-        let origin = on_behalf(context, knowledge);
         let number = knowledge.customer_identification_number(context);
         let (code, payload) = match context.device_type {
             DeviceType::GasSmartMeter => (
@@ -655,19 +617,17 @@ impl ServiceRequest for RequestCustomerIdentificationNumber {
             ),
             _ => (
                 cin::ESME_MESSAGE_CODE,
-                cin::esme_command_payload(origin.counter, number),
+                cin::esme_command_payload(context.counter(), number),
             ),
         };
         let use_case = use_case_with_code(service, code, context.device_type)?;
-        Ok(DeviceCommand::from_origin(
-            use_case, &origin, context, payload,
-        ))
+        Ok(on_behalf(DeviceCommand::new(use_case, context, payload)))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use dcc_model::{CommandVariant, RequestId};
+    use dcc_model::{CommandVariant, RequestId, DCC_ACCESS_CONTROL_BROKER};
 
     use super::*;
     use crate::services::credentials::tests::{leaf, malformed, node};
@@ -697,8 +657,12 @@ mod tests {
             Some(vec![0x30, 0x00])
         }
 
-        fn dcc_counter(&self, _originator: Eui64, _context: &CommandContext) -> u64 {
-            1300
+        fn dcc_counter(
+            &self,
+            _originator: Eui64,
+            _context: &CommandContext,
+        ) -> Result<u64, Rejection> {
+            Ok(1300)
         }
     }
 
@@ -708,22 +672,13 @@ mod tests {
         other: DeviceType,
     ) -> Result<DeviceCommand, Rejection> {
         let service = duis::catalogue::lookup(variant).unwrap();
-        let body = node(
-            "JoinService",
+        let context = context(target);
+        let request = crate::services::tests::request(
+            service,
+            context.request_id,
             vec![leaf("OtherDeviceID", "00-DB-12-34-56-78-90-93")],
         );
-        match variant {
-            "8.7.1" => JoinServiceCritical::parse(&body)?.command_with(
-                service,
-                &context(target),
-                &Knows(other),
-            ),
-            _ => JoinServiceNonCritical::parse(&body)?.command_with(
-                service,
-                &context(target),
-                &Knows(other),
-            ),
-        }
+        crate::services::transform_with(service, &request, &context, &Knows(other))
     }
 
     #[test]
@@ -826,7 +781,10 @@ mod tests {
             ppmid.use_case.message_code,
             unjoin::METHOD_A_OR_C_MESSAGE_CODE
         );
-        assert_eq!(ppmid.apdu.header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(
+            ppmid.origin,
+            CommandOrigin::access_control_broker_on_behalf()
+        );
     }
 
     #[test]

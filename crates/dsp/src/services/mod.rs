@@ -7,7 +7,8 @@
 //! Modules follow DUIS's grouping of services. The transformation is pure: no I/O, no state,
 //! the time comes in the [`CommandContext`], so `dccsim duis transform` and the DSP produce the
 //! same bytes. What only the DSP knows beyond the request (the other device of a join, a device
-//! log backup, its own counters) comes through [`DspKnowledge`]; [`transform`] uses none.
+//! log backup, the counters of the DCC parties that originate some commands: see
+//! [`CommandOrigin`]) comes through [`DspKnowledge`]; [`transform`] takes its defaults.
 
 pub mod body;
 pub mod body_reader;
@@ -81,15 +82,15 @@ pub trait DspKnowledge {
         None
     }
 
-    /// The originator counter of a command the DCC party `originator` (the ACB, the
-    /// transitional CoS party) sends for a user's request. The device needs it above every
-    /// counter it has accepted from that party; RTDS uses counters the DCC held (1300–1302,
-    /// 6001), which no request field gives. The default is the transformation time in
-    /// milliseconds since the Unix epoch (as DCC Boxed's signing tool counts): the DSP must
-    /// give each such command a distinct time, or count itself.
-    fn dcc_counter(&self, _originator: Eui64, context: &CommandContext) -> u64 {
-        let milliseconds = context.now.unix_timestamp_nanos() / 1_000_000;
-        u64::try_from(milliseconds).unwrap_or(0)
+    /// The counter of the next command the DCC party `originator` (the ACB, the transitional
+    /// CoS party) originates to the context's device for a user's request. A device takes a
+    /// command only when its counter is above every one it took from that originator, so a
+    /// DCC party has one counter sequence per device, shared by the commands it sends for
+    /// users and the requests it sends itself (RequestID counters): the DSP keeps it in its
+    /// store. Without a DSP (`dccsim duis transform`, tests) the default is RTDS's rule: the
+    /// RequestID counter + [`RTDS_DCC_COUNTER_OFFSET`]. An error is the DSP's (its store).
+    fn dcc_counter(&self, _originator: Eui64, context: &CommandContext) -> Result<u64, Rejection> {
+        Ok(context.counter().saturating_add(RTDS_DCC_COUNTER_OFFSET))
     }
 
     /// The Customer Identification Number the DCC issues for a 9.1 request (RTDS uses `1234`).
@@ -102,7 +103,8 @@ pub trait DspKnowledge {
         let seed = context.originator().as_u64()
             ^ context.device().as_u64().rotate_left(17)
             ^ context.counter().rotate_left(31)
-            ^ self.dcc_counter(context.originator(), context);
+            // The low 64 bits of the time in nanoseconds.
+            ^ context.now.unix_timestamp_nanos() as u64;
         CustomerIdentificationNumber::from_number(split_mix(seed))
     }
 }
@@ -121,74 +123,78 @@ pub struct NoKnowledge;
 
 impl DspKnowledge for NoKnowledge {}
 
-/// Who sends a command and with which counter: the requester with its RequestID counter, or
-/// a DCC party with its own counter, naming the requester as supplementary remote party when
-/// GBCS says the command is sent on the requester's behalf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CommandOrigin {
-    pub originator: Eui64,
-    pub counter: u64,
-    /// The requester and its RequestID counter (other information's supplementary remote party).
-    pub on_behalf_of: Option<(Eui64, u64)>,
+/// How much RTDS's DCC counter is above the RequestID counter of the request it carries out:
+/// every RTDS command the ACB originates for a user's request has ACB counter = RequestID
+/// counter + 300 (1000 → 1300, 1002 → 1302; CHF commands, ECS21c, ECS61d, CCS01–07, CS03,
+/// CS04, ECS50, GCS36, the 6.21 handovers). The default of [`DspKnowledge::dcc_counter`], for
+/// transformations without a DSP; the DSP counts in its store instead.
+pub const RTDS_DCC_COUNTER_OFFSET: u64 = 300;
+
+/// Who originates a command to its device, and so whose counter it carries: the requester with
+/// its RequestID counter, or a DCC party with the counter it keeps for the device
+/// ([`DspKnowledge::dcc_counter`]: one sequence per (originator, device)). GBCS has a DCC party
+/// originate what a device takes from no user: every CHF command, PPMID and HCALCS firmware
+/// reads, the export MPAN and export log, GCS31, reads for a requester the device does not
+/// know (an unknown remote party), credentials commands of the DCC (6.21, 6.23, 6.24.1, 8.5),
+/// the critical joins and unjoins a non-critical request asks for, device logs and CINs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandOrigin {
+    /// The requester, a remote party the device holds a trust anchor for.
+    Requester,
+    /// A DCC party with a counter of its own for the device.
+    DccParty {
+        party: Eui64,
+        /// Whether the command names the requester and its RequestID counter as supplementary
+        /// remote party (the party sends it on the requester's behalf).
+        on_behalf: bool,
+        /// The requester's KA certificate, carried when the device is to encrypt its response
+        /// for a requester it does not know (an unknown remote party).
+        requester_certificate: Option<Vec<u8>>,
+    },
 }
 
 impl CommandOrigin {
-    /// The requester sends the command with its RequestID counter.
-    pub fn requester(context: &CommandContext) -> Self {
-        Self {
-            originator: context.originator(),
-            counter: context.counter(),
-            on_behalf_of: None,
+    /// The DCC party `party` originates the command in its own name.
+    pub fn dcc_party(party: Eui64) -> Self {
+        Self::DccParty {
+            party,
+            on_behalf: false,
+            requester_certificate: None,
         }
     }
 
-    /// The DCC party `party` sends the command. A request from that party itself keeps its
-    /// counter (RTDS 6.24.1 CS02fMAC: RequestID and command both count 1302); for a user's
-    /// request the party counts itself, and names the user when `on_behalf` is set.
-    pub fn dcc(
-        party: Eui64,
-        on_behalf: bool,
-        context: &CommandContext,
-        knowledge: &dyn DspKnowledge,
-    ) -> Self {
-        if context.originator() == party {
-            return Self::requester(context);
+    /// The ACB originates the command on the requester's behalf, naming it.
+    pub fn access_control_broker_on_behalf() -> Self {
+        Self::DccParty {
+            party: DCC_ACCESS_CONTROL_BROKER,
+            on_behalf: true,
+            requester_certificate: None,
         }
-        Self {
-            originator: party,
-            counter: knowledge.dcc_counter(party, context),
-            on_behalf_of: on_behalf.then(|| (context.originator(), context.counter())),
+    }
+
+    /// The ACB originates the command for a requester the device does not know, naming it and
+    /// carrying its KA certificate for the device to encrypt the response with.
+    pub fn access_control_broker_for_unknown_remote_party(requester_certificate: Vec<u8>) -> Self {
+        Self::DccParty {
+            party: DCC_ACCESS_CONTROL_BROKER,
+            on_behalf: true,
+            requester_certificate: Some(requester_certificate),
         }
     }
 }
 
 /// A GBCS command before protection: the message code's catalogue entry, the unsigned APDU and
-/// who must send it.
+/// who originates it. Services build it addressed from the requester with the counter of their
+/// context; [`transform_with`] addresses a DCC party's command from that party.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceCommand {
     pub use_case: &'static MessageCodeEntry,
     pub apdu: GeneralSigning,
-    pub sender: Sender,
-}
-
-/// Who sends a command to the device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sender {
-    /// The requester itself: a remote party the device holds a trust anchor for.
-    Requester,
-    /// The DCC's access control broker (ACB), on the requester's behalf, with a counter of its
-    /// own: GBCS has the ACB send the use case to this device type (CHF commands, PPMID and
-    /// HCALCS reads, GCS31), or the requester is a party the device does not know (an unknown
-    /// remote party). The command then names the requester and its counter as supplementary
-    /// remote party, and carries the requester's KA certificate when the device is to encrypt
-    /// its response for it.
-    AccessControlBroker {
-        requester_certificate: Option<Vec<u8>>,
-    },
+    pub origin: CommandOrigin,
 }
 
 impl DeviceCommand {
-    /// The command addressed from the requester to the device, with the RequestID counter as
+    /// The command addressed from the requester to the device, with the context's counter as
     /// the GBCS counter and a null signature field (a critical one is signed later by its
     /// originator).
     pub fn new(
@@ -205,7 +211,7 @@ impl DeviceCommand {
                 context.device(),
                 payload,
             ),
-            sender: Sender::Requester,
+            origin: CommandOrigin::Requester,
         }
     }
 
@@ -227,113 +233,35 @@ impl DeviceCommand {
         Self::new(use_case, context, payload.encode())
     }
 
-    /// The same command, to be sent by the ACB (see [`Sender::AccessControlBroker`]).
-    pub fn sent_by_access_control_broker(mut self, requester_certificate: Option<Vec<u8>>) -> Self {
-        self.sender = Sender::AccessControlBroker {
-            requester_certificate,
-        };
+    /// The same command, originated by `origin`.
+    pub fn originated_by(mut self, origin: CommandOrigin) -> Self {
+        self.origin = origin;
         self
     }
 
-    /// Whether only the ACB may send it.
-    pub fn needs_access_control_broker(&self) -> bool {
-        matches!(self.sender, Sender::AccessControlBroker { .. })
-    }
-
-    /// The command as the ACB sends it: built with the ACB's counter, from the ACB, naming the
-    /// requester and the request's counter as supplementary remote party (and the requester's
-    /// KA certificate when the command carries one). As the RTDS commands the ACB sends show, the
+    /// The command as its DCC party sends it: from the party, naming the requester and its
+    /// RequestID counter as supplementary remote party when on its behalf (with the
+    /// requester's KA certificate when the command carries one). The counter is already the
+    /// party's (the command was built with it); as the RTDS commands of the ACB show, the
     /// payload keeps the requester wherever it names the party the data is for.
-    fn addressed_by_access_control_broker(mut self, requester_counter: u64) -> Self {
-        let header = &mut self.apdu.header;
-        if header.originator == DCC_ACCESS_CONTROL_BROKER {
-            // The DCC's own request: there is no other party to name.
-            return self;
-        }
-        let info = &mut header.other_information;
-        info.supplementary_remote_party_id = Some(header.originator);
-        info.supplementary_remote_party_counter = Some(requester_counter);
-        if let Sender::AccessControlBroker {
+    fn addressed_from_dcc_party(mut self, requester: Eui64, requester_counter: u64) -> Self {
+        let CommandOrigin::DccParty {
+            party,
+            on_behalf,
             requester_certificate,
-        } = &self.sender
-        {
-            info.remote_party_certificate = requester_certificate.clone();
+        } = &self.origin
+        else {
+            return self;
+        };
+        let header = &mut self.apdu.header;
+        header.originator = *party;
+        if *on_behalf {
+            let information = &mut header.other_information;
+            information.supplementary_remote_party_id = Some(requester);
+            information.supplementary_remote_party_counter = Some(requester_counter);
+            information.remote_party_certificate = requester_certificate.clone();
         }
-        header.originator = DCC_ACCESS_CONTROL_BROKER;
         self
-    }
-}
-
-/// How much the Access Control Broker's counter for a command it originates is above the
-/// counter of the request it carries out. The RTDS fixtures of every ACB-originated command of
-/// a successful request (CHF commands ECS26i/n, ECS35c, DBCH01–05, CCS01–03, ECS39b, ECS61d,
-/// CS03, CS04, CS07, CS08, ECS50, GCS36) have ACB counter = RequestID counter + 300 (1000 →
-/// 1300, 1002 → 1302); the RequestID counter itself goes in the supplementary remote party
-/// counter. A DSP that keeps the ACB's own counter per device can replace this rule.
-pub const ACCESS_CONTROL_BROKER_COUNTER_OFFSET: u64 = 300;
-
-impl DeviceCommand {
-    /// The command the Access Control Broker originates on the requester's behalf, as GBCS has
-    /// it where the device does not hold the requester as a remote party (every CHF command,
-    /// the export MPAN): the ACB is the originator with its own counter (see
-    /// [`ACCESS_CONTROL_BROKER_COUNTER_OFFSET`]), the requester and its RequestID counter are
-    /// the supplementary remote party and its counter.
-    pub fn via_access_control_broker(
-        use_case: &'static MessageCodeEntry,
-        context: &CommandContext,
-        payload: Vec<u8>,
-    ) -> Self {
-        let mut apdu = gbcs::use_case::command_apdu(
-            use_case.message_code,
-            access_control_broker_counter(context),
-            DCC_ACCESS_CONTROL_BROKER,
-            context.device(),
-            payload,
-        );
-        let other_information = &mut apdu.header.other_information;
-        other_information.supplementary_remote_party_id = Some(context.originator());
-        other_information.supplementary_remote_party_counter = Some(context.counter());
-        Self {
-            use_case,
-            apdu,
-            sender: Sender::Requester,
-        }
-    }
-}
-
-/// The counter of the command the ACB originates for the request (see
-/// [`ACCESS_CONTROL_BROKER_COUNTER_OFFSET`]).
-pub fn access_control_broker_counter(context: &CommandContext) -> u64 {
-    context
-        .counter()
-        .saturating_add(ACCESS_CONTROL_BROKER_COUNTER_OFFSET)
-}
-
-impl DeviceCommand {
-    /// The command from `origin` to the request's device.
-    pub fn from_origin(
-        use_case: &'static MessageCodeEntry,
-        origin: &CommandOrigin,
-        context: &CommandContext,
-        payload: Vec<u8>,
-    ) -> Self {
-        let mut apdu = gbcs::use_case::command_apdu(
-            use_case.message_code,
-            origin.counter,
-            origin.originator,
-            context.device(),
-            payload,
-        );
-        if let Some((party, counter)) = origin.on_behalf_of {
-            let information = &mut apdu.header.other_information;
-            information.supplementary_remote_party_id = Some(party);
-            information.supplementary_remote_party_counter = Some(counter);
-        }
-        Self {
-            use_case,
-            apdu,
-            sender: Sender::Requester,
-        }
     }
 }
 
@@ -406,10 +334,10 @@ pub fn transformed_services() -> impl Iterator<Item = &'static str> {
     registry().map(|(variant, _)| *variant)
 }
 
-/// The command a device service request becomes, sent by the requester. For command variants
-/// 5–7 (a signed pre-command) there is nothing to transform: the DSP checks the signed form
-/// instead. A command only the ACB may send is refused here, unless the ACB is the requester:
-/// see [`transform_via_access_control_broker`].
+/// The command a device service request becomes, with what a transformation without a DSP
+/// assumes ([`NoKnowledge`]: a DCC party's counter by RTDS's rule). For command variants 5–7
+/// (a signed pre-command) there is nothing to transform: the DSP checks the signed form
+/// instead.
 pub fn transform(
     service: &ServiceDefinition,
     request: &Request,
@@ -418,7 +346,11 @@ pub fn transform(
     transform_with(service, request, context, &NoKnowledge)
 }
 
-/// [`transform`] with what the DSP knows.
+/// [`transform`] with what the DSP knows. A command a DCC party originates for another's
+/// request carries that party's counter for the device ([`DspKnowledge::dcc_counter`]): it is
+/// built again with that counter in place of the RequestID's, so that the payload counts with
+/// its command (DLMS invoke ids, protection parameters), then addressed from the party. A DCC
+/// party's own request keeps its RequestID counter, which is then also the party's counter.
 pub fn transform_with(
     service: &ServiceDefinition,
     request: &Request,
@@ -426,34 +358,43 @@ pub fn transform_with(
     knowledge: &dyn DspKnowledge,
 ) -> Result<DeviceCommand, Rejection> {
     let command = build(service, request, context, knowledge)?;
-    if command.needs_access_control_broker() && context.originator() != DCC_ACCESS_CONTROL_BROKER {
-        return Err(Rejection::UnsupportedService(format!(
-            "{} ({}) to a {} {SENT_BY_ACCESS_CONTROL_BROKER}, which needs a counter of its own \
-             for the device",
-            service.service_reference_variant, service.name, context.device_type
-        )));
+    let CommandOrigin::DccParty { party, .. } = command.origin else {
+        return Ok(command);
+    };
+    if party == context.originator() {
+        return Ok(command);
     }
-    Ok(command)
-}
-
-/// What [`transform`]'s refusal of a command only the ACB may send says.
-pub const SENT_BY_ACCESS_CONTROL_BROKER: &str = "is sent by the DCC's access control broker";
-
-/// The command a device service request becomes, sent by the ACB with `broker_counter` (its
-/// counter for the device, which the DSP keeps) on behalf of the requester: for the commands
-/// GBCS has the ACB send, and for requesters the device does not know.
-pub fn transform_via_access_control_broker(
-    service: &ServiceDefinition,
-    request: &Request,
-    context: &CommandContext,
-    broker_counter: u64,
-) -> Result<DeviceCommand, Rejection> {
-    let routed = CommandContext {
-        request_id: RequestId::new(context.originator(), context.device(), broker_counter),
+    let counted = CommandContext {
+        request_id: RequestId::new(
+            context.originator(),
+            context.device(),
+            knowledge.dcc_counter(party, context)?,
+        ),
         ..*context
     };
-    Ok(build(service, request, &routed, &NoKnowledge)?
-        .addressed_by_access_control_broker(context.counter()))
+    Ok(build(service, request, &counted, knowledge)?
+        .addressed_from_dcc_party(context.originator(), context.counter()))
+}
+
+/// A command variant 1 request for `service`: what the DSP transforms when it sends a request
+/// on a user's behalf (an occurrence of a DCC schedule, a held request again at its time).
+pub fn request_over_wan(
+    service: &ServiceDefinition,
+    request_id: RequestId,
+    body: BodyElement,
+) -> Request {
+    Request {
+        schema_version: duis::SCHEMA_VERSION.to_owned(),
+        header: duis::RequestHeader {
+            request_id,
+            command_variant: CommandVariant::SendOverWan,
+            service_reference: service.service_reference().to_owned(),
+            service_reference_variant: service.variant(),
+            first_in_sequence: None,
+            preceding_service_request_id: None,
+        },
+        body: RequestBody::ServiceRequest(body),
+    }
 }
 
 /// The command as its service's code builds it.
@@ -612,5 +553,125 @@ pub mod fields {
                 "{name} must be true or false, not {other:?}"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+    const CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
+
+    /// A DSP whose DCC parties count `self.0` next.
+    pub(crate) struct DccCounter(pub u64);
+
+    impl DspKnowledge for DccCounter {
+        fn dcc_counter(
+            &self,
+            _originator: Eui64,
+            _context: &CommandContext,
+        ) -> Result<u64, Rejection> {
+            Ok(self.0)
+        }
+    }
+
+    /// A command variant 1 request for `service` with a body of `children`.
+    pub(crate) fn request(
+        service: &ServiceDefinition,
+        request_id: RequestId,
+        children: Vec<BodyElement>,
+    ) -> Request {
+        let body = BodyElement::with_children(service.body_element, children);
+        request_over_wan(service, request_id, body)
+    }
+
+    fn context(request_id: RequestId, device_type: DeviceType) -> CommandContext {
+        CommandContext {
+            request_id,
+            command_variant: CommandVariant::SendOverWan,
+            device_type,
+            now: time::macros::datetime!(2015-01-01 00:00 UTC),
+        }
+    }
+
+    /// 6.31 Read CHF Sub GHz Channel (DBCH01), which the ACB originates.
+    fn chf_read(originator: Eui64, counter: u64, knowledge: &dyn DspKnowledge) -> DeviceCommand {
+        let service = duis::catalogue::lookup("6.31").expect("catalogued");
+        let request_id = RequestId::new(originator, CHF, counter);
+        transform_with(
+            service,
+            &request(service, request_id, Vec::new()),
+            &context(request_id, DeviceType::CommunicationsHubFunction),
+            knowledge,
+        )
+        .expect("a command")
+    }
+
+    /// The long-invoke-id of a DLMS access-request payload (tag, then four octets).
+    fn invoke_id(command: &DeviceCommand) -> [u8; 4] {
+        command.apdu.payload[1..5]
+            .try_into()
+            .expect("an access-request")
+    }
+
+    #[test]
+    fn a_dcc_party_s_command_for_a_user_counts_with_the_party_s_counter_and_names_the_user() {
+        let command = chf_read(SUPPLIER, 1000, &DccCounter(77));
+        let header = &command.apdu.header;
+        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(header.transaction.counter, 77);
+        assert_eq!(
+            invoke_id(&command),
+            gbcs::use_case::dlms::long_invoke_id(77)
+        );
+        let information = &header.other_information;
+        assert_eq!(information.supplementary_remote_party_id, Some(SUPPLIER));
+        assert_eq!(information.supplementary_remote_party_counter, Some(1000));
+        assert_eq!(information.remote_party_certificate, None);
+    }
+
+    #[test]
+    fn a_dcc_party_s_own_request_keeps_its_request_id_counter() {
+        let command = chf_read(DCC_ACCESS_CONTROL_BROKER, 5000, &DccCounter(77));
+        let header = &command.apdu.header;
+        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(header.transaction.counter, 5000);
+        assert_eq!(
+            invoke_id(&command),
+            gbcs::use_case::dlms::long_invoke_id(5000)
+        );
+        assert_eq!(header.other_information.supplementary_remote_party_id, None);
+    }
+
+    #[test]
+    fn without_a_dsp_a_dcc_party_counts_as_rtds_does() {
+        let command = chf_read(SUPPLIER, 1000, &NoKnowledge);
+        assert_eq!(
+            command.apdu.header.transaction.counter,
+            1000 + RTDS_DCC_COUNTER_OFFSET
+        );
+    }
+
+    #[test]
+    fn a_dcc_party_in_its_own_name_names_no_one() {
+        let service = duis::catalogue::lookup("6.24.1").expect("catalogued");
+        let request_id = RequestId::new(SUPPLIER, CHF, 1000);
+        let roles = vec![BodyElement::leaf("RemotePartyRole", "Supplier")];
+        let command = transform_with(
+            service,
+            &request(service, request_id, roles),
+            &context(request_id, DeviceType::CommunicationsHubFunction),
+            &DccCounter(42),
+        )
+        .expect("a command");
+        let header = &command.apdu.header;
+        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(header.transaction.counter, 42);
+        assert_eq!(header.other_information.supplementary_remote_party_id, None);
+        assert_eq!(
+            command.origin,
+            CommandOrigin::dcc_party(DCC_ACCESS_CONTROL_BROKER)
+        );
     }
 }

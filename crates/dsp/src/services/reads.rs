@@ -22,8 +22,8 @@ use gbcs::zse::requests::{
 use super::body::{self, FutureDated, LogRead, RequesterCredentials};
 use super::date_times::{capture_time, cosem_date_time, zigbee_utc_time, zigbee_utc_time_of};
 use super::{
-    not_for_device_type, run, use_case_for, use_case_named, CommandContext, DeviceCommand,
-    ServiceRequest, Transform,
+    not_for_device_type, run, use_case_for, use_case_named, CommandContext, CommandOrigin,
+    DeviceCommand, ServiceRequest, Transform,
 };
 use crate::rejection::Rejection;
 
@@ -261,7 +261,9 @@ fn captured_between(read: &LogRead, profile: [u8; 6]) -> Result<AccessRequest, R
 fn from_requester_or_broker(command: DeviceCommand, read: &LogRead) -> DeviceCommand {
     match &read.requester_certificate {
         None => command,
-        Some(certificate) => command.sent_by_access_control_broker(Some(certificate.clone())),
+        Some(certificate) => command.originated_by(
+            CommandOrigin::access_control_broker_for_unknown_remote_party(certificate.clone()),
+        ),
     }
 }
 
@@ -748,7 +750,8 @@ impl Read for ExportDailyReadLog {
     ) -> Result<DeviceCommand, Rejection> {
         let use_case = only_use_case(service, context)?;
         let request = captured_between(read, EXPORT_DAILY_READ_LOG)?;
-        Ok(DeviceCommand::dlms(use_case, context, request).sent_by_access_control_broker(None))
+        Ok(DeviceCommand::dlms(use_case, context, request)
+            .originated_by(CommandOrigin::access_control_broker_on_behalf()))
     }
 }
 
@@ -999,7 +1002,8 @@ impl Read for RecordNetworkDataGas {
             sample_request_interval: NETWORK_DATA_SAMPLE_INTERVAL_SECONDS,
             maximum_number_of_samples: NETWORK_DATA_LOG_SAMPLES,
         });
-        Ok(gbz(use_case, context, [request]).sent_by_access_control_broker(None))
+        Ok(gbz(use_case, context, [request])
+            .originated_by(CommandOrigin::access_control_broker_on_behalf()))
     }
 }
 
@@ -1529,14 +1533,13 @@ mod tests {
         let mut context = context(DeviceType::ElectricitySmartMeter);
         context.request_id = request.header.request_id;
 
-        assert!(matches!(
-            super::super::transform(service, &request, &context),
-            Err(Rejection::UnsupportedService(message))
-                if message.contains(super::super::SENT_BY_ACCESS_CONTROL_BROKER)
-        ));
-        let command =
-            super::super::transform_via_access_control_broker(service, &request, &context, 1302)
-                .expect("the ACB's command");
+        let command = super::super::transform_with(
+            service,
+            &request,
+            &context,
+            &super::super::tests::DccCounter(1302),
+        )
+        .expect("the ACB's command");
         let header = &command.apdu.header;
         assert_eq!(header.originator, dcc_model::DCC_ACCESS_CONTROL_BROKER);
         assert_eq!(header.transaction.counter, 1302);
@@ -1568,6 +1571,9 @@ mod tests {
         );
         let command =
             transform("4.6.2", &body, DeviceType::ElectricitySmartMeter).expect("command");
-        assert!(command.needs_access_control_broker());
+        assert_eq!(
+            command.origin,
+            CommandOrigin::access_control_broker_on_behalf()
+        );
     }
 }

@@ -30,8 +30,7 @@ use gbcs::gbz::GbzComponent;
 
 use super::dlms_command::{access_request, Request};
 use super::{
-    access_control_broker_counter, not_for_device_type, run, use_case_for, CommandContext,
-    DeviceCommand, Transform,
+    not_for_device_type, run, use_case_for, CommandContext, CommandOrigin, DeviceCommand, Transform,
 };
 use crate::rejection::Rejection;
 
@@ -114,15 +113,15 @@ fn dlms_command_for(
     context: &CommandContext,
     requests: impl IntoIterator<Item = Request>,
 ) -> DeviceCommand {
-    if originated_by_access_control_broker(use_case, context) {
-        let payload = access_request(access_control_broker_counter(context), requests);
-        return DeviceCommand::via_access_control_broker(use_case, context, payload);
-    }
-    DeviceCommand::new(
+    let command = DeviceCommand::new(
         use_case,
         context,
         access_request(context.counter(), requests),
-    )
+    );
+    match originated_by_access_control_broker(use_case, context) {
+        true => command.originated_by(CommandOrigin::access_control_broker_on_behalf()),
+        false => command,
+    }
 }
 
 /// The command of a service with one DLMS use case for the target's device type.
@@ -162,7 +161,7 @@ fn gbz_command_for(
 
 #[cfg(test)]
 mod tests {
-    use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId, DCC_ACCESS_CONTROL_BROKER};
+    use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId};
     use duis::BodyElement;
 
     use super::*;
@@ -242,16 +241,9 @@ mod tests {
     fn chf_commands_come_from_the_access_control_broker() {
         let body = BodyElement::with_children("ReadCHFSubGHzChannel", vec![]);
         let read = command("6.31", body, DeviceType::CommunicationsHubFunction).unwrap();
-        let header = &read.apdu.header;
-        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
-        assert_eq!(header.transaction.counter, 1300);
         assert_eq!(
-            header.other_information.supplementary_remote_party_id,
-            Some(SUPPLIER)
-        );
-        assert_eq!(
-            header.other_information.supplementary_remote_party_counter,
-            Some(1000)
+            read.origin,
+            CommandOrigin::access_control_broker_on_behalf()
         );
     }
 

@@ -1,0 +1,317 @@
+//! The counters of the commands the DSP sends: one sequence per (originator, device), in the
+//! store's counters table, which every path uses.
+//!
+//! A device takes a command only when its counter is above every one it took from that
+//! originator. A user's commands carry its RequestID counters, which must rise per (user,
+//! target) or the request is refused as a replay (E1003). A DCC party (the ACB, the
+//! transitional CoS party) that originates a command for a user's request
+//! ([`services::CommandOrigin::DccParty`]) takes the next counter of its sequence for the
+//! device; the requests it sends itself (RequestIDs DCC's `Sign` counts) take their RequestID
+//! counter from the same sequence, so one whose counter is not above the last one the party
+//! used for that device, for any request, is refused as a replay (E1003) as a user's would be:
+//! the device would refuse it too.
+
+use dcc_model::Eui64;
+use duis::catalogue::ServiceDefinition;
+use duis::Request;
+
+use crate::rejection::Rejection;
+use crate::services::{self, CommandContext, DeviceCommand, DspKnowledge};
+use crate::store::Batch;
+
+/// The DSP's counters as the transformation asks for them, read in the write transaction that
+/// then takes the counter used.
+struct StoredCounters<'a>(&'a Batch);
+
+impl DspKnowledge for StoredCounters<'_> {
+    /// The next counter of the party's sequence for the device: one above the last it used,
+    /// or 1 for a device the party never sent to.
+    fn dcc_counter(&self, originator: Eui64, context: &CommandContext) -> Result<u64, Rejection> {
+        let last = self.0.last_counter(originator, context.device())?;
+        Ok(last.map_or(1, |last| last.saturating_add(1)))
+    }
+}
+
+/// The command for a request as it arrives: its RequestID counter is taken (refused as a replay,
+/// E1003, unless above the last one used for its originator and target), and so is the next
+/// counter of the DCC party that originates the command, if one does; in `batch`, which the
+/// caller commits with the rest of the request's changes, or drops if it refuses the request.
+pub(crate) fn command_for_request(
+    batch: &Batch,
+    service: &ServiceDefinition,
+    request: &Request,
+    context: &CommandContext,
+) -> Result<DeviceCommand, Rejection> {
+    let command = command_on_behalf(batch, service, request, context)?;
+    let request_id = request.header.request_id;
+    take(
+        batch,
+        request_id.originator,
+        request_id.target,
+        request_id.counter,
+    )?;
+    Ok(command)
+}
+
+/// The command for a request the DSP sends itself on its owner's behalf (an occurrence of a
+/// DCC schedule, a held request at its execution time), whose RequestID counter is taken
+/// already: only the originating DCC party's counter is taken, in `batch`.
+pub(crate) fn command_on_behalf(
+    batch: &Batch,
+    service: &ServiceDefinition,
+    request: &Request,
+    context: &CommandContext,
+) -> Result<DeviceCommand, Rejection> {
+    let command = services::transform_with(service, request, context, &StoredCounters(batch))?;
+    let header = &command.apdu.header;
+    if header.originator != context.originator() {
+        take(
+            batch,
+            header.originator,
+            header.recipient,
+            header.transaction.counter,
+        )?;
+    }
+    Ok(command)
+}
+
+/// Takes `counter` for (originator, target): refused as a replay (E1003) unless it is above
+/// the last one used.
+pub(crate) fn take(
+    batch: &Batch,
+    originator: Eui64,
+    target: Eui64,
+    counter: u64,
+) -> Result<(), Rejection> {
+    match batch.advance_counter(originator, target, counter)? {
+        Ok(()) => Ok(()),
+        Err(last) => Err(Rejection::Replayed { counter, last }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dcc_model::{CommandVariant, DeviceType, RequestId, DCC_ACCESS_CONTROL_BROKER};
+    use duis::BodyElement;
+    use gbcs::GroupingHeader;
+
+    use super::*;
+    use crate::store::Store;
+
+    const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+    const ESME: (Eui64, DeviceType) = (
+        Eui64::from_u64(0x00DB_1234_5678_90A0),
+        DeviceType::ElectricitySmartMeter,
+    );
+    const CHF: (Eui64, DeviceType) = (
+        Eui64::from_u64(0x00DB_1234_5678_90A2),
+        DeviceType::CommunicationsHubFunction,
+    );
+
+    /// A service request the ACB carries out, one from each of the forms ACB-originated
+    /// commands used to take (a read the ACB sends, a CHF configuration command, a
+    /// credentials read and a HAN command of the DCC's own).
+    #[derive(Clone, Copy)]
+    enum Service {
+        /// 4.6.2 Retrieve Export Daily Read Log (ECS21c) to an ESME.
+        ExportDailyReadLog,
+        /// 6.31 Read CHF Sub GHz Channel (DBCH01).
+        ChfSubGhzChannel,
+        /// 6.24.1 Retrieve Device Security Credentials (CS02a), from the ACB in its own name.
+        SecurityCredentials,
+        /// 8.9 Read Device Log of a CHF (CCS06).
+        ChfDeviceLog,
+    }
+
+    impl Service {
+        fn variant_and_body(self) -> (&'static str, Vec<BodyElement>) {
+            match self {
+                Service::ExportDailyReadLog => (
+                    "4.6.2",
+                    vec![BodyElement::with_children(
+                        "ReadLogPeriod",
+                        vec![
+                            BodyElement::leaf("StartDateTime", "2015-01-01T00:00:00Z"),
+                            BodyElement::leaf("EndDateTime", "2015-01-02T00:00:00Z"),
+                        ],
+                    )],
+                ),
+                Service::ChfSubGhzChannel => ("6.31", Vec::new()),
+                Service::SecurityCredentials => (
+                    "6.24.1",
+                    vec![BodyElement::leaf("RemotePartyRole", "Supplier")],
+                ),
+                Service::ChfDeviceLog => ("8.9", Vec::new()),
+            }
+        }
+    }
+
+    /// The header of the command `originator`'s request with `counter` becomes, its counters
+    /// taken in one committed batch as the front door takes them.
+    fn send(
+        store: &Store,
+        service: Service,
+        originator: Eui64,
+        (device, device_type): (Eui64, DeviceType),
+        counter: u64,
+    ) -> Result<GroupingHeader, Rejection> {
+        let (variant, children) = service.variant_and_body();
+        let definition = duis::catalogue::lookup(variant).expect("catalogued");
+        let request_id = RequestId::new(originator, device, counter);
+        let request = services::tests::request(definition, request_id, children);
+        let context = CommandContext {
+            request_id,
+            command_variant: CommandVariant::SendOverWan,
+            device_type,
+            now: time::macros::datetime!(2015-01-01 00:00 UTC),
+        };
+        let batch = store.batch()?;
+        let command = command_for_request(&batch, definition, &request, &context)?;
+        batch.commit()?;
+        Ok(command.apdu.header)
+    }
+
+    /// The ACB's counter of the command a supplier's request becomes.
+    fn broker_counter(
+        store: &Store,
+        service: Service,
+        device: (Eui64, DeviceType),
+        counter: u64,
+    ) -> u64 {
+        let header = send(store, service, SUPPLIER, device, counter).expect("a command");
+        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
+        header.transaction.counter
+    }
+
+    #[test]
+    fn the_broker_counts_one_sequence_per_device_whatever_the_service() {
+        let store = Store::in_memory().expect("store");
+        assert_eq!(
+            broker_counter(&store, Service::ExportDailyReadLog, ESME, 1000),
+            1
+        );
+        assert_eq!(
+            broker_counter(&store, Service::SecurityCredentials, ESME, 1001),
+            2
+        );
+        assert_eq!(
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1000),
+            1
+        );
+        assert_eq!(broker_counter(&store, Service::ChfDeviceLog, CHF, 1001), 2);
+        assert_eq!(
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1002),
+            3
+        );
+        assert_eq!(
+            broker_counter(&store, Service::ExportDailyReadLog, ESME, 1002),
+            3
+        );
+        assert_eq!(
+            store
+                .counter(DCC_ACCESS_CONTROL_BROKER, ESME.0)
+                .expect("read"),
+            Some(3)
+        );
+        assert_eq!(store.counter(SUPPLIER, ESME.0).expect("read"), Some(1002));
+    }
+
+    #[test]
+    fn the_broker_s_own_requests_count_on_the_same_sequence() {
+        let store = Store::in_memory().expect("store");
+        for counter in 1000..1003 {
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, counter);
+        }
+        // The ACB used 3 on the CHF for the supplier: its own request must be above it, as
+        // the device takes only counters above the last it took from the ACB.
+        for stale in [2, 3] {
+            assert_eq!(
+                send(
+                    &store,
+                    Service::ChfDeviceLog,
+                    DCC_ACCESS_CONTROL_BROKER,
+                    CHF,
+                    stale
+                ),
+                Err(Rejection::Replayed {
+                    counter: stale,
+                    last: 3
+                })
+            );
+        }
+        let own = send(
+            &store,
+            Service::ChfDeviceLog,
+            DCC_ACCESS_CONTROL_BROKER,
+            CHF,
+            7000,
+        )
+        .expect("the ACB's own request");
+        assert_eq!(own.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(own.transaction.counter, 7000);
+        assert_eq!(
+            own.other_information.supplementary_remote_party_id, None,
+            "the ACB's own request names no one"
+        );
+        assert_eq!(
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1003),
+            7001
+        );
+    }
+
+    #[test]
+    fn a_refused_request_takes_no_counter() {
+        let store = Store::in_memory().expect("store");
+        assert_eq!(
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1000),
+            1
+        );
+        assert_eq!(
+            send(&store, Service::ChfSubGhzChannel, SUPPLIER, CHF, 1000),
+            Err(Rejection::Replayed {
+                counter: 1000,
+                last: 1000
+            })
+        );
+        assert_eq!(
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1001),
+            2
+        );
+    }
+
+    #[test]
+    fn the_sequence_survives_a_restart() {
+        let folder = tempfile::tempdir().expect("folder");
+        {
+            let store = Store::open(folder.path()).expect("store");
+            assert_eq!(
+                broker_counter(&store, Service::ExportDailyReadLog, ESME, 1000),
+                1
+            );
+            assert_eq!(broker_counter(&store, Service::ChfDeviceLog, CHF, 1000), 1);
+            assert_eq!(broker_counter(&store, Service::ChfDeviceLog, CHF, 1001), 2);
+        }
+        let store = Store::open(folder.path()).expect("the store again");
+        assert_eq!(
+            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1002),
+            3
+        );
+        assert_eq!(
+            broker_counter(&store, Service::SecurityCredentials, ESME, 1001),
+            2
+        );
+        assert_eq!(
+            send(
+                &store,
+                Service::ChfDeviceLog,
+                DCC_ACCESS_CONTROL_BROKER,
+                CHF,
+                3
+            ),
+            Err(Rejection::Replayed {
+                counter: 3,
+                last: 3
+            })
+        );
+    }
+}
