@@ -11,13 +11,14 @@
 //! used for that device, for any request, is refused as a replay (E1003) as a user's would be:
 //! the device would refuse it too.
 
-use dcc_model::Eui64;
+use dcc_model::{DeviceType, Eui64};
 use duis::catalogue::ServiceDefinition;
 use duis::Request;
 
 use crate::rejection::Rejection;
 use crate::services::{self, CommandContext, DeviceCommand, DspKnowledge};
 use crate::store::Batch;
+use crate::Shared;
 
 /// The DSP's counters as the transformation asks for them, read in the write transaction that
 /// then takes the counter used.
@@ -42,7 +43,7 @@ pub(crate) fn command_for_request(
     request: &Request,
     context: &CommandContext,
 ) -> Result<DeviceCommand, Rejection> {
-    let command = command_on_behalf(batch, service, request, context)?;
+    let command = transform(batch, service, request, context)?;
     let request_id = request.header.request_id;
     take(
         batch,
@@ -53,10 +54,31 @@ pub(crate) fn command_for_request(
     Ok(command)
 }
 
-/// The command for a request the DSP sends itself on its owner's behalf (an occurrence of a
-/// DCC schedule, a held request at its execution time), whose RequestID counter is taken
-/// already: only the originating DCC party's counter is taken, in `batch`.
+/// The command for a request the DSP sends itself on its owner's behalf, now, to a device of
+/// `device_type` (an occurrence of a DCC schedule, a held request at its execution time),
+/// whose RequestID counter is taken already: only the originating DCC party's counter is
+/// taken.
 pub(crate) fn command_on_behalf(
+    shared: &Shared,
+    service: &ServiceDefinition,
+    request: &Request,
+    device_type: DeviceType,
+) -> Result<DeviceCommand, Rejection> {
+    let context = CommandContext {
+        request_id: request.header.request_id,
+        command_variant: request.header.command_variant,
+        device_type,
+        now: shared.clock.now(),
+    };
+    let batch = shared.store.batch()?;
+    let command = transform(&batch, service, request, &context)?;
+    batch.commit()?;
+    Ok(command)
+}
+
+/// The command with the DCC party's counters in `batch`: a party that originates it for
+/// another's request takes the next counter of its sequence for the device.
+fn transform(
     batch: &Batch,
     service: &ServiceDefinition,
     request: &Request,
@@ -111,7 +133,7 @@ mod tests {
     /// A service request the ACB carries out, one from each of the forms ACB-originated
     /// commands used to take (a read the ACB sends, a CHF configuration command, a
     /// credentials read and a HAN command of the DCC's own).
-    #[derive(Clone, Copy)]
+    #[derive(Debug, Clone, Copy)]
     enum Service {
         /// 4.6.2 Retrieve Export Daily Read Log (ECS21c) to an ESME.
         ExportDailyReadLog,
@@ -171,101 +193,86 @@ mod tests {
         Ok(command.apdu.header)
     }
 
-    /// The ACB's counter of the command a supplier's request becomes.
-    fn broker_counter(
-        store: &Store,
-        service: Service,
-        device: (Eui64, DeviceType),
-        counter: u64,
-    ) -> u64 {
-        let header = send(store, service, SUPPLIER, device, counter).expect("a command");
-        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
-        header.transaction.counter
+    /// The supplier's requests, each (service, device, RequestID counter) with the counter
+    /// the ACB's command for it must carry.
+    fn expect_broker_counters(store: &Store, sends: &[(Service, (Eui64, DeviceType), u64, u64)]) {
+        for &(service, device, counter, expected) in sends {
+            let header = send(store, service, SUPPLIER, device, counter).expect("a command");
+            assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
+            assert_eq!(
+                header.transaction.counter, expected,
+                "{service:?} to {} (RequestID counter {counter})",
+                device.0
+            );
+        }
+    }
+
+    /// The ACB's own request to the CHF (8.9) with RequestID counter `counter`.
+    fn broker_s_own(store: &Store, counter: u64) -> Result<GroupingHeader, Rejection> {
+        send(
+            store,
+            Service::ChfDeviceLog,
+            DCC_ACCESS_CONTROL_BROKER,
+            CHF,
+            counter,
+        )
     }
 
     #[test]
     fn the_broker_counts_one_sequence_per_device_whatever_the_service() {
         let store = Store::in_memory().expect("store");
-        assert_eq!(
-            broker_counter(&store, Service::ExportDailyReadLog, ESME, 1000),
-            1
+        expect_broker_counters(
+            &store,
+            &[
+                (Service::ExportDailyReadLog, ESME, 1000, 1),
+                (Service::SecurityCredentials, ESME, 1001, 2),
+                (Service::ChfSubGhzChannel, CHF, 1000, 1),
+                (Service::ChfDeviceLog, CHF, 1001, 2),
+                (Service::ChfSubGhzChannel, CHF, 1002, 3),
+                (Service::ExportDailyReadLog, ESME, 1002, 3),
+            ],
         );
-        assert_eq!(
-            broker_counter(&store, Service::SecurityCredentials, ESME, 1001),
-            2
-        );
-        assert_eq!(
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1000),
-            1
-        );
-        assert_eq!(broker_counter(&store, Service::ChfDeviceLog, CHF, 1001), 2);
-        assert_eq!(
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1002),
-            3
-        );
-        assert_eq!(
-            broker_counter(&store, Service::ExportDailyReadLog, ESME, 1002),
-            3
-        );
-        assert_eq!(
-            store
-                .counter(DCC_ACCESS_CONTROL_BROKER, ESME.0)
-                .expect("read"),
-            Some(3)
-        );
-        assert_eq!(store.counter(SUPPLIER, ESME.0).expect("read"), Some(1002));
+        let last = |originator| store.counter(originator, ESME.0).expect("read");
+        assert_eq!(last(DCC_ACCESS_CONTROL_BROKER), Some(3));
+        assert_eq!(last(SUPPLIER), Some(1002));
     }
 
     #[test]
     fn the_broker_s_own_requests_count_on_the_same_sequence() {
         let store = Store::in_memory().expect("store");
-        for counter in 1000..1003 {
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, counter);
-        }
+        expect_broker_counters(
+            &store,
+            &[
+                (Service::ChfSubGhzChannel, CHF, 1000, 1),
+                (Service::ChfSubGhzChannel, CHF, 1001, 2),
+                (Service::ChfDeviceLog, CHF, 1002, 3),
+            ],
+        );
         // The ACB used 3 on the CHF for the supplier: its own request must be above it, as
         // the device takes only counters above the last it took from the ACB.
         for stale in [2, 3] {
             assert_eq!(
-                send(
-                    &store,
-                    Service::ChfDeviceLog,
-                    DCC_ACCESS_CONTROL_BROKER,
-                    CHF,
-                    stale
-                ),
+                broker_s_own(&store, stale),
                 Err(Rejection::Replayed {
                     counter: stale,
                     last: 3
                 })
             );
         }
-        let own = send(
-            &store,
-            Service::ChfDeviceLog,
-            DCC_ACCESS_CONTROL_BROKER,
-            CHF,
-            7000,
-        )
-        .expect("the ACB's own request");
+        let own = broker_s_own(&store, 7000).expect("the ACB's own request");
         assert_eq!(own.originator, DCC_ACCESS_CONTROL_BROKER);
         assert_eq!(own.transaction.counter, 7000);
         assert_eq!(
             own.other_information.supplementary_remote_party_id, None,
             "the ACB's own request names no one"
         );
-        assert_eq!(
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1003),
-            7001
-        );
+        expect_broker_counters(&store, &[(Service::ChfSubGhzChannel, CHF, 1003, 7001)]);
     }
 
     #[test]
     fn a_refused_request_takes_no_counter() {
         let store = Store::in_memory().expect("store");
-        assert_eq!(
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1000),
-            1
-        );
+        expect_broker_counters(&store, &[(Service::ChfSubGhzChannel, CHF, 1000, 1)]);
         assert_eq!(
             send(&store, Service::ChfSubGhzChannel, SUPPLIER, CHF, 1000),
             Err(Rejection::Replayed {
@@ -273,10 +280,7 @@ mod tests {
                 last: 1000
             })
         );
-        assert_eq!(
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1001),
-            2
-        );
+        expect_broker_counters(&store, &[(Service::ChfSubGhzChannel, CHF, 1001, 2)]);
     }
 
     #[test]
@@ -284,30 +288,25 @@ mod tests {
         let folder = tempfile::tempdir().expect("folder");
         {
             let store = Store::open(folder.path()).expect("store");
-            assert_eq!(
-                broker_counter(&store, Service::ExportDailyReadLog, ESME, 1000),
-                1
+            expect_broker_counters(
+                &store,
+                &[
+                    (Service::ExportDailyReadLog, ESME, 1000, 1),
+                    (Service::ChfDeviceLog, CHF, 1000, 1),
+                    (Service::ChfDeviceLog, CHF, 1001, 2),
+                ],
             );
-            assert_eq!(broker_counter(&store, Service::ChfDeviceLog, CHF, 1000), 1);
-            assert_eq!(broker_counter(&store, Service::ChfDeviceLog, CHF, 1001), 2);
         }
         let store = Store::open(folder.path()).expect("the store again");
-        assert_eq!(
-            broker_counter(&store, Service::ChfSubGhzChannel, CHF, 1002),
-            3
+        expect_broker_counters(
+            &store,
+            &[
+                (Service::ChfSubGhzChannel, CHF, 1002, 3),
+                (Service::SecurityCredentials, ESME, 1001, 2),
+            ],
         );
         assert_eq!(
-            broker_counter(&store, Service::SecurityCredentials, ESME, 1001),
-            2
-        );
-        assert_eq!(
-            send(
-                &store,
-                Service::ChfDeviceLog,
-                DCC_ACCESS_CONTROL_BROKER,
-                CHF,
-                3
-            ),
+            broker_s_own(&store, 3),
             Err(Rejection::Replayed {
                 counter: 3,
                 last: 3

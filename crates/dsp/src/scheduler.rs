@@ -151,15 +151,8 @@ fn sendable_now(
         return Ok((held_apdu.clone(), device));
     };
     let request = crate::services::request_over_wan(service, request_id, BodyElement::from(body));
-    let context = crate::services::CommandContext {
-        request_id,
-        command_variant: CommandVariant::SendOverWan,
-        device_type: device.device_type,
-        now: shared.clock.now(),
-    };
-    let batch = shared.store.batch()?;
-    let command = crate::counters::command_on_behalf(&batch, service, &request, &context)?;
-    batch.commit()?;
+    let command =
+        crate::counters::command_on_behalf(shared, service, &request, device.device_type)?;
     Ok((command.apdu, device))
 }
 

@@ -444,15 +444,8 @@ pub(crate) async fn issue_occurrence(
         ),
         None,
     );
-    let context = CommandContext {
-        request_id,
-        command_variant: CommandVariant::SendOverWan,
-        device_type: device.device_type,
-        now: shared.clock.now(),
-    };
-    let batch = shared.store.batch()?;
-    let command = crate::counters::command_on_behalf(&batch, service, &request, &context)?;
-    batch.commit()?;
+    let command =
+        crate::counters::command_on_behalf(shared, service, &request, device.device_type)?;
     let protected = crate::routing::protect(shared, device.device_id, &command.apdu).await?;
     let awaiting = AwaitingResponse {
         request_id,

@@ -608,24 +608,22 @@ pub(crate) mod tests {
         .expect("a command")
     }
 
-    /// The long-invoke-id of a DLMS access-request payload (tag, then four octets).
-    fn invoke_id(command: &DeviceCommand) -> [u8; 4] {
-        command.apdu.payload[1..5]
-            .try_into()
-            .expect("an access-request")
+    /// Checks that `command` is the ACB's with `counter`, in its header and as its DLMS
+    /// long-invoke-id (the payload's first octets after the access-request tag).
+    fn assert_the_broker_s(command: &DeviceCommand, counter: u64) {
+        assert_eq!(command.apdu.header.originator, DCC_ACCESS_CONTROL_BROKER);
+        assert_eq!(command.apdu.header.transaction.counter, counter);
+        assert_eq!(
+            command.apdu.payload[1..5],
+            gbcs::use_case::dlms::long_invoke_id(counter)
+        );
     }
 
     #[test]
     fn a_dcc_party_s_command_for_a_user_counts_with_the_party_s_counter_and_names_the_user() {
         let command = chf_read(SUPPLIER, 1000, &DccCounter(77));
-        let header = &command.apdu.header;
-        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
-        assert_eq!(header.transaction.counter, 77);
-        assert_eq!(
-            invoke_id(&command),
-            gbcs::use_case::dlms::long_invoke_id(77)
-        );
-        let information = &header.other_information;
+        assert_the_broker_s(&command, 77);
+        let information = &command.apdu.header.other_information;
         assert_eq!(information.supplementary_remote_party_id, Some(SUPPLIER));
         assert_eq!(information.supplementary_remote_party_counter, Some(1000));
         assert_eq!(information.remote_party_certificate, None);
@@ -634,14 +632,9 @@ pub(crate) mod tests {
     #[test]
     fn a_dcc_party_s_own_request_keeps_its_request_id_counter() {
         let command = chf_read(DCC_ACCESS_CONTROL_BROKER, 5000, &DccCounter(77));
-        let header = &command.apdu.header;
-        assert_eq!(header.originator, DCC_ACCESS_CONTROL_BROKER);
-        assert_eq!(header.transaction.counter, 5000);
-        assert_eq!(
-            invoke_id(&command),
-            gbcs::use_case::dlms::long_invoke_id(5000)
-        );
-        assert_eq!(header.other_information.supplementary_remote_party_id, None);
+        assert_the_broker_s(&command, 5000);
+        let information = &command.apdu.header.other_information;
+        assert_eq!(information.supplementary_remote_party_id, None);
     }
 
     #[test]
