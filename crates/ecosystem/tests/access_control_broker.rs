@@ -172,7 +172,7 @@ async fn the_broker_s_commands_count_on_one_sequence_and_their_responses_reach_t
                 read_log_period,
                 BodyElement::leaf(
                     "KAPublicSecurityCredentials",
-                    &base64::engine::general_purpose::STANDARD.encode(certificate.der()),
+                    base64::engine::general_purpose::STANDARD.encode(certificate.der()),
                 ),
             ],
         ),
