@@ -444,8 +444,9 @@ impl UserAgent {
         outcome
     }
 
-    /// Checks a device's response or alert: the MAC (device KA × user KA) or the device's
-    /// signature, with certificates from the SMKI repository; decrypts sensitive blocks.
+    /// Checks a device's response or alert: the MAC (device KA × user KA, or × ACB KA for a
+    /// command the ACB sent on the user's behalf) or the device's signature, with certificates
+    /// from the SMKI repository; decrypts sensitive blocks.
     async fn check_device_answer(&self, answer: Answer) -> DeviceAnswer {
         let payload = match &answer.response.body {
             ResponseBody::GbcsPayload { payload, .. }
@@ -464,6 +465,9 @@ impl UserAgent {
         let originator = envelope.header().originator;
         let mut keys = KeyRing::new();
         keys.add_key_agreement_private(self.user.id, self.user.key_agreement.clone());
+        if let Some(broker) = &self.user.access_control_broker_key {
+            keys.add_key_agreement_private(dcc_model::DCC_ACCESS_CONTROL_BROKER, broker.clone());
+        }
         for (usage, suffix) in [
             (KeyUsage::KeyAgreement, "ka"),
             (KeyUsage::DigitalSignature, "ds"),

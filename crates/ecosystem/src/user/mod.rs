@@ -57,6 +57,10 @@ pub struct DuisUser {
     xml_signer: duis::XmlSigner,
     pub digital_signature: SigningKey,
     pub key_agreement: KeyAgreementPrivateKey,
+    /// The ACB's key agreement key, which DCC Boxed publishes with its test users' keys: with
+    /// it a user checks the MAC of a device's response to a command the ACB sent on its
+    /// behalf (device KA × ACB KA). `None` when the identities do not have it.
+    pub access_control_broker_key: Option<KeyAgreementPrivateKey>,
     pub(crate) dsp_xml_key: [u8; 65],
     duis_url: String,
     client: reqwest::Client,
@@ -105,11 +109,21 @@ impl DuisUser {
                 Some(RemotePartyRole::DSP_XML_SIGNING),
             )
             .map_err(|e| error(e.to_string()))?;
+        let access_control_broker_key = identities
+            .organisation(
+                dcc_model::DCC_ACCESS_CONTROL_BROKER,
+                KeyUsage::KeyAgreement,
+                None,
+            )
+            .ok()
+            .and_then(|broker| broker.private_key_pkcs8_der.as_deref())
+            .and_then(|pkcs8| KeyAgreementPrivateKey::from_pkcs8(pkcs8).ok());
         Ok(Self {
             id,
             xml_signer,
             digital_signature,
             key_agreement,
+            access_control_broker_key,
             dsp_xml_key: dsp.certificate.public_key_sec1(),
             duis_url: duis_url.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
