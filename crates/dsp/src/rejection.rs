@@ -39,7 +39,7 @@ pub enum Rejection {
     WrongUrl(String),
     #[error("local delivery not permitted: {0}")]
     LocalDeliveryNotPermitted(String),
-    #[error("RequestID counter {counter} is not greater than {last}, the last accepted from this originator for this target")]
+    #[error("RequestID counter {counter} is not greater than {last}, the last this originator used for this target (its RequestIDs, and the commands it originated for others)")]
     Replayed { counter: u64, last: u64 },
     #[error("the signed pre-command differs from the pre-command issued: {0}")]
     PreCommandMismatch(String),
