@@ -345,10 +345,10 @@ fn empty(name: &str) -> BodyElement {
 async fn a_daily_schedule_delivers_thirty_one_responses_then_stops() {
     // The scheduled service is 4.16 Read Active Power Import (ECS17c), the simplest DCC
     // schedulable one; its DUIS→GBCS transformation belongs to dsp::services::reads.
-    if dsp::services::transformation("4.16").is_none() {
-        eprintln!("SKIPPED: DCC schedules: 4.16 has no DUIS to GBCS transformation yet");
-        return;
-    }
+    assert!(
+        dsp::services::transformation("4.16").is_some(),
+        "4.16 has a DUIS to GBCS transformation"
+    );
     let mut bench = bench().await;
     let (_, created) = bench
         .send(

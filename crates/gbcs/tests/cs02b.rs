@@ -161,12 +161,15 @@ fn every_cs02b_reference_message_decodes_and_re_encodes_identically() {
         not_decoded, expected,
         "each listed command is an RTDS fixture"
     );
-    for folder in [
-        "6.15.1_CS02bSupplierBySupplier",
-        "6.21_CS02bSupplierBySupplierHandover",
-        "6.21_CS02bNOByNOHandover",
-        "8.5_CS02bACBByACB",
-    ] {
+    // Every folder named for a CS02b use case gave at least one message.
+    let cs02b_folders: Vec<String> = test_support::subfolders(&rtds.join("gbcs"))
+        .unwrap()
+        .iter()
+        .map(|folder| folder.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|name| name.contains("_CS02b"))
+        .collect();
+    assert_eq!(cs02b_folders.len(), 7, "{cs02b_folders:?}");
+    for folder in &cs02b_folders {
         assert!(
             checked.contains_key(folder),
             "no CS02b fixture read in {folder}"
