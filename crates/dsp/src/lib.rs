@@ -25,6 +25,9 @@ pub mod services;
 pub mod store;
 mod upstream;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -192,11 +195,45 @@ pub(crate) struct Shared {
 
 /// Builds the DSP, opening (or creating) its store.
 pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
+    let data_directory = config.data_directory.clone();
+    let (shared, outbox_task) = shared_state(config, &peers)?;
+    let readiness = shared.readiness.clone();
+    let (routes, grpc_service_names) = upstream::routes(shared.clone());
+    let readiness_task = readiness::watch_peers(readiness.clone(), peers.readiness_checks.clone());
+    let scheduler_task = scheduler::run(shared.clone());
+    Ok(Dsp {
+        mounted: MountedService {
+            name: PARTY_NAME.to_owned(),
+            routes,
+            grpc_service_names,
+            tasks: vec![
+                Box::pin(outbox_task),
+                Box::pin(readiness_task),
+                Box::pin(scheduler_task),
+            ],
+        },
+        front_door: front_door::router(shared.clone()).merge(admin::router(shared)),
+        readiness,
+        data_directory,
+    })
+}
+
+/// The DSP's state on its (opened or created) store, and the outbox's delivery task, which
+/// first resumes what the store still owes users.
+fn shared_state(
+    config: DspConfig,
+    peers: &DspPeers,
+) -> Result<
+    (
+        Arc<Shared>,
+        impl std::future::Future<Output = ()> + Send + 'static,
+    ),
+    DspError,
+> {
     let store = Arc::new(match &config.data_directory {
         Some(folder) => store::Store::open(folder)?,
         None => store::Store::in_memory()?,
     });
-    let data_directory = config.data_directory.clone();
     let inventory = load_inventory(&store, config.devices)?;
     let readiness = Readiness::new(config.registration_data_providers.clone());
     let (outbox, outbox_task) = outbox::Outbox::new(store.clone(), config.clock.clone())?;
@@ -229,24 +266,7 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
         readiness: readiness.clone(),
         scheduler_wake: Arc::new(tokio::sync::Notify::new()),
     });
-    let (routes, grpc_service_names) = upstream::routes(shared.clone());
-    let readiness_task = readiness::watch_peers(readiness.clone(), peers.readiness_checks.clone());
-    let scheduler_task = scheduler::run(shared.clone());
-    Ok(Dsp {
-        mounted: MountedService {
-            name: PARTY_NAME.to_owned(),
-            routes,
-            grpc_service_names,
-            tasks: vec![
-                Box::pin(outbox_task),
-                Box::pin(readiness_task),
-                Box::pin(scheduler_task),
-            ],
-        },
-        front_door: front_door::router(shared.clone()).merge(admin::router(shared)),
-        readiness,
-        data_directory,
-    })
+    Ok((shared, outbox_task))
 }
 
 /// The inventory: the store's records, with devices of the configuration the store has never

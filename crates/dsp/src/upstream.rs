@@ -34,7 +34,7 @@ pub(crate) fn routes(shared: Arc<Shared>) -> (tonic::service::Routes, Vec<&'stat
 }
 
 #[derive(Clone)]
-pub(crate) struct Upstream(Arc<Shared>);
+pub(crate) struct Upstream(pub(crate) Arc<Shared>);
 
 #[derive(Clone)]
 pub(crate) struct Intake(Arc<Shared>);

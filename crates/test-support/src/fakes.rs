@@ -20,6 +20,9 @@ use dcc_proto::registration::registration_data_intake_server::{
 use dcc_proto::registration::{RegistrationAccepted, RegistrationSnapshot};
 use dcc_proto::smwan::comms_hub_wan_server::{CommsHubWan, CommsHubWanServer};
 use dcc_proto::transport::{local, GrpcTransport};
+use dcc_proto::wan::communications_service_provider_server::{
+    CommunicationsServiceProvider, CommunicationsServiceProviderServer,
+};
 use dcc_proto::wan::data_service_provider_upstream_server::{
     DataServiceProviderUpstream, DataServiceProviderUpstreamServer,
 };
@@ -160,6 +163,53 @@ impl CommsHubWan for FakeCommsHub {
     ) -> Result<Response<WanCommandAccepted>, Status> {
         self.0.call(request.into_inner())?;
         Ok(Response::new(WanCommandAccepted {}))
+    }
+}
+
+/// A CSP as the DSP sees it (`CommunicationsServiceProvider`): takes or refuses the commands
+/// the DSP sends; coverage and firmware distribution are not this fake's subject.
+#[derive(Debug, Clone)]
+pub struct FakeCsp(Arc<Recorder<WanCommand>>);
+
+impl Fake for FakeCsp {
+    fn with_plan(plan: Plan) -> Self {
+        Self(Recorder::new(plan))
+    }
+}
+
+impl FakeCsp {
+    pub fn transport(&self) -> GrpcTransport {
+        local(CommunicationsServiceProviderServer::new(self.clone()))
+    }
+
+    /// Every command sent, refused ones included, in order.
+    pub fn received(&self) -> Vec<WanCommand> {
+        self.0.received()
+    }
+}
+
+#[tonic::async_trait]
+impl CommunicationsServiceProvider for FakeCsp {
+    async fn send_command(
+        &self,
+        request: Request<WanCommand>,
+    ) -> Result<Response<WanCommandAccepted>, Status> {
+        self.0.call(request.into_inner())?;
+        Ok(Response::new(WanCommandAccepted {}))
+    }
+
+    async fn request_wan_coverage(
+        &self,
+        _request: Request<dcc_proto::wan::WanCoverageQuery>,
+    ) -> Result<Response<dcc_proto::wan::WanCoverage>, Status> {
+        Err(Status::unimplemented("the fake CSP takes commands only"))
+    }
+
+    async fn distribute_firmware(
+        &self,
+        _request: Request<dcc_proto::wan::FirmwareDistribution>,
+    ) -> Result<Response<dcc_proto::wan::FirmwareDistributionAccepted>, Status> {
+        Err(Status::unimplemented("the fake CSP takes commands only"))
     }
 }
 
