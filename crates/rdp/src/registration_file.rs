@@ -636,4 +636,187 @@ mod tests {
         assert_eq!(lines[7], "TRL|6");
         assert_eq!(fleet.gas.lines().count(), 5 + 2);
     }
+
+    const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+    const OPERATOR: Eui64 = Eui64::from_u64(0x90B3_D51F_3002_0000);
+    const AGENT: Eui64 = Eui64::from_u64(0x90B3_D51F_3005_0000);
+
+    fn validator(fuel: Fuel) -> Validator {
+        Validator::new(
+            fuel,
+            KnownParties {
+                suppliers: [SUPPLIER].into(),
+                network_operators: [OPERATOR].into(),
+                supplier_agents: [AGENT].into(),
+            },
+        )
+    }
+
+    /// A valid electricity record for meter point `number` and device `device`, with
+    /// `change` applied to its `|`-separated fields.
+    fn record_line(number: u64, device: u64, change: impl FnOnce(&mut Vec<String>)) -> String {
+        let mut fields: Vec<String> = RegistrationRecord {
+            meter_point_reference: meter_point_reference(Fuel::Electricity, number),
+            device_id: Eui64::from_u64(device),
+            supplier: SUPPLIER,
+            effective_from_ms: 1_767_225_600_000,
+            network_operator: OPERATOR,
+            supplier_agent: None,
+            status: MeterPointStatus::Live,
+        }
+        .line()
+        .split('|')
+        .map(str::to_owned)
+        .collect();
+        change(&mut fields);
+        fields.join("|")
+    }
+
+    /// The ERROR-file code a fresh validator gives `line`, or `OK`.
+    fn code_of(line: &str) -> &'static str {
+        match validator(Fuel::Electricity).check(2, line) {
+            Ok(_) => "OK",
+            Err(error) => error.code(),
+        }
+    }
+
+    #[test]
+    fn each_malformed_field_is_refused_with_its_own_reason() {
+        let with = |index: usize, value: &str| {
+            record_line(1, 0xA0, |fields| fields[index] = value.to_owned())
+        };
+        let cases = [
+            (record_line(1, 0xA0, |_| {}), "OK"),
+            (
+                record_line(1, 0xA0, |f| f.push(String::new())),
+                "FIELD_COUNT",
+            ),
+            (
+                record_line(1, 0xA0, |f| {
+                    f.pop();
+                }),
+                "FIELD_COUNT",
+            ),
+            (with(0, "XP"), "RECORD_TYPE"),
+            (with(1, "12000000000A9"), "METER_POINT_FORMAT"),
+            (with(1, "120000000001"), "METER_POINT_FORMAT"),
+            (
+                with(
+                    1,
+                    &meter_point_reference(Fuel::Electricity, 1).replace("0001", "0002"),
+                ),
+                "MPAN_CHECK_DIGIT",
+            ),
+            (with(2, "00DB1234567890A"), "DEVICE_ID"),
+            (with(2, "00DB1234567890AG"), "DEVICE_ID"),
+            (with(3, "90B3D51F3001000"), "PARTY_ID"),
+            (with(4, "2026-01-01"), "EFFECTIVE_DATE"),
+            (with(5, "not hex at all!!"), "PARTY_ID"),
+            (with(6, "90B3"), "PARTY_ID"),
+            (with(7, "X"), "STATUS"),
+            (with(3, "90B3D51F30FF0000"), "UNKNOWN_SUPPLIER"),
+            (with(5, "90B3D51F30FF0000"), "UNKNOWN_NETWORK_OPERATOR"),
+            (with(6, "90B3D51F30FF0000"), "UNKNOWN_SUPPLIER_AGENT"),
+            (with(6, &AGENT.to_hex()), "OK"),
+            (with(7, "D"), "OK"),
+            (format!("{}\r", record_line(1, 0xA0, |_| {})), "OK"),
+        ];
+        let found: Vec<(&str, &str)> = cases
+            .iter()
+            .map(|(line, _)| (line.as_str(), code_of(line)))
+            .collect();
+        let expected: Vec<(&str, &str)> = cases
+            .iter()
+            .map(|(line, code)| (line.as_str(), *code))
+            .collect();
+        assert_eq!(found, expected);
+        // The reason names the field and what is wrong.
+        let error = validator(Fuel::Electricity)
+            .check(2, &with(6, "90B3"))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "supplier agent id \"90B3\": not 16 hexadecimal digits"
+        );
+        let error = validator(Fuel::Electricity)
+            .check(2, &with(0, "XP"))
+            .unwrap_err();
+        assert_eq!(error.to_string(), "record type \"XP\": expected MP");
+    }
+
+    #[test]
+    fn a_gas_file_checks_mprns_and_an_electricity_file_mpans() {
+        let gas = meter_point_reference(Fuel::Gas, 7);
+        let line = record_line(1, 0xA1, |fields| fields[1] = gas.clone());
+        assert!(validator(Fuel::Gas).check(2, &line).is_ok());
+        assert_eq!(code_of(&line), "METER_POINT_FORMAT");
+        let wrong = format!(
+            "{}{}",
+            &gas[..gas.len() - 1],
+            (gas.as_bytes()[gas.len() - 1] - b'0' + 1) % 10
+        );
+        let line = record_line(1, 0xA1, |fields| fields[1] = wrong);
+        assert_eq!(
+            validator(Fuel::Gas).check(2, &line).unwrap_err().code(),
+            "MPRN_CHECK_DIGITS"
+        );
+    }
+
+    #[test]
+    fn a_meter_point_or_device_given_twice_is_refused_naming_the_first_line() {
+        let mut validator = validator(Fuel::Electricity);
+        assert!(validator.check(2, &record_line(1, 0xA0, |_| {})).is_ok());
+        assert_eq!(
+            validator.check(3, &record_line(1, 0xB0, |_| {})),
+            Err(RecordError::DuplicateMeterPoint { first_line: 2 })
+        );
+        assert_eq!(
+            validator.check(4, &record_line(2, 0xA0, |_| {})),
+            Err(RecordError::DuplicateDevice { first_line: 2 })
+        );
+        // A refused record claims nothing: its meter point and device may come later.
+        let refused = record_line(3, 0xC0, |fields| fields[7] = "X".to_owned());
+        assert!(validator.check(5, &refused).is_err());
+        assert!(validator.check(6, &record_line(3, 0xC0, |_| {})).is_ok());
+    }
+
+    #[test]
+    fn the_error_file_lists_refusals_in_line_order_with_a_trailer() {
+        let header = FileHeader {
+            kind: FileKind::DailyUpdate,
+            fuel: Fuel::Gas,
+            sequence: 7,
+            created: OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap(),
+        };
+        let refused = |line_number, reason: &str| RefusedRecord {
+            line_number,
+            code: "STATUS".to_owned(),
+            reason: reason.to_owned(),
+            line: format!("MP|{line_number}"),
+        };
+        let text = error_file(&header, &[refused(9, "b|c"), refused(3, "a")]);
+        assert_eq!(
+            text,
+            "ERRHDR|U-000007\nERR|3|STATUS|a|MP|3\nERR|9|STATUS|b/c|MP|9\nERRTRL|2\n"
+        );
+        assert_eq!(error_file(&header, &[]), "ERRHDR|U-000007\nERRTRL|0\n");
+    }
+
+    #[test]
+    fn a_header_is_read_field_by_field_and_refused_with_the_field_named() {
+        let header = FileHeader::parse("HDR|F|E|000001|2026-12-01T00:00:00Z").unwrap();
+        assert_eq!(header.line(), "HDR|F|E|000001|2026-12-01T00:00:00Z");
+        assert_eq!(header.transmission_id(), "F-000001");
+        for (line, reason) in [
+            ("HDR|F|E|000001", "5 fields"),
+            ("TRL|F|E|000001|2026-12-01T00:00:00Z", "must be HDR"),
+            ("HDR|X|E|000001|2026-12-01T00:00:00Z", "file kind"),
+            ("HDR|F|W|000001|2026-12-01T00:00:00Z", "fuel"),
+            ("HDR|F|E|one|2026-12-01T00:00:00Z", "sequence"),
+            ("HDR|F|E|000001|yesterday", "created"),
+        ] {
+            let error = FileHeader::parse(line).unwrap_err();
+            assert!(error.contains(reason), "{line}: {error}");
+        }
+    }
 }

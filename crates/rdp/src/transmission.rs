@@ -277,3 +277,251 @@ impl<'a> Transmission<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use dcc_proto::registration::RefusedLine;
+
+    use super::*;
+
+    const HEADER: &str = "HDR|F|E|000001|2026-12-01T00:00:00Z";
+
+    /// A full refresh of `records` record lines (their text is not read here) and a trailer
+    /// declaring `declared`.
+    fn file_text(records: usize, declared: usize) -> String {
+        let mut text = format!("{HEADER}\n");
+        for index in 0..records {
+            text.push_str(&format!("MP|record {index}\n"));
+        }
+        text.push_str(&format!("TRL|{declared}\n"));
+        text
+    }
+
+    /// The DSP's intake as a transmission sees it: records every batch it is sent; answers
+    /// each with the next batch number, refuses the lines in `refusing`, and completes on the
+    /// last batch; `failing_once` batches fail the call the first time they arrive;
+    /// `skip_to` says the DSP is already further on after batch 0.
+    #[derive(Debug, Default)]
+    struct FakeIntake {
+        received: Vec<RegistrationBatch>,
+        refusing: Vec<u64>,
+        failing_once: Vec<u64>,
+        skip_to: Option<u64>,
+        never_complete: bool,
+    }
+
+    impl FakeIntake {
+        fn numbers(&self) -> Vec<u64> {
+            self.received
+                .iter()
+                .map(|batch| batch.batch_number)
+                .collect()
+        }
+    }
+
+    impl RegistrationLink for FakeIntake {
+        async fn submit(
+            &mut self,
+            batch: RegistrationBatch,
+        ) -> Result<RegistrationBatchAccepted, Status> {
+            self.received.push(batch.clone());
+            let number = batch.batch_number;
+            if let Some(at) = self.failing_once.iter().position(|n| *n == number) {
+                self.failing_once.remove(at);
+                return Err(Status::unavailable("the DSP is restarting"));
+            }
+            let refused: Vec<RefusedLine> = batch
+                .lines
+                .iter()
+                .filter(|line| self.refusing.contains(&line.line_number))
+                .map(|line| RefusedLine {
+                    line_number: line.line_number,
+                    code: "STATUS".to_owned(),
+                    reason: "refused by the fake".to_owned(),
+                    text: line.text.clone(),
+                })
+                .collect();
+            let next_batch_number = match (number, self.skip_to) {
+                (0, Some(skip_to)) => skip_to,
+                _ => number + 1,
+            };
+            Ok(RegistrationBatchAccepted {
+                next_batch_number,
+                applied: (batch.lines.len() - refused.len()) as u64,
+                refused,
+                complete: batch.last && !self.never_complete,
+            })
+        }
+    }
+
+    /// The intake behind another link (a [`BreakingLink`]) while the test keeps it.
+    impl RegistrationLink for &mut FakeIntake {
+        async fn submit(
+            &mut self,
+            batch: RegistrationBatch,
+        ) -> Result<RegistrationBatchAccepted, Status> {
+            (**self).submit(batch).await
+        }
+    }
+
+    fn run<F: Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_file_keeps_its_line_numbers_and_says_what_is_wrong_with_its_trailer() {
+        let file = RegistrationFile::parse(format!("{HEADER}\r\n\nMP|a\r\nMP|b\nTRL|2\n")).unwrap();
+        let records: Vec<(u64, &str)> = file.records().collect();
+        assert_eq!(
+            records,
+            [(3, "MP|a"), (4, "MP|b")],
+            "blank lines keep their numbers"
+        );
+        assert!(file.file_problems.is_empty());
+        let miscounted = RegistrationFile::parse(file_text(3, 4)).unwrap();
+        let codes: Vec<&str> = miscounted
+            .file_problems
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
+        assert_eq!(codes, ["TRAILER_COUNT"]);
+        assert_eq!(miscounted.file_problems[0].line_number, 5);
+        let cut_short = RegistrationFile::parse(format!("{HEADER}\nMP|a\nMP|b\n")).unwrap();
+        assert_eq!(cut_short.record_count(), 2);
+        assert_eq!(cut_short.file_problems[0].code, "TRAILER_MISSING");
+        assert_eq!(cut_short.file_problems[0].line_number, 3);
+        assert!(RegistrationFile::parse("\n\n".to_owned())
+            .unwrap_err()
+            .contains("empty"));
+        assert!(RegistrationFile::parse("MP|a\n".to_owned()).is_err());
+    }
+
+    #[test]
+    fn a_file_goes_in_numbered_batches_carrying_its_line_numbers_the_last_marked() {
+        let file = RegistrationFile::parse(file_text(5, 5)).unwrap();
+        let mut intake = FakeIntake::default();
+        let mut transmission = Transmission::new("rdp-electricity", Fuel::Electricity, &file, 2);
+        run(transmission.resume(&mut intake)).expect("sent");
+        assert!(transmission.is_complete());
+        assert_eq!(intake.numbers(), [0, 1, 2]);
+        let lines: Vec<Vec<u64>> = intake
+            .received
+            .iter()
+            .map(|batch| batch.lines.iter().map(|line| line.line_number).collect())
+            .collect();
+        assert_eq!(lines, [vec![2, 3], vec![4, 5], vec![6]]);
+        let last: Vec<bool> = intake.received.iter().map(|batch| batch.last).collect();
+        assert_eq!(last, [false, false, true]);
+        for batch in &intake.received {
+            assert_eq!(batch.transmission_id, "F-000001");
+            assert_eq!(batch.registration_data_provider, "rdp-electricity");
+            assert_eq!(batch.fuel, WireFuel::Electricity as i32);
+            assert_eq!(batch.file_kind, WireFileKind::FullRefresh as i32);
+        }
+        assert_eq!(transmission.applied(), 5);
+        assert_eq!(transmission.error_file(), None);
+    }
+
+    #[test]
+    fn a_file_without_records_is_one_empty_last_batch() {
+        let file = RegistrationFile::parse(file_text(0, 0)).unwrap();
+        let mut intake = FakeIntake::default();
+        let mut transmission = Transmission::new("rdp-gas", Fuel::Gas, &file, 2);
+        run(transmission.resume(&mut intake)).expect("sent");
+        assert_eq!(intake.numbers(), [0]);
+        assert!(intake.received[0].last && intake.received[0].lines.is_empty());
+        assert_eq!(intake.received[0].fuel, WireFuel::Gas as i32);
+    }
+
+    #[test]
+    fn after_a_break_it_resumes_at_the_first_batch_not_acknowledged() {
+        let file = RegistrationFile::parse(file_text(5, 5)).unwrap();
+        let mut intake = FakeIntake {
+            failing_once: vec![1],
+            ..FakeIntake::default()
+        };
+        let mut transmission = Transmission::new("rdp-electricity", Fuel::Electricity, &file, 2);
+        let broken = run(transmission.resume(&mut intake)).unwrap_err();
+        assert_eq!(broken.code(), tonic::Code::Unavailable);
+        assert!(!transmission.is_complete());
+        run(transmission.resume(&mut intake)).expect("resumed");
+        assert!(transmission.is_complete());
+        assert_eq!(intake.numbers(), [0, 1, 1, 2]);
+        assert_eq!(transmission.applied(), 5);
+    }
+
+    #[test]
+    fn it_carries_on_from_where_the_dsp_says_it_is() {
+        let file = RegistrationFile::parse(file_text(5, 5)).unwrap();
+        let mut intake = FakeIntake {
+            skip_to: Some(2),
+            ..FakeIntake::default()
+        };
+        let mut transmission = Transmission::new("rdp-electricity", Fuel::Electricity, &file, 2);
+        run(transmission.resume(&mut intake)).expect("sent");
+        assert_eq!(intake.numbers(), [0, 2]);
+    }
+
+    #[test]
+    fn a_dsp_that_has_not_completed_the_file_after_its_last_batch_is_an_error() {
+        let file = RegistrationFile::parse(file_text(3, 3)).unwrap();
+        let mut intake = FakeIntake {
+            never_complete: true,
+            ..FakeIntake::default()
+        };
+        let mut transmission = Transmission::new("rdp-electricity", Fuel::Electricity, &file, 2);
+        let error = run(transmission.resume(&mut intake)).unwrap_err();
+        assert_eq!(error.code(), tonic::Code::Internal);
+        assert!(error.message().contains("F-000001"), "{error:?}");
+        assert_eq!(intake.numbers(), [0, 1]);
+    }
+
+    #[test]
+    fn a_batch_sent_again_after_a_lost_acknowledgement_counts_once_in_the_error_file() {
+        // Line 3 is refused; the trailer miscounts; the acknowledgement of batch 0 is lost.
+        let file = RegistrationFile::parse(file_text(4, 9)).unwrap();
+        let mut intake = FakeIntake {
+            refusing: vec![3],
+            ..FakeIntake::default()
+        };
+        let mut transmission = Transmission::new("rdp-electricity", Fuel::Electricity, &file, 2);
+        let mut breaking = BreakingLink::after_records(&mut intake, 2);
+        let lost = run(transmission.resume(&mut breaking)).unwrap_err();
+        assert_eq!(lost.code(), tonic::Code::Unavailable);
+        // The link stays down: nothing more reaches the DSP over it.
+        assert_eq!(
+            run(transmission.resume(&mut breaking)).unwrap_err().code(),
+            tonic::Code::Unavailable
+        );
+        assert_eq!(
+            intake.numbers(),
+            [0],
+            "batch 0 reached the DSP, its answer was lost"
+        );
+        run(transmission.resume(&mut intake)).expect("resumed");
+        assert_eq!(intake.numbers(), [0, 0, 1]);
+        assert_eq!(transmission.applied(), 3);
+        let refused: Vec<(u64, String)> = transmission
+            .refused()
+            .into_iter()
+            .map(|refused| (refused.line_number, refused.code))
+            .collect();
+        assert_eq!(
+            refused,
+            [(6, "TRAILER_COUNT".to_owned()), (3, "STATUS".to_owned())]
+        );
+        let error_file = transmission.error_file().expect("an ERROR file");
+        assert_eq!(
+            error_file.lines().collect::<Vec<_>>(),
+            [
+                "ERRHDR|F-000001",
+                "ERR|3|STATUS|refused by the fake|MP|record 1",
+                "ERR|6|TRAILER_COUNT|the trailer declares 9 records, the file has 4|TRL|9",
+                "ERRTRL|2"
+            ]
+        );
+    }
+}
