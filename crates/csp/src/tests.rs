@@ -411,3 +411,109 @@ async fn the_wan_matrix_answers_from_coverage_data_for_covered_and_uncovered_add
     assert!(scilly.covers(&partial("TR2 1AA")), "TR2 is not TR21");
     assert!(scilly.covers(&partial("TR1 1AA")));
 }
+
+/// The outcomes of `count` commands to [`NORTH_HUB`] at one instant.
+fn deliveries(wan: &wan::WanConfig, count: u64) -> Vec<wan::Delivery> {
+    (0..count)
+        .map(|sequence| {
+            wan.delivery(
+                NORTH_HUB,
+                CspRegion::North,
+                200,
+                sequence,
+                1_800_000_000_000,
+            )
+        })
+        .collect()
+}
+
+fn lost(outcomes: &[wan::Delivery]) -> usize {
+    outcomes
+        .iter()
+        .filter(|outcome| **outcome == wan::Delivery::Lost)
+        .count()
+}
+
+#[test]
+fn without_the_wan_modelled_every_command_arrives_at_once_but_outages_still_hold() {
+    let mut wan = wan::WanConfig::default();
+    for behaviour in wan.variants.values_mut() {
+        behaviour.loss = 1.0;
+        behaviour.reachable_fraction = 0.0;
+    }
+    assert!(deliveries(&wan, 100)
+        .iter()
+        .all(|outcome| *outcome == wan::Delivery::After(std::time::Duration::ZERO)));
+    wan.hubs.insert(
+        NORTH_HUB,
+        wan::HubWan {
+            variant: None,
+            outages: vec![wan::Outage {
+                from_unix_seconds: 1_800_000_000,
+                to_unix_seconds: 1_800_000_001,
+            }],
+        },
+    );
+    assert_eq!(deliveries(&wan, 1), [wan::Delivery::Unreachable]);
+}
+
+#[test]
+fn a_modelled_wan_loses_the_variants_share_of_commands_the_same_ones_for_the_same_seed() {
+    let mut wan = wan::WanConfig {
+        modelled: true,
+        ..wan::WanConfig::default()
+    };
+    let edmi = wan.variants.get_mut("edmi").expect("edmi");
+    edmi.loss = 0.1;
+    let outcomes = deliveries(&wan, 20_000);
+    // 10 % of 20,000 draws: a seeded run lands within 1.5 points of it.
+    let share = lost(&outcomes) as f64 / outcomes.len() as f64;
+    assert!((share - 0.1).abs() < 0.015, "{share}");
+    assert_eq!(outcomes, deliveries(&wan, 20_000), "seeded");
+    let reseeded = wan::WanConfig {
+        seed: 2,
+        ..wan.clone()
+    };
+    assert_ne!(
+        outcomes,
+        deliveries(&reseeded, 20_000),
+        "another seed, other draws"
+    );
+    // Every other command arrives, after a positive latency no shorter than its transfer.
+    let transfer = std::time::Duration::from_secs_f64(200.0 / 2_400.0);
+    assert!(outcomes.iter().all(|outcome| match outcome {
+        wan::Delivery::Lost => true,
+        wan::Delivery::After(latency) => *latency > transfer,
+        wan::Delivery::Unreachable => false,
+    }));
+    let edmi = wan.variants.get_mut("edmi").expect("edmi");
+    edmi.loss = 0.0;
+    assert_eq!(lost(&deliveries(&wan, 5_000)), 0);
+    wan.variants.get_mut("edmi").expect("edmi").loss = 1.0;
+    assert_eq!(lost(&deliveries(&wan, 5_000)), 5_000);
+}
+
+#[tokio::test]
+async fn a_command_lost_on_the_wan_is_taken_from_the_dsp_but_never_reaches_the_hub() {
+    let (comms_hubs, dsp) = (FakeCommsHub::accepting(), FakeDspUpstream::accepting());
+    let mut wan = wan::WanConfig {
+        modelled: true,
+        ..wan::WanConfig::default()
+    };
+    let edmi = wan.variants.get_mut("edmi").expect("edmi");
+    edmi.loss = 1.0;
+    edmi.reachable_fraction = 1.0;
+    let clock = virtual_clock();
+    let (downstream, _) = north_csp_with(&comms_hubs, &dsp, wan, clock.clone());
+    downstream
+        .send_command(Request::new(command(&NORTH_HUB.to_hex())))
+        .await
+        .expect("taken: the DSP learns of the loss only by the response that never comes");
+    clock
+        .advance(std::time::Duration::from_secs(3_600))
+        .unwrap();
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    assert!(comms_hubs.received().is_empty());
+}
