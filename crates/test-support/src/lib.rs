@@ -184,3 +184,23 @@ fn validate_verdict(exit_code: Option<i32>, log: String) -> Result<String, Strin
     }
     Err(format!("exit {exit_code:?}: {log}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_passes_a_document_only_when_it_exits_0_having_checked_a_signature() {
+        let checked = "XSD validation passed\npassed signature check\n".to_owned();
+        assert_eq!(
+            validate_verdict(Some(0), checked.clone()),
+            Ok(checked.clone())
+        );
+        // Exit 0 with no signature checked (none found): not a pass.
+        let unchecked = "XSD validation passed\n".to_owned();
+        assert!(validate_verdict(Some(0), unchecked).is_err());
+        // A failure, or a JVM killed, whatever it logged.
+        assert!(validate_verdict(Some(1), checked.clone()).is_err());
+        assert!(validate_verdict(None, checked).is_err());
+    }
+}
