@@ -1,8 +1,9 @@
 //! The use cases whose payloads are ASN.1 DER (besides the credentials updates and firmware
 //! activation): joins and unjoins (CS03, CS04), join details (CS07), PPMID/HCALCS firmware
 //! version (CS08), the gas meter's clock (GCS28), the details of the trust anchors (CS02a,
-//! CS02f), issuing a new key and taking its certificate (CS02c, CS02d), and providing the
-//! device's own certificates (CS02e). Encoded with the `der` crate.
+//! CS02f), issuing a new key and taking its certificate (CS02c, CS02d), providing the device's
+//! own certificates (CS02e), and (in [`crate::han`]) restoring the GPF's device log (GCS59).
+//! Encoded with the `der` crate.
 
 use der::asn1::{BitString, GeneralizedTime, OctetString};
 use der::{Decode, Encode, Enumerated, Sequence};
@@ -28,6 +29,7 @@ pub(crate) const HANDLERS: &[UseCaseHandler] = &[
     handler(0x0010, unjoin),
     handler(0x0013, join_details),
     handler(0x007F, set_gas_clock),
+    handler(0x008C, crate::han::restore_gpf_device_log),
     handler(0x00AB, join),
     handler(0x00AF, join),
     handler(0x011B, provide_credentials_details),

@@ -101,7 +101,7 @@ pub struct DeviceState {
     /// The UTRNs the meter has accepted (entering one of these again is a replay).
     pub accepted_utrns: Vec<String>,
     /// The devices on the device's HAN device log (CHF: every device on the HAN; GPF: the
-    /// GSME and PPMIDs).
+    /// GSME and PPMIDs, with their types).
     pub han_device_log: Vec<HanDeviceLogEntry>,
     /// The CHF's copy of the GPF's device log.
     pub gpf_device_log: Vec<HanDeviceLogEntry>,
@@ -202,6 +202,10 @@ pub struct HanDeviceLogEntry {
     /// The device's install code (16 bytes for ZigBee), as hex.
     #[serde(with = "hex_bytes", default)]
     pub install_code: Vec<u8>,
+    /// The device's GBCS HAN device type (0 GSME, 1 ESME, … 5 PPMID), where the log records
+    /// it: a GPF's log does (GCS59), a CHF's does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<u8>,
 }
 
 /// When a device in its default state was installed: 2014-12-29 (its logs have three days of
