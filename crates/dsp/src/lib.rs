@@ -13,6 +13,7 @@ pub mod audit;
 mod counters;
 mod front_door;
 pub mod inventory;
+mod knowledge;
 mod non_device;
 mod outbox;
 mod readiness;
@@ -40,6 +41,7 @@ use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecretCa
 
 pub use clock::Clock;
 pub use inventory::{DeviceDetails, DeviceRecord, Inventory, Registration};
+pub use knowledge::DeviceLogBackups;
 pub use readiness::Readiness;
 
 /// A DCC user as the DSP knows it.
@@ -101,6 +103,8 @@ impl Default for Timing {
 /// Everything the DSP is configured with; nothing is read from the process environment.
 pub struct DspConfig {
     pub devices: Vec<DeviceRecord>,
+    /// The device log backups the DSP holds of Comms Hubs (what 8.12.1 and 8.12.2 restore).
+    pub device_log_backups: DeviceLogBackups,
     pub users: Vec<UserConfig>,
     pub default_response_url: Option<String>,
     /// The certificates of users (XML signing, DS) the DSP trusts, with their CAs.
@@ -181,6 +185,7 @@ pub(crate) struct Shared {
     inventory: Mutex<Inventory>,
     /// Where the RDPs' registration file transmissions stand.
     registration_transmissions: Mutex<registration_intake::Transmissions>,
+    device_log_backups: DeviceLogBackups,
     device_keys: Mutex<HashMap<Eui64, KeyAgreementPublicKey>>,
     shared_secrets: SharedSecretCache,
     outbox: outbox::Outbox,
@@ -257,6 +262,7 @@ fn shared_state(
         store,
         inventory: Mutex::new(inventory),
         registration_transmissions: Mutex::default(),
+        device_log_backups: config.device_log_backups,
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,

@@ -186,6 +186,7 @@ async fn bench() -> Bench {
                 record(other_hub, DeviceType::CommunicationsHubFunction, other_hub),
                 record(OTHER_ESME, DeviceType::ElectricitySmartMeter, other_hub),
             ],
+            device_log_backups: dsp::DeviceLogBackups::default(),
             users: vec![dsp::UserConfig::new(
                 SUPPLIER,
                 vec![dcc_model::UserRole::ImportSupplier],

@@ -361,6 +361,7 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     let (mut right, mut valid) = (0, 0);
     let mut unexpected = Vec::new();
     let mut now_right = Vec::new();
+    let mut still_not_right = Vec::new();
     for template in &templates {
         let got: Vec<String> = template.answers.iter().map(|a| summary(a)).collect();
         let invalid: Vec<String> = template
@@ -380,7 +381,12 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
         match (holds, not_yet.contains_key(&template.name)) {
             (true, false) => right += 1,
             (true, true) => now_right.push(template.name.clone()),
-            (false, true) => {}
+            (false, true) => still_not_right.push(format!(
+                "{}: got {}\n    audit: {}",
+                template.name,
+                got.join(" then "),
+                peer.audit(&template.request).await
+            )),
             (false, false) => unexpected.push(format!(
                 "{} ({} CV{}): got {}, wanted {}{}\n    audit: {}",
                 template.name,
@@ -419,6 +425,9 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
         not_yet.len(),
         started.elapsed()
     );
+    for line in &still_not_right {
+        println!("NOT YET {line}");
+    }
     for line in &unexpected {
         println!("NOT RIGHT {line}");
     }
