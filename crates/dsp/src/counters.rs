@@ -96,6 +96,9 @@ pub(crate) fn command_on_behalf(
     let batch = shared.store.batch()?;
     let inventory = crate::knowledge::InventoryKnowledge::without_certificates(shared);
     let command = transform(&batch, service, request, &context, &inventory)?;
+    let command = shared
+        .dcc_signing_keys
+        .sign(request.header.command_variant, command)?;
     batch.commit()?;
     Ok(command)
 }

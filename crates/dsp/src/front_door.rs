@@ -272,6 +272,9 @@ fn device_command(
     let batch = shared.store.batch()?;
     let command =
         crate::counters::command_for_request(&batch, service, request, &context, knowledge)?;
+    let command = shared
+        .dcc_signing_keys
+        .sign(request.header.command_variant, command)?;
     if service.service_reference_variant == "6.15.1" {
         accept_replacement_certificates(shared, request)?;
     }

@@ -11,6 +11,7 @@ mod alerts;
 mod answers;
 pub mod audit;
 mod counters;
+mod dcc_signing;
 mod front_door;
 pub mod inventory;
 mod knowledge;
@@ -115,6 +116,9 @@ pub struct DspConfig {
     pub additional_request_signers: Vec<smki::Certificate>,
     /// The ACB key agreement key: every command's MAC is keyed by it and the device's KA key.
     pub access_control_broker_key: KeyAgreementPrivateKey,
+    /// The DS keys of the DCC's parties that originate critical commands (the ACB, the
+    /// transitional change of supplier party), which sign them.
+    pub dcc_signing_keys: Vec<(Eui64, gbcs::crypto::SigningKey)>,
     /// The DSP's XML signing identity (role 0x89) for every response it sends.
     pub xml_signer: duis::XmlSigner,
     /// The RDPs whose registration data must have arrived before the DSP is ready.
@@ -176,6 +180,7 @@ pub(crate) struct Shared {
     /// Serials (decimal) of the certificates in `DspConfig::additional_request_signers`.
     additional_request_signers: HashSet<String>,
     access_control_broker_key: KeyAgreementPrivateKey,
+    dcc_signing_keys: dcc_signing::DccSigningKeys,
     xml_signer: duis::XmlSigner,
     clock: Clock,
     timing: Timing,
@@ -256,6 +261,7 @@ fn shared_state(
             .map(|certificate| certificate.serial_decimal().to_owned())
             .collect(),
         access_control_broker_key: config.access_control_broker_key,
+        dcc_signing_keys: dcc_signing::DccSigningKeys::new(config.dcc_signing_keys),
         xml_signer: config.xml_signer,
         clock: config.clock,
         timing: config.timing,

@@ -198,6 +198,7 @@ async fn bench() -> Bench {
                 acb_ka.private_key_pkcs8_der.as_deref().expect("key"),
             )
             .expect("ACB key"),
+            dcc_signing_keys: Vec::new(),
             xml_signer: xml_signer(&dsp_xml),
             registration_data_providers: Vec::new(),
             clock: clock.clone(),

@@ -319,6 +319,24 @@ fn build_dsp(
             .unwrap_or_default(),
     )
     .map_err(|error| invalid(format!("ACB key agreement key: {error}")))?;
+    let mut dcc_signing_keys = Vec::new();
+    for (party, role) in [
+        (acb, RemotePartyRole::ACCESS_CONTROL_BROKER),
+        (
+            dcc_model::DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER,
+            RemotePartyRole::TRANSITIONAL_CHANGE_OF_SUPPLIER,
+        ),
+    ] {
+        let Ok(identity) = identities.organisation(party, KeyUsage::DigitalSignature, Some(role))
+        else {
+            continue;
+        };
+        let key = gbcs::crypto::SigningKey::from_pkcs8(
+            identity.private_key_pkcs8_der.as_deref().unwrap_or_default(),
+        )
+        .map_err(|error| invalid(format!("{party}'s DS key: {error}")))?;
+        dcc_signing_keys.push((party, key));
+    }
     let xml_signing = identities.organisation(
         acb,
         KeyUsage::DigitalSignature,
@@ -349,6 +367,7 @@ fn build_dsp(
             certificates: identities.certificate_store(),
             additional_request_signers: additional_request_signers(identities),
             access_control_broker_key,
+            dcc_signing_keys,
             xml_signer,
             registration_data_providers: registration_sources(config),
             clock: clock.clone(),

@@ -43,16 +43,18 @@ const UNSIGNABLE_BY_DCC: &[&str] = &[
     "ECS47e_7.16_APC_OUTPUT_SUCCESS",
 ];
 
-/// The templates go in three stages, each in name order: first all those that leave what
-/// others rely on alone; then those that change the originator's credentials; then those that
-/// change the inventory and device statuses. Within a stage the command variant 4 templates go
-/// last, signed in a batch of their own, and their pre-commands go back as command variant 5
-/// in the same order before the next stage starts: a device takes a command only when its
-/// counter (the command variant 4's RequestID counter) is above every one it took before.
+/// The templates go in four stages, each in name order: first all those that leave what
+/// others rely on alone; then those that change the originator's credentials; then the change
+/// of supplier (6.23: from then the ESME trusts the second supplier, not the template's); then
+/// those that change the inventory and device statuses. Within a stage the command variant 4
+/// templates go last, signed in a batch of their own, and their pre-commands go back as command
+/// variant 5 in the same order before the next stage starts: a device takes a command only when
+/// its counter (the command variant 4's RequestID counter) is above every one it took before.
 fn stage(template: &Template) -> (usize, bool) {
     let order = match template.service.service_reference_variant {
-        "6.15.1" | "6.15.2" | "6.21" | "6.23" | "8.5" => 1,
-        "8.3" | "8.4" | "8.14.3" | "8.14.4" | "12.2" => 2,
+        "6.15.1" | "6.15.2" | "6.21" | "8.5" => 1,
+        "6.23" => 2,
+        "8.3" | "8.4" | "8.14.3" | "8.14.4" | "12.2" => 3,
         _ => 0,
     };
     (order, template.request.header.command_variant.number() == 4)
