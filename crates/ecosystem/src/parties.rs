@@ -332,7 +332,10 @@ fn build_dsp(
             continue;
         };
         let key = gbcs::crypto::SigningKey::from_pkcs8(
-            identity.private_key_pkcs8_der.as_deref().unwrap_or_default(),
+            identity
+                .private_key_pkcs8_der
+                .as_deref()
+                .unwrap_or_default(),
         )
         .map_err(|error| invalid(format!("{party}'s DS key: {error}")))?;
         dcc_signing_keys.push((party, key));
