@@ -4,11 +4,6 @@
 //! repository); the ACB signs the joins it sends for a non-critical request; and the DSP holds
 //! the device log backups of the hub the template hub replaced, which 8.12.1 and 8.12.2
 //! restore. Negative rows: a partner or an old hub the DSP does not know is E19.
-//!
-//! Commands the ACB originates (8.7.2's CS03C, 8.12.1's CCS03, 8.12.2's GCS59) are checked up
-//! to the device taking them (I99: a device's refusal comes back at once as E20), and the join
-//! by what the PPMID reports afterwards: the DSP correlates responses by the RequestID counter,
-//! and their responses carry the ACB's own counter, so they reach no user yet.
 
 use dcc_model::{DeviceStatus, DeviceType, Eui64, ResponseCode};
 use duis::{BodyElement, ResponseBody};
@@ -17,10 +12,11 @@ use ecosystem::config::{
     REPLACED_GPF, SOUTH_CHF, TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME,
     TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_SUPPLIER,
 };
-use ecosystem::user::{Exchange, RequestOptions, UserAgent};
+use ecosystem::user::{Exchange, UserAgent};
 use ecosystem::Sandbox;
 use gbcs::decode::Verification;
-use gbcs::han::{cs07, HanDeviceType};
+use gbcs::dlms::DlmsApdu;
+use gbcs::han::{cs07, gcs59, HanDeviceType};
 
 fn only(name: &str, leaf: &str, value: Eui64) -> BodyElement {
     BodyElement::with_children(name, vec![BodyElement::leaf(leaf, value.to_string())])
@@ -45,25 +41,6 @@ fn join_response_code(exchange: &Exchange) -> u8 {
         [0x02, 0x01, code] => *code,
         other => panic!("not one INTEGER response code: {other:02X?}"),
     }
-}
-
-/// The synchronous answer to a request whose command the ACB originates (see the module
-/// documentation).
-async fn sent_by_the_access_control_broker(
-    user: &UserAgent,
-    variant: &str,
-    target: Eui64,
-    body: BodyElement,
-) -> ResponseCode {
-    let options = RequestOptions {
-        no_wait: true,
-        ..RequestOptions::default()
-    };
-    let exchange = user
-        .request_with(variant, target, body, options)
-        .await
-        .expect("the DSP answers");
-    exchange.response_code().clone()
 }
 
 /// The devices joined to `device`, as its CS07 response (8.9) lists them.
@@ -136,15 +113,11 @@ async fn the_template_hub_s_han_devices_answer_and_the_replaced_hub_s_backups_re
     }
 
     // A non-critical join to the PPMID: CS03C with the GSME's KA certificate, signed by the
-    // ACB; the PPMID then reports both partners (CS07).
-    let taken = sent_by_the_access_control_broker(
-        &supplier,
-        "8.7.2",
-        TEMPLATE_PPMID,
-        only("JoinServiceNonCritical", "OtherDeviceID", JOIN_PARTNER_GSME),
-    )
-    .await;
-    assert_eq!(taken, ResponseCode::Acknowledgement);
+    // ACB, answered signed by the PPMID; the PPMID then reports both partners (CS07).
+    let exchange = join(&supplier, "8.7.2", TEMPLATE_PPMID, JOIN_PARTNER_GSME).await;
+    assert_eq!(join_response_code(&exchange), 0);
+    let header = &exchange.verified_gbcs().unwrap().decoded.header;
+    assert_eq!(header.message_code().0, 0x00AF);
     let joined = device_log(&supplier, TEMPLATE_PPMID).await;
     for (partner, device_type) in [
         (JOIN_PARTNER_ESME, HanDeviceType::ESME),
@@ -185,32 +158,56 @@ async fn the_template_hub_s_han_devices_answer_and_the_replaced_hub_s_backups_re
     assert_eq!(unknown.response_code().to_string(), "E19");
 
     // 8.12.1: the template hub takes the replaced CHF's backup (CCS03, from the ACB).
-    let taken = sent_by_the_access_control_broker(
-        &supplier,
-        "8.12.1",
-        TEMPLATE_CHF,
-        only("RestoreHANDeviceLog", "OldCHFID", REPLACED_CHF),
-    )
-    .await;
-    assert_eq!(taken, ResponseCode::Acknowledgement);
+    let restored = supplier
+        .request(
+            "8.12.1",
+            TEMPLATE_CHF,
+            only("RestoreHANDeviceLog", "OldCHFID", REPLACED_CHF),
+        )
+        .await
+        .expect("8.12.1");
+    let payload = &restored
+        .verified_gbcs()
+        .expect("CCS03 response")
+        .decoded
+        .payload;
+    let Ok(DlmsApdu::AccessResponse { results, .. }) = DlmsApdu::parse(payload) else {
+        panic!("CCS03 answers an access-response: {payload:02X?}");
+    };
+    assert!(
+        !results.is_empty() && results.iter().all(|result| result.result == 0),
+        "{results:?}"
+    );
     // A hub the DSP holds no backup of.
-    let none = sent_by_the_access_control_broker(
-        &supplier,
-        "8.12.1",
-        TEMPLATE_CHF,
-        only("RestoreHANDeviceLog", "OldCHFID", SOUTH_CHF),
-    )
-    .await;
-    assert_eq!(none.to_string(), "E19");
+    let none = supplier
+        .request(
+            "8.12.1",
+            TEMPLATE_CHF,
+            only("RestoreHANDeviceLog", "OldCHFID", SOUTH_CHF),
+        )
+        .await
+        .expect("8.12.1");
+    assert_eq!(none.response_code().to_string(), "E19");
 
-    // 8.12.2: the template GPF takes the replaced GPF's log (GCS59, from the ACB).
-    let taken = sent_by_the_access_control_broker(
-        &supplier,
-        "8.12.2",
-        TEMPLATE_GPF,
-        only("RestoreGPFDeviceLog", "OldGPFID", REPLACED_GPF),
-    )
-    .await;
-    assert_eq!(taken, ResponseCode::Acknowledgement);
+    // 8.12.2: the template GPF takes the replaced GPF's log (GCS59): the GSME and the PPMID.
+    let restored = supplier
+        .request(
+            "8.12.2",
+            TEMPLATE_GPF,
+            only("RestoreGPFDeviceLog", "OldGPFID", REPLACED_GPF),
+        )
+        .await
+        .expect("8.12.2");
+    let payload = &restored
+        .verified_gbcs()
+        .expect("GCS59 response")
+        .decoded
+        .payload;
+    let outcomes: Vec<(Eui64, u8)> = gcs59::decode_response(payload)
+        .expect("a GCS59 response")
+        .iter()
+        .map(|(entry, code)| (entry.device, *code))
+        .collect();
+    assert_eq!(outcomes, [(TEMPLATE_GSME, 0), (TEMPLATE_PPMID, 0)]);
     sandbox.shutdown().await;
 }
