@@ -1,5 +1,5 @@
 //! The Comms Hub party: serves `CommsHubWan` (commands from the CSPs) and
-//! `CommsHubHanUpstream` (responses from the meters), and sends device messages up to the CSP
+//! `CommsHubHanUpstream` (responses from the HAN devices), and sends device messages up to the CSP
 //! of each hub's region through an outbox.
 
 use std::collections::HashMap;
@@ -36,7 +36,7 @@ pub struct CommsHubConfig {
 }
 
 /// One Comms Hub: its CHF (whose id is the hub's id), its GPF, the GSME whose data the GPF
-/// mirrors, the ESMEs on its HAN and the CSP region it is in.
+/// mirrors, the other devices on its HAN and the CSP region it is in.
 #[derive(Debug, Clone)]
 pub struct CommsHubSpec {
     /// The Communications Hub Function; its device id identifies the hub.
@@ -45,8 +45,9 @@ pub struct CommsHubSpec {
     pub gpf: Option<DeviceConfig>,
     /// The GSME whose data the GPF holds: the GPF answers for the GSME with the GSME's keys.
     pub gas_meter_mirror: Option<DeviceConfig>,
-    /// The ESMEs on the hub's HAN, hosted by the smart meter party.
-    pub electricity_meters: Vec<Eui64>,
+    /// The devices on the hub's HAN the smart meter party hosts (ESMEs, PPMIDs, HCALCSs):
+    /// commands for them go over the HAN.
+    pub han_devices: Vec<Eui64>,
     pub region: CspRegion,
 }
 
@@ -123,20 +124,20 @@ impl Upstream {
     }
 }
 
-/// A running Comms Hub: its device engines and the ESMEs on its HAN.
+/// A running Comms Hub: its device engines and the devices on its HAN.
 #[derive(Debug)]
 struct Hub {
     region: CspRegion,
     /// The CHF, the GPF and the GPF's mirror of the GSME, by the device id each answers as.
     engines: Vec<(Eui64, Mutex<Device>)>,
-    electricity_meters: Vec<Eui64>,
+    han_devices: Vec<Eui64>,
 }
 
 /// Where a command for a device on a hub is answered.
 enum Route<'a> {
     /// By an engine on the hub (the CHF, the GPF, or the GPF's mirror of the GSME).
     Local(&'a Mutex<Device>),
-    /// By an ESME over the HAN.
+    /// By a device on the HAN (an ESME, a PPMID, an HCALCS).
     Han,
 }
 
@@ -145,9 +146,7 @@ impl Hub {
         if let Some((_, engine)) = self.engines.iter().find(|(id, _)| *id == device) {
             return Some(Route::Local(engine));
         }
-        self.electricity_meters
-            .contains(&device)
-            .then_some(Route::Han)
+        self.han_devices.contains(&device).then_some(Route::Han)
     }
 }
 
@@ -174,7 +173,7 @@ fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfi
         let hub = Hub {
             region: spec.region,
             engines,
-            electricity_meters: spec.electricity_meters.clone(),
+            han_devices: spec.han_devices.clone(),
         };
         if hubs.insert(spec.chf.device_id, hub).is_some() {
             return Err(DeviceConfigError::Duplicate(spec.chf.device_id));
@@ -210,7 +209,7 @@ impl Inner {
 #[derive(Debug, Clone)]
 pub struct CommsHubWanService(Arc<Inner>);
 
-/// The `CommsHubHanUpstream` service: responses and alerts from the meters.
+/// The `CommsHubHanUpstream` service: responses and alerts from the HAN devices.
 #[derive(Debug, Clone)]
 pub struct CommsHubHanUpstreamService(Arc<Inner>);
 
@@ -267,7 +266,7 @@ impl CommsHubWanService {
     }
 }
 
-/// Passes a command to an ESME over the HAN; the meter's refusal is passed back as is.
+/// Passes a command to a device over the HAN; the device's refusal is passed back as is.
 async fn forward_over_han(
     inner: &Inner,
     comms_hub: Eui64,
@@ -282,10 +281,10 @@ async fn forward_over_han(
     };
     let mut client = SmartMeterHanClient::new(inner.smart_meters.clone());
     client.deliver_frame(frame).await.map_err(|status| {
-        warn!(code = ?status.code(), error = status.message(), "meter did not take the command");
+        warn!(code = ?status.code(), error = status.message(), "device did not take the command");
         Status::new(
             status.code(),
-            format!("meter {device} over the HAN: {}", status.message()),
+            format!("device {device} over the HAN: {}", status.message()),
         )
     })?;
     info!("command delivered over the han");
@@ -312,10 +311,10 @@ impl CommsHubHanUpstreamService {
         let comms_hub = dcc_proto::convert::eui64("comms_hub_id", &frame.comms_hub_id)?;
         let device = dcc_proto::convert::eui64("device_id", &frame.device_id)?;
         let hub = inner.hub(comms_hub)?;
-        if !hub.electricity_meters.contains(&device) {
-            warn!("frame from a meter not on this comms hub");
+        if !hub.han_devices.contains(&device) {
+            warn!("frame from a device not on this comms hub");
             return Err(Status::not_found(format!(
-                "meter {device} is not on comms hub {comms_hub}"
+                "device {device} is not on comms hub {comms_hub}"
             )));
         }
         let kind = message_kind(&frame.gbcs)?;

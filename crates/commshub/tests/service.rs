@@ -126,7 +126,7 @@ fn mount(north: FakeCsp) -> Fixture {
             DeviceState::default(),
         )),
         gas_meter_mirror: Some(device_config(GSME, DeviceType::GasSmartMeter, state)),
-        electricity_meters: vec![ESME],
+        han_devices: vec![ESME],
         region: CspRegion::North,
     };
     let south_chf = Eui64::from_u64(0x00DB_1234_5678_90B2);
@@ -138,7 +138,7 @@ fn mount(north: FakeCsp) -> Fixture {
         ),
         gpf: None,
         gas_meter_mirror: None,
-        electricity_meters: vec![ESME_ON_OTHER_HUB],
+        han_devices: vec![ESME_ON_OTHER_HUB],
         region: CspRegion::South,
     };
     let peers = CommsHubPeers {

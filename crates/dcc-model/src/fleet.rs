@@ -23,6 +23,20 @@ pub const TEMPLATE_HCALCS: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A5);
 /// The RTDS templates' auxiliary proportional controller (an HCALCS to DUIS).
 pub const TEMPLATE_AUXILIARY_CONTROLLER: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A6);
 
+/// The devices the RTDS templates join to the template devices (8.7), of the types RTDS's
+/// join commands give them: an ESME and a GSME the PPMID joins (CS03A2, CS03C), a PPMID the
+/// GSME joins (CS03C), an HCALCS the ESME joins (CS03A1) and a GPF the GSME joins (CS03B).
+pub const JOIN_PARTNER_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_9093);
+pub const JOIN_PARTNER_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_9094);
+pub const JOIN_PARTNER_PPMID: Eui64 = Eui64::from_u64(0x00DB_1234_5678_9098);
+pub const JOIN_PARTNER_HCALCS: Eui64 = Eui64::from_u64(0x00DB_1234_5678_909A);
+pub const JOIN_PARTNER_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_909C);
+
+/// The Comms Hub the template Comms Hub replaced, whose device log backups the RTDS templates
+/// restore (8.12.1 `OldCHFID`, 8.12.2 `OldGPFID`).
+pub const REPLACED_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_9095);
+pub const REPLACED_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90B3);
+
 /// The South Comms Hub and its devices, registered to [`SECOND_SUPPLIER`].
 pub const SOUTH_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A0);
 pub const SOUTH_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A1);

@@ -3,9 +3,10 @@
 //! `sign` and `validate` do what DCC's Java `Sign` and `Validate` do, with dccsim's identities
 //! (or DCC Boxed's, from its `keystore.json`). `transform` prints the GBCS command (command variants 1–3, MACed with the ACB's key) or
 //! pre-command (4) the DSP makes for a request, using the request's own counter, as the DSP's
-//! `services::transform` builds it. A command a DCC party (the ACB) originates carries that
-//! party's own counter for the device, which the DSP keeps: `--access-control-broker-counter`
-//! gives it, and without it RTDS's rule (the RequestID counter + 300) does.
+//! `services::transform` builds it, knowing DCC Boxed's fleet as the DSP knows its inventory (a
+//! join's other device). A command a DCC party (the ACB) originates carries that party's own
+//! counter for the device, which the DSP keeps: `--access-control-broker-counter` gives it, and
+//! without it RTDS's rule (the RequestID counter + 300) does.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -198,13 +199,12 @@ fn transform(
         device_type,
         now: now.unwrap_or(RTDS_REFERENCE_CLOCK),
     };
-    let command = match access_control_broker_counter {
-        None => services::transform(service, &request, &context),
-        Some(counter) => {
-            services::transform_with(service, &request, &context, &DccPartyCounter(counter))
-        }
-    }
-    .map_err(|rejection| format!("{} {rejection}", rejection.response_code()))?;
+    let knowledge = FleetKnowledge {
+        key_folders,
+        dcc_party_counter: access_control_broker_counter,
+    };
+    let command = services::transform_with(service, &request, &context, &knowledge)
+        .map_err(|rejection| format!("{} {rejection}", rejection.response_code()))?;
     match header.command_variant.number() {
         4 => Ok(hex_upper(
             &command.apdu.with_signature(SignatureField::Absent).encode(),
@@ -228,16 +228,44 @@ fn transform(
     }
 }
 
-/// A DCC party's counter given on the command line.
-struct DccPartyCounter(u64);
+/// What `transform` knows beyond the request, as the DSP of DCC Boxed's fleet does: the types
+/// of the fleet's devices (a join's other device), a device's KA certificate from the key
+/// folders (`<id>-ka.pem`, for a method C join), and a DCC party's counter when the command
+/// line gives it (else RTDS's rule).
+struct FleetKnowledge<'a> {
+    key_folders: &'a [PathBuf],
+    dcc_party_counter: Option<u64>,
+}
 
-impl services::DspKnowledge for DccPartyCounter {
+impl services::DspKnowledge for FleetKnowledge<'_> {
+    fn device_type(&self, device: Eui64) -> Option<DeviceType> {
+        ecosystem::config::template_device_type(device)
+    }
+
+    fn key_agreement_certificate(&self, device: Eui64) -> Option<Vec<u8>> {
+        self.key_folders
+            .iter()
+            .filter_map(|folder| std::fs::read_dir(folder).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .find(|entry| {
+                gbcs::decode::classify_key_file(&entry.file_name().to_string_lossy())
+                    == Some((device, gbcs::decode::KeyFileKind::KeyAgreementPublic))
+            })
+            .and_then(|entry| std::fs::read(entry.path()).ok())
+            .and_then(|bytes| smki::Certificate::from_der_or_pem(&bytes).ok())
+            .map(|certificate| certificate.der().to_vec())
+    }
+
     fn dcc_counter(
         &self,
-        _originator: Eui64,
-        _context: &CommandContext,
+        originator: Eui64,
+        context: &CommandContext,
     ) -> Result<u64, dsp::rejection::Rejection> {
-        Ok(self.0)
+        match self.dcc_party_counter {
+            Some(counter) => Ok(counter),
+            None => services::DspKnowledge::dcc_counter(&services::NoKnowledge, originator, context),
+        }
     }
 }
 

@@ -1,7 +1,9 @@
-//! The use cases whose payloads are ASN.1 DER (besides the credentials updates): joins and
-//! unjoins (CS03, CS04), join details (CS07), PPMID/HCALCS firmware version (CS08), the gas
-//! meter's clock (GCS28), the details of the trust anchors (CS02a, CS02f), and issuing a new
-//! key and taking its certificate (CS02c, CS02d). Encoded with the `der` crate.
+//! The use cases whose payloads are ASN.1 DER (besides the credentials updates and firmware
+//! activation): joins and unjoins (CS03, CS04), join details (CS07), PPMID/HCALCS firmware
+//! version (CS08), the gas meter's clock (GCS28), the details of the trust anchors (CS02a,
+//! CS02f), issuing a new key and taking its certificate (CS02c, CS02d), providing the device's
+//! own certificates (CS02e), and (in [`crate::han`]) restoring the GPF's device log (GCS59).
+//! Encoded with the `der` crate.
 
 use der::asn1::{BitString, GeneralizedTime, OctetString};
 use der::{Decode, Encode, Enumerated, Sequence};
@@ -20,12 +22,14 @@ pub(crate) const HANDLERS: &[UseCaseHandler] = &[
     handler(0x0008, provide_credentials_details),
     handler(0x000A, issue_credentials),
     handler(0x000B, update_device_certificate),
+    handler(0x000C, provide_device_certificate),
     handler(0x000D, join),
     handler(0x000E, join),
     handler(0x000F, unjoin),
     handler(0x0010, unjoin),
     handler(0x0013, join_details),
     handler(0x007F, set_gas_clock),
+    handler(0x008C, crate::han::restore_gpf_device_log),
     handler(0x00AB, join),
     handler(0x00AF, join),
     handler(0x011B, provide_credentials_details),
@@ -365,7 +369,7 @@ const NOT_OUR_KEY: u8 = 3;
 
 /// CS02d (the payload is the certificate): the device takes the certificate of the key it
 /// made for CS02c, and from then uses that key; a certificate for the key it already uses for
-/// that purpose (a renewal) is accepted as is.
+/// that purpose (a renewal) replaces the certificate the device holds for it.
 fn update_device_certificate(
     device: &mut Device,
     command: &Command<'_>,
@@ -382,11 +386,39 @@ fn update_device_certificate(
             return result_code(0);
         }
     }
-    let renewal = certificate
+    let renewed = certificate
         .key_usage()
-        .is_some_and(|usage| device.keys.holds_public_key(usage, &sec1));
-    match renewal {
-        true => result_code(0),
-        false => result_code(NOT_OUR_KEY),
+        .filter(|usage| device.keys.holds_public_key(*usage, &sec1));
+    let Some(usage) = renewed else {
+        return result_code(NOT_OUR_KEY);
+    };
+    device.keys.hold_certificate(usage, certificate);
+    result_code(0)
+}
+
+/// CS02e (`SEQUENCE { keyUsage }`): the device's certificate of that key usage, or
+/// `INTEGER` 1 (a key usage other than digital signature or key agreement alone), 2 (no
+/// certificate held for it) or a fault's code.
+fn provide_device_certificate(
+    device: &mut Device,
+    command: &Command<'_>,
+) -> Result<Vec<u8>, DeviceError> {
+    use gbcs::credentials::cs02e;
+    let request = IssueRequest::from_der(command.payload())
+        .map_err(|error| malformed("provide device certificate", error))?;
+    if let Some(code) = fault(device, command) {
+        return Ok(cs02e::response_payload(Err(code)));
     }
+    let usage = match (
+        request.key_usage.unused_bits(),
+        request.key_usage.raw_bytes(),
+    ) {
+        (7, [0x80]) => KeyUsage::DigitalSignature,
+        (3, [0x08]) => KeyUsage::KeyAgreement,
+        _ => return Ok(cs02e::response_payload(Err(cs02e::INVALID_KEY_USAGE))),
+    };
+    let Some(certificate) = device.keys.certificate(usage) else {
+        return Ok(cs02e::response_payload(Err(cs02e::NO_CERTIFICATE_HELD)));
+    };
+    Ok(cs02e::response_payload(Ok(certificate.der())))
 }

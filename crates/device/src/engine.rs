@@ -58,6 +58,8 @@ pub struct Device {
     pub(crate) pending_credentials_updates: Vec<GeneralSigning>,
     /// A key made for CS02c, waiting for its certificate (CS02d): its usage and scalar.
     pub(crate) pending_key: Option<(KeyUsage, [u8; 32])>,
+    /// A future-dated firmware activation (CS06) accepted and not yet executed.
+    pub(crate) pending_firmware_activation: Option<gbcs::firmware::ActivateFirmware>,
     alerts: Vec<Vec<u8>>,
 }
 
@@ -80,6 +82,10 @@ impl Device {
         let keys = DeviceKeys::new(
             DeviceKeyAgreement::PrivateKey(key_agreement),
             digital_signature,
+        )
+        .with_certificates(
+            Some(config.digital_signature.certificate.clone()),
+            Some(config.key_agreement.certificate.clone()),
         );
         let anchors = anchors_of(device, &config.trust_anchors)?;
         Ok(Self::with_keys(
@@ -115,6 +121,7 @@ impl Device {
             store,
             pending_credentials_updates: Vec::new(),
             pending_key: None,
+            pending_firmware_activation: None,
             alerts: Vec::new(),
         }
     }
@@ -155,6 +162,16 @@ impl Device {
     /// The device's DS public key (what its DS certificate holds).
     pub fn digital_signature_public_key(&self) -> VerifyingKey {
         self.keys.signing_public()
+    }
+
+    /// The certificate the device holds for its key of `usage` (what CS02e provides).
+    pub fn certificate(&self, usage: KeyUsage) -> Option<&smki::Certificate> {
+        self.keys.certificate(usage)
+    }
+
+    /// The future-dated firmware activation (CS06) the device is waiting to run, if any.
+    pub fn pending_firmware_activation(&self) -> Option<&gbcs::firmware::ActivateFirmware> {
+        self.pending_firmware_activation.as_ref()
     }
 
     /// The last counter accepted from `originator`, if any.
@@ -396,8 +413,8 @@ impl Device {
         self.anchors.set(cell, anchor);
     }
 
-    /// Starts using the key of `scalar` for `usage` when `certificate` holds its public key;
-    /// returns whether it did.
+    /// Starts using the key of `scalar` for `usage`, and holding `certificate` for it, when
+    /// `certificate` holds its public key; returns whether it did.
     pub(crate) fn install_key(
         &mut self,
         usage: KeyUsage,
@@ -405,7 +422,7 @@ impl Device {
         certificate: &smki::Certificate,
     ) -> bool {
         let sec1 = certificate.public_key_sec1();
-        match usage {
+        let installed = match usage {
             KeyUsage::DigitalSignature => match SigningKey::from_scalar(scalar) {
                 Ok(key) if key.verifying_key().sec1_uncompressed() == sec1 => {
                     self.keys.digital_signature = key;
@@ -420,7 +437,11 @@ impl Device {
                 }
                 _ => false,
             },
+        };
+        if installed {
+            self.keys.hold_certificate(usage, certificate.clone());
         }
+        installed
     }
 
     /// Queues a protected alert for the host to send.

@@ -1,5 +1,6 @@
 //! The HAN device logs a CHF keeps (its own, `0-0:30.3.0.255`, and its copy of the GPF's,
-//! `0-0:30.3.1.255`): adding, removing, reading and restoring the devices allowed to join.
+//! `0-0:30.3.1.255`): adding, removing, reading and restoring the devices allowed to join; and
+//! the GPF's own log, which GCS59 restores.
 
 use dcc_model::Eui64;
 use gbcs::dlms::Data;
@@ -34,6 +35,7 @@ fn entry(id: &Data, install_code: &Data) -> Result<HanDeviceLogEntry, u8> {
     Ok(HanDeviceLogEntry {
         device_id: device_id(id)?,
         install_code: install_code.clone(),
+        device_type: None,
     })
 }
 
@@ -97,4 +99,34 @@ pub(crate) fn invoke(
         }
         _ => Err(result::TYPE_UNMATCHED),
     }
+}
+
+/// GCS59 Restore GPF Device Log: the device log becomes the entries of the command (device and
+/// type; a GPF's log keeps no install codes), each answered with its join response code
+/// (success, or a fault's code for every entry, the log left as it was).
+pub(crate) fn restore_gpf_device_log(
+    device: &mut Device,
+    command: &Command<'_>,
+) -> Result<Vec<u8>, crate::error::DeviceError> {
+    use gbcs::han::gcs59;
+    let entries = gcs59::decode_command(command.payload()).map_err(|error| {
+        crate::error::DeviceError::Malformed(format!("restore GPF device log: {error}"))
+    })?;
+    let target = crate::fault::FaultTarget::UseCase {
+        message_code: command.entry.message_code.0,
+    };
+    let fault = device.state.faults.iter().find(|fault| fault.on == target);
+    let code = fault.map_or(0, |fault| fault.result);
+    if code == 0 {
+        device.state.han_device_log = entries
+            .iter()
+            .map(|entry| HanDeviceLogEntry {
+                device_id: entry.device,
+                install_code: Vec::new(),
+                device_type: Some(entry.device_type.0),
+            })
+            .collect();
+    }
+    let outcomes: Vec<_> = entries.into_iter().map(|entry| (entry, code)).collect();
+    Ok(gcs59::response_payload(&outcomes))
 }

@@ -18,10 +18,12 @@ pub(crate) struct UseCaseHandler {
     pub execute: fn(&mut Device, &Command<'_>) -> Result<Vec<u8>, DeviceError>,
 }
 
-/// The use cases with a handler of their own: credentials updates and the other ASN.1 ones.
+/// The use cases with a handler of their own: credentials updates, firmware activation and the
+/// other ASN.1 ones.
 fn handlers() -> impl Iterator<Item = &'static UseCaseHandler> {
     crate::credentials::HANDLERS
         .iter()
+        .chain(crate::firmware::HANDLERS)
         .chain(crate::asn1::HANDLERS)
 }
 

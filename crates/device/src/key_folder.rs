@@ -165,6 +165,8 @@ impl KeyFolder {
             key_agreement,
             digital_signature,
             certified_signing_public: own.signing_public.filter(|_| stand_in),
+            digital_signature_certificate: own.signing_certificate,
+            key_agreement_certificate: own.key_agreement_certificate,
         };
         let anchors = self.anchors(id, preferred);
         Ok(FolderDevice {

@@ -49,7 +49,7 @@ impl DeviceKeyAgreement {
     }
 }
 
-/// A device's own keys.
+/// A device's own keys, and the certificates of them it holds (what CS02e provides).
 #[derive(Debug)]
 pub struct DeviceKeys {
     pub key_agreement: DeviceKeyAgreement,
@@ -57,6 +57,10 @@ pub struct DeviceKeys {
     /// The public key of the device's DS certificate, when it is not that of
     /// `digital_signature` (a device signing with a stand-in key).
     pub certified_signing_public: Option<VerifyingKey>,
+    /// The device's DS certificate, when it holds one.
+    pub digital_signature_certificate: Option<smki::Certificate>,
+    /// The device's KA certificate, when it holds one.
+    pub key_agreement_certificate: Option<smki::Certificate>,
 }
 
 impl DeviceKeys {
@@ -66,6 +70,37 @@ impl DeviceKeys {
             key_agreement,
             digital_signature,
             certified_signing_public: None,
+            digital_signature_certificate: None,
+            key_agreement_certificate: None,
+        }
+    }
+
+    /// The same keys, holding these certificates of them.
+    pub fn with_certificates(
+        mut self,
+        digital_signature: Option<smki::Certificate>,
+        key_agreement: Option<smki::Certificate>,
+    ) -> Self {
+        self.digital_signature_certificate = digital_signature;
+        self.key_agreement_certificate = key_agreement;
+        self
+    }
+
+    /// The certificate the device holds for `usage`.
+    pub fn certificate(&self, usage: smki::KeyUsage) -> Option<&smki::Certificate> {
+        match usage {
+            smki::KeyUsage::DigitalSignature => self.digital_signature_certificate.as_ref(),
+            smki::KeyUsage::KeyAgreement => self.key_agreement_certificate.as_ref(),
+        }
+    }
+
+    /// Keeps `certificate` as the device's certificate for `usage`.
+    pub fn hold_certificate(&mut self, usage: smki::KeyUsage, certificate: smki::Certificate) {
+        match usage {
+            smki::KeyUsage::DigitalSignature => {
+                self.digital_signature_certificate = Some(certificate)
+            }
+            smki::KeyUsage::KeyAgreement => self.key_agreement_certificate = Some(certificate),
         }
     }
 

@@ -13,7 +13,8 @@
 //!   registers, prepayment, firmware, HAN device log, faults) and reads return it.
 //! - Execution: generic DLMS GET/SET/ACTION and ZCL read/write handlers answer most use cases
 //!   from the store; COSEM methods and ZCL cluster commands carry their objects' behaviour; a
-//!   handler table covers the rest (credentials updates).
+//!   handler table covers the rest (credentials updates, firmware activation, the ASN.1 use
+//!   cases).
 //! - Refusals: a refused command changes nothing, does not consume its counter and gets no GBCS
 //!   answer; [`DeviceError::kind`] says how to report it.
 //! - Alerts the device raises wait in its outbox ([`Device::take_alerts`]).
@@ -32,6 +33,7 @@ mod dlms_exec;
 mod engine;
 mod error;
 mod fault;
+mod firmware;
 mod han;
 mod handlers;
 mod key_folder;
@@ -60,7 +62,7 @@ pub use gbcs::use_case::cs02b::{CellKeyUsage, CellUsage, TrustAnchorCell};
 pub use key_folder::{FolderDevice, KeyFolder, KeyFolderError};
 pub use keys::{stand_in_signing_key, DeviceKeyAgreement, DeviceKeys};
 pub use state::{
-    DebtCollection, DeviceState, HanDeviceLogEntry, JoinedDevice, LoggedEvent, MeterVariant,
-    PaymentMode, SupplyState, TopUp,
+    DebtCollection, DeviceState, HanDeviceLogEntry, HeldFirmwareImage, JoinedDevice, LoggedEvent,
+    MeterVariant, PaymentMode, SupplyState, TopUp,
 };
 pub use store::{CosemAttribute, ObjectStore, ZclAttribute};

@@ -89,6 +89,9 @@ pub struct DeviceState {
     /// The active firmware version octets (ECS52).
     #[serde(with = "hex_bytes")]
     pub firmware_version: Vec<u8>,
+    /// The firmware image the device holds, received by firmware distribution and not yet
+    /// active: CS06 activates it when the command names its manufacturer image hash.
+    pub firmware_image: Option<HeldFirmwareImage>,
     /// The device's own originator counter (its alerts, its responses to unknown remote parties).
     pub originator_counter: u64,
     /// Remote party roles (GBCS role codes) whose trust anchor cells the device holds nothing
@@ -98,7 +101,7 @@ pub struct DeviceState {
     /// The UTRNs the meter has accepted (entering one of these again is a replay).
     pub accepted_utrns: Vec<String>,
     /// The devices on the device's HAN device log (CHF: every device on the HAN; GPF: the
-    /// GSME and PPMIDs).
+    /// GSME and PPMIDs, with their types).
     pub han_device_log: Vec<HanDeviceLogEntry>,
     /// The CHF's copy of the GPF's device log.
     pub gpf_device_log: Vec<HanDeviceLogEntry>,
@@ -137,6 +140,17 @@ impl DeviceState {
             _ => 0,
         }
     }
+}
+
+/// A firmware image a device holds: its manufacturer image hash (SHA-256) and the firmware
+/// version it runs once activated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldFirmwareImage {
+    #[serde(with = "hex_bytes")]
+    pub manufacturer_image_hash: Vec<u8>,
+    #[serde(with = "hex_bytes")]
+    pub firmware_version: Vec<u8>,
 }
 
 /// A device joined to this one.
@@ -188,6 +202,10 @@ pub struct HanDeviceLogEntry {
     /// The device's install code (16 bytes for ZigBee), as hex.
     #[serde(with = "hex_bytes", default)]
     pub install_code: Vec<u8>,
+    /// The device's GBCS HAN device type (0 GSME, 1 ESME, … 5 PPMID), where the log records
+    /// it: a GPF's log does (GCS59), a CHF's does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<u8>,
 }
 
 /// When a device in its default state was installed: 2014-12-29 (its logs have three days of
@@ -222,6 +240,7 @@ impl Default for DeviceState {
             meter_balance: 1_000,
             emergency_credit_balance: 0,
             firmware_version: vec![0x01, 0x23, 0xAB, 0xCD],
+            firmware_image: None,
             originator_counter: 0,
             roles_without_trust_anchor: Vec::new(),
             accepted_utrns: Vec::new(),

@@ -14,6 +14,8 @@
 use dcc_model::{DeviceType, Eui64};
 use duis::catalogue::ServiceDefinition;
 use duis::Request;
+use gbcs::han::chf_device_log::PanBackup;
+use gbcs::han::DeviceLogEntry;
 
 use crate::rejection::Rejection;
 use crate::services::{self, CommandContext, DeviceCommand, DspKnowledge};
@@ -21,15 +23,34 @@ use crate::store::Batch;
 use crate::Shared;
 
 /// The DSP's counters as the transformation asks for them, read in the write transaction that
-/// then takes the counter used.
-struct StoredCounters<'a>(&'a Batch);
+/// then takes the counter used; what else it asks (the inventory's facts) from `inventory`.
+struct StoredCounters<'a> {
+    batch: &'a Batch,
+    inventory: &'a dyn DspKnowledge,
+}
 
 impl DspKnowledge for StoredCounters<'_> {
     /// The next counter of the party's sequence for the device: one above the last it used,
     /// or 1 for a device the party never sent to.
     fn dcc_counter(&self, originator: Eui64, context: &CommandContext) -> Result<u64, Rejection> {
-        let last = self.0.last_counter(originator, context.device())?;
+        let last = self.batch.last_counter(originator, context.device())?;
         Ok(last.map_or(1, |last| last.saturating_add(1)))
+    }
+
+    fn device_type(&self, device: Eui64) -> Option<DeviceType> {
+        self.inventory.device_type(device)
+    }
+
+    fn key_agreement_certificate(&self, device: Eui64) -> Option<Vec<u8>> {
+        self.inventory.key_agreement_certificate(device)
+    }
+
+    fn chf_device_log_backup(&self, chf: Eui64) -> Option<PanBackup> {
+        self.inventory.chf_device_log_backup(chf)
+    }
+
+    fn gpf_device_log_backup(&self, gpf: Eui64) -> Option<Vec<DeviceLogEntry>> {
+        self.inventory.gpf_device_log_backup(gpf)
     }
 }
 
@@ -37,13 +58,15 @@ impl DspKnowledge for StoredCounters<'_> {
 /// E1003, unless above the last one used for its originator and target), and so is the next
 /// counter of the DCC party that originates the command, if one does; in `batch`, which the
 /// caller commits with the rest of the request's changes, or drops if it refuses the request.
+/// `inventory` answers what the transformation asks of the inventory.
 pub(crate) fn command_for_request(
     batch: &Batch,
     service: &ServiceDefinition,
     request: &Request,
     context: &CommandContext,
+    inventory: &dyn DspKnowledge,
 ) -> Result<DeviceCommand, Rejection> {
-    let command = transform(batch, service, request, context)?;
+    let command = transform(batch, service, request, context, inventory)?;
     let request_id = request.header.request_id;
     take(
         batch,
@@ -71,7 +94,11 @@ pub(crate) fn command_on_behalf(
         now: shared.clock.now(),
     };
     let batch = shared.store.batch()?;
-    let command = transform(&batch, service, request, &context)?;
+    let inventory = crate::knowledge::InventoryKnowledge::without_certificates(shared);
+    let command = transform(&batch, service, request, &context, &inventory)?;
+    let command = shared
+        .dcc_signing_keys
+        .sign(request.header.command_variant, command)?;
     batch.commit()?;
     Ok(command)
 }
@@ -83,8 +110,10 @@ fn transform(
     service: &ServiceDefinition,
     request: &Request,
     context: &CommandContext,
+    inventory: &dyn DspKnowledge,
 ) -> Result<DeviceCommand, Rejection> {
-    let command = services::transform_with(service, request, context, &StoredCounters(batch))?;
+    let knowledge = StoredCounters { batch, inventory };
+    let command = services::transform_with(service, request, context, &knowledge)?;
     let header = &command.apdu.header;
     if header.originator != context.originator() {
         take(
@@ -188,7 +217,8 @@ mod tests {
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
         };
         let batch = store.batch()?;
-        let command = command_for_request(&batch, definition, &request, &context)?;
+        let command =
+            command_for_request(&batch, definition, &request, &context, &services::NoKnowledge)?;
         batch.commit()?;
         Ok(command.apdu.header)
     }

@@ -24,6 +24,7 @@ use tracing::{info, info_span, warn, Instrument};
 
 use crate::access::{self, Endpoint};
 use crate::answers::{sign_response, Answer};
+use crate::knowledge::InventoryKnowledge;
 use crate::rejection::Rejection;
 use crate::services::{self, CommandContext};
 use crate::Shared;
@@ -246,7 +247,8 @@ async fn serve(
     let apdu = if header.command_variant.carries_signed_pre_command() {
         signed_pre_command(shared, request)?
     } else {
-        device_command(shared, service, request, &device)?.apdu
+        let knowledge = InventoryKnowledge::for_request(shared, request).await;
+        device_command(shared, service, request, &device, &knowledge)?.apdu
     };
     crate::routing::route(shared, request, service, &device, apdu).await
 }
@@ -259,6 +261,7 @@ fn device_command(
     service: &ServiceDefinition,
     request: &Request,
     device: &crate::DeviceRecord,
+    knowledge: &InventoryKnowledge<'_>,
 ) -> Result<services::DeviceCommand, Rejection> {
     let context = CommandContext {
         request_id: request.header.request_id,
@@ -267,7 +270,11 @@ fn device_command(
         now: shared.clock.now(),
     };
     let batch = shared.store.batch()?;
-    let command = crate::counters::command_for_request(&batch, service, request, &context)?;
+    let command =
+        crate::counters::command_for_request(&batch, service, request, &context, knowledge)?;
+    let command = shared
+        .dcc_signing_keys
+        .sign(request.header.command_variant, command)?;
     if service.service_reference_variant == "6.15.1" {
         accept_replacement_certificates(shared, request)?;
     }

@@ -210,7 +210,8 @@ impl Inventory {
     }
 
     /// The registrations that govern a device at `at_ms`: its own for a meter; those of the
-    /// meters on its Comms Hub for a CHF or GPF.
+    /// meters on its Comms Hub for a device that is no meter (CHF, GPF, and the HAN devices
+    /// serving the meters' premises: PPMID, HCALCS, IHD, CAD).
     pub fn governing_registrations(&self, device_id: Eui64, at_ms: i64) -> Vec<&Registration> {
         if self.history(device_id).is_some() {
             return self.registration_at(device_id, at_ms).into_iter().collect();
@@ -218,9 +219,9 @@ impl Inventory {
         let Some(device) = self.devices.get(&device_id) else {
             return Vec::new();
         };
-        if !matches!(
+        if matches!(
             device.device_type,
-            DeviceType::CommunicationsHubFunction | DeviceType::GasProxyFunction
+            DeviceType::ElectricitySmartMeter | DeviceType::GasSmartMeter
         ) {
             return Vec::new();
         }
@@ -253,7 +254,9 @@ mod tests {
         let mut inventory = Inventory::new([
             device(0xA0, DeviceType::ElectricitySmartMeter, 0xA2),
             device(0xA2, DeviceType::CommunicationsHubFunction, 0xA2),
+            device(0xA4, DeviceType::PrepaymentInterfaceDevice, 0xA2),
             device(0xB0, DeviceType::ElectricitySmartMeter, 0xB2),
+            device(0xB4, DeviceType::PrepaymentInterfaceDevice, 0xB2),
         ]);
         let supplier = Eui64::from_u64(0x90B3_D51F_3001_0000);
         let registration = Registration {
@@ -272,15 +275,23 @@ mod tests {
             inventory.governing_registrations(Eui64::from_u64(0xA2), 0)[0].supplier,
             supplier
         );
+        // A PPMID is governed by the meters of its premises.
+        assert_eq!(
+            inventory.governing_registrations(Eui64::from_u64(0xA4), 0)[0].supplier,
+            supplier
+        );
         assert!(inventory
             .governing_registrations(Eui64::from_u64(0xB0), 0)
+            .is_empty());
+        assert!(inventory
+            .governing_registrations(Eui64::from_u64(0xB4), 0)
             .is_empty());
         let han: Vec<_> = inventory
             .han_of(Eui64::from_u64(0xA0))
             .iter()
             .map(|d| d.device_id.as_u64())
             .collect();
-        assert_eq!(han, vec![0xA2, 0xA0]);
+        assert_eq!(han, vec![0xA2, 0xA0, 0xA4]);
     }
 
     #[test]

@@ -11,8 +11,10 @@ mod alerts;
 mod answers;
 pub mod audit;
 mod counters;
+mod dcc_signing;
 mod front_door;
 pub mod inventory;
+mod knowledge;
 mod non_device;
 mod outbox;
 mod readiness;
@@ -40,6 +42,7 @@ use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecretCa
 
 pub use clock::Clock;
 pub use inventory::{DeviceDetails, DeviceRecord, Inventory, Registration};
+pub use knowledge::DeviceLogBackups;
 pub use readiness::Readiness;
 
 /// A DCC user as the DSP knows it.
@@ -101,6 +104,8 @@ impl Default for Timing {
 /// Everything the DSP is configured with; nothing is read from the process environment.
 pub struct DspConfig {
     pub devices: Vec<DeviceRecord>,
+    /// The device log backups the DSP holds of Comms Hubs (what 8.12.1 and 8.12.2 restore).
+    pub device_log_backups: DeviceLogBackups,
     pub users: Vec<UserConfig>,
     pub default_response_url: Option<String>,
     /// The certificates of users (XML signing, DS) the DSP trusts, with their CAs.
@@ -111,6 +116,9 @@ pub struct DspConfig {
     pub additional_request_signers: Vec<smki::Certificate>,
     /// The ACB key agreement key: every command's MAC is keyed by it and the device's KA key.
     pub access_control_broker_key: KeyAgreementPrivateKey,
+    /// The DS keys of the DCC's parties that originate critical commands (the ACB, the
+    /// transitional change of supplier party), which sign them.
+    pub dcc_signing_keys: Vec<(Eui64, gbcs::crypto::SigningKey)>,
     /// The DSP's XML signing identity (role 0x89) for every response it sends.
     pub xml_signer: duis::XmlSigner,
     /// The RDPs whose registration data must have arrived before the DSP is ready.
@@ -172,6 +180,7 @@ pub(crate) struct Shared {
     /// Serials (decimal) of the certificates in `DspConfig::additional_request_signers`.
     additional_request_signers: HashSet<String>,
     access_control_broker_key: KeyAgreementPrivateKey,
+    dcc_signing_keys: dcc_signing::DccSigningKeys,
     xml_signer: duis::XmlSigner,
     clock: Clock,
     timing: Timing,
@@ -181,6 +190,7 @@ pub(crate) struct Shared {
     inventory: Mutex<Inventory>,
     /// Where the RDPs' registration file transmissions stand.
     registration_transmissions: Mutex<registration_intake::Transmissions>,
+    device_log_backups: DeviceLogBackups,
     device_keys: Mutex<HashMap<Eui64, KeyAgreementPublicKey>>,
     shared_secrets: SharedSecretCache,
     outbox: outbox::Outbox,
@@ -251,12 +261,14 @@ fn shared_state(
             .map(|certificate| certificate.serial_decimal().to_owned())
             .collect(),
         access_control_broker_key: config.access_control_broker_key,
+        dcc_signing_keys: dcc_signing::DccSigningKeys::new(config.dcc_signing_keys),
         xml_signer: config.xml_signer,
         clock: config.clock,
         timing: config.timing,
         store,
         inventory: Mutex::new(inventory),
         registration_transmissions: Mutex::default(),
+        device_log_backups: config.device_log_backups,
         device_keys: Mutex::new(HashMap::new()),
         shared_secrets: SharedSecretCache::new(),
         outbox,

@@ -186,6 +186,7 @@ async fn bench() -> Bench {
                 record(other_hub, DeviceType::CommunicationsHubFunction, other_hub),
                 record(OTHER_ESME, DeviceType::ElectricitySmartMeter, other_hub),
             ],
+            device_log_backups: dsp::DeviceLogBackups::default(),
             users: vec![dsp::UserConfig::new(
                 SUPPLIER,
                 vec![dcc_model::UserRole::ImportSupplier],
@@ -197,6 +198,7 @@ async fn bench() -> Bench {
                 acb_ka.private_key_pkcs8_der.as_deref().expect("key"),
             )
             .expect("ACB key"),
+            dcc_signing_keys: Vec::new(),
             xml_signer: xml_signer(&dsp_xml),
             registration_data_providers: Vec::new(),
             clock: clock.clone(),

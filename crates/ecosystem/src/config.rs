@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use dcc_model::{CspRegion, Eui64, UserRole};
+use dcc_model::{CspRegion, DeviceType, Eui64, UserRole};
 use serde::{Deserialize, Serialize};
 
 /// Every party `dccsim serve` can run, by name.
@@ -60,6 +60,11 @@ pub struct EcosystemConfig {
     pub dsp_response_time_out_seconds: f64,
     pub users: Vec<UserSpec>,
     pub comms_hubs: Vec<CommsHubSpec>,
+    /// Devices the DSP's inventory holds as pre-notified (Pending) that no Comms Hub has
+    /// yet; no party hosts them, the TSP has their certificates. The default: the devices the
+    /// RTDS templates join to the template devices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prenotified_devices: Vec<DeviceSpec>,
     /// Faults in force on the links and parties from the start (`[[faults]]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<crate::faults::FaultSpec>,
@@ -90,6 +95,79 @@ pub struct CommsHubSpec {
     pub gas_proxy_function: Option<Eui64>,
     pub electricity_meter: Option<MeterSpec>,
     pub gas_meter: Option<MeterSpec>,
+    /// The Type 1 devices on the hub's HAN besides the meters (PPMIDs, HCALCSs), hosted by
+    /// the smart meter party: governed by the meters' registrations, in the CHF's device log
+    /// (a PPMID in the GPF's too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub han_devices: Vec<DeviceSpec>,
+    /// The Comms Hub this one replaced: its CHF and GPF are Withdrawn, and the DSP holds the
+    /// device log backups they made of this premises' devices (what 8.12.1 and 8.12.2
+    /// restore).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_comms_hub: Option<ReplacedCommsHub>,
+}
+
+/// A device by its id and type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    pub device_id: Eui64,
+    pub device_type: DeviceType,
+}
+
+/// The Comms Hub a Comms Hub replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplacedCommsHub {
+    pub communications_hub_function: Eui64,
+    pub gas_proxy_function: Option<Eui64>,
+}
+
+impl CommsHubSpec {
+    /// Every device of the hub with its type: CHF, GPF, meters, HAN devices (not the replaced
+    /// hub's).
+    pub fn devices(&self) -> Vec<DeviceSpec> {
+        let device = |device_id, device_type| DeviceSpec {
+            device_id,
+            device_type,
+        };
+        let mut devices = vec![device(
+            self.communications_hub_function,
+            DeviceType::CommunicationsHubFunction,
+        )];
+        devices.extend(
+            self.gas_proxy_function
+                .map(|gpf| device(gpf, DeviceType::GasProxyFunction)),
+        );
+        devices.extend(
+            self.electricity_meter
+                .as_ref()
+                .map(|meter| device(meter.device_id, DeviceType::ElectricitySmartMeter)),
+        );
+        devices.extend(
+            self.gas_meter
+                .as_ref()
+                .map(|meter| device(meter.device_id, DeviceType::GasSmartMeter)),
+        );
+        devices.extend(self.han_devices.iter().copied());
+        devices
+    }
+
+    /// The replaced hub's CHF and GPF.
+    pub fn replaced_devices(&self) -> Vec<DeviceSpec> {
+        let Some(replaced) = &self.replaced_comms_hub else {
+            return Vec::new();
+        };
+        let mut devices = vec![DeviceSpec {
+            device_id: replaced.communications_hub_function,
+            device_type: DeviceType::CommunicationsHubFunction,
+        }];
+        devices.extend(replaced.gas_proxy_function.map(|gpf| DeviceSpec {
+            device_id: gpf,
+            device_type: DeviceType::GasProxyFunction,
+        }));
+        devices
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,23 +184,17 @@ pub struct MeterSpec {
 }
 
 pub use dcc_model::fleet::{
-    SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME, SOUTH_GPF, SOUTH_GSME, TEMPLATE_AUXILIARY_CONTROLLER,
-    TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID,
-    TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
+    JOIN_PARTNER_ESME, JOIN_PARTNER_GPF, JOIN_PARTNER_GSME, JOIN_PARTNER_HCALCS,
+    JOIN_PARTNER_PPMID, REPLACED_CHF, REPLACED_GPF, SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME,
+    SOUTH_GPF, SOUTH_GSME, TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME,
+    TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_NETWORK_OPERATOR,
+    TEST_SUPPLIER,
 };
 
-/// The device type of a DCC Boxed / RTDS template device.
-pub fn template_device_type(device: Eui64) -> Option<dcc_model::DeviceType> {
-    use dcc_model::DeviceType::*;
-    Some(match device {
-        TEMPLATE_ESME => ElectricitySmartMeter,
-        TEMPLATE_GSME => GasSmartMeter,
-        TEMPLATE_CHF => CommunicationsHubFunction,
-        TEMPLATE_GPF => GasProxyFunction,
-        TEMPLATE_PPMID => PrepaymentInterfaceDevice,
-        TEMPLATE_HCALCS | TEMPLATE_AUXILIARY_CONTROLLER => HanConnectedAuxiliaryLoadControlSwitch,
-        _ => return None,
-    })
+/// The device type of a device of the default (DCC Boxed) fleet: the RTDS templates' devices,
+/// their join partners and the replaced Comms Hub.
+pub fn template_device_type(device: Eui64) -> Option<DeviceType> {
+    EcosystemConfig::default().device_type(device)
 }
 
 fn loopback(port: u16) -> SocketAddr {
@@ -197,6 +269,24 @@ impl Default for EcosystemConfig {
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
                     }),
+                    han_devices: vec![
+                        DeviceSpec {
+                            device_id: TEMPLATE_PPMID,
+                            device_type: DeviceType::PrepaymentInterfaceDevice,
+                        },
+                        DeviceSpec {
+                            device_id: TEMPLATE_HCALCS,
+                            device_type: DeviceType::HanConnectedAuxiliaryLoadControlSwitch,
+                        },
+                        DeviceSpec {
+                            device_id: TEMPLATE_AUXILIARY_CONTROLLER,
+                            device_type: DeviceType::HanConnectedAuxiliaryLoadControlSwitch,
+                        },
+                    ],
+                    replaced_comms_hub: Some(ReplacedCommsHub {
+                        communications_hub_function: REPLACED_CHF,
+                        gas_proxy_function: Some(REPLACED_GPF),
+                    }),
                 },
                 CommsHubSpec {
                     region: CspRegion::South,
@@ -216,8 +306,26 @@ impl Default for EcosystemConfig {
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
                     }),
+                    han_devices: Vec::new(),
+                    replaced_comms_hub: None,
                 },
             ],
+            prenotified_devices: [
+                (JOIN_PARTNER_ESME, DeviceType::ElectricitySmartMeter),
+                (JOIN_PARTNER_GSME, DeviceType::GasSmartMeter),
+                (JOIN_PARTNER_PPMID, DeviceType::PrepaymentInterfaceDevice),
+                (
+                    JOIN_PARTNER_HCALCS,
+                    DeviceType::HanConnectedAuxiliaryLoadControlSwitch,
+                ),
+                (JOIN_PARTNER_GPF, DeviceType::GasProxyFunction),
+            ]
+            .into_iter()
+            .map(|(device_id, device_type)| DeviceSpec {
+                device_id,
+                device_type,
+            })
+            .collect(),
             faults: Vec::new(),
         }
     }
@@ -272,26 +380,48 @@ impl EcosystemConfig {
                 )));
             }
         }
+        for hub in &self.comms_hubs {
+            for device in &hub.han_devices {
+                if !matches!(
+                    device.device_type,
+                    DeviceType::PrepaymentInterfaceDevice
+                        | DeviceType::HanConnectedAuxiliaryLoadControlSwitch
+                ) {
+                    return Err(ConfigError::Invalid(format!(
+                        "han device {} of comms hub {} is a {}: the HAN devices a hub hosts \
+                         are PPMIDs and HCALCSs",
+                        device.device_id, hub.communications_hub_function, device.device_type
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 
-    /// Every device of the fleet.
-    pub fn devices(&self) -> Vec<Eui64> {
+    /// Every device of the configuration with its type: the hubs' (their HAN devices too),
+    /// the replaced hubs', and the pre-notified ones.
+    pub fn device_specs(&self) -> Vec<DeviceSpec> {
         self.comms_hubs
             .iter()
-            .flat_map(|hub| {
-                [
-                    Some(hub.communications_hub_function),
-                    hub.gas_proxy_function,
-                ]
-                .into_iter()
-                .chain([
-                    hub.electricity_meter.as_ref().map(|m| m.device_id),
-                    hub.gas_meter.as_ref().map(|m| m.device_id),
-                ])
-                .flatten()
-            })
+            .flat_map(|hub| hub.devices().into_iter().chain(hub.replaced_devices()))
+            .chain(self.prenotified_devices.iter().copied())
             .collect()
+    }
+
+    /// Every device of the configuration (each has certificates in the test PKI).
+    pub fn devices(&self) -> Vec<Eui64> {
+        self.device_specs()
+            .into_iter()
+            .map(|device| device.device_id)
+            .collect()
+    }
+
+    /// The type of a device of the configuration.
+    pub fn device_type(&self, device: Eui64) -> Option<DeviceType> {
+        self.device_specs()
+            .into_iter()
+            .find(|spec| spec.device_id == device)
+            .map(|spec| spec.device_type)
     }
 
     /// The same configuration with every listening port set to 0 (free ports), for tests.
@@ -321,7 +451,10 @@ mod tests {
         let text = config.to_toml();
         let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
         assert_eq!(back.devices(), config.devices());
-        assert_eq!(back.devices().len(), 8);
+        // Two hubs of four, the template hub's PPMID and two HCALCSs, the hub it replaced, and
+        // the templates' five join partners.
+        assert_eq!(back.devices().len(), 8 + 3 + 2 + 5);
+        assert_eq!(back.device_specs(), config.device_specs());
     }
 
     #[test]

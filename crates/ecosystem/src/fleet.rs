@@ -55,6 +55,8 @@ pub fn premises(index: u32) -> CommsHubSpec {
             format!("18{index:011}"),
         )),
         gas_meter: Some(meter(DeviceKind::GasSmartMeter, format!("39{index:08}"))),
+        han_devices: Vec::new(),
+        replaced_comms_hub: None,
     }
 }
 
@@ -110,7 +112,8 @@ mod tests {
         let mut config = crate::EcosystemConfig::default();
         config.comms_hubs.extend(generate(300).unwrap());
         config.validate().unwrap();
-        assert_eq!(config.devices().len(), 8 + 300 * 4);
+        let default_devices = crate::EcosystemConfig::default().devices().len();
+        assert_eq!(config.devices().len(), default_devices + 300 * 4);
         let hubs = generate(6).unwrap();
         let regions: std::collections::BTreeSet<String> =
             hubs.iter().map(|hub| hub.region.to_string()).collect();

@@ -7,6 +7,7 @@ pub mod dccki;
 pub mod device_control;
 pub mod faults;
 pub mod fleet;
+pub mod han;
 pub mod identities;
 pub mod launch;
 pub mod parties;

@@ -8,7 +8,7 @@ use dcc_proto::service::MountedService;
 use dcc_proto::transport::GrpcTransport;
 use smki::{KeyUsage, RemotePartyRole};
 
-use crate::config::{CommsHubSpec, EcosystemConfig};
+use crate::config::{CommsHubSpec, DeviceSpec, EcosystemConfig};
 use crate::identities::{Identities, IdentityError};
 
 /// How a party reaches the others: a transport per party name.
@@ -160,38 +160,57 @@ fn build_rdp(
     )
 }
 
-/// The inventory records of a Comms Hub's devices.
-fn device_records(hub: &CommsHubSpec) -> Vec<dsp::DeviceRecord> {
-    let record = |device_id: Eui64, device_type: DeviceType, model: &str| dsp::DeviceRecord {
-        device_id,
-        device_type,
-        status: DeviceStatus::Commissioned,
-        comms_hub: hub.communications_hub_function,
-        region: hub.region,
+/// A device's inventory record, as the ecosystem configures it.
+fn device_record(
+    device: DeviceSpec,
+    status: DeviceStatus,
+    comms_hub: Eui64,
+    region: CspRegion,
+) -> dsp::DeviceRecord {
+    dsp::DeviceRecord {
+        device_id: device.device_id,
+        device_type: device.device_type,
+        status,
+        comms_hub,
+        region,
         manufacturer: "dccsim".to_owned(),
-        model: model.to_owned(),
+        model: format!("stub {}", device.device_type),
         details: dsp::DeviceDetails::default(),
-    };
-    let mut records = vec![record(
-        hub.communications_hub_function,
-        DeviceType::CommunicationsHubFunction,
-        "stub CHF",
-    )];
-    if let Some(gpf) = hub.gas_proxy_function {
-        records.push(record(gpf, DeviceType::GasProxyFunction, "stub GPF"));
     }
-    if let Some(meter) = &hub.electricity_meter {
-        records.push(record(
-            meter.device_id,
-            DeviceType::ElectricitySmartMeter,
-            "stub ESME",
-        ));
+}
+
+/// The inventory: each hub's devices Commissioned; the devices of the hub it replaced
+/// Withdrawn (returned); the pre-notified devices Pending, standing on their own as the DSP
+/// records a pre-notification (their own hub, North).
+fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
+    let mut records = Vec::new();
+    for hub in &config.comms_hubs {
+        for device in hub.devices() {
+            records.push(device_record(
+                device,
+                DeviceStatus::Commissioned,
+                hub.communications_hub_function,
+                hub.region,
+            ));
+        }
+        for device in hub.replaced_devices() {
+            let replaced = hub.replaced_comms_hub.map_or(device.device_id, |replaced| {
+                replaced.communications_hub_function
+            });
+            records.push(device_record(
+                device,
+                DeviceStatus::Withdrawn,
+                replaced,
+                hub.region,
+            ));
+        }
     }
-    if let Some(meter) = &hub.gas_meter {
-        records.push(record(
-            meter.device_id,
-            DeviceType::GasSmartMeter,
-            "stub GSME",
+    for device in &config.prenotified_devices {
+        records.push(device_record(
+            *device,
+            DeviceStatus::Pending,
+            device.device_id,
+            CspRegion::North,
         ));
     }
     records
@@ -300,6 +319,27 @@ fn build_dsp(
             .unwrap_or_default(),
     )
     .map_err(|error| invalid(format!("ACB key agreement key: {error}")))?;
+    let mut dcc_signing_keys = Vec::new();
+    for (party, role) in [
+        (acb, RemotePartyRole::ACCESS_CONTROL_BROKER),
+        (
+            dcc_model::DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER,
+            RemotePartyRole::TRANSITIONAL_CHANGE_OF_SUPPLIER,
+        ),
+    ] {
+        let Ok(identity) = identities.organisation(party, KeyUsage::DigitalSignature, Some(role))
+        else {
+            continue;
+        };
+        let key = gbcs::crypto::SigningKey::from_pkcs8(
+            identity
+                .private_key_pkcs8_der
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .map_err(|error| invalid(format!("{party}'s DS key: {error}")))?;
+        dcc_signing_keys.push((party, key));
+    }
     let xml_signing = identities.organisation(
         acb,
         KeyUsage::DigitalSignature,
@@ -323,12 +363,14 @@ fn build_dsp(
         .map_err(|error| invalid(format!("dsp_response_time_out_seconds: {error}")))?;
     let dsp = dsp::new(
         dsp::DspConfig {
-            devices: config.comms_hubs.iter().flat_map(device_records).collect(),
+            devices: inventory_records(config),
+            device_log_backups: crate::han::device_log_backups(config),
             users: dsp_users(config, identities),
             default_response_url: config.response_url.clone(),
             certificates: identities.certificate_store(),
             additional_request_signers: additional_request_signers(identities),
             access_control_broker_key,
+            dcc_signing_keys,
             xml_signer,
             registration_data_providers: registration_sources(config),
             clock: clock.clone(),
@@ -353,8 +395,9 @@ fn build_dsp(
 }
 
 /// A device's configuration: its keys from the test PKI, its anchors from the organisations
-/// in force (DCC Boxed's when loaded): the ACB's, its supplier's and network operator's
-/// certificates in their cells, and the KA certificates of the parties it answers.
+/// in force (DCC Boxed's when loaded): the ACB's, its supplier's and network operator's and
+/// the transitional change of supplier party's (where there is one) certificates in their
+/// cells, and the KA certificates of the parties it answers.
 fn device_config(
     identities: &Identities,
     device_id: Eui64,
@@ -400,6 +443,11 @@ fn device_config(
             RemotePartyRole::NETWORK_OPERATOR,
             KeyUsage::KeyAgreement,
         ),
+        (
+            dcc_model::DCC_TRANSITIONAL_CHANGE_OF_SUPPLIER,
+            RemotePartyRole::TRANSITIONAL_CHANGE_OF_SUPPLIER,
+            KeyUsage::DigitalSignature,
+        ),
     ];
     for (party, role, usage) in cells {
         if let Ok(found) = certificate(party, usage, Some(role)) {
@@ -444,10 +492,10 @@ fn build_smartmeter(
     identities: &Identities,
     peers: &dyn PeerDirectory,
 ) -> Result<MountedService, BuildError> {
-    let mut meters = Vec::new();
+    let mut devices = Vec::new();
     for hub in &config.comms_hubs {
         if let Some(meter) = &hub.electricity_meter {
-            meters.push(device_config(
+            devices.push(device_config(
                 identities,
                 meter.device_id,
                 DeviceType::ElectricitySmartMeter,
@@ -455,9 +503,19 @@ fn build_smartmeter(
                 meter.registered_network_operator,
             )?);
         }
+        let (supplier, network_operator) = registered(hub);
+        for device in &hub.han_devices {
+            devices.push(device_config(
+                identities,
+                device.device_id,
+                device.device_type,
+                supplier,
+                network_operator,
+            )?);
+        }
     }
     smartmeter::new(
-        smartmeter::SmartMeterConfig { meters },
+        smartmeter::SmartMeterConfig { devices },
         smartmeter::SmartMeterPeers {
             comms_hubs: peers.transport("commshub"),
         },
@@ -476,21 +534,27 @@ fn build_commshub(
     let mut hubs = Vec::new();
     for hub in &config.comms_hubs {
         let (supplier, network_operator) = registered(hub);
-        let chf = device_config(
+        let mut chf = device_config(
             identities,
             hub.communications_hub_function,
             DeviceType::CommunicationsHubFunction,
             supplier,
             network_operator,
         )?;
+        chf.state.han_device_log = crate::han::chf_device_log(config.seed, hub);
+        chf.state.gpf_device_log = crate::han::gpf_device_log(hub);
         let gpf = match hub.gas_proxy_function {
-            Some(gpf) => Some(device_config(
-                identities,
-                gpf,
-                DeviceType::GasProxyFunction,
-                supplier,
-                network_operator,
-            )?),
+            Some(gpf) => {
+                let mut gpf = device_config(
+                    identities,
+                    gpf,
+                    DeviceType::GasProxyFunction,
+                    supplier,
+                    network_operator,
+                )?;
+                gpf.state.han_device_log = crate::han::gpf_device_log(hub);
+                Some(gpf)
+            }
             None => None,
         };
         let gas_meter_mirror = match &hub.gas_meter {
@@ -507,10 +571,11 @@ fn build_commshub(
             chf,
             gpf,
             gas_meter_mirror,
-            electricity_meters: hub
+            han_devices: hub
                 .electricity_meter
                 .iter()
                 .map(|meter| meter.device_id)
+                .chain(hub.han_devices.iter().map(|device| device.device_id))
                 .collect(),
             region: hub.region,
         });

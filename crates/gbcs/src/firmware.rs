@@ -1,6 +1,6 @@
 //! The ASN.1 DER payloads of GBCS's firmware commands: CS06 Activate Firmware (a critical
-//! command naming the image by its hash, optionally future dated) and CS08 Read PPMID/HCALCS
-//! Firmware Version.
+//! command naming the image by its hash, optionally future dated, and its response) and CS08
+//! Read PPMID/HCALCS Firmware Version.
 
 use crate::ber::{write_length, Reader};
 use crate::error::DecodeError;
@@ -11,7 +11,11 @@ pub const READ_FIRMWARE_VERSION_COMMAND: [u8; 2] = [0x05, 0x00];
 const SEQUENCE: u8 = 0x30;
 const INTEGER: u8 = 0x02;
 const OCTET_STRING: u8 = 0x04;
+const NULL: u8 = 0x05;
 const GENERALIZED_TIME: u8 = 0x18;
+
+/// The execution date-time of a CS06 command that cancels a future-dated activation.
+pub const CANCELLATION_DATE_TIME: &str = "99991231235959Z";
 
 /// The CS06 command: activate the image whose hash is given, now or at the execution time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,7 +54,10 @@ impl ActivateFirmware {
             .try_into()
             .map_err(|_| DecodeError::BadLength { what: "image hash" })?;
         reader.expect(INTEGER, "originator counter")?;
-        let originator_counter = unsigned(reader.length_prefixed("originator counter")?)?;
+        let originator_counter = unsigned(
+            reader.length_prefixed("originator counter")?,
+            "originator counter",
+        )?;
         let execution_date_time = match reader.peek() {
             Some(GENERALIZED_TIME) => {
                 reader.expect(GENERALIZED_TIME, "execution date-time")?;
@@ -67,6 +74,81 @@ impl ActivateFirmware {
             originator_counter,
             execution_date_time,
         })
+    }
+}
+
+/// What a device answers to CS06: a future-dated activation accepted (`commandAccepted`,
+/// NULL), or the outcome of an activation it ran at once (`executionOutcome`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ActivateFirmwareResponse {
+    CommandAccepted,
+    ExecutionOutcome(ActivationOutcome),
+}
+
+/// `SEQUENCE { responseCode INTEGER, firmwareVersion OCTET STRING }`: how the activation went,
+/// and the firmware version running after it. (DCC's parser reads the code as a plain
+/// integer, as GBCS's other ASN.1 response codes are.)
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActivationOutcome {
+    pub response_code: u8,
+    pub firmware_version: Vec<u8>,
+}
+
+impl ActivationOutcome {
+    pub const SUCCESS: u8 = 0;
+    pub const NO_IMAGE_HELD: u8 = 1;
+    pub const HASH_MISMATCH: u8 = 2;
+    pub const ACTIVATION_FAILURE: u8 = 3;
+}
+
+impl ActivateFirmwareResponse {
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            Self::CommandAccepted => vec![NULL, 0x00],
+            Self::ExecutionOutcome(outcome) => {
+                let mut content = tlv(INTEGER, &integer_content(u64::from(outcome.response_code)));
+                content.extend(tlv(OCTET_STRING, &outcome.firmware_version));
+                tlv(SEQUENCE, &content)
+            }
+        }
+    }
+
+    /// Reads a CS06 response payload; never panics.
+    pub fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
+        let mut outer = Reader::new(payload);
+        let response = match outer.peek() {
+            Some(NULL) => {
+                outer.expect(NULL, "commandAccepted")?;
+                if !outer.length_prefixed("commandAccepted")?.is_empty() {
+                    return Err(DecodeError::BadLength {
+                        what: "commandAccepted",
+                    });
+                }
+                Self::CommandAccepted
+            }
+            _ => {
+                outer.expect(SEQUENCE, "executionOutcome")?;
+                let mut reader = Reader::new(outer.length_prefixed("executionOutcome")?);
+                reader.expect(INTEGER, "response code")?;
+                let code = unsigned(reader.length_prefixed("response code")?, "response code")?;
+                let response_code = u8::try_from(code).map_err(|_| DecodeError::BadLength {
+                    what: "response code",
+                })?;
+                reader.expect(OCTET_STRING, "firmware version")?;
+                let firmware_version = reader.length_prefixed("firmware version")?.to_vec();
+                if !reader.is_empty() {
+                    return Err(DecodeError::TrailingBytes(reader.remaining()));
+                }
+                Self::ExecutionOutcome(ActivationOutcome {
+                    response_code,
+                    firmware_version,
+                })
+            }
+        };
+        if !outer.is_empty() {
+            return Err(DecodeError::TrailingBytes(outer.remaining()));
+        }
+        Ok(response)
     }
 }
 
@@ -89,15 +171,13 @@ fn integer_content(value: u64) -> Vec<u8> {
     out
 }
 
-fn unsigned(content: &[u8]) -> Result<u64, DecodeError> {
+fn unsigned(content: &[u8], what: &'static str) -> Result<u64, DecodeError> {
     let significant = match content {
         [0, rest @ ..] if !rest.is_empty() => rest,
         other => other,
     };
     if content.is_empty() || content[0] & 0x80 != 0 || significant.len() > 8 {
-        return Err(DecodeError::BadLength {
-            what: "originator counter",
-        });
+        return Err(DecodeError::BadLength { what });
     }
     Ok(significant
         .iter()
@@ -122,5 +202,30 @@ mod tests {
         }
         assert_eq!(integer_content(0x80), [0x00, 0x80]);
         assert!(ActivateFirmware::decode(&[0x30, 0x02, 0x04, 0x20]).is_err());
+    }
+
+    #[test]
+    fn activation_responses_round_trip() {
+        assert_eq!(
+            ActivateFirmwareResponse::CommandAccepted.encode(),
+            [0x05, 0x00]
+        );
+        let outcome = ActivateFirmwareResponse::ExecutionOutcome(ActivationOutcome {
+            response_code: ActivationOutcome::NO_IMAGE_HELD,
+            firmware_version: vec![0x01, 0x23, 0xAB, 0xCD],
+        });
+        let bytes = outcome.encode();
+        assert_eq!(
+            bytes,
+            [0x30, 0x09, 0x02, 0x01, 0x01, 0x04, 0x04, 0x01, 0x23, 0xAB, 0xCD]
+        );
+        assert_eq!(ActivateFirmwareResponse::decode(&bytes), Ok(outcome));
+        assert_eq!(
+            ActivateFirmwareResponse::decode(&[0x05, 0x00]),
+            Ok(ActivateFirmwareResponse::CommandAccepted)
+        );
+        assert!(ActivateFirmwareResponse::decode(&[0x05, 0x01, 0x00]).is_err());
+        assert!(ActivateFirmwareResponse::decode(&[0x30, 0x03, 0x02, 0x01, 0x00]).is_err());
+        assert!(ActivateFirmwareResponse::decode(&bytes[..bytes.len() - 1]).is_err());
     }
 }

@@ -299,27 +299,10 @@ impl Ecosystem<'_> {
 
     /// The type of a device of the fleet (the default fleet's, for a target).
     fn device_type(&self, device: Eui64) -> Option<dcc_model::DeviceType> {
-        let config = match self {
-            Ecosystem::Sandbox(sandbox) => sandbox.config.clone(),
-            Ecosystem::Remote { .. } => EcosystemConfig::default(),
-        };
-        config.comms_hubs.iter().find_map(|hub| {
-            use dcc_model::DeviceType::*;
-            [
-                (
-                    Some(hub.communications_hub_function),
-                    CommunicationsHubFunction,
-                ),
-                (hub.gas_proxy_function, GasProxyFunction),
-                (
-                    hub.electricity_meter.as_ref().map(|m| m.device_id),
-                    ElectricitySmartMeter,
-                ),
-                (hub.gas_meter.as_ref().map(|m| m.device_id), GasSmartMeter),
-            ]
-            .into_iter()
-            .find_map(|(id, device_type)| (id == Some(device)).then_some(device_type))
-        })
+        match self {
+            Ecosystem::Sandbox(sandbox) => sandbox.config.device_type(device),
+            Ecosystem::Remote { .. } => EcosystemConfig::default().device_type(device),
+        }
     }
 
     fn in_process(&self) -> Option<&Sandbox> {

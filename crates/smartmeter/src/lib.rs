@@ -1,7 +1,7 @@
-//! The smart meter party: hosts the meters reached over the HAN (ESMEs) and serves
-//! `SmartMeterHan`, each meter a [`device::Device`] engine.
+//! The smart meter party: hosts the devices the Comms Hubs reach over their HANs (ESMEs,
+//! PPMIDs, HCALCSs) and serves `SmartMeterHan`, each device a [`device::Device`] engine.
 //!
-//! - [`new`]: the party serving `SmartMeterHan`; a command is handed to its meter's engine
+//! - [`new`]: the party serving `SmartMeterHan`; a command is handed to its device's engine
 //!   with the date-time of the party's clock, and the response goes up to the Comms Hub party
 //!   through an outbox that retries with backoff until it is taken.
 //! - A refused command gets no response; the RPC is answered with the refusal's status

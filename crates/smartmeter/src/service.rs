@@ -1,4 +1,4 @@
-//! The smart meter party: serves `SmartMeterHan` for every meter it hosts and sends their
+//! The smart meter party: serves `SmartMeterHan` for every HAN device it hosts and sends their
 //! responses up to the Comms Hubs through an outbox.
 
 use std::collections::HashMap;
@@ -19,10 +19,11 @@ use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
 /// The party name `dccsim serve` uses for the smart meters.
 pub const PARTY_NAME: &str = "smartmeter";
 
-/// The meters the party hosts (ESMEs and GSMEs reached over the HAN).
+/// The devices the party hosts: those the Comms Hubs reach over their HANs (ESMEs, PPMIDs,
+/// HCALCSs).
 #[derive(Debug, Clone, Default)]
 pub struct SmartMeterConfig {
-    pub meters: Vec<DeviceConfig>,
+    pub devices: Vec<DeviceConfig>,
 }
 
 /// The parties the smart meters talk to.
@@ -40,13 +41,13 @@ pub fn new(
     new_with_clock(config, peers, DeviceClock::System)
 }
 
-/// Builds the smart meter party; its meters tell the date-time of `clock`.
+/// Builds the smart meter party; its devices tell the date-time of `clock`.
 pub fn new_with_clock(
     config: SmartMeterConfig,
     peers: SmartMeterPeers,
     clock: DeviceClock,
 ) -> Result<MountedService, DeviceConfigError> {
-    let meters = build_devices(&config.meters)?;
+    let devices = build_devices(&config.devices)?;
     let upstream = peers.comms_hubs;
     let deliver: Deliver<HanFrame> = Arc::new(move |frame| {
         let mut client = CommsHubHanUpstreamClient::new(upstream.clone());
@@ -54,7 +55,7 @@ pub fn new_with_clock(
     });
     let (outbox, task) = Outbox::new(deliver);
     let service = SmartMeterHanService(Arc::new(Inner {
-        meters,
+        devices,
         clock,
         outbox,
     }));
@@ -88,7 +89,7 @@ pub(crate) fn build_devices(
 
 #[derive(Debug)]
 struct Inner {
-    meters: HashMap<Eui64, Mutex<Device>>,
+    devices: HashMap<Eui64, Mutex<Device>>,
     clock: DeviceClock,
     outbox: Outbox<HanFrame>,
 }
@@ -113,14 +114,12 @@ impl SmartMeterHan for SmartMeterHanService {
 impl SmartMeterHanService {
     async fn accept(&self, frame: HanFrame) -> Result<(), Status> {
         let device_id = dcc_proto::convert::eui64("device_id", &frame.device_id)?;
-        let Some(meter) = self.0.meters.get(&device_id) else {
-            warn!("no such meter on this HAN");
-            return Err(Status::not_found(format!(
-                "no smart meter {device_id} here"
-            )));
+        let Some(device) = self.0.devices.get(&device_id) else {
+            warn!("no such device on this HAN");
+            return Err(Status::not_found(format!("no HAN device {device_id} here")));
         };
         let now = self.0.clock.now();
-        let outcome = match meter.lock() {
+        let outcome = match device.lock() {
             Ok(mut device) => device.handle_command(&frame.gbcs, now),
             Err(poisoned) => poisoned.into_inner().handle_command(&frame.gbcs, now),
         };

@@ -64,7 +64,7 @@ impl CommsHubHanUpstream for FakeCommsHub {
 
 fn mount(hub: &FakeCommsHub) -> SmartMeterHanClient<GrpcTransport> {
     let config = SmartMeterConfig {
-        meters: vec![
+        devices: vec![
             device_config(
                 ESME,
                 DeviceType::ElectricitySmartMeter,

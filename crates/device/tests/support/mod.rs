@@ -40,6 +40,16 @@ pub fn device_config(device: Eui64, device_type: DeviceType, state: DeviceState)
     DeviceConfig::from_test_pki(pki(), device, device_type, state).unwrap()
 }
 
+/// The ESME of the test PKI in `state`.
+pub fn esme_in(state: DeviceState) -> device::Device {
+    device::Device::new(&device_config(
+        ESME,
+        DeviceType::ElectricitySmartMeter,
+        state,
+    ))
+    .unwrap()
+}
+
 fn scalar(party: Eui64, usage: KeyUsage) -> [u8; 32] {
     pki()
         .identity(party, usage, None)

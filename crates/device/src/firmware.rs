@@ -1,0 +1,77 @@
+//! CS06 Activate Firmware: the device activates the firmware image it holds when the command
+//! names that image's manufacturer image hash, now or at a future execution date-time.
+//!
+//! - Now: the outcome is success (the image's version runs from then), no image held, or a
+//!   hash mismatch, with the firmware version running after the command.
+//! - Future dated: the activation is accepted (`commandAccepted`) and waits, replacing one
+//!   already waiting; the cancellation date-time cancels it. The device executes it when a
+//!   later command finds its time passed: running it then is not modelled yet, as with
+//!   future-dated credentials updates (the waiting activation is kept and readable).
+//! - The payload's originator counter must be the command's own counter.
+
+use gbcs::firmware::{
+    ActivateFirmware, ActivateFirmwareResponse, ActivationOutcome, CANCELLATION_DATE_TIME,
+};
+use gbcs::MessageCode;
+
+use crate::engine::{Command, Device};
+use crate::error::DeviceError;
+use crate::fault::FaultTarget;
+use crate::handlers::UseCaseHandler;
+
+/// The firmware use cases with a handler of their own.
+pub(crate) const HANDLERS: &[UseCaseHandler] = &[UseCaseHandler {
+    message_code: MessageCode(0x0012),
+    execute: activate_firmware,
+}];
+
+fn activate_firmware(device: &mut Device, command: &Command<'_>) -> Result<Vec<u8>, DeviceError> {
+    let activation = ActivateFirmware::decode(command.payload())
+        .map_err(|error| DeviceError::Malformed(format!("activate firmware: {error}")))?;
+    let counter = command.apdu.header.transaction.counter;
+    if activation.originator_counter != counter {
+        return Err(DeviceError::Malformed(format!(
+            "activate firmware: the payload's originator counter {} is not the command's {counter}",
+            activation.originator_counter
+        )));
+    }
+    let target = FaultTarget::UseCase {
+        message_code: command.entry.message_code.0,
+    };
+    let fault = device.state.faults.iter().find(|fault| fault.on == target);
+    if let Some(fault) = fault {
+        return Ok(outcome(fault.result, device.state.firmware_version.clone()));
+    }
+    match activation.execution_date_time.as_deref() {
+        Some(CANCELLATION_DATE_TIME) => {
+            device.pending_firmware_activation = None;
+            return Ok(ActivateFirmwareResponse::CommandAccepted.encode());
+        }
+        Some(_) => {
+            device.pending_firmware_activation = Some(activation);
+            return Ok(ActivateFirmwareResponse::CommandAccepted.encode());
+        }
+        None => {}
+    }
+    let state = &mut device.state;
+    let code = match &state.firmware_image {
+        None => ActivationOutcome::NO_IMAGE_HELD,
+        Some(image) if image.manufacturer_image_hash != activation.image_hash => {
+            ActivationOutcome::HASH_MISMATCH
+        }
+        Some(image) => {
+            state.firmware_version = image.firmware_version.clone();
+            state.firmware_image = None;
+            ActivationOutcome::SUCCESS
+        }
+    };
+    Ok(outcome(code, state.firmware_version.clone()))
+}
+
+fn outcome(response_code: u8, firmware_version: Vec<u8>) -> Vec<u8> {
+    ActivateFirmwareResponse::ExecutionOutcome(ActivationOutcome {
+        response_code,
+        firmware_version,
+    })
+    .encode()
+}
