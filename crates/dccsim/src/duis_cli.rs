@@ -264,7 +264,9 @@ impl services::DspKnowledge for FleetKnowledge<'_> {
     ) -> Result<u64, dsp::rejection::Rejection> {
         match self.dcc_party_counter {
             Some(counter) => Ok(counter),
-            None => services::DspKnowledge::dcc_counter(&services::NoKnowledge, originator, context),
+            None => {
+                services::DspKnowledge::dcc_counter(&services::NoKnowledge, originator, context)
+            }
         }
     }
 }

@@ -217,8 +217,13 @@ mod tests {
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
         };
         let batch = store.batch()?;
-        let command =
-            command_for_request(&batch, definition, &request, &context, &services::NoKnowledge)?;
+        let command = command_for_request(
+            &batch,
+            definition,
+            &request,
+            &context,
+            &services::NoKnowledge,
+        )?;
         batch.commit()?;
         Ok(command.apdu.header)
     }

@@ -59,7 +59,7 @@ impl DccSigningKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::Sender;
+    use crate::services::CommandOrigin;
     use dcc_model::DCC_ACCESS_CONTROL_BROKER as ACB;
     use gbcs::MessageCode;
 
@@ -75,7 +75,7 @@ mod tests {
         DeviceCommand {
             use_case,
             apdu: gbcs::use_case::command_apdu(use_case.message_code, 7, originator, PPMID, vec![]),
-            sender: Sender::Requester,
+            origin: CommandOrigin::Requester,
         }
     }
 

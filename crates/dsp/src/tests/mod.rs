@@ -268,6 +268,7 @@ impl TestDsp {
                     CspRegion::South,
                 ),
             ],
+            device_log_backups: crate::DeviceLogBackups::default(),
             users: options.users,
             default_response_url: Some(user.url.clone()),
             certificates: smki::CertificateStore::from_pki(pki()),
@@ -276,6 +277,7 @@ impl TestDsp {
                 acb_key.private_key_pkcs8_der.as_deref().expect("ACB key"),
             )
             .expect("ACB key"),
+            dcc_signing_keys: Vec::new(),
             xml_signer: xml_signer(dsp_xml_identity()),
             registration_data_providers: Vec::new(),
             clock,
