@@ -303,10 +303,35 @@ fn snapshot(
     now: DeviceDateTime,
 ) -> Option<Vec<ComponentAnswer>> {
     let (time, cause, found) = selected_snapshot(device, request, now)?;
+    snapshot_answer(METERING, 0x06, time, cause, found, 0x00, registers(device))
+}
+
+/// A snapshot's registers (payload type 0): the current summation delivered, no bill to date
+/// or projected bill, no tiers in use.
+fn registers(device: &Device) -> Vec<u8> {
     let mut payload = device.state.gas_current_summation_delivered.to_le_bytes()[..6].to_vec();
     payload.extend_from_slice(&[0; 16]);
     payload.extend_from_slice(&[0x00, 0x00]);
-    snapshot_answer(METERING, 0x06, time, cause, found, 0x00, payload)
+    payload
+}
+
+/// ZSE snapshot cause: the end of a billing period.
+const END_OF_BILLING_PERIOD: u32 = 0x0000_0002;
+
+/// The Publish Snapshot a GSME pushes with its billing data log (GCS53): its registers at
+/// `time` (UTC seconds since 2000), captured at the end of a billing period.
+pub(crate) fn billing_snapshot(device: &Device, time: u32) -> Option<ComponentAnswer> {
+    snapshot_answer(
+        METERING,
+        0x06,
+        time,
+        END_OF_BILLING_PERIOD,
+        1,
+        0x00,
+        registers(device),
+    )?
+    .into_iter()
+    .next()
 }
 
 /// Get Prepay Snapshot: a Publish Prepay Snapshot of the debt and credit registers (payload

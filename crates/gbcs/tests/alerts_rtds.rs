@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::{read_hex_file, rtds};
 use dcc_model::DeviceType;
 use gbcs::alert::catalogue::{self, AlertContent, ALERT_CODES};
@@ -15,37 +13,10 @@ use gbcs::alert::{Alert, AlertCode, AlertDetails, AlertEncoding};
 use gbcs::catalogue::Protection;
 use gbcs::{Envelope, SignatureField};
 
-fn alert_files(rtds: &std::path::Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for folder in std::fs::read_dir(rtds.join("gbcs")).unwrap() {
-        for file in std::fs::read_dir(folder.unwrap().path()).unwrap() {
-            let path = file.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.contains("_ALERT") && name.ends_with("_GBCS.HEX") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-/// The RTDS devices by id (`00DB1234567890A0` … `A6`).
-fn device_type(id: dcc_model::Eui64) -> DeviceType {
-    match id.as_u64() & 0xFF {
-        0xA0 => DeviceType::ElectricitySmartMeter,
-        0xA1 => DeviceType::GasSmartMeter,
-        0xA2 => DeviceType::CommunicationsHubFunction,
-        0xA3 => DeviceType::GasProxyFunction,
-        0xA4 => DeviceType::PrepaymentInterfaceDevice,
-        _ => DeviceType::HanConnectedAuxiliaryLoadControlSwitch,
-    }
-}
-
 #[test]
 fn every_reference_alert_reads_writes_back_and_is_in_the_catalogue() {
     let Some(rtds) = rtds() else { return };
-    let files = alert_files(&rtds);
+    let files = test_support::rtds_alert_files(&rtds.join("gbcs")).unwrap();
     assert!(
         files.len() >= 80,
         "expected the 80 RTDS alerts, found {}",
@@ -86,7 +57,7 @@ fn check(bytes: &[u8]) -> Result<(), String> {
     if gbcs::alert::alert_code(&apdu.payload) != Ok(alert.code) {
         return Err("alert_code reads another code".to_owned());
     }
-    let device = device_type(header.originator);
+    let device = test_support::rtds_device_type(header.originator).unwrap();
     // The future-dated credentials alerts of CS02b and CS02g (0x00CB, 0x0124) report their
     // use case's execution: the catalogue carries 8F66/8F67 for the DLMS and GBZ commands.
     if matches!(message_code.0, 0x00CB | 0x0124) {

@@ -17,7 +17,7 @@ use crate::catalogue::{self as use_cases, Protection};
 use crate::envelope::MessageCode;
 
 /// The remote party an alert goes to: the party holding that role's trust anchor in the
-/// device (a device holding none sends to the Access Control Broker).
+/// device (a device holding none sends to the Access Control Broker, as a CHF always does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AlertRecipient {
     Supplier,
