@@ -67,13 +67,8 @@ impl Upstream {
         let counter = header.transaction.counter;
         let recipient = header.recipient;
         if message.kind == DeviceMessageKind::Alert as i32 {
-            return self.forward_alert(
-                device,
-                recipient,
-                counter,
-                header.message_code().0,
-                message.gbcs,
-            );
+            let alert_code = alert_code(&envelope);
+            return self.forward_alert(device, recipient, counter, alert_code, message.gbcs);
         }
         // The response names the command's originator as its recipient.
         let command = SentCommand::answered_by(header);
@@ -133,23 +128,41 @@ impl Upstream {
         Ok(())
     }
 
+    /// Sends a device alert to the user it is addressed to as a `DeviceAlertMessage`; an alert
+    /// for the DCC itself (a CHF's) is recorded, not sent on.
     fn forward_alert(
         &self,
         device: Eui64,
         recipient: Eui64,
         counter: u64,
-        message_code: u16,
+        alert_code: u16,
         gbcs: Vec<u8>,
     ) -> Result<(), Status> {
         let shared = &self.0;
         let response_id = format!("{device}:{recipient}:{counter}");
+        if recipient == dcc_model::DCC_ACCESS_CONTROL_BROKER {
+            let batch = shared.store.batch().map_err(store_status)?;
+            batch
+                .audit(
+                    &response_id,
+                    &shared.event(
+                        "device",
+                        format!("device alert {alert_code:04X} from {device} for the DCC"),
+                        None,
+                    ),
+                )
+                .map_err(store_status)?;
+            batch.commit().map_err(store_status)?;
+            info!(alert_code = %format!("{alert_code:04X}"), "device alert for the dcc recorded");
+            return Ok(());
+        }
         let xml = sign_response(
             shared,
             None,
             ResponseCode::Success,
             Some(response_id.clone()),
             ResponseBody::DeviceAlert {
-                alert_code: format!("{message_code:04X}"),
+                alert_code: format!("{alert_code:04X}"),
                 payload: gbcs,
             },
         )
@@ -164,7 +177,7 @@ impl Upstream {
                 reference: &response_id,
                 device,
                 xml,
-                what: &format!("device alert {message_code:04X}"),
+                what: &format!("device alert {alert_code:04X}"),
                 outcome: &ResponseCode::Success,
             },
         )
@@ -172,6 +185,22 @@ impl Upstream {
         batch.commit().map_err(store_status)?;
         owed.send(shared);
         Ok(())
+    }
+}
+
+/// The GBCS alert code an alert carries in its payload (DUIS `AlertCode`); the message code
+/// when the payload does not show one (an alert still in General Block Transfer blocks).
+fn alert_code(envelope: &gbcs::Envelope) -> u16 {
+    let read = envelope
+        .general_signing()
+        .map(|apdu| gbcs::alert::alert_code(&apdu.payload));
+    match read {
+        Some(Ok(code)) => code.0,
+        Some(Err(error)) => {
+            warn!(%error, "device alert whose code cannot be read: sent with its message code");
+            envelope.header().message_code().0
+        }
+        None => envelope.header().message_code().0,
     }
 }
 
