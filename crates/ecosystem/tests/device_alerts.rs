@@ -36,14 +36,25 @@ async fn received(
         .alert(Some(&code.to_string()), Some(device), WAIT)
         .await
         .unwrap_or_else(|error| panic!("{what}: {error}"));
-    let ResponseBody::DeviceAlert {
-        alert_code,
-        payload,
-    } = &answer.answer.response.body
-    else {
-        panic!("{what}: not a DeviceAlertMessage");
-    };
-    assert_eq!(alert_code, &code.to_string(), "{what}: DUIS AlertCode");
+    let body = &answer.answer.response.body;
+    let (alert_code, payload) =
+        ecosystem::user::device_alert(body).unwrap_or_else(|| panic!("{what}: not a device alert"));
+    assert_eq!(alert_code, code.to_string(), "{what}: DUIS AlertCode");
+    // A future-dated command's outcome answers the command's request: a ResponseMessage of
+    // its service with a FutureDatedDeviceAlertMessage; the others are DeviceAlertMessages.
+    let future_dated_outcome = matches!(code.0, 0x8F66 | 0x8F67);
+    match body {
+        ResponseBody::DeviceAlert { .. } => assert!(!future_dated_outcome, "{what}"),
+        ResponseBody::OtherResponseMessage { content, .. } => {
+            assert!(future_dated_outcome, "{what}");
+            assert_eq!(content.name, "FutureDatedDeviceAlertMessage", "{what}");
+            assert!(
+                answer.answer.response.request_id.is_some(),
+                "{what}: RequestID"
+            );
+        }
+        other => panic!("{what}: {other:?}"),
+    }
     let verified = answer
         .verified()
         .unwrap_or_else(|error| panic!("{what}: the GBCS does not verify: {error}"));
@@ -69,7 +80,7 @@ async fn received(
         encrypted,
         "{what}: encrypted content decrypted for the user"
     );
-    assert_eq!(payload, &verified.payload, "{what}");
+    assert_eq!(payload, verified.payload, "{what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
