@@ -303,15 +303,31 @@ fn snapshot(
     now: DeviceDateTime,
 ) -> Option<Vec<ComponentAnswer>> {
     let (time, cause, found) = selected_snapshot(device, request, now)?;
-    snapshot_answer(METERING, 0x06, time, cause, found, 0x00, registers(device))
-}
-
-/// A snapshot's registers (payload type 0): the current summation delivered, no bill to date
-/// or projected bill, no tiers in use.
-fn registers(device: &Device) -> Vec<u8> {
     let mut payload = device.state.gas_current_summation_delivered.to_le_bytes()[..6].to_vec();
     payload.extend_from_slice(&[0; 16]);
     payload.extend_from_slice(&[0x00, 0x00]);
+    snapshot_answer(METERING, 0x06, time, cause, found, 0x00, payload)
+}
+
+/// Snapshot payload type 6: the registers with their TOU and block counter matrices.
+const TOU_AND_BLOCK_REGISTERS: u8 = 0x06;
+
+/// The registers of a snapshot of payload type 6, as the RTDS GSME writes them: the current
+/// summation delivered, four TOU registers, the tiers and block thresholds in use (one tier,
+/// four blocks) and the four block counters, each a 48-bit little-endian integer.
+fn tou_and_block_registers(device: &Device) -> Vec<u8> {
+    let register = |value: u64| value.to_le_bytes()[..6].to_vec();
+    let state = &device.state;
+    let mut payload = register(state.gas_current_summation_delivered);
+    payload.push(4);
+    payload.extend((0..4).flat_map(|_| register(0)));
+    payload.push(0x14);
+    payload.extend(
+        state
+            .gas_block_counters
+            .iter()
+            .flat_map(|count| register(*count)),
+    );
     payload
 }
 
@@ -327,8 +343,8 @@ pub(crate) fn billing_snapshot(device: &Device, time: u32) -> Option<ComponentAn
         time,
         END_OF_BILLING_PERIOD,
         1,
-        0x00,
-        registers(device),
+        TOU_AND_BLOCK_REGISTERS,
+        tou_and_block_registers(device),
     )?
     .into_iter()
     .next()

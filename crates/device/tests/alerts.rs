@@ -302,9 +302,11 @@ fn the_billing_data_log_alerts_carry_the_registers_encrypted() {
     let decoded = describe(&bytes, &key_ring(&pki, support::GSME, SUPPLIER)).unwrap();
     assert_eq!(decoded.header.message_code().0, 0x008B);
     let snapshot = decoded.encrypted_blocks[0].plaintext.clone().unwrap();
-    // Publish Snapshot: snapshot id 0, the time, one found, command 0 of 1, cause billing.
+    // Publish Snapshot: snapshot id 0, the time, one found, command 0 of 1, cause billing,
+    // payload type 6 (TOU and block registers, as the RTDS GSME's), 56 bytes of registers.
     assert_eq!(snapshot[4..8], NOW.seconds_since_2000().to_le_bytes());
-    assert_eq!(snapshot[11..15], [0x02, 0, 0, 0]);
+    assert_eq!(snapshot[11..16], [0x02, 0, 0, 0, 0x06]);
+    assert_eq!(snapshot.len(), 16 + 56);
 }
 
 #[test]
