@@ -21,6 +21,8 @@ use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
 use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
+mod control;
+
 /// The party name `dccsim serve` uses for the Comms Hubs.
 pub const PARTY_NAME: &str = "commshub";
 
@@ -95,6 +97,7 @@ pub fn new_with_clock(
     });
     let routes =
         tonic::service::Routes::new(CommsHubWanServer::new(CommsHubWanService(inner.clone())))
+            .add_service(dcc_proto::device_actions::server(inner.clone()))
             .add_service(CommsHubHanUpstreamServer::new(CommsHubHanUpstreamService(
                 inner,
             )));
@@ -104,6 +107,7 @@ pub fn new_with_clock(
         grpc_service_names: vec![
             <CommsHubWanServer<CommsHubWanService> as tonic::server::NamedService>::NAME,
             <CommsHubHanUpstreamServer<CommsHubHanUpstreamService> as tonic::server::NamedService>::NAME,
+            dcc_proto::device_actions::SERVICE_NAME,
         ],
         tasks: vec![task],
     })
@@ -127,6 +131,8 @@ impl Upstream {
 /// A running Comms Hub: its device engines and the devices on its HAN.
 #[derive(Debug)]
 struct Hub {
+    /// The hub's id: its CHF's.
+    chf: Eui64,
     region: CspRegion,
     /// The CHF, the GPF and the GPF's mirror of the GSME, by the device id each answers as.
     engines: Vec<(Eui64, Mutex<Device>)>,
@@ -171,6 +177,7 @@ fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfi
             engines.push((config.device_id, Mutex::new(device)));
         }
         let hub = Hub {
+            chf: spec.chf.device_id,
             region: spec.region,
             engines,
             han_devices: spec.han_devices.clone(),
@@ -196,6 +203,17 @@ impl Inner {
             warn!(%comms_hub, "no such comms hub");
             Status::not_found(format!("no comms hub {comms_hub} here"))
         })
+    }
+
+    /// The hub with `device` on its HAN.
+    fn hub_of_han_device(&self, device: Eui64) -> Result<&Hub, Status> {
+        self.hubs
+            .values()
+            .find(|hub| hub.han_devices.contains(&device))
+            .ok_or_else(|| {
+                warn!(%device, "no comms hub has the device on its han");
+                Status::not_found(format!("device {device} is on no comms hub here"))
+            })
     }
 
     /// Queues a device message for the CSP of `region`.
@@ -253,6 +271,7 @@ impl CommsHubWanService {
                         gbcs: response,
                     },
                 );
+                inner.send_alerts(hub.region, device, lock(engine).take_alerts());
                 Ok(())
             }
             Some(Route::Han) => forward_over_han(inner, comms_hub, device, command).await,
@@ -308,9 +327,13 @@ impl CommsHubHanUpstream for CommsHubHanUpstreamService {
 impl CommsHubHanUpstreamService {
     fn accept(&self, frame: HanFrame) -> Result<(), Status> {
         let inner = &self.0;
-        let comms_hub = dcc_proto::convert::eui64("comms_hub_id", &frame.comms_hub_id)?;
         let device = dcc_proto::convert::eui64("device_id", &frame.device_id)?;
-        let hub = inner.hub(comms_hub)?;
+        let hub = match frame.comms_hub_id.as_str() {
+            // An alert a HAN device raised on its own: the hub whose HAN it is on.
+            "" => inner.hub_of_han_device(device)?,
+            id => inner.hub(dcc_proto::convert::eui64("comms_hub_id", id)?)?,
+        };
+        let comms_hub = hub.chf;
         if !hub.han_devices.contains(&device) {
             warn!("frame from a device not on this comms hub");
             return Err(Status::not_found(format!(

@@ -99,6 +99,8 @@ impl CommunicationsServiceProviderUpstream for FakeCsp {
 }
 
 struct Fixture {
+    /// The party itself (for its `DeviceControl` service).
+    transport: GrpcTransport,
     wan: CommsHubWanClient<GrpcTransport>,
     han: CommsHubHanUpstreamClient<GrpcTransport>,
     meters: FakeSmartMeters,
@@ -153,6 +155,7 @@ fn mount(north: FakeCsp) -> Fixture {
     assert_eq!(mounted.name, commshub::PARTY_NAME);
     let transport = start(mounted);
     Fixture {
+        transport: transport.clone(),
         wan: CommsHubWanClient::new(transport.clone()),
         han: CommsHubHanUpstreamClient::new(transport),
         meters,
@@ -422,4 +425,91 @@ async fn responses_survive_a_csp_restart() {
         .collect();
     ids.sort();
     assert_eq!(ids, ["20", "21"]);
+}
+
+#[tokio::test]
+async fn the_hub_devices_act_and_their_alerts_go_up_to_the_csp() {
+    use dcc_model::device_control::{ActionRefusal, DeviceAction};
+    use dcc_proto::device_actions::{act, ActError};
+    let fixture = mount(FakeCsp::new());
+    let raised = act(
+        fixture.transport.clone(),
+        GSME,
+        &DeviceAction::RaiseAlert(0x8F1D),
+    )
+    .await
+    .unwrap();
+    assert_eq!(raised, [0x8F1D]);
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| !messages.is_empty())
+        .await;
+    let [message] = messages.as_slice() else {
+        panic!("one alert: {messages:?}");
+    };
+    assert_eq!(message.kind, DeviceMessageKind::Alert as i32);
+    assert_eq!(message.device_id, GSME.to_hex());
+    let apdu = gbcs::Envelope::parse(&message.gbcs)
+        .unwrap()
+        .general_signing()
+        .unwrap()
+        .clone();
+    assert_eq!(apdu.header.originator, GSME);
+    assert_eq!(gbcs::alert::alert_code(&apdu.payload).unwrap().0, 0x8F1D);
+    // The ESME is the smart meters' to act on; a device no hub has is not found either.
+    for device in [ESME, Eui64::from_u64(0x00DB_1234_5678_99FF)] {
+        assert_eq!(
+            act(fixture.transport.clone(), device, &DeviceAction::Reset).await,
+            Err(ActError::Refused(ActionRefusal::UnknownDevice(device)))
+        );
+    }
+    assert!(matches!(
+        act(fixture.transport.clone(), CHF, &DeviceAction::RaiseAlert(0x8F1D)).await,
+        Err(ActError::Refused(ActionRefusal::NotSupported(reason))) if reason.contains("it is raised by GSME")
+    ));
+}
+
+#[tokio::test]
+async fn an_alert_a_meter_raised_on_its_own_goes_up_from_its_hub() {
+    let mut fixture = mount(FakeCsp::new());
+    let mut esme = Device::new(&device_config(
+        ESME,
+        DeviceType::ElectricitySmartMeter,
+        DeviceState::default(),
+    ))
+    .unwrap();
+    esme.raise(gbcs::alert::AlertCode(0x8F1C), NOW).unwrap();
+    let alert = esme.take_alerts().pop().unwrap();
+    let frame = HanFrame {
+        request_id: String::new(),
+        comms_hub_id: String::new(),
+        device_id: ESME.to_hex(),
+        gbcs: alert.clone(),
+    };
+    fixture.han.deliver_frame(frame).await.unwrap();
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| !messages.is_empty())
+        .await;
+    assert_eq!(
+        messages,
+        vec![DeviceMessage {
+            request_id: String::new(),
+            device_id: ESME.to_hex(),
+            kind: DeviceMessageKind::Alert as i32,
+            gbcs: alert,
+        }]
+    );
+    let nowhere = HanFrame {
+        request_id: String::new(),
+        comms_hub_id: String::new(),
+        device_id: Eui64::from_u64(0x00DB_1234_5678_99FF).to_hex(),
+        gbcs: vec![],
+    };
+    assert_eq!(
+        fixture.han.deliver_frame(nowhere).await.unwrap_err().code(),
+        Code::NotFound
+    );
 }

@@ -2,6 +2,7 @@
 //! references, roles, regions and response codes, with no transport or codec knowledge.
 #![forbid(unsafe_code)]
 
+pub mod device_control;
 mod eui64;
 pub mod fleet;
 mod request_id;

@@ -5,6 +5,7 @@
 #![allow(missing_debug_implementations)]
 
 pub mod convert;
+pub mod device_actions;
 pub mod link;
 pub mod outbox;
 pub mod service;
@@ -39,8 +40,14 @@ pub mod dccsim {
             include!("generated/dccsim.registration.v1.rs");
         }
     }
+    pub mod device {
+        pub mod v1 {
+            include!("generated/dccsim.device.v1.rs");
+        }
+    }
 }
 
+pub use dccsim::device::v1 as device_control;
 pub use dccsim::han::v1 as han;
 pub use dccsim::registration::v1 as registration;
 pub use dccsim::smki::v1 as smki;

@@ -9,6 +9,7 @@ const PROTO_FILES: &[&str] = &[
     "dccsim/han/v1/han.proto",
     "dccsim/smki/v1/tsp.proto",
     "dccsim/registration/v1/registration.proto",
+    "dccsim/device/v1/device_control.proto",
 ];
 
 fn generate(out_dir: &Path) {

@@ -1,5 +1,8 @@
-//! `dccsim device …`: act as a device. `respond` takes a GBCS command, builds the device it is
-//! addressed to from a key folder (and a state file), and prints what the device sends.
+//! `dccsim device …`: act as a device, or on one. `respond` takes a GBCS command, builds the
+//! device it is addressed to from a key folder (and a state file), and prints what the device
+//! sends. `act` acts on a device of a running ecosystem at its premises (raise an alert, cut
+//! or restore power, set a register) through the `DeviceControl` service of the parties that
+//! host the devices.
 //!
 //! The engine is `device`; this module reads files, picks the device type and prints.
 
@@ -43,11 +46,85 @@ pub enum DeviceCommand {
         #[arg(value_name = "FILE|HEX|-")]
         input: String,
     },
+    /// Act on a device of a running ecosystem (`dccsim up`) as at its premises; the alerts it
+    /// raises go to their users as DUIS DeviceAlertMessages. Prints the alerts raised. Exit
+    /// code 2 with the reason when the device cannot do it or the ecosystem cannot be reached.
+    Act {
+        /// The device: 16 hex digits or the dashed DUIS form.
+        #[arg(long, value_name = "ID")]
+        device: Eui64,
+        /// The running ecosystem's configuration (`up --processes` prints its path; with its
+        /// DCCKI folder the call uses mutual TLS); the embedded default when absent.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        action: ActCommand,
+    },
+}
+
+/// What `dccsim device act` does to the device.
+#[derive(Debug, Subcommand)]
+pub enum ActCommand {
+    /// Raise a GBCS alert, e.g. `raise-alert 8F1C`.
+    RaiseAlert {
+        /// Four hex digits.
+        #[arg(value_name = "ALERT-CODE")]
+        code: String,
+    },
+    /// Cut (`off`) or restore (`on`) mains power; an ESME reports the outage when power returns.
+    Power {
+        #[arg(value_enum)]
+        state: Power,
+    },
+    /// Set a register (meter_balance, active_import, supply, payment_mode, …) to a value.
+    SetRegister { register: String, value: String },
+    /// Move the device's clock, e.g. `1h` or `-5m`.
+    ShiftClock {
+        #[arg(allow_hyphen_values = true)]
+        by: String,
+    },
+    /// Restart the device.
+    Reset,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Power {
+    On,
+    Off,
+}
+
+impl ActCommand {
+    /// The action as scenario `device` steps write it.
+    fn action(&self) -> ecosystem::device_control::DeviceAction {
+        use ecosystem::device_control::{DeviceAction, PowerState};
+        match self {
+            Self::RaiseAlert { code } => DeviceAction::RaiseAlert(code.clone()),
+            Self::Power { state: Power::On } => DeviceAction::Power(PowerState::On),
+            Self::Power { state: Power::Off } => DeviceAction::Power(PowerState::Off),
+            Self::SetRegister { register, value } => DeviceAction::SetRegister {
+                register: register.clone(),
+                value: value.clone(),
+            },
+            Self::ShiftClock { by } => DeviceAction::ShiftClock(by.clone()),
+            Self::Reset => DeviceAction::Reset,
+        }
+    }
 }
 
 /// Runs a `dccsim device` command.
-pub fn run(command: DeviceCommand) -> ExitCode {
+pub async fn run(command: DeviceCommand) -> ExitCode {
     match command {
+        DeviceCommand::Act {
+            device,
+            config,
+            action,
+        } => match act(device, config, &action).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("dccsim device act: {message}");
+                ExitCode::from(REFUSED)
+            }
+        },
         DeviceCommand::Respond {
             keys,
             state,
@@ -130,6 +207,35 @@ fn respond(
         }
     }
     let _ = out.flush();
+    Ok(())
+}
+
+/// Acts on `device` through the device control services at the configuration's addresses.
+async fn act(device: Eui64, config: Option<PathBuf>, action: &ActCommand) -> Result<(), String> {
+    use ecosystem::device_control::DeviceControl;
+    let config = crate::configuration(config).map_err(|error| format!("{error:#}"))?;
+    let tls = match &config.dccki_directory {
+        Some(directory) => Some(
+            ecosystem::dccki::load(directory, ecosystem::dccki::TOOLS)
+                .map_err(|error| error.to_string())?,
+        ),
+        None => None,
+    };
+    let directory =
+        ecosystem::launch::NetworkDirectory::new(config.grpc_addresses.clone()).with_tls(tls);
+    let control = ecosystem::device_control::GrpcDeviceControl::new(&directory);
+    let raised = control
+        .act(device, &action.action())
+        .await
+        .map_err(|error| error.to_string())?;
+    for code in raised {
+        let code = gbcs::alert::AlertCode(code);
+        println!(
+            "{} raised alert {code} ({})",
+            device.to_hex(),
+            gbcs::alert::catalogue::name(code).unwrap_or("not in the GBCS alert catalogue")
+        );
+    }
     Ok(())
 }
 

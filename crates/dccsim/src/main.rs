@@ -76,7 +76,8 @@ enum Command {
         #[command(subcommand)]
         command: duis_cli::DuisCommand,
     },
-    /// Act as a device: answer GBCS commands as the device they are addressed to.
+    /// Act as a device (answer GBCS commands as the device they are addressed to), or act on
+    /// one of a running ecosystem (raise an alert, cut its power, set a register).
     Device {
         #[command(subcommand)]
         command: device_cli::DeviceCommand,
@@ -296,7 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => certs_cli::issue(&args),
         Command::Gbcs { command } => Ok(gbcs_cli::run(command)),
         Command::Duis { command } => Ok(duis_cli::run(command)),
-        Command::Device { command } => Ok(device_cli::run(command)),
+        Command::Device { command } => Ok(device_cli::run(command).await),
         Command::Audit(args) => audit(args).await,
         Command::Csp {
             command: CspCommand::WanLatency { args, config },

@@ -309,6 +309,47 @@ fn snapshot(
     snapshot_answer(METERING, 0x06, time, cause, found, 0x00, payload)
 }
 
+/// Snapshot payload type 6: the registers with their TOU and block counter matrices.
+const TOU_AND_BLOCK_REGISTERS: u8 = 0x06;
+
+/// The registers of a snapshot of payload type 6, as the RTDS GSME writes them: the current
+/// summation delivered, four TOU registers, the tiers and block thresholds in use (one tier,
+/// four blocks) and the four block counters, each a 48-bit little-endian integer.
+fn tou_and_block_registers(device: &Device) -> Vec<u8> {
+    let register = |value: u64| value.to_le_bytes()[..6].to_vec();
+    let state = &device.state;
+    let mut payload = register(state.gas_current_summation_delivered);
+    payload.push(4);
+    payload.extend((0..4).flat_map(|_| register(0)));
+    payload.push(0x14);
+    payload.extend(
+        state
+            .gas_block_counters
+            .iter()
+            .flat_map(|count| register(*count)),
+    );
+    payload
+}
+
+/// ZSE snapshot cause: the end of a billing period.
+const END_OF_BILLING_PERIOD: u32 = 0x0000_0002;
+
+/// The Publish Snapshot a GSME pushes with its billing data log (GCS53): its registers at
+/// `time` (UTC seconds since 2000), captured at the end of a billing period.
+pub(crate) fn billing_snapshot(device: &Device, time: u32) -> Option<ComponentAnswer> {
+    snapshot_answer(
+        METERING,
+        0x06,
+        time,
+        END_OF_BILLING_PERIOD,
+        1,
+        TOU_AND_BLOCK_REGISTERS,
+        tou_and_block_registers(device),
+    )?
+    .into_iter()
+    .next()
+}
+
 /// Get Prepay Snapshot: a Publish Prepay Snapshot of the debt and credit registers (payload
 /// type 0: debt/credit status).
 fn prepayment_snapshot(

@@ -48,6 +48,8 @@ impl Command<'_> {
 pub struct Device {
     device_id: Eui64,
     device_type: DeviceType,
+    /// When mains power was cut, while it is off ([`Device::act`]).
+    pub(crate) power_outage: Option<DeviceDateTime>,
     pub(crate) keys: DeviceKeys,
     pub(crate) anchors: TrustAnchors,
     shared_secrets: SharedSecretCache,
@@ -113,6 +115,7 @@ impl Device {
         Self {
             device_id,
             device_type,
+            power_outage: None,
             keys,
             anchors,
             shared_secrets: SharedSecretCache::new(),
@@ -390,6 +393,16 @@ impl Device {
             .remote_party_key
             .as_ref()
             .or_else(|| self.anchors.key_agreement(parameters.party));
+        self.encrypt_under(parameters, peer, plaintext)
+    }
+
+    /// Encrypts `plaintext` under `parameters` for their party, whose KA key is `peer`.
+    pub(crate) fn encrypt_under(
+        &self,
+        parameters: EncryptionParameters,
+        peer: Option<&KeyAgreementPublicKey>,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, DeviceError> {
         let z = self
             .keys
             .key_agreement

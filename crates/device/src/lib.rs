@@ -17,9 +17,13 @@
 //!   cases).
 //! - Refusals: a refused command changes nothing, does not consume its counter and gets no GBCS
 //!   answer; [`DeviceError::kind`] says how to report it.
-//! - Alerts the device raises wait in its outbox ([`Device::take_alerts`]).
+//! - Alerts: [`Device::raise`] raises any alert of the GBCS alert catalogue a device of its
+//!   type raises ([`gbcs::alert::catalogue`]), protected as GBCS says; [`Device::act`] acts on
+//!   the device at its premises (raise an alert, power off and on, set a register). Raised
+//!   alerts wait in its outbox ([`Device::take_alerts`]).
 #![forbid(unsafe_code)]
 
+mod alerts;
 mod anchors;
 mod asn1;
 mod behaviour;
@@ -27,6 +31,7 @@ mod bindings;
 mod clusters;
 mod config;
 mod consumption;
+mod control;
 mod credentials;
 mod date_time;
 mod dlms_exec;
@@ -53,6 +58,7 @@ pub use config::{
     TEST_SECOND_SUPPLIER, TEST_SUPPLIER,
 };
 pub use consumption::LoadProfile;
+pub use control::REGISTERS;
 pub use date_time::{DeviceClock, DeviceDateTime};
 pub use dcc_model::RefusalKind;
 pub use engine::Device;

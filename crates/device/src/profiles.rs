@@ -377,6 +377,19 @@ fn capture_times(profile: &Profile, from: u32, to: u32) -> Vec<u32> {
     times
 }
 
+/// The billing data log whose entries the billing calendar triggers (ECS20c).
+const BILLING_CALENDAR_LOG: [u8; 6] = [0, 0, 98, 1, 0, 255];
+
+/// The billing data log entry an ESME captures at `time` (UTC seconds since 2000) and pushes
+/// in its ECS68 alert: one row of the billing calendar's log as a compact array, in a
+/// structure.
+pub(crate) fn billing_data_log_entry(state: &DeviceState, time: u32) -> Option<Data> {
+    let profile = PROFILES
+        .iter()
+        .find(|profile| profile.logical_name == BILLING_CALENDAR_LOG)?;
+    Some(Data::Structure(vec![buffer(profile, state, &[time])]))
+}
+
 /// The entries as a compact array.
 fn buffer(profile: &Profile, state: &DeviceState, times: &[u32]) -> Data {
     let sample = Data::Structure((profile.row)(state, 0));

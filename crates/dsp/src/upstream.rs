@@ -67,13 +67,8 @@ impl Upstream {
         let counter = header.transaction.counter;
         let recipient = header.recipient;
         if message.kind == DeviceMessageKind::Alert as i32 {
-            return self.forward_alert(
-                device,
-                recipient,
-                counter,
-                header.message_code().0,
-                message.gbcs,
-            );
+            let alert = read_alert(&envelope);
+            return self.forward_alert(device, recipient, counter, alert, message.gbcs);
         }
         // The response names the command's originator as its recipient.
         let command = SentCommand::answered_by(header);
@@ -133,25 +128,62 @@ impl Upstream {
         Ok(())
     }
 
+    /// Sends a device alert to the user it is addressed to as a `DeviceAlertMessage` (a
+    /// future-dated command's outcome as a `FutureDatedDeviceAlertMessage` answering the
+    /// command's request); an alert for the DCC itself (a CHF's) is recorded, not sent on.
     fn forward_alert(
         &self,
         device: Eui64,
         recipient: Eui64,
         counter: u64,
-        message_code: u16,
+        alert: ReadAlert,
         gbcs: Vec<u8>,
     ) -> Result<(), Status> {
         let shared = &self.0;
+        let alert_code = alert.code;
         let response_id = format!("{device}:{recipient}:{counter}");
+        if recipient == dcc_model::DCC_ACCESS_CONTROL_BROKER {
+            let batch = shared.store.batch().map_err(store_status)?;
+            batch
+                .audit(
+                    &response_id,
+                    &shared.event(
+                        "device",
+                        format!("device alert {alert_code:04X} from {device} for the DCC"),
+                        None,
+                    ),
+                )
+                .map_err(store_status)?;
+            batch.commit().map_err(store_status)?;
+            info!(alert_code = %format!("{alert_code:04X}"), "device alert for the dcc recorded");
+            return Ok(());
+        }
+        let answering = alert
+            .future_dated_command
+            .and_then(|command| future_dated_answer(command, alert_code, &gbcs));
+        let (request_id, body) = match answering {
+            Some((counter, body)) => {
+                let request_id = dcc_model::RequestId {
+                    originator: recipient,
+                    target: device,
+                    counter,
+                };
+                (Some(request_id), body)
+            }
+            None => (
+                None,
+                ResponseBody::DeviceAlert {
+                    alert_code: format!("{alert_code:04X}"),
+                    payload: gbcs,
+                },
+            ),
+        };
         let xml = sign_response(
             shared,
-            None,
+            request_id,
             ResponseCode::Success,
             Some(response_id.clone()),
-            ResponseBody::DeviceAlert {
-                alert_code: format!("{message_code:04X}"),
-                payload: gbcs,
-            },
+            body,
         )
         .map_err(|error| Status::internal(format!("could not sign the alert: {error}")))?;
         let mut owed = Owed::default();
@@ -164,7 +196,7 @@ impl Upstream {
                 reference: &response_id,
                 device,
                 xml,
-                what: &format!("device alert {message_code:04X}"),
+                what: &format!("device alert {alert_code:04X}"),
                 outcome: &ResponseCode::Success,
             },
         )
@@ -172,6 +204,89 @@ impl Upstream {
         batch.commit().map_err(store_status)?;
         owed.send(shared);
         Ok(())
+    }
+}
+
+/// What the DSP reads of a device alert.
+struct ReadAlert {
+    /// The GBCS alert code its payload carries (DUIS `AlertCode`); the message code when the
+    /// payload does not show one (an alert still in General Block Transfer blocks).
+    code: u16,
+    /// For a future-dated command's outcome (8F66, 8F67): the command it names (message
+    /// code and counter).
+    future_dated_command: Option<(gbcs::MessageCode, u64)>,
+}
+
+/// A future-dated command's outcome answers the command's request: its counter, and a
+/// `ResponseMessage` of the command's service carrying a `FutureDatedDeviceAlertMessage`
+/// (one instruction reported). `None` when the command's use case names no service.
+fn future_dated_answer(
+    (message_code, counter): (gbcs::MessageCode, u64),
+    alert_code: u16,
+    gbcs: &[u8],
+) -> Option<(u64, ResponseBody)> {
+    let variant = gbcs::catalogue::entry(message_code)?
+        .service_reference_variants
+        .first()?;
+    let service = duis::catalogue::lookup(variant)?;
+    let content = BodyElement::with_children(
+        "FutureDatedDeviceAlertMessage",
+        vec![
+            BodyElement::leaf("FutureDatedAlertCode", format!("{alert_code:04X}")),
+            BodyElement::leaf("GBCSPayload", base64_of(gbcs)),
+            BodyElement::leaf("InstructionNumber", "1"),
+            BodyElement::leaf("TotalCommandInstructions", "1"),
+        ],
+    );
+    Some((
+        counter,
+        ResponseBody::OtherResponseMessage {
+            service_reference: service.service_reference().to_owned(),
+            service_reference_variant: service.variant(),
+            content,
+        },
+    ))
+}
+
+/// Future-dated HAN interface command actioned, and not actioned.
+const FUTURE_DATED_OUTCOMES: [u16; 2] = [0x8F66, 0x8F67];
+
+fn read_alert(envelope: &gbcs::Envelope) -> ReadAlert {
+    let message_code = envelope.header().message_code();
+    let Some(apdu) = envelope.general_signing() else {
+        return ReadAlert {
+            code: message_code.0,
+            future_dated_command: None,
+        };
+    };
+    let code = match gbcs::alert::alert_code(&apdu.payload) {
+        Ok(code) => code.0,
+        Err(error) => {
+            warn!(%error, "device alert whose code cannot be read: sent with its message code");
+            message_code.0
+        }
+    };
+    let details = FUTURE_DATED_OUTCOMES
+        .contains(&code)
+        .then(|| gbcs::alert::Alert::parse(message_code, &apdu.payload).ok())
+        .flatten()
+        .map(|alert| alert.details);
+    let future_dated_command = match details {
+        Some(gbcs::alert::AlertDetails::FutureDatedDlms {
+            message_code,
+            counter,
+            ..
+        })
+        | Some(gbcs::alert::AlertDetails::FutureDatedGbz {
+            message_code,
+            counter,
+            ..
+        }) => Some((message_code, counter)),
+        _ => None,
+    };
+    ReadAlert {
+        code,
+        future_dated_command,
     }
 }
 

@@ -157,6 +157,25 @@ fn responses() -> Vec<(&'static str, Response)> {
             },
         ),
         (
+            "FutureDatedDeviceAlert",
+            Response {
+                body: ResponseBody::OtherResponseMessage {
+                    service_reference: "2.1".into(),
+                    service_reference_variant: variant("2.1"),
+                    content: BodyElement::with_children(
+                        "FutureDatedDeviceAlertMessage",
+                        vec![
+                            BodyElement::leaf("FutureDatedAlertCode", "8F66"),
+                            BodyElement::leaf("GBCSPayload", "3wk="),
+                            BodyElement::leaf("InstructionNumber", "1"),
+                            BodyElement::leaf("TotalCommandInstructions", "1"),
+                        ],
+                    ),
+                },
+                ..base.clone()
+            },
+        ),
+        (
             "DCCAlert",
             Response {
                 request_id: None,

@@ -132,6 +132,14 @@ impl Sandbox {
         .with_conditions(Some(self.conditions.clone())))
     }
 
+    /// The control API of the sandbox's devices (the Comms Hubs' and smart meters'
+    /// `DeviceControl` services).
+    pub fn device_control(&self) -> crate::device_control::GrpcDeviceControl {
+        crate::device_control::GrpcDeviceControl::new(&crate::launch::NetworkDirectory::new(
+            self.running.grpc_addresses.clone(),
+        ))
+    }
+
     pub fn log(&self) -> &MessageLog {
         self.conditions.log()
     }

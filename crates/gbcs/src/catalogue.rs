@@ -474,6 +474,6 @@ pub const MESSAGE_CODES: &[MessageCodeEntry] = &[
     row(0x0129, "CS08 Read PPMID/HCALCS Firmware Version", &["11.2"], MacCommandMacResponse, Asn1, &[Ppmid, Hcalcs], &[], NoSensitiveBlock),
     row(0x012A, "GCS60a Read Meter Balance for GSME (a)", &["4.18"], MacCommandMacResponse, Gbz, &[Gsme, Gpf], &[], NoSensitiveBlock),
     row(0x012B, "CS09 PPMID Firmware Activation Alert", &[], SignedAlert, Asn1, &[Ppmid], &[], NoSensitiveBlock),
-    row(0x1000, "Generic Critical Alert", &[], SignedAlert, DlmsOrGbz, &[Gsme], &[], NoSensitiveBlock),
-    row(0x1001, "Generic Non Critical Alert", &[], MacAlert, DlmsOrGbz, &[Esme], &[], NoSensitiveBlock),
+    row(0x1000, "Generic Critical Alert", &[], SignedAlert, DlmsOrGbz, &[Esme, Gsme, Chf, Gpf, Ppmid, Hcalcs], &[], NoSensitiveBlock),
+    row(0x1001, "Generic Non Critical Alert", &[], MacAlert, DlmsOrGbz, &[Esme, Gsme, Chf, Gpf, Ppmid, Hcalcs], &[], NoSensitiveBlock),
 ];

@@ -288,7 +288,9 @@ pub struct ProtectionParameters {
 }
 
 impl ProtectionParameters {
-    fn data(&self) -> Data {
+    /// The parameters as A-XDR data: `{authenticated encryption, {transaction id, originator,
+    /// recipient, other information, {agreed key, {C(0e, 2s), no key data}}}}`.
+    pub fn data(&self) -> Data {
         let mut transaction = vec![TRANSACTION_ID_TAG];
         transaction.extend_from_slice(&self.counter.to_be_bytes());
         Data::Structure(vec![
@@ -307,6 +309,31 @@ impl ProtectionParameters {
                 ]),
             ]),
         ])
+    }
+
+    /// The parameters [`Self::data`] wrote, or `None` for other data.
+    pub fn from_data(data: &Data) -> Option<Self> {
+        let Data::Structure(outer) = data else {
+            return None;
+        };
+        let [Data::Enum(AUTHENTICATED_ENCRYPTION), Data::Structure(fields)] = outer.as_slice()
+        else {
+            return None;
+        };
+        let [Data::OctetString(transaction), Data::OctetString(originator), Data::OctetString(recipient), ..] =
+            fields.as_slice()
+        else {
+            return None;
+        };
+        let (&[TRANSACTION_ID_TAG], counter) = transaction.split_at_checked(1)? else {
+            return None;
+        };
+        let parameters = Self {
+            counter: u64::from_be_bytes(counter.try_into().ok()?),
+            originator: Eui64::new(originator.as_slice().try_into().ok()?),
+            recipient: Eui64::new(recipient.as_slice().try_into().ok()?),
+        };
+        (parameters.data() == *data).then_some(parameters)
     }
 }
 

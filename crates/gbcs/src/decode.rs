@@ -367,6 +367,9 @@ impl DecodedMessage {
             None => format!("use case: {} (not in the catalogue)", header.message_code()),
         };
         nodes.push(Node::leaf(use_case));
+        if header.transaction.cra == Cra::Alert {
+            nodes.push(alert_node(&self.payload));
+        }
         nodes.extend(header_nodes(header));
         let mac = match &self.mac_bytes {
             Some(mac) => format!("MAC: {} {}", hex_upper(mac), self.mac.describe()),
@@ -382,6 +385,17 @@ impl DecodedMessage {
         }
         nodes.push(self.payload_tree.clone());
         Node::branch("GBCS message", nodes)
+    }
+}
+
+/// The alert code of an alert, with its name from the alert catalogue.
+fn alert_node(payload: &[u8]) -> Node {
+    match crate::alert::alert_code(payload) {
+        Ok(code) => Node::leaf(format!(
+            "alert code: {code} {}",
+            crate::alert::catalogue::name(code).unwrap_or("(not in the GBCS alert catalogue)")
+        )),
+        Err(error) => Node::leaf(format!("alert code: unreadable ({error})")),
     }
 }
 
@@ -882,15 +896,21 @@ fn gbz_alert_node(payload: &[u8]) -> Node {
         Ok((count, alert_code, time))
     })();
     match fields {
-        Ok((count, alert_code, time)) => Node::branch(
-            "GBZ alert",
-            vec![
-                Node::leaf(format!("components: {count}")),
-                Node::leaf(format!("alert code: 0x{alert_code:04X}")),
-                Node::leaf(format!("time (UTC seconds since 2000): {time}")),
-                Node::leaf(format!("rest: {}", hex_upper(reader.rest()))),
-            ],
-        ),
+        Ok((count, alert_code, time)) => {
+            let rest = match crate::alert::gbz_alert_components(payload) {
+                Some(components) => gbz_node(&GbzPayload { components }),
+                None => Node::leaf(format!("rest: {}", hex_upper(reader.rest()))),
+            };
+            Node::branch(
+                "GBZ alert",
+                vec![
+                    Node::leaf(format!("components: {count}")),
+                    Node::leaf(format!("alert code: 0x{alert_code:04X}")),
+                    Node::leaf(format!("time (UTC seconds since 2000): {time}")),
+                    rest,
+                ],
+            )
+        }
         Err(_) => Node::leaf(format!("hex: {}", hex_upper(payload))),
     }
 }

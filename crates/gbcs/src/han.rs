@@ -69,12 +69,12 @@ impl DeviceLogEntry {
     }
 }
 
-fn encode_entries(entries: &[DeviceLogEntry], tlv: fn(u8, &[u8]) -> Vec<u8>) -> Vec<u8> {
+pub(crate) fn encode_entries(entries: &[DeviceLogEntry], tlv: fn(u8, &[u8]) -> Vec<u8>) -> Vec<u8> {
     let content: Vec<u8> = entries.iter().flat_map(|entry| entry.encode(tlv)).collect();
     tlv(tag::SEQUENCE, &content)
 }
 
-fn decode_entries(reader: &mut DerReader<'_>) -> Result<Vec<DeviceLogEntry>, Asn1Error> {
+pub(crate) fn decode_entries(reader: &mut DerReader<'_>) -> Result<Vec<DeviceLogEntry>, Asn1Error> {
     let mut list = reader.nested(tag::SEQUENCE, "device log entries")?;
     let mut entries = Vec::new();
     while !list.is_empty() {

@@ -11,7 +11,8 @@
 //!   [`credentials`]: the CS02 security credentials payloads; [`han`]: joins, unjoins and
 //!   device logs (CS03, CS04, CS07, GCS59, CCS01–07); [`cin`]: ECS50/GCS36; [`asn1`]: DER
 //!   building blocks;
-//!   [`catalogue`]: every GBCS message code; [`gbz`]: the GBZ payload codec;
+//!   [`catalogue`]: every GBCS message code; [`alert`]: every GBCS alert code
+//!   ([`alert::catalogue`]) and the alert payload codec; [`gbz`]: the GBZ payload codec;
 //!   [`dlms`]: the DLMS payload codec (access-request/response, data-notification, A-XDR data);
 //!   [`zcl`]: ZCL attribute values and general commands inside GBZ components;
 //!   [`zcl_commands`]: the fields of every cluster-specific ZCL command in GBCS, as data (decode
@@ -49,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod alert;
 pub mod asn1;
 mod ber;
 pub mod catalogue;

@@ -250,9 +250,13 @@ pub fn decrypt_sensitive_block(
 ///
 /// GBZ payloads are decoded and their encrypted components returned; otherwise the payload
 /// is scanned for DLMS octet strings that hold an encrypted block (the protected attributes
-/// of DLMS Data Protection). GBZ alert payloads are not decoded.
+/// of DLMS Data Protection). A GBZ alert's components (GCS53) are searched as a GBZ payload's.
 pub fn find_encrypted_blocks(payload: &[u8]) -> Vec<&[u8]> {
-    if let Ok(gbz) = crate::gbz::GbzPayload::parse(payload) {
+    let gbz = crate::gbz::GbzPayload::parse(payload).ok().or_else(|| {
+        crate::alert::gbz_alert_components(payload)
+            .map(|components| crate::gbz::GbzPayload { components })
+    });
+    if let Some(gbz) = gbz {
         if gbz.encrypted_blocks().next().is_some() {
             return encrypted_component_slices(payload, &gbz);
         }

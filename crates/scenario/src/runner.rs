@@ -32,14 +32,15 @@ use smki::KeyUsage;
 
 use crate::expect::{self, Mismatch};
 use crate::format::{
-    AwaitStep, BodyMap, BodyValue, ClockStep, Expectations, FaultStep, Matcher, Operators,
-    RequestStep, Scalar, Step, Tamper,
+    AwaitStep, BodyMap, BodyValue, ClockStep, DeviceStep, Expectations, FaultStep, Matcher,
+    Operators, RequestStep, Scalar, Step, Tamper,
 };
 use crate::load::TestCase;
 use crate::outcome::{
     CaseResult, Failure, FailureKind, ReportMessage, RunReport, Status, StepRecord,
 };
 use crate::view;
+use ecosystem::device_control::DeviceAction;
 
 /// How long a finished case waits for the messages still on their way to be logged.
 const SETTLE_LIMIT: Duration = Duration::from_secs(2);
@@ -718,10 +719,7 @@ impl CaseRun<'_> {
         match step {
             Step::Request(request) => self.request(request, ecosystem).await,
             Step::Await(wait) => self.await_step(wait, ecosystem).await,
-            Step::Device(device) => StepEnd::Skip(format!(
-                "device {}: the device engine's control API is not available yet",
-                device.device
-            )),
+            Step::Device(device) => self.device(device, ecosystem).await,
             Step::Fault(fault) => self.fault(fault, ecosystem),
             Step::Clock(clock) => self.clock(clock, ecosystem),
             Step::Expect(check) => {
@@ -749,6 +747,42 @@ impl CaseRun<'_> {
                     diff: Some(expect::render_diff(&[mismatch])),
                 })
             }
+        }
+    }
+
+    /// Acts on a device through the ecosystem's device control API; the alerts it raises are
+    /// awaited by later steps.
+    async fn device(&mut self, step: &DeviceStep, ecosystem: &Ecosystem<'_>) -> StepEnd {
+        let Some(sandbox) = ecosystem.in_process() else {
+            return StepEnd::Skip(
+                "devices can only be acted on in an ecosystem the runner started".into(),
+            );
+        };
+        let resolved = self.resolve_id(&step.device).and_then(|device| {
+            let action = match &step.action {
+                DeviceAction::RaiseAlert(code) => DeviceAction::RaiseAlert(self.resolve(code)?),
+                DeviceAction::SetRegister { register, value } => DeviceAction::SetRegister {
+                    register: self.resolve(register)?,
+                    value: self.resolve(value)?,
+                },
+                DeviceAction::ShiftClock(by) => DeviceAction::ShiftClock(self.resolve(by)?),
+                other => other.clone(),
+            };
+            Ok((device, action))
+        });
+        let (device, action) = match resolved {
+            Ok(resolved) => resolved,
+            Err(message) => return failure(FailureKind::Scenario, message),
+        };
+        let control = sandbox.device_control();
+        match ecosystem::device_control::DeviceControl::act(&control, device, &action).await {
+            Ok(raised) => StepEnd::Done(
+                raised
+                    .iter()
+                    .map(|code| format!("{device} raised alert {code:04X}"))
+                    .collect(),
+            ),
+            Err(error) => failure(FailureKind::Scenario, error.to_string()),
         }
     }
 

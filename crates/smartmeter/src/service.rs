@@ -16,6 +16,8 @@ use tracing::{info, info_span, warn, Instrument};
 use dcc_proto::outbox::{Deliver, Outbox};
 use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
 
+mod control;
+
 /// The party name `dccsim serve` uses for the smart meters.
 pub const PARTY_NAME: &str = "smartmeter";
 
@@ -54,16 +56,19 @@ pub fn new_with_clock(
         Box::pin(async move { client.deliver_frame(frame).await.map(|_| ()) })
     });
     let (outbox, task) = Outbox::new(deliver);
-    let service = SmartMeterHanService(Arc::new(Inner {
+    let inner = Arc::new(Inner {
         devices,
         clock,
         outbox,
-    }));
+    });
+    let service = SmartMeterHanService(inner.clone());
     Ok(MountedService {
         name: PARTY_NAME.to_owned(),
-        routes: tonic::service::Routes::new(SmartMeterHanServer::new(service)),
+        routes: tonic::service::Routes::new(SmartMeterHanServer::new(service))
+            .add_service(dcc_proto::device_actions::server(inner)),
         grpc_service_names: vec![
             <SmartMeterHanServer<SmartMeterHanService> as tonic::server::NamedService>::NAME,
+            dcc_proto::device_actions::SERVICE_NAME,
         ],
         tasks: vec![task],
     })
@@ -119,9 +124,14 @@ impl SmartMeterHanService {
             return Err(Status::not_found(format!("no HAN device {device_id} here")));
         };
         let now = self.0.clock.now();
-        let outcome = match device.lock() {
-            Ok(mut device) => device.handle_command(&frame.gbcs, now),
-            Err(poisoned) => poisoned.into_inner().handle_command(&frame.gbcs, now),
+        let (outcome, alerts) = {
+            let mut device = device
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (
+                device.handle_command(&frame.gbcs, now),
+                device.take_alerts(),
+            )
         };
         let response = outcome.map_err(|error| {
             warn!(%error, "command refused");
@@ -132,12 +142,13 @@ impl SmartMeterHanService {
         self.0.outbox.send(
             HanFrame {
                 request_id: frame.request_id,
-                comms_hub_id: frame.comms_hub_id,
+                comms_hub_id: frame.comms_hub_id.clone(),
                 device_id: device_id.to_hex(),
                 gbcs: response,
             },
             span,
         );
+        self.0.send_alerts(device_id, &frame.comms_hub_id, alerts);
         Ok(())
     }
 }

@@ -80,7 +80,10 @@ fn mount(hub: &FakeCommsHub) -> SmartMeterHanClient<GrpcTransport> {
     assert_eq!(mounted.name, smartmeter::PARTY_NAME);
     assert_eq!(
         mounted.grpc_service_names,
-        vec!["dccsim.han.v1.SmartMeterHan"]
+        vec![
+            "dccsim.han.v1.SmartMeterHan",
+            "dccsim.device.v1.DeviceControl"
+        ]
     );
     SmartMeterHanClient::new(start(mounted))
 }

@@ -17,6 +17,40 @@ pub mod fleet {
     pub use dcc_model::DCC_ACCESS_CONTROL_BROKER;
 }
 
+/// The RTDS alerts (`*_ALERT*_GBCS.HEX`) in the fixture folders under `gbcs`, in name order.
+pub fn rtds_alert_files(gbcs: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for folder in subfolders(gbcs)? {
+        for entry in std::fs::read_dir(folder)? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.contains("_ALERT") && name.ends_with("_GBCS.HEX") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The device type of an RTDS reference device (`00DB1234567890A0` ESME, `A1` GSME, `A2`
+/// CHF, `A3` GPF, `A4` PPMID, `A5` and `A6` HCALCS).
+pub fn rtds_device_type(device: dcc_model::Eui64) -> Option<dcc_model::DeviceType> {
+    use dcc_model::DeviceType::*;
+    Some(match device.as_u64() {
+        0x00DB_1234_5678_90A0 => ElectricitySmartMeter,
+        0x00DB_1234_5678_90A1 => GasSmartMeter,
+        0x00DB_1234_5678_90A2 => CommunicationsHubFunction,
+        0x00DB_1234_5678_90A3 => GasProxyFunction,
+        0x00DB_1234_5678_90A4 => PrepaymentInterfaceDevice,
+        0x00DB_1234_5678_90A5 | 0x00DB_1234_5678_90A6 => HanConnectedAuxiliaryLoadControlSwitch,
+        _ => return None,
+    })
+}
+
 /// The workspace root (the folder holding the top `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

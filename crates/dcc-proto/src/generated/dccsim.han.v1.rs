@@ -4,7 +4,8 @@ pub struct HanFrame {
     /// DUIS RequestID of the command this frame belongs to; empty for an alert.
     #[prost(string, tag = "1")]
     pub request_id: ::prost::alloc::string::String,
-    /// The Comms Hub the frame passes through, as 16 hex digits.
+    /// The Comms Hub the frame passes through, as 16 hex digits; empty for an alert a meter
+    /// raises on its own (the hub whose HAN it is on takes it).
     #[prost(string, tag = "2")]
     pub comms_hub_id: ::prost::alloc::string::String,
     /// The meter that sends or receives the frame, as 16 hex digits.

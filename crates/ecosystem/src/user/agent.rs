@@ -448,9 +448,12 @@ impl UserAgent {
     /// command the ACB sent on the user's behalf) or the device's signature, with certificates
     /// from the SMKI repository; decrypts sensitive blocks.
     async fn check_device_answer(&self, answer: Answer) -> DeviceAnswer {
-        let payload = match &answer.response.body {
-            ResponseBody::GbcsPayload { payload, .. }
-            | ResponseBody::DeviceAlert { payload, .. } => payload.clone(),
+        let payload = match (
+            &answer.response.body,
+            super::inbox::device_alert(&answer.response.body),
+        ) {
+            (ResponseBody::GbcsPayload { payload, .. }, _) => payload.clone(),
+            (_, Some((_, payload))) => payload,
             _ => return DeviceAnswer { answer, gbcs: None },
         };
         let gbcs = self.verify(&payload).await;

@@ -107,7 +107,8 @@ impl ResponseInbox {
     }
 
     /// The next device alert with `alert_code` (any when `None`) from `device` (any when
-    /// `None`), judged by the alert's ResponseID `<device>:<recipient>:<counter>`.
+    /// `None`), judged by the alert's ResponseID `<device>:<recipient>:<counter>`: a
+    /// `DeviceAlertMessage`, or a `FutureDatedDeviceAlertMessage` answering a request.
     pub async fn alert(
         &self,
         alert_code: Option<&str>,
@@ -115,13 +116,10 @@ impl ResponseInbox {
         limit: Duration,
     ) -> Result<Answer, UserError> {
         let wanted = |answer: &Answer| {
-            let ResponseBody::DeviceAlert {
-                alert_code: code, ..
-            } = &answer.response.body
-            else {
+            let Some((code, _)) = device_alert(&answer.response.body) else {
                 return false;
             };
-            let code_matches = alert_code.is_none_or(|wanted| wanted.eq_ignore_ascii_case(code));
+            let code_matches = alert_code.is_none_or(|wanted| wanted.eq_ignore_ascii_case(&code));
             let device_matches = device.is_none_or(|device| {
                 answer
                     .response
@@ -282,9 +280,9 @@ fn delivery_trace(
     let (label, request_id, device_id, code) = match parsed {
         Ok(answer) => {
             let response = &answer.response;
-            let label = match &response.body {
-                ResponseBody::DeviceAlert { alert_code, .. } => format!("alert {alert_code}"),
-                ResponseBody::DccAlert { dcc_alert_code, .. } => {
+            let label = match (&response.body, device_alert(&response.body)) {
+                (_, Some((alert_code, _))) => format!("alert {alert_code}"),
+                (ResponseBody::DccAlert { dcc_alert_code, .. }, None) => {
                     format!("DCC alert {dcc_alert_code}")
                 }
                 _ => format!("response {}", response.response_code),
@@ -330,5 +328,28 @@ fn delivery_trace(
         fault,
         duis: Some(String::from_utf8_lossy(xml).into_owned()),
         gbcs: None,
+    }
+}
+
+/// The alert code and GBCS payload of a device alert: a `DeviceAlertMessage`, or the
+/// `FutureDatedDeviceAlertMessage` in a `ResponseMessage` (a future-dated command's outcome,
+/// 8F66 or 8F67); `None` for other bodies.
+pub fn device_alert(body: &ResponseBody) -> Option<(String, Vec<u8>)> {
+    match body {
+        ResponseBody::DeviceAlert {
+            alert_code,
+            payload,
+        } => Some((alert_code.clone(), payload.clone())),
+        ResponseBody::OtherResponseMessage { content, .. }
+            if content.name == "FutureDatedDeviceAlertMessage" =>
+        {
+            use base64::Engine as _;
+            let code = content.find_text("FutureDatedAlertCode")?;
+            let payload = base64::engine::general_purpose::STANDARD
+                .decode(content.find_text("GBCSPayload")?.trim())
+                .ok()?;
+            Some((code.to_owned(), payload))
+        }
+        _ => None,
     }
 }

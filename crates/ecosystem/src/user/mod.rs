@@ -11,7 +11,7 @@ pub use agent::{
     endpoint_for, sign_pre_command, CounterBook, DeviceAnswer, Endpoints, Exchange, RequestOptions,
     UserAgent, VerifiedGbcs, DEFAULT_RESPONSE_WAIT,
 };
-pub use inbox::{InboxOptions, ResponseInbox};
+pub use inbox::{device_alert, InboxOptions, ResponseInbox};
 
 use std::time::Duration;
 

@@ -1,0 +1,47 @@
+//! `DeviceControl` for the engines on the hubs (CHFs, GPFs and the GPFs' mirrors of their
+//! GSMEs): an action's alerts go up to the CSP of the hub's region like every device message.
+
+use dcc_model::device_control::{ActionRefusal, DeviceAction};
+use dcc_model::{CspRegion, Eui64};
+use dcc_proto::device_actions::DeviceHost;
+use dcc_proto::wan::{DeviceMessage, DeviceMessageKind};
+use tracing::info;
+
+use super::{lock, Inner, Route};
+
+impl DeviceHost for Inner {
+    fn act(&self, device: Eui64, action: &DeviceAction) -> Result<Vec<u16>, ActionRefusal> {
+        let found = self.hubs.values().find_map(|hub| match hub.route(device) {
+            Some(Route::Local(engine)) => Some((hub.region, engine)),
+            _ => None,
+        });
+        let Some((region, engine)) = found else {
+            return Err(ActionRefusal::UnknownDevice(device));
+        };
+        let (raised, alerts) = {
+            let mut engine = lock(engine);
+            let raised = engine.act(action, self.clock.now())?;
+            (raised, engine.take_alerts())
+        };
+        self.send_alerts(region, device, alerts);
+        Ok(raised.into_iter().map(|code| code.0).collect())
+    }
+}
+
+impl Inner {
+    /// Queues alerts a device on a hub raised for the CSP of `region`.
+    pub(super) fn send_alerts(&self, region: CspRegion, device: Eui64, alerts: Vec<Vec<u8>>) {
+        for gbcs in alerts {
+            info!(%device, bytes = gbcs.len(), "alert queued for the csp");
+            self.send_up(
+                region,
+                DeviceMessage {
+                    request_id: String::new(),
+                    device_id: device.to_hex(),
+                    kind: DeviceMessageKind::Alert as i32,
+                    gbcs,
+                },
+            );
+        }
+    }
+}
