@@ -163,10 +163,10 @@ fn a_failing_scenario_fails_the_sit_exit_gate_with_exit_code_3() {
     let folder = tempfile::tempdir().expect("a folder");
     let shipped =
         std::fs::read_to_string(smoke_pack().join("010-read-inventory.yaml")).expect("a scenario");
-    let broken = shipped.replace("length: 4", "length: 5");
+    let broken = shipped.replace("length: 7", "length: 8");
     assert_ne!(
         shipped, broken,
-        "the smoke scenario no longer expects 4 devices"
+        "the smoke scenario no longer expects 7 devices"
     );
     std::fs::write(folder.path().join("010-broken.yaml"), broken).expect("write");
     let output = dccsim()
@@ -178,8 +178,8 @@ fn a_failing_scenario_fails_the_sit_exit_gate_with_exit_code_3() {
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     for shown in [
-        "- body.devices  length 5",
-        "+ body.devices  length 4",
+        "- body.devices  length 8",
+        "+ body.devices  length 7",
         "TI-001 severity 3 priority 2",
         "SMOKE-1: failed",
         "SIT exit gate (seed §6.6.3, thresholds §6.8): FAILED",

@@ -64,12 +64,12 @@ fn a_scenario_made_to_fail_fails_the_gate_is_classified_and_traced() {
     std::fs::create_dir(&folder).expect("the pack folder");
     std::fs::write(
         folder.join("010-passes.yaml"),
-        read_inventory("inventory-as-shipped", "REQ-PASSES", 4),
+        read_inventory("inventory-as-shipped", "REQ-PASSES", 7),
     )
     .expect("write");
     std::fs::write(
         folder.join("020-made-to-fail.yaml"),
-        read_inventory("inventory-made-to-fail", "REQ-MADE-TO-FAIL", 5),
+        read_inventory("inventory-made-to-fail", "REQ-MADE-TO-FAIL", 8),
     )
     .expect("write");
     let report = run(&[folder], 2);
