@@ -211,32 +211,42 @@ async fn a_killed_dsp_owes_and_delivers_every_answer_exactly_once() {
         "answers to requests never acknowledged: {unexpected:?}"
     );
 
-    // dccsim audit shows each request's hops, the delivery to the user last.
+    // dccsim audit shows each request's hops, the delivery to the user last. The DSP records
+    // a delivery once the user's endpoint has answered it, so just after the last document
+    // arrived its record may still be on the way: ask again until the deadline.
     let ids: Vec<String> = acknowledged.iter().map(RequestId::to_string).collect();
-    let audit = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
-        .arg("audit")
-        .args(&ids)
-        .args(["--url", &duis_url])
-        .output()
-        .expect("dccsim audit");
-    assert!(
-        audit.status.success(),
-        "{}",
-        String::from_utf8_lossy(&audit.stderr)
-    );
-    let text = String::from_utf8_lossy(&audit.stdout);
-    let sections: Vec<&str> = text.split("\n90-B3").collect();
-    assert_eq!(sections.len() as u64, REQUESTS, "one section per request");
-    for (id, section) in ids.iter().zip(&sections) {
-        assert!(section.contains(&id[5..]), "section of {id}: {section}");
-        for hop in [
-            "received",
-            "sent through comms hub",
-            "response from",
-            "delivered to",
-        ] {
-            assert!(section.contains(hop), "{id} lacks {hop:?}:\n{section}");
-        }
+    let hops = [
+        "received",
+        "sent through comms hub",
+        "response from",
+        "delivered to",
+    ];
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let audit = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
+            .arg("audit")
+            .args(&ids)
+            .args(["--url", &duis_url])
+            .output()
+            .expect("dccsim audit");
+        assert!(
+            audit.status.success(),
+            "{}",
+            String::from_utf8_lossy(&audit.stderr)
+        );
+        let text = String::from_utf8_lossy(&audit.stdout);
+        let sections: Vec<&str> = text.split("\n90-B3").collect();
+        assert_eq!(sections.len() as u64, REQUESTS, "one section per request");
+        let incomplete = ids.iter().zip(&sections).find_map(|(id, section)| {
+            assert!(section.contains(&id[5..]), "section of {id}: {section}");
+            let missing = hops.iter().find(|hop| !section.contains(*hop))?;
+            Some(format!("{id} lacks {missing:?}:\n{section}"))
+        });
+        let Some(incomplete) = incomplete else {
+            break;
+        };
+        assert!(std::time::Instant::now() < deadline, "{incomplete}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let _ = stop.send(true);
     let _ = supervisor.await;

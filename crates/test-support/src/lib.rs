@@ -148,6 +148,13 @@ pub fn command_succeeds(program: &str, arguments: &[&str], what: &str) -> bool {
 /// when the fetch could not be done.
 pub fn fetch_dcc_tooling_if_missing() {
     let tooling = dcc_tooling_root();
+    let _only_fetch = match lock_dcc_tooling() {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("could not lock {}: {error}", tooling.display());
+            return;
+        }
+    };
     let complete = ["duis-templates", "dccboxed-keystore", "duis-sign-wrap"]
         .iter()
         .all(|package| tooling.join(package).join("package.json").is_file());
@@ -161,6 +168,22 @@ pub fn fetch_dcc_tooling_if_missing() {
     if !fetched {
         eprintln!("could not fetch DCC's npm tooling with .ci/fetch-dcc-tooling");
     }
+}
+
+/// An exclusive lock on `.dcc-tooling/` across processes, held until the returned file is
+/// dropped: whoever installs into it (fetching DCC's packages, `npm install` of a client's
+/// dependencies) holds it, since cargo-nextest runs each test in a process of its own and two
+/// installs at once break each other (npm's ENOTEMPTY).
+pub fn lock_dcc_tooling() -> std::io::Result<std::fs::File> {
+    let tooling = dcc_tooling_root();
+    std::fs::create_dir_all(&tooling)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(tooling.join(".install.lock"))?;
+    file.lock()?;
+    Ok(file)
 }
 
 /// The files of a folder (not its subfolders) as (file name, bytes), sorted by name.

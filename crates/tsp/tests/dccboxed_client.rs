@@ -8,7 +8,6 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, PoisonError};
 
 use smki::KeyUsage;
 use support::*;
@@ -34,9 +33,9 @@ fn keystore_package() -> Option<PathBuf> {
     }
     let package = test_support::dcc_tooling("dccboxed-keystore", what)?;
     let tooling = package.parent().unwrap().to_path_buf();
-    // The tests of this file run on parallel threads: one npm install at a time.
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _installing = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
+    // One npm install at a time, across the threads of `cargo test` and the processes of
+    // cargo-nextest.
+    let _installing = test_support::lock_dcc_tooling().expect("lock .dcc-tooling/");
     if !dependencies_installed(&tooling) {
         install_dependencies(&tooling);
     }
