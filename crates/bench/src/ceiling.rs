@@ -146,6 +146,7 @@ fn prepare(identities: &Identities) -> Result<Material, CeilingError> {
         command_variant: request.header.command_variant,
         device_type: DeviceType::ElectricitySmartMeter,
         now: time::OffsetDateTime::now_utc(),
+        device_profile: Default::default(),
     };
     let command = dsp::services::transform(service, &request, &context)
         .map_err(|rejection| failed(format!("{} {rejection}", rejection.response_code())))?;

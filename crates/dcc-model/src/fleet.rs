@@ -42,3 +42,13 @@ pub const SOUTH_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A0);
 pub const SOUTH_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A1);
 pub const SOUTH_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A2);
 pub const SOUTH_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_91A3);
+
+/// A Comms Hub of an earlier generation and its devices, in the North, registered to
+/// [`TEST_SUPPLIER`]: GBCS 3.2 devices, which take the use cases GBCS has since superseded
+/// (ECS26d rather than ECS26l…), and a polyphase ESME (ESME variant C: ECS23b, ECS26k, ECS29f).
+pub const LEGACY_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_92A0);
+pub const LEGACY_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_92A1);
+pub const LEGACY_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_92A2);
+pub const LEGACY_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_92A3);
+/// The GBCS version of the legacy Comms Hub's devices.
+pub const LEGACY_GBCS_VERSION: &str = "3.2";

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use dcc_model::{DeviceType, Eui64};
-use dsp::services::{self, CommandContext};
+use dsp::services::{self, CommandContext, DeviceProfile};
 use gbcs::decode::hex_upper;
 use gbcs::SignatureField;
 
@@ -71,6 +71,15 @@ pub enum DuisCommand {
         /// the default is RTDS's rule, the RequestID counter + 300.
         #[arg(long, value_name = "COUNTER")]
         access_control_broker_counter: Option<u64>,
+        /// The target device's GBCS version as the DSP's inventory records it (e.g. `3.2`): a
+        /// device before GBCS 4.0 gets the use cases GBCS has since superseded (ECS26d rather
+        /// than ECS26l, ECS08 rather than ECS08a…). The default is the current version.
+        #[arg(long, value_name = "VERSION")]
+        device_gbcs_version: Option<String>,
+        /// The target ESME's variant as DUIS names it (`A` single element, `B` twin element,
+        /// `C` polyphase…). The default is a single element ESME.
+        #[arg(long, value_name = "VARIANT")]
+        esme_variant: Option<String>,
         /// A DUIS request (signed or not), or `-` for standard input.
         #[arg(value_name = "FILE|-")]
         input: String,
@@ -135,14 +144,22 @@ pub fn run(command: DuisCommand) -> ExitCode {
             device_type,
             now,
             access_control_broker_counter,
+            device_gbcs_version,
+            esme_variant,
             input,
-        } => match transform(
-            &keys,
-            device_type,
-            now,
-            access_control_broker_counter,
-            &input,
-        ) {
+        } => match DeviceProfile::from_inventory(
+            device_gbcs_version.as_deref(),
+            esme_variant.as_deref(),
+        )
+        .and_then(|device_profile| {
+            transform(
+                &keys,
+                (device_type, device_profile),
+                now,
+                access_control_broker_counter,
+                &input,
+            )
+        }) {
             Ok(hex) => {
                 println!("{hex}");
                 ExitCode::SUCCESS
@@ -176,7 +193,7 @@ fn read_input(input: &str) -> Result<Vec<u8>, String> {
 
 fn transform(
     key_folders: &[PathBuf],
-    device_type: Option<DeviceType>,
+    (device_type, device_profile): (Option<DeviceType>, DeviceProfile),
     now: Option<time::OffsetDateTime>,
     access_control_broker_counter: Option<u64>,
     input: &str,
@@ -198,6 +215,7 @@ fn transform(
         command_variant: header.command_variant,
         device_type,
         now: now.unwrap_or(RTDS_REFERENCE_CLOCK),
+        device_profile,
     };
     let knowledge = FleetKnowledge {
         key_folders,

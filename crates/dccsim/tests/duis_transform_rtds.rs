@@ -45,6 +45,30 @@ fn not_yet() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// What the DSP's inventory would record of the RTDS command's device, which the template does
+/// not say: a GBCS version before the current use cases for a superseded one (ECS26d…), a twin
+/// element ESME for the `_TWIN_` templates, a polyphase ESME for the polyphase use cases.
+fn device_profile_arguments(base: &str) -> Vec<&'static str> {
+    let use_case = base.split('_').next().unwrap_or_default();
+    let mut arguments = Vec::new();
+    if gbcs::catalogue::SUPERSEDED_USE_CASES
+        .iter()
+        .any(|(superseded, _)| *superseded == use_case)
+    {
+        arguments.extend(["--device-gbcs-version", "3.2"]);
+    }
+    if base.contains("_TWIN_") {
+        arguments.extend(["--esme-variant", "B"]);
+    }
+    if dsp::services::POLYPHASE_USE_CASES
+        .iter()
+        .any(|(_, polyphase)| *polyphase == use_case)
+    {
+        arguments.extend(["--esme-variant", "C"]);
+    }
+    arguments
+}
+
 #[test]
 fn every_paired_template_transforms_to_the_rtds_bytes() {
     let Some(templates) = test_support::duis_templates("DUIS templates for duis transform") else {
@@ -95,6 +119,7 @@ fn every_paired_template_transforms_to_the_rtds_bytes() {
         let output = Command::new(DCCSIM)
             .args(["duis", "transform", "--keys"])
             .arg(&keys)
+            .args(device_profile_arguments(base))
             .arg(&path)
             .output()
             .expect("dccsim runs");

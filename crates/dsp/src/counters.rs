@@ -77,21 +77,22 @@ pub(crate) fn command_for_request(
     Ok(command)
 }
 
-/// The command for a request the DSP sends itself on its owner's behalf, now, to a device of
-/// `device_type` (an occurrence of a DCC schedule, a held request at its execution time),
+/// The command for a request the DSP sends itself on its owner's behalf, now, to `device`
+/// (an occurrence of a DCC schedule, a held request at its execution time),
 /// whose RequestID counter is taken already: only the originating DCC party's counter is
 /// taken.
 pub(crate) fn command_on_behalf(
     shared: &Shared,
     service: &ServiceDefinition,
     request: &Request,
-    device_type: DeviceType,
+    device: &crate::DeviceRecord,
 ) -> Result<DeviceCommand, Rejection> {
     let context = CommandContext {
         request_id: request.header.request_id,
         command_variant: request.header.command_variant,
-        device_type,
+        device_type: device.device_type,
         now: shared.clock.now(),
+        device_profile: device.profile(),
     };
     let batch = shared.store.batch()?;
     let inventory = crate::knowledge::InventoryKnowledge::without_certificates(shared);
@@ -215,6 +216,7 @@ mod tests {
             command_variant: CommandVariant::SendOverWan,
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
+            device_profile: Default::default(),
         };
         let batch = store.batch()?;
         let command = command_for_request(

@@ -268,6 +268,7 @@ fn device_command(
         command_variant: request.header.command_variant,
         device_type: device.device_type,
         now: shared.clock.now(),
+        device_profile: device.profile(),
     };
     let batch = shared.store.batch()?;
     let command =

@@ -23,12 +23,33 @@ pub struct DeviceRecord {
     pub details: DeviceDetails,
 }
 
+impl DeviceRecord {
+    /// What chooses between the use cases of one request body for this device: its GBCS
+    /// version and ESME variant. A GBCS version that names no version (the configuration
+    /// refuses one) counts as the current version.
+    pub fn profile(&self) -> crate::services::DeviceProfile {
+        let details = &self.details;
+        crate::services::DeviceProfile::from_inventory(
+            details.gbcs_version.as_deref(),
+            details.esme_variant.as_deref(),
+        )
+        .unwrap_or_else(|_| {
+            crate::services::DeviceProfile::from_inventory(None, details.esme_variant.as_deref())
+                .unwrap_or_default()
+        })
+    }
+}
+
 /// The optional inventory fields of a device (DUIS `sr:Device`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceDetails {
     pub smets_chts_version: Option<String>,
     pub firmware_version: Option<String>,
     pub esme_variant: Option<String>,
+    /// The device's GBCS version (DUIS `DeviceGBCSVersion`, e.g. `4.0`): unrecorded is the
+    /// current version. It decides between a use case and the one that superseded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gbcs_version: Option<String>,
     /// `xs:date` of commissioning.
     pub date_commissioned: Option<String>,
     pub import_mpxn: Option<String>,

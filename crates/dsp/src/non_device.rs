@@ -297,6 +297,7 @@ fn inventory_entry(device: &DeviceRecord, import_mpxn: Option<String>) -> Invent
     entry.device_firmware_version = details.firmware_version.clone();
     entry.date_commissioned = details.date_commissioned.clone();
     entry.esme_variant = details.esme_variant.clone();
+    entry.device_gbcs_version = details.gbcs_version.clone();
     entry.uprn = details.uprn.clone();
     if matches!(
         device.device_type,

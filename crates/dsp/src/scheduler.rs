@@ -151,8 +151,7 @@ fn sendable_now(
         return Ok((held_apdu.clone(), device));
     };
     let request = crate::services::request_over_wan(service, request_id, BodyElement::from(body));
-    let command =
-        crate::counters::command_on_behalf(shared, service, &request, device.device_type)?;
+    let command = crate::counters::command_on_behalf(shared, service, &request, &device)?;
     Ok((command.apdu, device))
 }
 

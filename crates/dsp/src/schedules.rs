@@ -232,6 +232,7 @@ pub(crate) fn create(
             command_variant: CommandVariant::SendOverWan,
             device_type: device.device_type,
             now,
+            device_profile: device.profile(),
         },
     )?;
     let batch = shared.store.batch()?;
@@ -444,8 +445,7 @@ pub(crate) async fn issue_occurrence(
         ),
         None,
     );
-    let command =
-        crate::counters::command_on_behalf(shared, service, &request, device.device_type)?;
+    let command = crate::counters::command_on_behalf(shared, service, &request, &device)?;
     let protected = crate::routing::protect(shared, device.device_id, &command.apdu).await?;
     let awaiting = AwaitingResponse {
         request_id,

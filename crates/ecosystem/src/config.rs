@@ -105,6 +105,12 @@ pub struct CommsHubSpec {
     /// restore).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_comms_hub: Option<ReplacedCommsHub>,
+    /// The GBCS version of the hub's devices (the DSP's inventory's `DeviceGBCSVersion`, e.g.
+    /// `3.2`): unset is the current version. A device of an earlier version than
+    /// `gbcs::catalogue::FIRST_VERSION_OF_CURRENT_USE_CASES` gets the use cases GBCS has since
+    /// superseded (ECS26d rather than ECS26l…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gbcs_version: Option<String>,
 }
 
 /// A device by its id and type.
@@ -181,14 +187,18 @@ pub struct MeterSpec {
     /// The registered supplier agent the supplier appointed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_supplier_agent: Option<Eui64>,
+    /// An ESME's variant as DUIS names it (`A` single element, `B` twin element, `C`
+    /// polyphase…): unset is a single element ESME.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esme_variant: Option<String>,
 }
 
 pub use dcc_model::fleet::{
     JOIN_PARTNER_ESME, JOIN_PARTNER_GPF, JOIN_PARTNER_GSME, JOIN_PARTNER_HCALCS,
-    JOIN_PARTNER_PPMID, REPLACED_CHF, REPLACED_GPF, SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME,
-    SOUTH_GPF, SOUTH_GSME, TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME,
-    TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_NETWORK_OPERATOR,
-    TEST_SUPPLIER,
+    JOIN_PARTNER_PPMID, LEGACY_CHF, LEGACY_ESME, LEGACY_GBCS_VERSION, LEGACY_GPF, LEGACY_GSME,
+    REPLACED_CHF, REPLACED_GPF, SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME, SOUTH_GPF, SOUTH_GSME,
+    TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME,
+    TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
 };
 
 /// The device type of a device of the default (DCC Boxed) fleet: the RTDS templates' devices,
@@ -261,6 +271,7 @@ impl Default for EcosystemConfig {
                         registered_supplier: TEST_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
+                        esme_variant: None,
                     }),
                     gas_meter: Some(MeterSpec {
                         device_id: TEMPLATE_GSME,
@@ -268,6 +279,7 @@ impl Default for EcosystemConfig {
                         registered_supplier: TEST_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
+                        esme_variant: None,
                     }),
                     han_devices: vec![
                         DeviceSpec {
@@ -287,6 +299,7 @@ impl Default for EcosystemConfig {
                         communications_hub_function: REPLACED_CHF,
                         gas_proxy_function: Some(REPLACED_GPF),
                     }),
+                    gbcs_version: None,
                 },
                 CommsHubSpec {
                     region: CspRegion::South,
@@ -298,6 +311,7 @@ impl Default for EcosystemConfig {
                         registered_supplier: SECOND_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
+                        esme_variant: None,
                     }),
                     gas_meter: Some(MeterSpec {
                         device_id: SOUTH_GSME,
@@ -305,9 +319,35 @@ impl Default for EcosystemConfig {
                         registered_supplier: SECOND_SUPPLIER,
                         registered_network_operator: TEST_NETWORK_OPERATOR,
                         registered_supplier_agent: None,
+                        esme_variant: None,
                     }),
                     han_devices: Vec::new(),
                     replaced_comms_hub: None,
+                    gbcs_version: None,
+                },
+                CommsHubSpec {
+                    region: CspRegion::North,
+                    communications_hub_function: LEGACY_CHF,
+                    gas_proxy_function: Some(LEGACY_GPF),
+                    electricity_meter: Some(MeterSpec {
+                        device_id: LEGACY_ESME,
+                        meter_point_reference: "1100000000003".into(),
+                        registered_supplier: TEST_SUPPLIER,
+                        registered_network_operator: TEST_NETWORK_OPERATOR,
+                        registered_supplier_agent: None,
+                        esme_variant: Some("C".into()),
+                    }),
+                    gas_meter: Some(MeterSpec {
+                        device_id: LEGACY_GSME,
+                        meter_point_reference: "2100000003".into(),
+                        registered_supplier: TEST_SUPPLIER,
+                        registered_network_operator: TEST_NETWORK_OPERATOR,
+                        registered_supplier_agent: None,
+                        esme_variant: None,
+                    }),
+                    han_devices: Vec::new(),
+                    replaced_comms_hub: None,
+                    gbcs_version: Some(LEGACY_GBCS_VERSION.into()),
                 },
             ],
             prenotified_devices: [
@@ -381,6 +421,17 @@ impl EcosystemConfig {
             }
         }
         for hub in &self.comms_hubs {
+            let esme_variant = hub
+                .electricity_meter
+                .as_ref()
+                .and_then(|meter| meter.esme_variant.as_deref());
+            dsp::services::DeviceProfile::from_inventory(hub.gbcs_version.as_deref(), esme_variant)
+                .map_err(|error| {
+                    ConfigError::Invalid(format!(
+                        "comms hub {}: {error}",
+                        hub.communications_hub_function
+                    ))
+                })?;
             for device in &hub.han_devices {
                 if !matches!(
                     device.device_type,
@@ -451,9 +502,15 @@ mod tests {
         let text = config.to_toml();
         let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
         assert_eq!(back.devices(), config.devices());
-        // Two hubs of four, the template hub's PPMID and two HCALCSs, the hub it replaced, and
-        // the templates' five join partners.
-        assert_eq!(back.devices().len(), 8 + 3 + 2 + 5);
+        // Three hubs of four, the template hub's PPMID and two HCALCSs, the hub it replaced,
+        // and the templates' five join partners.
+        assert_eq!(back.devices().len(), 12 + 3 + 2 + 5);
+        let legacy = back
+            .comms_hubs
+            .iter()
+            .find(|hub| hub.communications_hub_function == LEGACY_CHF)
+            .expect("the legacy hub");
+        assert_eq!(legacy.gbcs_version.as_deref(), Some(LEGACY_GBCS_VERSION));
         assert_eq!(back.device_specs(), config.device_specs());
     }
 

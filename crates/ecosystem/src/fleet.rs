@@ -45,6 +45,7 @@ pub fn premises(index: u32) -> CommsHubSpec {
         registered_supplier: supplier,
         registered_network_operator: TEST_NETWORK_OPERATOR,
         registered_supplier_agent: None,
+        esme_variant: None,
     };
     CommsHubSpec {
         region,
@@ -57,6 +58,7 @@ pub fn premises(index: u32) -> CommsHubSpec {
         gas_meter: Some(meter(DeviceKind::GasSmartMeter, format!("39{index:08}"))),
         han_devices: Vec::new(),
         replaced_comms_hub: None,
+        gbcs_version: None,
     }
 }
 

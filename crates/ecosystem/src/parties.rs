@@ -166,6 +166,7 @@ fn device_record(
     status: DeviceStatus,
     comms_hub: Eui64,
     region: CspRegion,
+    details: dsp::DeviceDetails,
 ) -> dsp::DeviceRecord {
     dsp::DeviceRecord {
         device_id: device.device_id,
@@ -175,7 +176,7 @@ fn device_record(
         region,
         manufacturer: "dccsim".to_owned(),
         model: format!("stub {}", device.device_type),
-        details: dsp::DeviceDetails::default(),
+        details,
     }
 }
 
@@ -186,11 +187,22 @@ fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
     let mut records = Vec::new();
     for hub in &config.comms_hubs {
         for device in hub.devices() {
+            let esme_variant = hub
+                .electricity_meter
+                .as_ref()
+                .filter(|meter| meter.device_id == device.device_id)
+                .and_then(|meter| meter.esme_variant.clone());
+            let details = dsp::DeviceDetails {
+                gbcs_version: hub.gbcs_version.clone(),
+                esme_variant,
+                ..dsp::DeviceDetails::default()
+            };
             records.push(device_record(
                 device,
                 DeviceStatus::Commissioned,
                 hub.communications_hub_function,
                 hub.region,
+                details,
             ));
         }
         for device in hub.replaced_devices() {
@@ -202,6 +214,7 @@ fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
                 DeviceStatus::Withdrawn,
                 replaced,
                 hub.region,
+                dsp::DeviceDetails::default(),
             ));
         }
     }
@@ -211,6 +224,7 @@ fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
             DeviceStatus::Pending,
             device.device_id,
             CspRegion::North,
+            dsp::DeviceDetails::default(),
         ));
     }
     records

@@ -3,14 +3,17 @@
 //! inventory (their types, a method C partner's key agreement certificate from the SMKI
 //! repository); the ACB signs the joins it sends for a non-critical request; and the DSP holds
 //! the device log backups of the hub the template hub replaced, which 8.12.1 and 8.12.2
-//! restore. Negative rows: a partner or an old hub the DSP does not know is E19.
+//! restore. Negative rows: a partner or an old hub the DSP does not know is E19. The legacy
+//! hub's devices are of an earlier GBCS version, its ESME polyphase: the inventory says so,
+//! and they get the use cases of their generation.
 
 use dcc_model::{DeviceStatus, DeviceType, Eui64, ResponseCode};
 use duis::{BodyElement, ResponseBody};
 use ecosystem::config::{
-    JOIN_PARTNER_ESME, JOIN_PARTNER_GSME, JOIN_PARTNER_HCALCS, JOIN_PARTNER_PPMID, REPLACED_CHF,
-    REPLACED_GPF, SOUTH_CHF, TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME,
-    TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_SUPPLIER,
+    JOIN_PARTNER_ESME, JOIN_PARTNER_GSME, JOIN_PARTNER_HCALCS, JOIN_PARTNER_PPMID, LEGACY_CHF,
+    LEGACY_ESME, LEGACY_GBCS_VERSION, LEGACY_GPF, LEGACY_GSME, REPLACED_CHF, REPLACED_GPF,
+    SOUTH_CHF, TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF,
+    TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_SUPPLIER,
 };
 use ecosystem::user::{Exchange, UserAgent};
 use ecosystem::Sandbox;
@@ -210,4 +213,75 @@ async fn the_template_hub_s_han_devices_answer_and_the_replaced_hub_s_backups_re
         .collect();
     assert_eq!(outcomes, [(TEMPLATE_GSME, 0), (TEMPLATE_PPMID, 0)]);
     sandbox.shutdown().await;
+}
+
+/// 8.2 names the legacy hub's GBCS version and its ESME's variant; the reads whose use case
+/// depends on them (6.2.1 voltage, 6.2.3 billing calendar, 6.2.4 identity) get the use case of
+/// the device's generation, and the device answers it, verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_s_gbcs_version_and_esme_variant_choose_its_use_cases() {
+    let sandbox = Sandbox::start().await.expect("ecosystem ready");
+    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let inventory = supplier
+        .request(
+            "8.2",
+            dcc_model::DCC_ACCESS_CONTROL_BROKER,
+            only("ReadInventory", "DeviceID", LEGACY_CHF),
+        )
+        .await
+        .expect("8.2");
+    let ResponseBody::DspInventory { devices, .. } = &inventory.answer.response.body else {
+        panic!("8.2 answers DSPInventory: {:?}", inventory.answer.response);
+    };
+    let mut listed: Vec<Eui64> = devices.iter().map(|device| device.device_id).collect();
+    listed.sort();
+    assert_eq!(listed, [LEGACY_ESME, LEGACY_GSME, LEGACY_CHF, LEGACY_GPF]);
+    for device in devices {
+        assert_eq!(
+            device.device_gbcs_version.as_deref(),
+            Some(LEGACY_GBCS_VERSION),
+            "{}",
+            device.device_id
+        );
+        let variant = (device.device_id == LEGACY_ESME).then_some("C");
+        assert_eq!(
+            device.esme_variant.as_deref(),
+            variant,
+            "{}",
+            device.device_id
+        );
+    }
+
+    let cases = [
+        ("6.2.1", LEGACY_ESME, "ECS26k"),
+        ("6.2.1", TEMPLATE_ESME, "ECS26b"),
+        ("6.2.3", LEGACY_ESME, "ECS26d"),
+        ("6.2.3", TEMPLATE_ESME, "ECS26l"),
+        ("6.2.3", LEGACY_GSME, "GCS21d"),
+        ("6.2.3", TEMPLATE_GSME, "GCS21k"),
+        ("6.2.4", LEGACY_CHF, "ECS26i"),
+        ("6.2.4", TEMPLATE_CHF, "ECS26n"),
+        ("6.2.4", TEMPLATE_GPF, "GCS21e"),
+    ];
+    for (variant, device, expected) in cases {
+        let service = duis::catalogue::lookup(variant).expect("a service");
+        let exchange = supplier
+            .request(
+                variant,
+                device,
+                BodyElement::with_children(service.body_element, Vec::new()),
+            )
+            .await
+            .expect("the DSP answers");
+        let gbcs = exchange
+            .verified_gbcs()
+            .unwrap_or_else(|error| panic!("{variant} to {device}: {error}"));
+        let use_case = gbcs.decoded.use_case.and_then(|entry| entry.use_case_id());
+        assert_eq!(use_case, Some(expected), "{variant} to {device}");
+        assert_eq!(
+            gbcs.decoded.mac,
+            Verification::Valid,
+            "{variant} to {device}"
+        );
+    }
 }

@@ -192,6 +192,66 @@ const fn row(
     }
 }
 
+/// The use cases GBCS has replaced by another of the same service, device type and request
+/// body, with the use case that replaced each: the current mapping of DUIS services to GBCS
+/// use cases (`srv_mapping` in the shared catalogue) lists only the replacement. The DCC sends
+/// the replacement to a device of the current GBCS version and the superseded use case to a
+/// device of an earlier one (see [`takes_superseded_use_cases`]). Use cases the mapping no
+/// longer lists that a request's body chooses (ECS30 or ECS30a by the calendar's periodicity,
+/// GCS24 or GCS24a by the flow rate's divisor) are not here.
+pub const SUPERSEDED_USE_CASES: &[(&str, &str)] = &[
+    ("ECS08", "ECS08a"),
+    ("ECS26d", "ECS26l"),
+    ("ECS26e", "ECS26m"),
+    ("ECS26i", "ECS26n"),
+    ("ECS35f", "ECS35g"),
+    ("GCS21d", "GCS21k"),
+    ("GCS21e", "GCS21m"),
+];
+
+/// The first GBCS version whose devices take the replacements of [`SUPERSEDED_USE_CASES`].
+/// The shared mapping does not date its use cases; dccsim takes GBCS 4.0 (the SMETS2 5.0
+/// generation of devices, which the DUIS 5.x templates address). Change it here when a dated
+/// table says otherwise.
+pub const FIRST_VERSION_OF_CURRENT_USE_CASES: (u32, u32) = (4, 0);
+
+/// Whether a device of GBCS version `version` (`"3.2"`, `"v3.2"`, `"GBCS v3.2"`: what an
+/// inventory's `DeviceGBCSVersion` holds) takes the superseded use cases: a version earlier
+/// than [`FIRST_VERSION_OF_CURRENT_USE_CASES`]. `None` for text that names no version.
+pub fn takes_superseded_use_cases(version: &str) -> Option<bool> {
+    let digits = version.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let mut parts = digits.split('.');
+    let major = parts.next()?.parse::<u32>().ok()?;
+    let minor = match parts.next() {
+        Some(minor) => minor.parse::<u32>().ok()?,
+        None => 0,
+    };
+    Some((major, minor) < FIRST_VERSION_OF_CURRENT_USE_CASES)
+}
+
+/// The use case the DCC sends to a device of `device_type` for `id`: `id` itself, or for a
+/// device that takes the superseded use cases, the one `id` replaced; for a current device, the
+/// replacement of a superseded `id` where it addresses `device_type` (GCS21m reads a GSME's
+/// identity; a GPF's is still read with GCS21e).
+pub fn use_case_for_device(
+    id: &'static str,
+    device_type: DeviceType,
+    superseded: bool,
+) -> &'static str {
+    let addresses = |id: &str| {
+        by_use_case_id(id).is_some_and(|entry| entry.device_types.contains(&device_type))
+    };
+    for (old, new) in SUPERSEDED_USE_CASES {
+        if superseded && id == *new && addresses(old) {
+            return old;
+        }
+        if !superseded && id == *old && addresses(new) {
+            return new;
+        }
+    }
+    id
+}
+
 /// The entries whose use-case id is `id`: one for most, several for CS02b (one per mode).
 pub fn all_by_use_case_id(id: &str) -> impl Iterator<Item = &'static MessageCodeEntry> + '_ {
     MESSAGE_CODES

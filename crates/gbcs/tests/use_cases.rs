@@ -383,6 +383,7 @@ fn gcs13a_response_encrypts_and_decrypts() {
 struct FullCatalogueEntry {
     code: String,
     name: String,
+    srv_mapping: String,
     srv_rtds: String,
     env: String,
     payload: String,
@@ -434,6 +435,91 @@ fn message_code_catalogue_agrees_with_the_json() {
     println!(
         "catalogue: {} message codes agree with gbcs-use-cases.json",
         json.len()
+    );
+}
+
+/// Each superseded use case the catalogue lists is one the current mapping no longer names
+/// (`srv_mapping` empty), replaced by one it names for the same service; and every use case the
+/// mapping no longer names for a service is superseded, chosen by the body, or known to stand
+/// alone.
+#[test]
+fn superseded_use_cases_agree_with_the_mapping() {
+    use gbcs::catalogue::{self, SUPERSEDED_USE_CASES};
+    let Some(vectors) = vectors() else { return };
+    let text = std::fs::read_to_string(vectors.join("gbcs-use-cases.json")).unwrap();
+    let json: Vec<FullCatalogueEntry> = serde_json::from_str(&text).unwrap();
+    let find = |id: &str| {
+        json.iter()
+            .find(|entry| entry.name.split(' ').next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} is not in gbcs-use-cases.json"))
+    };
+    for (old, new) in SUPERSEDED_USE_CASES {
+        let (superseded, replacement) = (find(old), find(new));
+        assert!(superseded.srv_mapping.is_empty(), "{old} is still mapped");
+        assert!(!replacement.srv_mapping.is_empty(), "{new} is not mapped");
+        assert_eq!(superseded.srv_rtds, replacement.srv_rtds, "{old} and {new}");
+        let device_types = |id| catalogue::by_use_case_id(id).unwrap().device_types;
+        assert!(
+            device_types(new)
+                .iter()
+                .all(|device_type| device_types(old).contains(device_type)),
+            "{new} addresses a device type {old} does not"
+        );
+    }
+    // Not mapped, yet not superseded by version: the body chooses (ECS30/ECS30a, GCS24/GCS24a),
+    // the only use case of its service (ECS46c, ECS47, ECS61a), DCC Boxed's names (CCS05/CCS04,
+    // GCS60a).
+    let chosen_otherwise = [
+        "ECS30",
+        "GCS24",
+        "ECS46c",
+        "ECS47",
+        "ECS61a",
+        "CCS05/CCS04",
+        "GCS60a",
+    ];
+    let unmapped: Vec<&str> = json
+        .iter()
+        .filter(|entry| entry.srv_mapping.is_empty())
+        .filter(|entry| !entry.srv_rtds.is_empty() && entry.srv_rtds != "NA")
+        .filter_map(|entry| entry.name.split(' ').next())
+        .filter(|id| id.chars().any(|c| c.is_ascii_digit()))
+        .filter(|id| !chosen_otherwise.contains(id))
+        .collect();
+    let mut superseded: Vec<&str> = SUPERSEDED_USE_CASES.iter().map(|(old, _)| *old).collect();
+    let mut unmapped = unmapped;
+    superseded.sort_unstable();
+    unmapped.sort_unstable();
+    assert_eq!(unmapped, superseded);
+    assert_eq!(catalogue::takes_superseded_use_cases("3.2"), Some(true));
+    assert_eq!(
+        catalogue::takes_superseded_use_cases("GBCS v4.0"),
+        Some(false)
+    );
+    assert_eq!(catalogue::takes_superseded_use_cases("4.3"), Some(false));
+    assert_eq!(catalogue::takes_superseded_use_cases("v2"), Some(true));
+    assert_eq!(catalogue::takes_superseded_use_cases("unknown"), None);
+    use dcc_model::DeviceType::GasSmartMeter as Gsme;
+    use dcc_model::DeviceType::{ElectricitySmartMeter as Esme, GasProxyFunction as Gpf};
+    assert_eq!(
+        catalogue::use_case_for_device("ECS26l", Esme, true),
+        "ECS26d"
+    );
+    assert_eq!(
+        catalogue::use_case_for_device("ECS26d", Esme, false),
+        "ECS26l"
+    );
+    assert_eq!(
+        catalogue::use_case_for_device("ECS17b", Esme, true),
+        "ECS17b"
+    );
+    assert_eq!(
+        catalogue::use_case_for_device("GCS21e", Gsme, false),
+        "GCS21m"
+    );
+    assert_eq!(
+        catalogue::use_case_for_device("GCS21e", Gpf, false),
+        "GCS21e"
     );
 }
 

@@ -17,8 +17,9 @@ use dcc_model::{CommandVariant, Eui64, RequestId, ResponseCode};
 use duis::catalogue::{self, ServiceDefinition};
 use duis::{BodyElement, RequestBody};
 use ecosystem::config::{
-    SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME, SOUTH_GPF, SOUTH_GSME, TEMPLATE_CHF, TEMPLATE_ESME,
-    TEMPLATE_GPF, TEMPLATE_GSME, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
+    LEGACY_CHF, LEGACY_ESME, LEGACY_GPF, LEGACY_GSME, SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME,
+    SOUTH_GPF, SOUTH_GSME, TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME,
+    TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
 };
 use ecosystem::faults::{parse_duration, LinkConditions};
 use ecosystem::trace::{MessageLog, TracedMessage};
@@ -370,6 +371,10 @@ pub fn fleet_aliases() -> BTreeMap<String, String> {
         ("gsme_south", SOUTH_GSME),
         ("chf_south", SOUTH_CHF),
         ("gpf_south", SOUTH_GPF),
+        ("esme_legacy", LEGACY_ESME),
+        ("gsme_legacy", LEGACY_GSME),
+        ("chf_legacy", LEGACY_CHF),
+        ("gpf_legacy", LEGACY_GPF),
     ]
     .into_iter()
     .map(|(name, id)| (name.to_owned(), id.to_string()))

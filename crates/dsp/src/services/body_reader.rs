@@ -425,6 +425,7 @@ pub(crate) mod testing {
             command_variant: CommandVariant::TransformToPreCommand,
             device_type,
             now: NOW,
+            device_profile: Default::default(),
         }
     }
 

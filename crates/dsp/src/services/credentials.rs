@@ -843,6 +843,7 @@ pub(super) mod tests {
             command_variant: CommandVariant::TransformToPreCommand,
             device_type,
             now: time::OffsetDateTime::UNIX_EPOCH,
+            device_profile: Default::default(),
         }
     }
 

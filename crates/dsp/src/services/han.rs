@@ -642,6 +642,7 @@ mod tests {
             command_variant: CommandVariant::SendOverWan,
             device_type,
             now: time::OffsetDateTime::UNIX_EPOCH,
+            device_profile: Default::default(),
         }
     }
 

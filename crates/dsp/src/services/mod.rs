@@ -43,6 +43,109 @@ pub struct CommandContext {
     pub device_type: DeviceType,
     /// The time of the transformation, for commands that carry the DCC's own time stamps.
     pub now: time::OffsetDateTime,
+    /// What the inventory records of the device beyond its type that chooses between use
+    /// cases of one body.
+    pub device_profile: DeviceProfile,
+}
+
+/// What the DSP's inventory records of a device beyond its type that chooses between the use
+/// cases of one service and request body: its GBCS version (DUIS `DeviceGBCSVersion`), which
+/// decides between a use case and the one that superseded it (ECS26d or ECS26l…), and an
+/// ESME's variant (`ESMEVariant`): a twin element ESME's account charges both elements, a
+/// polyphase ESME has its own reads (ECS23b, ECS26k, ECS29f). The default is a single element
+/// device of the current GBCS version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeviceProfile {
+    /// A device of a GBCS version before [`gbcs::catalogue::FIRST_VERSION_OF_CURRENT_USE_CASES`].
+    pub takes_superseded_use_cases: bool,
+    pub esme_variant: EsmeVariant,
+}
+
+/// The kind of ESME, from the first letter of its DUIS `ESMEVariant` (A single element, B twin
+/// element, C polyphase; the letters after it are options that change no command).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EsmeVariant {
+    #[default]
+    SingleElement,
+    TwinElement,
+    Polyphase,
+}
+
+impl EsmeVariant {
+    /// The kind an `ESMEVariant` names (`A`, `BDE`, `C`…); single element for other text.
+    pub fn from_inventory(variant: &str) -> Self {
+        match variant.chars().next() {
+            Some('B') => Self::TwinElement,
+            Some('C') => Self::Polyphase,
+            _ => Self::SingleElement,
+        }
+    }
+}
+
+impl DeviceProfile {
+    /// The profile of an inventory record's GBCS version and ESME variant (either may be
+    /// unrecorded: current, single element). `Err` names a GBCS version that is no version.
+    pub fn from_inventory(
+        gbcs_version: Option<&str>,
+        esme_variant: Option<&str>,
+    ) -> Result<Self, String> {
+        let takes_superseded_use_cases = match gbcs_version {
+            None => false,
+            Some(version) => gbcs::catalogue::takes_superseded_use_cases(version)
+                .ok_or_else(|| format!("GBCS version {version:?} names no version"))?,
+        };
+        Ok(Self {
+            takes_superseded_use_cases,
+            esme_variant: esme_variant
+                .map(EsmeVariant::from_inventory)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The use case this device takes for `id`, a use case of the same body: the one of its
+    /// GBCS version (see [`gbcs::catalogue::use_case_for_device`]), and for an ESME, the
+    /// polyphase or single-phase one of its variant ([`POLYPHASE_USE_CASES`]).
+    pub fn use_case(&self, id: &'static str, device_type: DeviceType) -> &'static str {
+        let id =
+            gbcs::catalogue::use_case_for_device(id, device_type, self.takes_superseded_use_cases);
+        if device_type != DeviceType::ElectricitySmartMeter {
+            return id;
+        }
+        let polyphase = self.esme_variant == EsmeVariant::Polyphase;
+        for (single_phase, three_phase) in POLYPHASE_USE_CASES {
+            if polyphase && id == *single_phase {
+                return three_phase;
+            }
+            if !polyphase && id == *three_phase {
+                return single_phase;
+            }
+        }
+        id
+    }
+}
+
+/// The use cases GBCS has for a polyphase ESME in place of a single-phase ESME's, for the same
+/// request body: voltage reads (4.10), the voltage configuration read (6.2.1), the reset of
+/// the RMS voltage counters (6.27).
+pub const POLYPHASE_USE_CASES: &[(&str, &str)] = &[
+    ("ECS23", "ECS23b"),
+    ("ECS26b", "ECS26k"),
+    ("ECS29e", "ECS29f"),
+];
+
+/// The use case `id` as the context's device takes it ([`DeviceProfile::use_case`]), which must
+/// be one of the service's for the device type.
+pub fn use_case_for_device(
+    service: &ServiceDefinition,
+    id: &'static str,
+    context: &CommandContext,
+) -> Result<&'static MessageCodeEntry, Rejection> {
+    let device_type = context.device_type;
+    use_case_named(
+        service,
+        context.device_profile.use_case(id, device_type),
+        device_type,
+    )
 }
 
 impl CommandContext {
@@ -563,6 +666,28 @@ pub(crate) mod tests {
     const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
     const CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
 
+    #[test]
+    fn the_device_profile_chooses_between_the_use_cases_of_one_body() {
+        use DeviceType::{ElectricitySmartMeter as Esme, GasProxyFunction as Gpf};
+        let legacy_polyphase = DeviceProfile::from_inventory(Some("3.2"), Some("C")).unwrap();
+        assert_eq!(legacy_polyphase.use_case("ECS26l", Esme), "ECS26d");
+        assert_eq!(legacy_polyphase.use_case("ECS08a", Esme), "ECS08");
+        assert_eq!(legacy_polyphase.use_case("ECS23", Esme), "ECS23b");
+        let current = DeviceProfile::default();
+        assert_eq!(current.use_case("ECS26d", Esme), "ECS26l");
+        assert_eq!(current.use_case("ECS23b", Esme), "ECS23");
+        assert_eq!(current.use_case("GCS21e", Gpf), "GCS21e");
+        assert_eq!(current.use_case("ECS17b", Esme), "ECS17b");
+        assert!(DeviceProfile::from_inventory(Some("latest"), None).is_err());
+        assert_eq!(
+            DeviceProfile::from_inventory(Some("GBCS v4.2"), Some("BDE")).unwrap(),
+            DeviceProfile {
+                takes_superseded_use_cases: false,
+                esme_variant: EsmeVariant::TwinElement,
+            }
+        );
+    }
+
     /// A DSP whose DCC parties count `self.0` next.
     pub(crate) struct DccCounter(pub u64);
 
@@ -592,6 +717,7 @@ pub(crate) mod tests {
             command_variant: CommandVariant::SendOverWan,
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
+            device_profile: Default::default(),
         }
     }
 

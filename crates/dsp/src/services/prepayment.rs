@@ -38,7 +38,10 @@ use super::tariff::objects::{
     TARIFF_BLOCK_COUNTER_MATRIX_TOU, TARIFF_BLOCK_PRICE_MATRIX_TOU,
 };
 use super::tariff::{unit_charge, use_case_for_fuel, Fuel};
-use super::{run, use_case_named, CommandContext, DeviceCommand, ServiceRequest, Transform};
+use super::{
+    run, use_case_named, CommandContext, DeviceCommand, DeviceProfile, EsmeVariant, ServiceRequest,
+    Transform,
+};
 use crate::rejection::Rejection;
 
 pub(super) const SERVICES: &[(&str, Transform)] = &[
@@ -51,11 +54,11 @@ pub(super) const SERVICES: &[(&str, Transform)] = &[
     ("2.5", run::<ActivateEmergencyCredit>),
 ];
 
-/// What a command for an ESME depends on beyond the device type, which the DSP's inventory
-/// does not record yet (DUIS's inventory has them as `ESMEVariant` and `DeviceGBCSVersion`):
-/// whether the ESME has a secondary element (a twin element ESME, variant B), whose price
-/// matrix the account charges too, and whether its GBCS version takes ECS08a (maximum meter
-/// balance set as a passive value, activated with the rest) rather than ECS08 (set active).
+/// What a command for an ESME depends on beyond the device type, from its inventory record
+/// (the command context's [`DeviceProfile`]): whether the ESME has a secondary element (a twin
+/// element ESME, variant B), whose price matrix the account charges too, and whether its GBCS
+/// version takes ECS08a (maximum meter balance set as a passive value, activated with the rest)
+/// rather than the ECS08 it superseded (set active).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct EsmeProfile {
     pub twin_element: bool,
@@ -63,12 +66,20 @@ pub(super) struct EsmeProfile {
 }
 
 impl EsmeProfile {
-    /// What the transformation assumes until the DSP knows its ESMEs: a single element ESME
-    /// that takes ECS08 (both supported by every GBCS version).
+    /// A single element ESME of the current GBCS version, which takes ECS08a.
+    #[cfg(test)]
     pub const ASSUMED: Self = Self {
         twin_element: false,
-        takes_ecs08a: false,
+        takes_ecs08a: true,
     };
+
+    /// The ESME the inventory describes.
+    pub fn of(device: DeviceProfile) -> Self {
+        Self {
+            twin_element: device.esme_variant == EsmeVariant::TwinElement,
+            takes_ecs08a: !device.takes_superseded_use_cases,
+        }
+    }
 }
 
 /// Refuses any content in an empty body type.
@@ -255,7 +266,7 @@ impl ServiceRequest for UpdatePaymentMode {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_for(service, context, EsmeProfile::ASSUMED)
+        self.command_for(service, context, EsmeProfile::of(context.device_profile))
     }
 }
 
@@ -939,7 +950,7 @@ impl ServiceRequest for UpdatePrepayConfiguration {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.command_for(service, context, EsmeProfile::ASSUMED)
+        self.command_for(service, context, EsmeProfile::of(context.device_profile))
     }
 }
 
@@ -1433,7 +1444,7 @@ mod tests {
     #[test]
     fn the_non_disablement_calendar_becomes_a_cosem_schedule_or_a_friendly_credit_calendar() {
         let command = transform_body("2.1", ESME, ELECTRICITY_CONFIGURATION).unwrap();
-        assert_eq!(command.use_case.use_case_id(), Some("ECS08"));
+        assert_eq!(command.use_case.use_case_id(), Some("ECS08a"));
         let (specifications, data) = access_request(&command);
         assert_eq!(specifications.len(), 18);
         assert_eq!(

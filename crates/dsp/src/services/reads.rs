@@ -957,7 +957,7 @@ impl Read for NetworkData {
                 read,
             ));
         }
-        let use_case = use_case_named(service, "ECS23", context.device_type)?;
+        let use_case = super::use_case_for_device(service, "ECS23", context)?;
         let request = network_data_request(read, use_case)?;
         Ok(from_requester_or_broker(
             DeviceCommand::dlms(use_case, context, request),
@@ -1342,6 +1342,7 @@ mod tests {
             command_variant: CommandVariant::SendOverWan,
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00:00 UTC),
+            device_profile: Default::default(),
         }
     }
 

@@ -7,8 +7,9 @@
 //! them apart (6.2.1 ECS26b single phase / ECS26k polyphase; 6.2.3 ECS26d / ECS26l and GCS21d /
 //! GCS21k, billing calendars of later GBCS versions; 6.2.4 ECS26e / ECS26m, ECS26i / ECS26n,
 //! GCS21e / GCS21m, identities of later GBCS versions; 6.2.10 ECS25r1 supplier / ECS25r2
-//! network operator), the DCC chooses by the device's model or the requester's role, neither of
-//! which is in the command context: the first use case the service table lists is sent.
+//! network operator), the DCC chooses by the device's GBCS version and ESME variant (the
+//! command context's device profile) or by the requester's role, which is not in the command
+//! context: the first use case the service table lists, as the device's profile takes it.
 
 use duis::catalogue::ServiceDefinition;
 use duis::BodyElement;
@@ -24,7 +25,9 @@ use super::zigbee::{cluster, cluster_command, ZclFields, PUBLISHED};
 use super::{dlms_command_for, gbz_command_for};
 use crate::rejection::Rejection;
 use crate::services::dlms_command::{class, CosemObject, Request, VALUE};
-use crate::services::{not_for_device_type, CommandContext, DeviceCommand, ServiceRequest};
+use crate::services::{
+    not_for_device_type, use_case_for_device, CommandContext, DeviceCommand, ServiceRequest,
+};
 
 /// The limiters of the four RMS voltage extremes (over, under, sag, swell): attribute 4 is
 /// the threshold, 6 the minimum duration over it.
@@ -252,18 +255,21 @@ fn supply_states() -> GbzComponent {
     )
 }
 
-/// The use case of the service for the device type: the first the service table lists that
-/// applies to it (see the module documentation).
+/// The use case of the service for the device: the first the service table lists that
+/// applies to its type, as the device's GBCS version and ESME variant take it (see the module
+/// documentation).
 pub(super) fn first_use_case(
     service: &ServiceDefinition,
     context: &CommandContext,
 ) -> Result<&'static MessageCodeEntry, Rejection> {
-    service
+    let first = service
         .use_cases
         .iter()
         .flat_map(|id| use_cases::all_by_use_case_id(id))
         .find(|entry| entry.applies_to(context.device_type))
-        .ok_or_else(|| not_for_device_type(service, context.device_type))
+        .and_then(|entry| entry.use_case_id())
+        .ok_or_else(|| not_for_device_type(service, context.device_type))?;
+    use_case_for_device(service, first, context)
 }
 
 /// 6.2.1–6.2.10 Read Device Configuration: the body carries nothing.

@@ -14,7 +14,9 @@ use super::zigbee::{cluster, cluster_command, ZclFields, TO_SERVER};
 use super::{dlms_command_for, gbz_command_for};
 use crate::rejection::Rejection;
 use crate::services::dlms_command::{class, CosemObject, RANGE_DESCRIPTOR};
-use crate::services::{use_case_named, CommandContext, DeviceCommand, ServiceRequest};
+use crate::services::{
+    use_case_for_device, use_case_named, CommandContext, DeviceCommand, ServiceRequest,
+};
 
 /// The event log of an ESME or CHF (Profile Generic).
 pub(super) const ESME_EVENT_LOG: CosemObject =
@@ -126,9 +128,7 @@ impl ServiceRequest for ReadEventOrSecurityLog {
         use DeviceType::*;
         let device_type = context.device_type;
         let dlms_log = match (device_type, self.log) {
-            // ECS35g is the same read for a network operator; DUIS bodies do not say who sends
-            // them, so the supplier's use case is used (the requester's role is not in the
-            // command context).
+            // ECS35g replaced ECS35f: a device of the current GBCS version takes ECS35g.
             (ElectricitySmartMeter, Log::Event) => Some(("ECS35a", ESME_EVENT_LOG)),
             (ElectricitySmartMeter, Log::Security) => Some(("ECS35b", SECURITY_LOG)),
             (ElectricitySmartMeter, Log::PowerEvent) => Some(("ECS35e", POWER_EVENT_LOG)),
@@ -138,7 +138,7 @@ impl ServiceRequest for ReadEventOrSecurityLog {
             _ => None,
         };
         if let Some((id, log)) = dlms_log {
-            let use_case = use_case_named(service, id, device_type)?;
+            let use_case = use_case_for_device(service, id, context)?;
             let range = log_range(self.start, self.end)?;
             return Ok(dlms_command_for(
                 use_case,

@@ -179,6 +179,7 @@ mod tests {
             command_variant: CommandVariant::from_number(1).expect("command variant 1"),
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
+            device_profile: Default::default(),
         };
         let transform = crate::services::transformation(variant).expect("registered");
         transform(service, &body, &context, &crate::services::NoKnowledge)
