@@ -1,5 +1,5 @@
 //! Device alerts end to end, in one ecosystem: every alert the catalogue gives the fleet's
-//! ESMEs, GSMEs and GPFs for a user, raised through the device control API, reaches the user
+//! ESMEs, GSMEs, GPFs, PPMIDs and HCALCSs for a user, raised through the device control API, reaches the user
 //! it is addressed to (the registered supplier, or the network operator) as a DUIS
 //! `DeviceAlertMessage` signed by the DSP, whose `AlertCode` and GBCS are the alert's: MAC or
 //! device signature verified with the device's certificates from the SMKI repository, encrypted
@@ -12,7 +12,8 @@ use std::time::Duration;
 use dcc_model::{DeviceType, Eui64};
 use duis::ResponseBody;
 use ecosystem::config::{
-    TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
+    TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID,
+    TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
 };
 use ecosystem::device_control::{DeviceAction, DeviceControl, DeviceControlError, PowerState};
 use ecosystem::user::UserAgent;
@@ -95,6 +96,11 @@ async fn every_alert_of_the_fleet_reaches_its_user_as_a_device_alert_message() {
         (TEMPLATE_ESME, DeviceType::ElectricitySmartMeter),
         (TEMPLATE_GSME, DeviceType::GasSmartMeter),
         (TEMPLATE_GPF, DeviceType::GasProxyFunction),
+        (TEMPLATE_PPMID, DeviceType::PrepaymentInterfaceDevice),
+        (
+            TEMPLATE_HCALCS,
+            DeviceType::HanConnectedAuxiliaryLoadControlSwitch,
+        ),
     ];
     let mut kinds = 0;
     for (device, device_type) in fleet {
@@ -125,7 +131,7 @@ async fn every_alert_of_the_fleet_reaches_its_user_as_a_device_alert_message() {
         }
     }
     println!("{kinds} kinds of alert reached their users");
-    assert!(kinds >= 200, "{kinds} kinds");
+    assert!(kinds >= 290, "{kinds} kinds");
 
     // Power: cut, then restored at once.
     let power = |state| DeviceAction::Power(state);
