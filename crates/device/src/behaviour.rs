@@ -14,8 +14,11 @@ const DATA_PROTECTION: u16 = 30;
 const SCRIPT_TABLE: u16 = 9;
 /// The disconnect control script table (supply enable, disable, arm).
 const DISCONNECT_CONTROL_SCRIPTS: [u8; 6] = [0, 0, 10, 0, 106, 255];
-/// Script of the disconnect control script table that closes the load switch (ECS42).
+/// Scripts of the disconnect control script table: close the load switch (ECS42), open it
+/// (ECS43), arm it for the consumer to close (ECS44).
 const ENABLE_SUPPLY_SCRIPT: u16 = 0x0033;
+const DISABLE_SUPPLY_SCRIPT: u16 = 0x0034;
+const ARM_SUPPLY_SCRIPT: u16 = 0x0036;
 
 /// Class 3 Register and class 4 Extended register: method 1 resets the value.
 const REGISTER: u16 = 3;
@@ -115,9 +118,15 @@ fn execute_script(device: &mut Device, table: [u8; 6], parameters: &Data) -> Req
     let Data::LongUnsigned(script) = parameters else {
         return Err(result::TYPE_UNMATCHED);
     };
-    if table == DISCONNECT_CONTROL_SCRIPTS && *script == ENABLE_SUPPLY_SCRIPT {
-        device.state.supply = SupplyState::Enabled;
+    if table != DISCONNECT_CONTROL_SCRIPTS {
+        return Ok(Data::Null);
     }
+    device.state.supply = match *script {
+        ENABLE_SUPPLY_SCRIPT => SupplyState::Enabled,
+        DISABLE_SUPPLY_SCRIPT => SupplyState::Disabled,
+        ARM_SUPPLY_SCRIPT => SupplyState::Armed,
+        _ => return Err(result::OBJECT_UNAVAILABLE),
+    };
     Ok(Data::Null)
 }
 

@@ -68,6 +68,7 @@ fn operators_hold(operators: &Operators, found: Option<&Value>) -> bool {
         not_equals,
         one_of,
         contains,
+        not_contains,
         starts_with,
         exists,
         at_least,
@@ -89,10 +90,8 @@ fn operators_hold(operators: &Operators, found: Option<&Value>) -> bool {
         one_of
             .as_ref()
             .map(|choices| choices.iter().any(|choice| equal(value, choice))),
-        contains.as_ref().map(|part| match value {
-            Value::Array(items) => items.iter().any(|item| equal(item, part)),
-            other => text_of(other).contains(&part.to_string()),
-        }),
+        contains.as_ref().map(|part| holds_part(value, part)),
+        not_contains.as_ref().map(|part| !holds_part(value, part)),
         starts_with
             .as_ref()
             .map(|prefix| text_of(value).starts_with(prefix.as_str())),
@@ -101,6 +100,14 @@ fn operators_hold(operators: &Operators, found: Option<&Value>) -> bool {
         length.map(|wanted| length_of(value) == wanted),
     ];
     checks.into_iter().flatten().all(|held| held)
+}
+
+/// Whether a list has an element equal to `part`, or a text contains it.
+fn holds_part(value: &Value, part: &Scalar) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|item| equal(item, part)),
+        other => text_of(other).contains(&part.to_string()),
+    }
 }
 
 /// Items of a list, entries of a mapping, characters of a scalar.
@@ -195,6 +202,9 @@ pub fn describe(matcher: &Matcher) -> String {
             }
             if let Some(value) = &operators.contains {
                 parts.push(format!("contains {}", quoted(value)));
+            }
+            if let Some(value) = &operators.not_contains {
+                parts.push(format!("does not contain {}", quoted(value)));
             }
             if let Some(prefix) = &operators.starts_with {
                 parts.push(format!("starts with {prefix:?}"));

@@ -289,6 +289,9 @@ pub struct Operators {
     /// Text containing this, or a list with an element equal to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<Scalar>,
+    /// Text not containing this, or a list with no element equal to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_contains: Option<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_with: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
