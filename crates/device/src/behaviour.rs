@@ -40,7 +40,7 @@ pub(crate) fn invoke(
 ) -> RequestOutcome {
     match (method.class_id, method.attribute) {
         (DATA_PROTECTION, 1) => get_protected_attributes(device, command, parameters),
-        (SCRIPT_TABLE, 1) => execute_script(device, method.obis, parameters),
+        (SCRIPT_TABLE, 1) => execute_script(device, command, method.obis, parameters),
         (REGISTER | EXTENDED_REGISTER, 1) => reset_register(device, method),
         (HAN_DEVICE_LOG, _) => crate::han::invoke(device, command, method, parameters),
         (CREDIT, 1 | 2) => adjust_credit(device, method, parameters),
@@ -114,7 +114,12 @@ fn enter_token(device: &mut Device, parameters: &Data) -> RequestOutcome {
 }
 
 /// Script table `execute(script id)`.
-fn execute_script(device: &mut Device, table: [u8; 6], parameters: &Data) -> RequestOutcome {
+fn execute_script(
+    device: &mut Device,
+    command: &Command<'_>,
+    table: [u8; 6],
+    parameters: &Data,
+) -> RequestOutcome {
     let Data::LongUnsigned(script) = parameters else {
         return Err(result::TYPE_UNMATCHED);
     };
@@ -127,6 +132,11 @@ fn execute_script(device: &mut Device, table: [u8; 6], parameters: &Data) -> Req
         ARM_SUPPLY_SCRIPT => SupplyState::Armed,
         _ => return Err(result::OBJECT_UNAVAILABLE),
     };
+    if device.state.supply == SupplyState::Armed {
+        device
+            .state
+            .log_event(command.now, crate::state::SUPPLY_ARMED_EVENT, false);
+    }
     Ok(Data::Null)
 }
 

@@ -128,6 +128,11 @@ fn update_security_credentials(
             after.as_ref(),
         ));
     }
+    if !replaced.is_empty() {
+        device
+            .state
+            .log_event(command.now, crate::state::CREDENTIALS_UPDATED_EVENT, true);
+    }
     for (cell, anchor) in replaced {
         device.set_anchor(cell, anchor);
     }

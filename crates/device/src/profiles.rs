@@ -23,10 +23,34 @@ type RowBuilder = fn(&DeviceState, u32) -> Vec<Data>;
 struct Profile {
     logical_name: [u8; 6],
     row: RowBuilder,
-    /// Seconds between captures (0: captured on events, the state's log).
+    /// Seconds between captures (0: captured on events).
     period: u32,
     /// How many entries the buffer keeps.
     capacity: u32,
+    /// For a log of events, the state's log it shows (`None`: periodic, or events dccsim does
+    /// not log).
+    events: Option<EventLog>,
+}
+
+/// Which of the state's logs an event profile shows: each entry a row of its capture time and
+/// event code.
+#[derive(Debug, Clone, Copy)]
+enum EventLog {
+    Events,
+    Security,
+}
+
+impl EventLog {
+    /// The log's entries as (capture time in UTC seconds since 2000, event code), oldest first.
+    fn entries(self, state: &DeviceState) -> Vec<(u32, u16)> {
+        let log = match self {
+            Self::Events => &state.event_log,
+            Self::Security => &state.security_log,
+        };
+        log.iter()
+            .map(|event| (event.at.seconds_since_2000(), event.code))
+            .collect()
+    }
 }
 
 const DAY: u32 = 86_400;
@@ -146,18 +170,21 @@ const PROFILES: &[Profile] = &[
         row: billing_with_prepayment,
         period: DAY * 30,
         capacity: 3,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 98, 1, 0, 255],
         row: billing,
         period: DAY * 30,
         capacity: 3,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 98, 1, 1, 255],
         row: prepayment_log,
         period: DAY * 30,
         capacity: 3,
+        events: None,
     },
     // Daily read logs (ECS21a; ECS21b prepayment).
     Profile {
@@ -165,12 +192,14 @@ const PROFILES: &[Profile] = &[
         row: billing,
         period: DAY,
         capacity: 2,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 98, 1, 8, 255],
         row: prepayment_log,
         period: DAY,
         capacity: 5,
+        events: None,
     },
     // Debt payments, prepayment credits, export daily log (ECS20a, ECS20d, ECS21c).
     Profile {
@@ -178,18 +207,21 @@ const PROFILES: &[Profile] = &[
         row: time_and_value,
         period: DAY,
         capacity: 10,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 98, 1, 5, 255],
         row: time_and_value,
         period: DAY,
         capacity: 10,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 98, 1, 10, 255],
         row: time_and_value,
         period: DAY,
         capacity: 10,
+        events: None,
     },
     // Half-hour profile data (ECS22b import, ECS22a reactive, ECS22c export) and the daily
     // consumption log (ECS66).
@@ -198,24 +230,28 @@ const PROFILES: &[Profile] = &[
         row: half_hour,
         period: HALF_HOUR,
         capacity: 48,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 99, 1, 1, 255],
         row: time_and_two_values,
         period: HALF_HOUR,
         capacity: 48,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 99, 1, 2, 255],
         row: time_and_value,
         period: HALF_HOUR,
         capacity: 48,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 99, 1, 3, 255],
         row: time_and_value,
         period: DAY,
         capacity: 7,
+        events: None,
     },
     // Event, security, power and auxiliary switch logs (ECS35a–f), the supply log (ECS61c).
     Profile {
@@ -223,30 +259,35 @@ const PROFILES: &[Profile] = &[
         row: event,
         period: 0,
         capacity: 100,
+        events: Some(EventLog::Events),
     },
     Profile {
         logical_name: [0, 0, 99, 98, 1, 255],
         row: security_event,
         period: 0,
         capacity: 100,
+        events: Some(EventLog::Security),
     },
     Profile {
         logical_name: [0, 0, 99, 98, 4, 255],
         row: power_event,
         period: 0,
         capacity: 100,
+        events: None,
     },
     Profile {
         logical_name: [0, 17, 99, 98, 2, 255],
         row: auxiliary_switch_event,
         period: 0,
         capacity: 100,
+        events: None,
     },
     Profile {
         logical_name: [0, 0, 99, 98, 20, 255],
         row: time_and_value,
         period: 0,
         capacity: 100,
+        events: None,
     },
     // Average RMS voltage profiles, phases 1–3 (ECS23, ECS23b).
     Profile {
@@ -254,18 +295,21 @@ const PROFILES: &[Profile] = &[
         row: time_and_value,
         period: HALF_HOUR,
         capacity: 48,
+        events: None,
     },
     Profile {
         logical_name: [1, 0, 52, 24, 0, 255],
         row: time_and_value,
         period: HALF_HOUR,
         capacity: 48,
+        events: None,
     },
     Profile {
         logical_name: [1, 0, 72, 24, 0, 255],
         row: time_and_value,
         period: HALF_HOUR,
         capacity: 48,
+        events: None,
     },
     // The CHF's Sub GHz channel log (DBCH02).
     Profile {
@@ -273,6 +317,7 @@ const PROFILES: &[Profile] = &[
         row: event,
         period: 0,
         capacity: 100,
+        events: None,
     },
 ];
 
@@ -301,6 +346,28 @@ pub(crate) fn read(
         return Err(result::TYPE_UNMATCHED);
     };
     let now = now.seconds_since_2000();
+    if let Some(log) = profile.events {
+        let entries = log.entries(&device.state);
+        let selected: Vec<(u32, u16)> = match (selector, fields.as_slice()) {
+            (1, [_, from, to, ..]) | (1, [from, to]) => {
+                let (from, to) = (seconds(from)?, seconds(to)?.min(now));
+                entries
+                    .into_iter()
+                    .filter(|(time, _)| (from..=to).contains(time))
+                    .collect()
+            }
+            (2, [Data::DoubleLongUnsigned(from), Data::DoubleLongUnsigned(to), ..]) => {
+                let from = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
+                let to = match *to {
+                    0 => entries.len(),
+                    to => usize::try_from(to).unwrap_or(usize::MAX).min(entries.len()),
+                };
+                entries.get(from..to).map(<[_]>::to_vec).unwrap_or_default()
+            }
+            _ => return Err(result::TYPE_UNMATCHED),
+        };
+        return Ok(event_buffer(profile, &device.state, &selected));
+    }
     let times = match (selector, fields.as_slice()) {
         // A range descriptor {restricting object, from, to, columns}, or as Data Protection
         // lists it, {from, to}.
@@ -331,6 +398,15 @@ pub(crate) fn whole_buffer(
     let profile = PROFILES
         .iter()
         .find(|profile| profile.logical_name == logical_name)?;
+    if let Some(log) = profile.events {
+        let now = now.seconds_since_2000();
+        let entries: Vec<(u32, u16)> = log
+            .entries(&device.state)
+            .into_iter()
+            .filter(|(time, _)| *time <= now)
+            .collect();
+        return Some(event_buffer(profile, &device.state, &entries));
+    }
     let times = capture_times(profile, 0, now.seconds_since_2000());
     Some(buffer(profile, &device.state, &times))
 }
@@ -397,6 +473,27 @@ fn buffer(profile: &Profile, state: &DeviceState, times: &[u32]) -> Data {
     let mut contents = Vec::new();
     for time in times {
         compact_contents(&Data::Structure((profile.row)(state, *time)), &mut contents);
+    }
+    Data::CompactArray {
+        type_description,
+        contents,
+    }
+}
+
+/// The entries of an event log as a compact array: each row the profile's, with its capture
+/// time and event code.
+fn event_buffer(profile: &Profile, state: &DeviceState, entries: &[(u32, u16)]) -> Data {
+    let row = |time: u32, code: u16| {
+        let mut row = (profile.row)(state, time);
+        if let Some(slot) = row.get_mut(1) {
+            *slot = Data::LongUnsigned(code);
+        }
+        Data::Structure(row)
+    };
+    let type_description = type_description(&row(0, 0));
+    let mut contents = Vec::new();
+    for (time, code) in entries {
+        compact_contents(&row(*time, *code), &mut contents);
     }
     Data::CompactArray {
         type_description,

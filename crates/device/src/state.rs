@@ -115,6 +115,8 @@ pub struct DeviceState {
     pub debt_log: Vec<DebtCollection>,
     /// The events the device has logged, oldest first.
     pub event_log: Vec<LoggedEvent>,
+    /// The security events the device has logged (credentials updated…), oldest first.
+    pub security_log: Vec<LoggedEvent>,
     /// Where requests fail: a hardware fault at an object, a rejected tariff, …
     pub faults: Vec<Fault>,
 }
@@ -221,6 +223,29 @@ pub const INSTALLED: DeviceDateTime = DeviceDateTime {
 
 /// The event code a device in its default state has logged at installation.
 pub const INSTALLATION_EVENT: u16 = 0x8183;
+/// The event an ESME logs when its supply is armed (GBCS 8F32 "Supply armed").
+pub const SUPPLY_ARMED_EVENT: u16 = 0x8F32;
+/// The security event a device logs when it replaces a trust anchor (GBCS 8F70 "Security
+/// credentials updated").
+pub const CREDENTIALS_UPDATED_EVENT: u16 = 0x8F70;
+
+/// The most entries an event or security log keeps; the oldest go first.
+pub const LOG_CAPACITY: usize = 100;
+
+impl DeviceState {
+    /// Logs `code` at `at` in the event log (`security: false`) or the security log.
+    pub fn log_event(&mut self, at: DeviceDateTime, code: u16, security: bool) {
+        let log = if security {
+            &mut self.security_log
+        } else {
+            &mut self.event_log
+        };
+        if log.len() >= LOG_CAPACITY {
+            log.remove(0);
+        }
+        log.push(LoggedEvent { at, code });
+    }
+}
 
 impl Default for DeviceState {
     fn default() -> Self {
@@ -263,6 +288,7 @@ impl Default for DeviceState {
                 at: INSTALLED,
                 code: INSTALLATION_EVENT,
             }],
+            security_log: Vec::new(),
             faults: Vec::new(),
         }
     }
