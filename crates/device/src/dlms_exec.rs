@@ -66,6 +66,9 @@ pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<
             result: code,
         });
     }
+    if !failed {
+        crate::tariff_activation::after_request(device, &specifications, &data, command.now);
+    }
     Ok(DlmsApdu::AccessResponse {
         long_invoke_id,
         date_time: Vec::new(),

@@ -47,6 +47,7 @@ mod objects;
 mod profiles;
 mod state;
 mod store;
+mod tariff_activation;
 mod zcl_exec;
 
 pub use anchors::{

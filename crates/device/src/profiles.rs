@@ -412,7 +412,7 @@ pub(crate) fn whole_buffer(
 }
 
 /// A capture time given as `double-long-unsigned` seconds or a COSEM date-time octet string.
-fn seconds(value: &Data) -> Result<u32, u8> {
+pub(crate) fn seconds(value: &Data) -> Result<u32, u8> {
     match value {
         Data::DoubleLongUnsigned(seconds) => Ok(*seconds),
         Data::OctetString(bytes) => {

@@ -1,0 +1,97 @@
+//! An ESME's passive tariff becoming active: a tariff update (ECS01a, ECS01b…) writes the
+//! passive attributes (the activity calendar's passive season, week and day profiles, the
+//! passive special days, thresholds, price matrix and unit charges) and the calendar's
+//! `activate_passive_calendar_time`; once that time has come, each passive value is copied to
+//! its active attribute, which tariff reads (ECS24) return. A time still to come is left for
+//! later: dccsim does not activate future-dated tariffs yet.
+
+use gbcs::dlms::{Data, RequestSpecification};
+
+use crate::date_time::DeviceDateTime;
+use crate::engine::Device;
+use crate::store::CosemAttribute;
+
+/// Class 20 Activity calendar and its `activate_passive_calendar_time` attribute.
+const ACTIVITY_CALENDAR: [u8; 6] = [0, 0, 13, 0, 0, 255];
+/// The price matrix (manufacturer class 9000): passive 4, active 2, activation time 6.
+const PRICE_MATRIX: [u8; 6] = [0, 0, 94, 44, 2, 0];
+/// The unit charges of block and time-of-use tariffs (class 113 Charge): passive 6, active
+/// 5, activation time 7.
+const UNIT_CHARGES: [[u8; 6]; 2] = [[0, 0, 19, 20, 4, 255], [0, 0, 19, 20, 0, 255]];
+
+/// What an activation time activates: the attribute that holds the time, and each passive
+/// attribute with the active one it becomes.
+fn activations() -> Vec<(CosemAttribute, Vec<(CosemAttribute, CosemAttribute)>)> {
+    let same_object = |class_id, obis, passive, active| {
+        (
+            CosemAttribute::new(class_id, obis, passive),
+            CosemAttribute::new(class_id, obis, active),
+        )
+    };
+    let mut calendar = vec![
+        // Calendar name, season, week and day profiles.
+        same_object(20, ACTIVITY_CALENDAR, 6, 2),
+        same_object(20, ACTIVITY_CALENDAR, 7, 3),
+        same_object(20, ACTIVITY_CALENDAR, 8, 4),
+        same_object(20, ACTIVITY_CALENDAR, 9, 5),
+        // Special days: the passive table is 0-1:11.0.0, the active 0-0:11.0.0.
+        (
+            CosemAttribute::new(11, [0, 1, 11, 0, 0, 255], 2),
+            CosemAttribute::new(11, [0, 0, 11, 0, 0, 255], 2),
+        ),
+    ];
+    // Block thresholds: register monitors 0-0:16.1.X passive, 0-0:16.0.X active.
+    for block in 11..=18 {
+        calendar.push((
+            CosemAttribute::new(21, [0, 0, 16, 1, block, 255], 2),
+            CosemAttribute::new(21, [0, 0, 16, 0, block, 255], 2),
+        ));
+    }
+    let mut activations = vec![
+        (CosemAttribute::new(20, ACTIVITY_CALENDAR, 10), calendar),
+        (
+            CosemAttribute::new(9000, PRICE_MATRIX, 6),
+            vec![same_object(9000, PRICE_MATRIX, 4, 2)],
+        ),
+    ];
+    for charge in UNIT_CHARGES {
+        activations.push((
+            CosemAttribute::new(113, charge, 7),
+            vec![same_object(113, charge, 6, 5)],
+        ));
+    }
+    activations
+}
+
+/// After an access request that succeeded: each activation time it set to a time that has
+/// come (or left unspecified, all FF) makes its passive values active.
+pub(crate) fn after_request(
+    device: &mut Device,
+    specifications: &[RequestSpecification],
+    data: &[Data],
+    now: DeviceDateTime,
+) {
+    let now = now.seconds_since_2000();
+    let set: Vec<(CosemAttribute, &Data)> = specifications
+        .iter()
+        .zip(data)
+        .filter(|(specification, _)| matches!(specification, RequestSpecification::Set(_)))
+        .map(|(specification, datum)| (CosemAttribute::from(specification.reference()), datum))
+        .collect();
+    for (trigger, pairs) in activations() {
+        let Some((_, time)) = set.iter().find(|(attribute, _)| *attribute == trigger) else {
+            continue;
+        };
+        let Ok(at) = crate::profiles::seconds(time) else {
+            continue;
+        };
+        if at != u32::MAX && at > now {
+            continue;
+        }
+        for (passive, active) in pairs {
+            if let Some(value) = device.store.cosem(passive).cloned() {
+                device.store.set_cosem(active, value);
+            }
+        }
+    }
+}
