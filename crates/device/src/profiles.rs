@@ -346,47 +346,50 @@ pub(crate) fn read(
         return Err(result::TYPE_UNMATCHED);
     };
     let now = now.seconds_since_2000();
-    if let Some(log) = profile.events {
-        let entries = log.entries(&device.state);
-        let selected: Vec<(u32, u16)> = match (selector, fields.as_slice()) {
-            (1, [_, from, to, ..]) | (1, [from, to]) => {
-                let (from, to) = (seconds(from)?, seconds(to)?.min(now));
-                entries
-                    .into_iter()
-                    .filter(|(time, _)| (from..=to).contains(time))
-                    .collect()
-            }
-            (2, [Data::DoubleLongUnsigned(from), Data::DoubleLongUnsigned(to), ..]) => {
-                let from = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
-                let to = match *to {
-                    0 => entries.len(),
-                    to => usize::try_from(to).unwrap_or(usize::MAX).min(entries.len()),
-                };
-                entries.get(from..to).map(<[_]>::to_vec).unwrap_or_default()
-            }
-            _ => return Err(result::TYPE_UNMATCHED),
-        };
-        return Ok(event_buffer(profile, &device.state, &selected));
-    }
-    let times = match (selector, fields.as_slice()) {
+    let selection = match (selector, fields.as_slice()) {
         // A range descriptor {restricting object, from, to, columns}, or as Data Protection
         // lists it, {from, to}.
         (1, [_, from, to, ..]) | (1, [from, to]) => {
-            let (from, to) = (seconds(from)?, seconds(to)?);
-            capture_times(profile, from, to.min(now))
+            Selection::Range(seconds(from)?, seconds(to)?.min(now))
         }
         (2, [Data::DoubleLongUnsigned(from), Data::DoubleLongUnsigned(to), ..]) => {
-            let all = capture_times(profile, 0, now);
-            let from = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
-            let to = match *to {
-                0 => all.len(),
-                to => usize::try_from(to).unwrap_or(usize::MAX).min(all.len()),
-            };
-            all.get(from..to).map(<[u32]>::to_vec).unwrap_or_default()
+            Selection::Entries(*from, *to)
         }
         _ => return Err(result::TYPE_UNMATCHED),
     };
+    if let Some(log) = profile.events {
+        let entries = log.entries(&device.state);
+        let selected: Vec<(u32, u16)> = match selection {
+            Selection::Range(from, to) => entries
+                .into_iter()
+                .filter(|(time, _)| (from..=to).contains(time))
+                .collect(),
+            Selection::Entries(from, to) => by_entry(&entries, from, to),
+        };
+        return Ok(event_buffer(profile, &device.state, &selected));
+    }
+    let times = match selection {
+        Selection::Range(from, to) => capture_times(profile, from, to),
+        Selection::Entries(from, to) => by_entry(&capture_times(profile, 0, now), from, to),
+    };
     Ok(buffer(profile, &device.state, &times))
+}
+
+/// What a buffer read selects: the entries captured within a range of times (UTC seconds
+/// since 2000), or entries by number (from 1; `to` 0 for the last).
+enum Selection {
+    Range(u32, u32),
+    Entries(u32, u32),
+}
+
+/// Entries `from` to `to` (numbered from 1, `to` 0 for the last) of `all`.
+fn by_entry<T: Clone>(all: &[T], from: u32, to: u32) -> Vec<T> {
+    let from = usize::try_from(from.saturating_sub(1)).unwrap_or(usize::MAX);
+    let to = match to {
+        0 => all.len(),
+        to => usize::try_from(to).unwrap_or(usize::MAX).min(all.len()),
+    };
+    all.get(from..to).map(<[T]>::to_vec).unwrap_or_default()
 }
 
 /// A whole buffer (a read without selection, or the value a protected read lists).

@@ -25,6 +25,22 @@ fn only(name: &str, leaf: &str, value: Eui64) -> BodyElement {
     BodyElement::with_children(name, vec![BodyElement::leaf(leaf, value.to_string())])
 }
 
+/// The devices 8.2 Read Inventory lists for a Comms Hub's premises.
+async fn read_inventory(user: &UserAgent, chf: Eui64) -> Vec<duis::InventoryDevice> {
+    let inventory = user
+        .request(
+            "8.2",
+            dcc_model::DCC_ACCESS_CONTROL_BROKER,
+            only("ReadInventory", "DeviceID", chf),
+        )
+        .await
+        .expect("8.2");
+    match inventory.answer.response.body {
+        ResponseBody::DspInventory { devices, .. } => devices,
+        other => panic!("8.2 answers DSPInventory: {other:?}"),
+    }
+}
+
 /// A join (8.7.1 critical, 8.7.2 not) of `other` to `target`, seen through.
 async fn join(user: &UserAgent, variant: &str, target: Eui64, other: Eui64) -> Exchange {
     let body = match variant {
@@ -68,17 +84,7 @@ async fn the_template_hub_s_han_devices_answer_and_the_replaced_hub_s_backups_re
     let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
 
     // 8.2: the template hub's devices, its PPMID and HCALCSs among them, all Commissioned.
-    let inventory = supplier
-        .request(
-            "8.2",
-            dcc_model::DCC_ACCESS_CONTROL_BROKER,
-            only("ReadInventory", "DeviceID", TEMPLATE_CHF),
-        )
-        .await
-        .expect("8.2");
-    let ResponseBody::DspInventory { devices, .. } = &inventory.answer.response.body else {
-        panic!("8.2 answers DSPInventory: {:?}", inventory.answer.response);
-    };
+    let devices = read_inventory(&supplier, TEMPLATE_CHF).await;
     let listed: Vec<(Eui64, DeviceType, Option<DeviceStatus>)> = devices
         .iter()
         .map(|device| (device.device_id, device.device_type, device.device_status))
@@ -222,17 +228,7 @@ async fn the_template_hub_s_han_devices_answer_and_the_replaced_hub_s_backups_re
 async fn a_device_s_gbcs_version_and_esme_variant_choose_its_use_cases() {
     let sandbox = Sandbox::start().await.expect("ecosystem ready");
     let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
-    let inventory = supplier
-        .request(
-            "8.2",
-            dcc_model::DCC_ACCESS_CONTROL_BROKER,
-            only("ReadInventory", "DeviceID", LEGACY_CHF),
-        )
-        .await
-        .expect("8.2");
-    let ResponseBody::DspInventory { devices, .. } = &inventory.answer.response.body else {
-        panic!("8.2 answers DSPInventory: {:?}", inventory.answer.response);
-    };
+    let devices = read_inventory(&supplier, LEGACY_CHF).await;
     let mut listed: Vec<Eui64> = devices.iter().map(|device| device.device_id).collect();
     listed.sort();
     assert_eq!(listed, [LEGACY_ESME, LEGACY_GSME, LEGACY_CHF, LEGACY_GPF]);
