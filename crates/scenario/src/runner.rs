@@ -331,8 +331,9 @@ fn failure(kind: FailureKind, message: impl Into<String>) -> StepEnd {
     })
 }
 
-/// Certificates scenarios may send (base64 DER): `<user>_ds_certificate` for the supplier,
-/// second supplier and network operator, and `organisation_ca_certificate`.
+/// Certificates scenarios may send (base64 DER): `<user>_ds_certificate` and
+/// `<user>_ka_certificate` (digital signing, key agreement) for the supplier, second supplier
+/// and network operator, and `organisation_ca_certificate`.
 fn certificate_vars(identities: &Identities) -> BTreeMap<String, String> {
     use base64::Engine as _;
     let encode = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
@@ -342,11 +343,16 @@ fn certificate_vars(identities: &Identities) -> BTreeMap<String, String> {
         ("second_supplier", SECOND_SUPPLIER),
         ("network_operator", TEST_NETWORK_OPERATOR),
     ] {
-        if let Ok(identity) = identities.organisation(id, KeyUsage::DigitalSignature, None) {
-            vars.insert(
-                format!("{name}_ds_certificate"),
-                encode(identity.certificate.der()),
-            );
+        for (usage, suffix) in [
+            (KeyUsage::DigitalSignature, "ds"),
+            (KeyUsage::KeyAgreement, "ka"),
+        ] {
+            if let Ok(identity) = identities.organisation(id, usage, None) {
+                vars.insert(
+                    format!("{name}_{suffix}_certificate"),
+                    encode(identity.certificate.der()),
+                );
+            }
         }
     }
     vars.insert(
