@@ -29,14 +29,12 @@ impl DeviceRecord {
     /// refuses one) counts as the current version.
     pub fn profile(&self) -> crate::services::DeviceProfile {
         let details = &self.details;
-        crate::services::DeviceProfile::from_inventory(
-            details.gbcs_version.as_deref(),
-            details.esme_variant.as_deref(),
-        )
-        .unwrap_or_else(|_| {
-            crate::services::DeviceProfile::from_inventory(None, details.esme_variant.as_deref())
-                .unwrap_or_default()
-        })
+        let version = details
+            .gbcs_version
+            .as_deref()
+            .filter(|version| gbcs::catalogue::takes_superseded_use_cases(version).is_some());
+        crate::services::DeviceProfile::from_inventory(version, details.esme_variant.as_deref())
+            .unwrap_or_default()
     }
 }
 
