@@ -603,3 +603,36 @@ async fn the_request_id_counter_must_rise_per_originator_and_target() {
     assert_eq!(advance(NETWORK_OPERATOR, ESME, 1), Ok(()));
     assert_eq!(advance(SUPPLIER, ESME, 11), Ok(()));
 }
+
+#[tokio::test]
+async fn the_smki_repository_decides_revocation_and_a_serial_it_lacks_is_refused_e3() {
+    let dsp = TestDsp::start().await;
+    let serial = user_xml_identity(SUPPLIER)
+        .certificate
+        .serial_decimal()
+        .to_string();
+    assert_eq!(
+        verdict(access::check_status_in_repository(&dsp.shared, &serial).await),
+        "accepted"
+    );
+    dsp.shared
+        .tsp
+        .revoke(&serial)
+        .await
+        .expect("revoked in the repository");
+    let revoked = access::check_status_in_repository(&dsp.shared, &serial)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(revoked, Rejection::UserStatus(ref why) if why.contains("revoked in the SMKI repository")),
+        "{revoked:?}"
+    );
+    assert_eq!(revoked.response_code().to_string(), "E3");
+    let unknown = access::check_status_in_repository(&dsp.shared, "123456789")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, Rejection::UserStatus(ref why) if why.contains("not in the SMKI repository")),
+        "{unknown:?}"
+    );
+}
