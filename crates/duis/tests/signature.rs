@@ -137,3 +137,62 @@ fn the_signature_element_may_use_a_default_namespace() {
     assert_ne!(rewritten, signed);
     verify_document(rewritten.as_bytes(), signer.public_key_sec1()).unwrap();
 }
+
+/// A certificate serial is a decimal number, in a signer and in a signed document's key info:
+/// empty or with another character, it is refused, whichever of the two is wrong.
+#[test]
+fn a_serial_that_is_not_a_decimal_number_is_refused() {
+    let secret = p256::SecretKey::from_slice(&[7; 32]).unwrap();
+    let pkcs8 = secret.to_pkcs8_der().unwrap();
+    for serial in ["", "12a45", "-1"] {
+        assert!(
+            XmlSigner::from_pkcs8(pkcs8.as_bytes(), "CN=Z1,OU=07", serial).is_err(),
+            "signer serial {serial:?}"
+        );
+    }
+    let signed = sign_document(
+        &render_request(&signed_pre_command_request()),
+        &test_signer(7),
+    )
+    .unwrap();
+    for serial in ["", "12a45", "-1"] {
+        let named = signed.replace("12345678901234567890", serial);
+        assert!(
+            signature_key_info(named.as_bytes()).is_err(),
+            "key info serial {serial:?}"
+        );
+    }
+}
+
+/// A signer shows which certificate it signs for, and never its private key.
+#[test]
+fn a_signer_shows_its_certificate_not_its_key() {
+    let shown = format!("{:?}", test_signer(7));
+    assert!(shown.starts_with("XmlSigner"), "{shown}");
+    assert!(shown.contains("12345678901234567890"), "{shown}");
+    assert!(shown.contains("CN=Z1,OU=07"), "{shown}");
+    assert!(!shown.contains("key_pair"), "{shown}");
+}
+
+/// A reference may name inclusive canonicalisation after the enveloped-signature transform,
+/// as some signers write it: the verifier reads it (the digest, inclusive as without it, still
+/// matches) and only the signature over the changed SignedInfo fails, not the transform.
+#[test]
+fn an_explicit_inclusive_canonicalisation_transform_is_understood() {
+    let signer = test_signer(7);
+    let signed = sign_document(&render_request(&signed_pre_command_request()), &signer).unwrap();
+    let enveloped = r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"></ds:Transform>"#;
+    assert!(signed.contains(enveloped), "{signed}");
+    let inclusive = r#"<ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></ds:Transform>"#;
+    let with_inclusive = signed.replace(enveloped, &format!("{enveloped}{inclusive}"));
+    assert_eq!(
+        verify_document(with_inclusive.as_bytes(), signer.public_key_sec1()),
+        Err(SignatureError::BadSignature)
+    );
+    let unknown = r#"<ds:Transform Algorithm="urn:example:not-a-transform"></ds:Transform>"#;
+    let with_unknown = signed.replace(enveloped, &format!("{enveloped}{unknown}"));
+    assert!(matches!(
+        verify_document(with_unknown.as_bytes(), signer.public_key_sec1()),
+        Err(SignatureError::Unsupported(_))
+    ));
+}
