@@ -502,6 +502,19 @@ mod tests {
     }
 
     #[test]
+    fn mixed_content_text_is_kept_when_stripping_ignorable_whitespace() {
+        let document = parse("<a> x <b/>\n</a>");
+        let options = Options {
+            strip_ignorable_whitespace: true,
+            ..Options::new(Method::Inclusive)
+        };
+        assert_eq!(
+            canonicalize(&document, document.root(), options).unwrap(),
+            "<a> x <b></b></a>"
+        );
+    }
+
+    #[test]
     fn line_endings_are_normalized_by_the_parser() {
         assert_eq!(
             whole("<a>x\r\ny\rz</a>", Method::Exclusive),

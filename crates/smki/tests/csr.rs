@@ -197,6 +197,39 @@ fn build_csr_is_deterministic_and_reads_back() {
         build_csr(&subject, KeyUsage::KeyAgreement, b"not a key"),
         Err(CsrError::PrivateKey(_))
     ));
+    // As PEM: the same request, under the PKCS#10 label.
+    let pem = csr.pem();
+    assert!(
+        pem.starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"),
+        "{pem}"
+    );
+    assert_eq!(pem, csr_pem(&first));
+    assert_eq!(
+        CertificateSigningRequest::from_der(&first).unwrap().der(),
+        first.as_slice()
+    );
+}
+
+/// A refusal names the role it is about by number and name (`02 (supplier)`); an issuing
+/// fault is the PKI's own, not the request's.
+#[test]
+fn refusals_name_the_role_and_issuing_faults_are_internal() {
+    let pki = pki();
+    let refused = refusal_cases()
+        .into_iter()
+        .filter(|case| case.expected == "RoleNotAllowed")
+        .filter_map(|case| pki.issue_from_csr(&case.submission, &case.requester).err())
+        .map(|error| error.to_string())
+        .collect::<Vec<_>>();
+    assert!(!refused.is_empty());
+    assert!(
+        refused
+            .iter()
+            .all(|message| message.contains("03 (network operator)")),
+        "{refused:#?}"
+    );
+    assert!(CsrError::Issue("the CA key is missing".into()).is_internal());
+    assert!(!CsrError::Issue("x".into()).is_unauthorised());
 }
 
 #[test]
@@ -317,4 +350,30 @@ proptest! {
             prop_assert_eq!(certificate.device_id(), Some(DEVICE));
         }
     }
+}
+
+/// A common name of up to `MAX_COMMON_NAME_LENGTH` characters is taken; one more is refused.
+#[test]
+fn a_common_name_may_be_as_long_as_the_profile_allows_and_no_longer() {
+    let pki = pki();
+    let csr = |length: usize| {
+        let subject = CsrSubject::Organisation {
+            id: SUPPLIER,
+            role: RemotePartyRole::SUPPLIER,
+            common_name: Some("N".repeat(length)),
+        };
+        build_csr(&subject, KeyUsage::KeyAgreement, &p256_pkcs8(0x11)).unwrap()
+    };
+    let longest = smki::MAX_COMMON_NAME_LENGTH;
+    assert!(pki
+        .issue_from_csr(&submission(csr(longest)), &supplier())
+        .is_ok());
+    assert!(pki.issue_from_csr(&submission(csr(1)), &supplier()).is_ok());
+    let refused = pki
+        .issue_from_csr(&submission(csr(longest + 1)), &supplier())
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("CN must be 1 to 64"),
+        "{refused}"
+    );
 }
