@@ -276,12 +276,19 @@ fn openssl_p384_and_ed25519_csrs_are_refused_as_wrong_key_types() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    for (name, key_args) in [
+    // Each refused with what its key is: a P-384 key named as such, another curve by its OID.
+    for (name, key_args, named) in [
         (
             "p384",
             vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            "P-384",
         ),
-        ("ed25519", vec!["-newkey", "ed25519"]),
+        (
+            "secp256k1",
+            vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"],
+            "1.3.132.0.10",
+        ),
+        ("ed25519", vec!["-newkey", "ed25519"], ""),
     ] {
         let path = dir.path().join(format!("{name}.csr"));
         let output = std::process::Command::new("openssl")
@@ -305,7 +312,7 @@ fn openssl_p384_and_ed25519_csrs_are_refused_as_wrong_key_types() {
             )
             .unwrap_err();
         assert!(
-            matches!(error, CsrError::WrongKeyType(_)),
+            matches!(error, CsrError::WrongKeyType(ref what) if what.contains(named)),
             "{name}: {error:?}"
         );
     }
@@ -369,6 +376,9 @@ fn a_common_name_may_be_as_long_as_the_profile_allows_and_no_longer() {
         .issue_from_csr(&submission(csr(longest)), &supplier())
         .is_ok());
     assert!(pki.issue_from_csr(&submission(csr(1)), &supplier()).is_ok());
+    assert!(pki
+        .issue_from_csr(&submission(csr(0)), &supplier())
+        .is_err());
     let refused = pki
         .issue_from_csr(&submission(csr(longest + 1)), &supplier())
         .unwrap_err();
