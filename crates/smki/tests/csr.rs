@@ -384,3 +384,33 @@ fn a_common_name_may_be_as_long_as_the_profile_allows_and_no_longer() {
         "{refused}"
     );
 }
+
+/// The DSP's XML signing role is the access control broker's to request: the ACB is issued
+/// one; a supplier requesting it for itself is refused with the role named.
+#[test]
+fn only_the_access_control_broker_may_request_the_dsp_xml_signing_role() {
+    let pki = pki();
+    let acb = dcc_model::DCC_ACCESS_CONTROL_BROKER;
+    let as_acb = Requester::Subscriber {
+        id: acb,
+        roles: vec![RemotePartyRole::ACCESS_CONTROL_BROKER],
+    };
+    let acb_csr = good_organisation_csr(
+        acb,
+        RemotePartyRole::DSP_XML_SIGNING,
+        KeyUsage::DigitalSignature,
+    );
+    assert!(pki.issue_from_csr(&submission(acb_csr), &as_acb).is_ok());
+    let supplier_csr = good_organisation_csr(
+        SUPPLIER,
+        RemotePartyRole::DSP_XML_SIGNING,
+        KeyUsage::DigitalSignature,
+    );
+    let refused = pki
+        .issue_from_csr(&submission(supplier_csr), &supplier())
+        .unwrap_err();
+    assert!(
+        matches!(refused, CsrError::RoleNotAllowed { role, .. } if role == RemotePartyRole::DSP_XML_SIGNING),
+        "{refused:?}"
+    );
+}
