@@ -310,3 +310,86 @@ pub fn verify_signature(certificate: &Certificate, issuer_public_key_sec1: &[u8;
     key.verify(certificate.to_be_signed(), certificate.signature_der())
         .is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{KeyUsage, RemotePartyRole};
+
+    const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
+
+    fn pki() -> TestPki {
+        TestPki::default_for(5).expect("test pki")
+    }
+
+    #[test]
+    fn each_status_reads_back_from_its_code() {
+        for status in [
+            CertificateStatus::Pending,
+            CertificateStatus::InUse,
+            CertificateStatus::NotInUse,
+            CertificateStatus::Expired,
+            CertificateStatus::Revoked,
+        ] {
+            assert_eq!(CertificateStatus::from_code(status.code()), Some(status));
+        }
+        assert_eq!(
+            CertificateStatus::from_code(" R "),
+            Some(CertificateStatus::Revoked)
+        );
+        assert_eq!(CertificateStatus::from_code("X"), None);
+    }
+
+    #[test]
+    fn a_store_finds_a_subject_s_certificates_only() {
+        assert!(CertificateStore::new().is_empty());
+        let pki = pki();
+        let store = CertificateStore::from_pki(&pki);
+        assert!(!store.is_empty());
+        let found = store.find_subject(SUPPLIER);
+        assert!(!found.is_empty());
+        assert!(found
+            .iter()
+            .all(|certificate| certificate.subject_id() == Some(SUPPLIER)));
+        assert!(store
+            .find_subject(Eui64::from_u64(0x0102_0304_0506_0708))
+            .is_empty());
+    }
+
+    /// A certificate is in use from its notBefore to its notAfter, both included: pending
+    /// before, expired after, and its path valid at both ends.
+    #[test]
+    fn validity_includes_both_ends() {
+        let pki = pki();
+        let store = CertificateStore::from_pki(&pki);
+        let identity = pki
+            .identity(
+                SUPPLIER,
+                KeyUsage::DigitalSignature,
+                Some(RemotePartyRole::SUPPLIER),
+            )
+            .expect("the supplier's identity");
+        let certificate = &identity.certificate;
+        let (from, to) = (certificate.not_before(), certificate.not_after());
+        assert_eq!(
+            store.status(certificate, from - 1),
+            CertificateStatus::Pending
+        );
+        assert_eq!(store.status(certificate, from), CertificateStatus::InUse);
+        assert_eq!(store.status(certificate, to), CertificateStatus::InUse);
+        assert_eq!(
+            store.status(certificate, to + 1),
+            CertificateStatus::Expired
+        );
+        assert_eq!(store.validate_path(certificate, from), Ok(()));
+        assert_eq!(store.validate_path(certificate, to), Ok(()));
+        assert!(matches!(
+            store.validate_path(certificate, from - 1),
+            Err(PathError::NotYetValid { .. })
+        ));
+        assert!(matches!(
+            store.validate_path(certificate, to + 1),
+            Err(PathError::Expired { .. })
+        ));
+    }
+}
