@@ -70,3 +70,23 @@ fn a_block_transfer_reassembles_its_blocks_in_block_number_order() {
     };
     assert!(empty.reassemble().is_empty());
 }
+
+/// The shortest MAC header content (security control, invocation counter, MAC) splits into an
+/// empty APDU and its MAC; one byte less is refused as too short.
+#[test]
+fn a_mac_header_with_no_apdu_splits_and_one_byte_shorter_is_too_short() {
+    let frame = |content: &[u8]| {
+        let mut message = vec![0xDD, 0, 0, 0, 0, 0, 0, content.len() as u8];
+        message.extend_from_slice(content);
+        message
+    };
+    let shortest: Vec<u8> = [&[0x11, 0, 0, 0, 0][..], &[0xAB; 12][..]].concat();
+    let message = frame(&shortest);
+    let parts = gbcs::split_mac_header(&message).expect("the shortest content splits");
+    assert!(parts.apdu.is_empty());
+    assert_eq!(parts.mac, [0xAB; 12]);
+    assert!(matches!(
+        gbcs::split_mac_header(&frame(&shortest[..16])),
+        Err(gbcs::DecodeError::MacHeaderTooShort(16))
+    ));
+}
