@@ -534,3 +534,29 @@ impl Envelope {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command to an unknown remote party carries the party's certificate after the
+    /// supplementary remote party id and counter: both written, as zeros, when not given.
+    #[test]
+    fn a_remote_party_certificate_comes_after_a_party_id_and_counter() {
+        let information = OtherInformation {
+            remote_party_certificate: Some(vec![0x30, 0x03, 0x01, 0x01, 0xFF]),
+            ..OtherInformation::message_code(MessageCode(0x0102))
+        };
+        let mut encoded = Vec::new();
+        information.encode_into(&mut encoded);
+        let content: Vec<u8> = [
+            &[0x01, 0x02][..],
+            &[0; 8][..],
+            &[0; 8][..],
+            &[0x30, 0x03, 0x01, 0x01, 0xFF][..],
+        ]
+        .concat();
+        assert_eq!(encoded[1..], content[..]);
+        assert_eq!(usize::from(encoded[0]), content.len());
+    }
+}
