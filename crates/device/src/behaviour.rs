@@ -129,14 +129,14 @@ fn execute_script(
     device.state.supply = match *script {
         ENABLE_SUPPLY_SCRIPT => SupplyState::Enabled,
         DISABLE_SUPPLY_SCRIPT => SupplyState::Disabled,
-        ARM_SUPPLY_SCRIPT => SupplyState::Armed,
+        ARM_SUPPLY_SCRIPT => {
+            device
+                .state
+                .log_event(command.now, crate::state::SUPPLY_ARMED_EVENT, false);
+            SupplyState::Armed
+        }
         _ => return Err(result::OBJECT_UNAVAILABLE),
     };
-    if device.state.supply == SupplyState::Armed {
-        device
-            .state
-            .log_event(command.now, crate::state::SUPPLY_ARMED_EVENT, false);
-    }
     Ok(Data::Null)
 }
 

@@ -19,52 +19,49 @@ const PRICE_MATRIX: [u8; 6] = [0, 0, 94, 44, 2, 0];
 /// 5, activation time 7.
 const UNIT_CHARGES: [[u8; 6]; 2] = [[0, 0, 19, 20, 4, 255], [0, 0, 19, 20, 0, 255]];
 
-/// What an activation time activates: the attribute that holds the time, and each passive
-/// attribute with the active one it becomes.
-fn activations() -> Vec<(CosemAttribute, Vec<(CosemAttribute, CosemAttribute)>)> {
+/// What setting `trigger` to a time that has come activates: each passive attribute with the
+/// active one it becomes; `None` for an attribute that is no activation time.
+fn activated_by(trigger: CosemAttribute) -> Option<Vec<(CosemAttribute, CosemAttribute)>> {
     let same_object = |class_id, obis, passive, active| {
         (
             CosemAttribute::new(class_id, obis, passive),
             CosemAttribute::new(class_id, obis, active),
         )
     };
-    let mut calendar = vec![
-        // Calendar name, season, week and day profiles.
-        same_object(20, ACTIVITY_CALENDAR, 6, 2),
-        same_object(20, ACTIVITY_CALENDAR, 7, 3),
-        same_object(20, ACTIVITY_CALENDAR, 8, 4),
-        same_object(20, ACTIVITY_CALENDAR, 9, 5),
-        // Special days: the passive table is 0-1:11.0.0, the active 0-0:11.0.0.
-        (
-            CosemAttribute::new(11, [0, 1, 11, 0, 0, 255], 2),
-            CosemAttribute::new(11, [0, 0, 11, 0, 0, 255], 2),
-        ),
-    ];
-    // Block thresholds: register monitors 0-0:16.1.X passive, 0-0:16.0.X active.
-    for block in 11..=18 {
-        calendar.push((
-            CosemAttribute::new(21, [0, 0, 16, 1, block, 255], 2),
-            CosemAttribute::new(21, [0, 0, 16, 0, block, 255], 2),
-        ));
+    if trigger == CosemAttribute::new(20, ACTIVITY_CALENDAR, 10) {
+        let mut calendar = vec![
+            // Calendar name, season, week and day profiles.
+            same_object(20, ACTIVITY_CALENDAR, 6, 2),
+            same_object(20, ACTIVITY_CALENDAR, 7, 3),
+            same_object(20, ACTIVITY_CALENDAR, 8, 4),
+            same_object(20, ACTIVITY_CALENDAR, 9, 5),
+            // Special days: the passive table is 0-1:11.0.0, the active 0-0:11.0.0.
+            (
+                CosemAttribute::new(11, [0, 1, 11, 0, 0, 255], 2),
+                CosemAttribute::new(11, [0, 0, 11, 0, 0, 255], 2),
+            ),
+        ];
+        // Block thresholds: register monitors 0-0:16.1.X passive, 0-0:16.0.X active.
+        for block in 11..=18 {
+            calendar.push((
+                CosemAttribute::new(21, [0, 0, 16, 1, block, 255], 2),
+                CosemAttribute::new(21, [0, 0, 16, 0, block, 255], 2),
+            ));
+        }
+        return Some(calendar);
     }
-    let mut activations = vec![
-        (CosemAttribute::new(20, ACTIVITY_CALENDAR, 10), calendar),
-        (
-            CosemAttribute::new(9000, PRICE_MATRIX, 6),
-            vec![same_object(9000, PRICE_MATRIX, 4, 2)],
-        ),
-    ];
-    for charge in UNIT_CHARGES {
-        activations.push((
-            CosemAttribute::new(113, charge, 7),
-            vec![same_object(113, charge, 6, 5)],
-        ));
+    if trigger == CosemAttribute::new(9000, PRICE_MATRIX, 6) {
+        return Some(vec![same_object(9000, PRICE_MATRIX, 4, 2)]);
     }
-    activations
+    UNIT_CHARGES
+        .into_iter()
+        .find(|charge| trigger == CosemAttribute::new(113, *charge, 7))
+        .map(|charge| vec![same_object(113, charge, 6, 5)])
 }
 
 /// After an access request that succeeded: each activation time it set to a time that has
-/// come (or left unspecified, all FF) makes its passive values active.
+/// come (or left unspecified, all FF) makes its passive values active. A request that sets no
+/// activation time costs a comparison per set.
 pub(crate) fn after_request(
     device: &mut Device,
     specifications: &[RequestSpecification],
@@ -72,14 +69,11 @@ pub(crate) fn after_request(
     now: DeviceDateTime,
 ) {
     let now = now.seconds_since_2000();
-    let set: Vec<(CosemAttribute, &Data)> = specifications
-        .iter()
-        .zip(data)
-        .filter(|(specification, _)| matches!(specification, RequestSpecification::Set(_)))
-        .map(|(specification, datum)| (CosemAttribute::from(specification.reference()), datum))
-        .collect();
-    for (trigger, pairs) in activations() {
-        let Some((_, time)) = set.iter().find(|(attribute, _)| *attribute == trigger) else {
+    for (specification, time) in specifications.iter().zip(data) {
+        let RequestSpecification::Set(_) = specification else {
+            continue;
+        };
+        let Some(pairs) = activated_by(CosemAttribute::from(specification.reference())) else {
             continue;
         };
         let Ok(at) = crate::profiles::seconds(time) else {
