@@ -356,6 +356,88 @@ mod tests {
             .is_empty());
     }
 
+    /// The root CA's certificate re-signed by its own key after `rewrite` changed its
+    /// extensions: same subject, same key, so only the rewritten extensions tell it apart.
+    fn root_with_extensions(
+        pki: &TestPki,
+        rewrite: impl FnOnce(&mut Vec<x509_cert::ext::Extension>),
+    ) -> Certificate {
+        use der::{Decode, Encode};
+        use p256::ecdsa::signature::Signer;
+        use p256::pkcs8::DecodePrivateKey;
+        let root = pki.root_ca();
+        let mut certificate = x509_cert::Certificate::from_der(root.certificate.der())
+            .expect("the root certificate decodes");
+        let extensions = certificate
+            .tbs_certificate
+            .extensions
+            .as_mut()
+            .expect("the root has extensions");
+        rewrite(extensions);
+        let key = p256::ecdsa::SigningKey::from_pkcs8_der(
+            root.private_key_pkcs8_der
+                .as_deref()
+                .expect("the root's private key"),
+        )
+        .expect("the root's key decodes");
+        let to_be_signed = certificate.tbs_certificate.to_der().expect("tbs encodes");
+        let signature: p256::ecdsa::DerSignature = key.sign(&to_be_signed);
+        certificate.signature =
+            der::asn1::BitString::from_bytes(signature.as_bytes()).expect("signature bits");
+        Certificate::from_der(&certificate.to_der().expect("certificate encodes"))
+            .expect("the rewritten root parses")
+    }
+
+    /// A store holding only `anchor` (as trust anchor) and the organisation CA it is to have issued.
+    fn validate_organisation_ca_under(pki: &TestPki, anchor: Certificate) -> Result<(), PathError> {
+        let organisation_ca = &pki.organisation_ca().certificate;
+        let mut store = CertificateStore::new();
+        store.add_trust_anchor(anchor);
+        store.add(organisation_ca.clone());
+        store.validate_path(organisation_ca, organisation_ca.not_before())
+    }
+
+    /// An issuer must be both a CA (basicConstraints) and allowed to sign certificates
+    /// (keyUsage keyCertSign): the root's own key signed the organisation CA, yet a copy of the
+    /// root lacking either one is no issuer.
+    #[test]
+    fn an_issuer_is_a_ca_that_may_sign_certificates() {
+        use x509_cert::ext::pkix::{KeyUsage as KeyUsageExtension, KeyUsages};
+        let pki = pki();
+        let unchanged = root_with_extensions(&pki, |_| {});
+        assert!(unchanged.is_ca() && unchanged.can_sign_certificates());
+        assert_eq!(validate_organisation_ca_under(&pki, unchanged), Ok(()));
+
+        let not_a_ca = root_with_extensions(&pki, |extensions| {
+            extensions.retain(|extension| extension.extn_id != crate::oids::BASIC_CONSTRAINTS);
+        });
+        assert!(!not_a_ca.is_ca() && not_a_ca.can_sign_certificates());
+        let may_not_sign = root_with_extensions(&pki, |extensions| {
+            let key_usage = extensions
+                .iter_mut()
+                .find(|extension| extension.extn_id == crate::oids::KEY_USAGE)
+                .expect("the root has a keyUsage");
+            *key_usage = crate::issue::extension(
+                crate::oids::KEY_USAGE,
+                true,
+                &KeyUsageExtension(KeyUsages::CRLSign.into()),
+            )
+            .expect("keyUsage encodes");
+        });
+        assert!(may_not_sign.is_ca() && !may_not_sign.can_sign_certificates());
+
+        let organisation_ca = &pki.organisation_ca().certificate;
+        for anchor in [not_a_ca, may_not_sign] {
+            assert_eq!(
+                validate_organisation_ca_under(&pki, anchor),
+                Err(PathError::IssuerNotFound {
+                    serial: organisation_ca.serial_decimal().to_owned(),
+                    issuer: organisation_ca.issuer_name_rfc2253(),
+                })
+            );
+        }
+    }
+
     /// A certificate is in use from its notBefore to its notAfter, both included: pending
     /// before, expired after, and its path valid at both ends.
     #[test]
