@@ -395,6 +395,22 @@ pub fn compute_mac(key: &DerivedKey, party_u: Eui64, apdu: &[u8]) -> [u8; MAC_LE
     mac
 }
 
+/// The full 16-byte GMAC tag of `message` with AAD `11 00 00 00 00 00 ‖ message` and the
+/// GBCS initialisation vector (what a UTRN's MAC is cut from: its last four bytes).
+pub fn full_length_mac(key: &DerivedKey, party_u: Eui64, message: &[u8]) -> [u8; 16] {
+    let mut aad = Vec::with_capacity(MAC_AAD_PREFIX.len() + message.len());
+    aad.extend_from_slice(&MAC_AAD_PREFIX);
+    aad.extend_from_slice(message);
+    let cipher = aes_gcm::Aes128Gcm::new(key.into());
+    let mut mac = [0u8; 16];
+    if let Ok(tag) =
+        cipher.encrypt_in_place_detached(&initialisation_vector(party_u), &aad, &mut [])
+    {
+        mac.copy_from_slice(&tag[..]);
+    }
+    mac
+}
+
 /// Whether `mac` is the GBCS MAC of `apdu` (compared in constant time).
 pub fn verify_mac(key: &DerivedKey, party_u: Eui64, apdu: &[u8], mac: &[u8; MAC_LENGTH]) -> bool {
     let expected = compute_mac(key, party_u, apdu);

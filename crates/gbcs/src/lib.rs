@@ -70,6 +70,7 @@ pub mod han;
 pub mod protection;
 pub mod set_time;
 pub mod use_case;
+pub mod utrn;
 pub mod zcl;
 pub mod zcl_commands;
 pub mod zse;
