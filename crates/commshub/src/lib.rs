@@ -17,6 +17,6 @@
 mod service;
 
 pub use service::{
-    new, new_with_clock, party_name, CommsHubConfig, CommsHubHanUpstreamService, CommsHubPeers,
-    CommsHubSpec, CommsHubWanService, PARTY_NAME,
+    new, party_name, CommsHubConfig, CommsHubHanUpstreamService, CommsHubPeers, CommsHubSpec,
+    CommsHubWanService, PARTY_NAME,
 };

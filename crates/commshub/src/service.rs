@@ -17,7 +17,7 @@ use dcc_proto::smwan::comms_hub_wan_server::{CommsHubWan, CommsHubWanServer};
 use dcc_proto::smwan::communications_service_provider_upstream_client::CommunicationsServiceProviderUpstreamClient;
 use dcc_proto::transport::GrpcTransport;
 use dcc_proto::wan::{DeviceMessage, DeviceMessageKind, WanCommand, WanCommandAccepted};
-use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
+use device::{Device, DeviceConfig, DeviceConfigError, DeviceDateTime};
 use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
@@ -64,19 +64,12 @@ pub struct CommsHubPeers {
     pub smart_meters: GrpcTransport,
 }
 
-/// Builds the Comms Hub party with the system clock.
+/// Builds the Comms Hub party; its CHFs and GPFs tell the date-time of `clock` (the
+/// ecosystem's: the system clock, or a virtual one a test moves).
 pub fn new(
     config: CommsHubConfig,
     peers: CommsHubPeers,
-) -> Result<MountedService, DeviceConfigError> {
-    new_with_clock(config, peers, DeviceClock::System)
-}
-
-/// Builds the Comms Hub party; its CHFs and GPFs tell the date-time of `clock`.
-pub fn new_with_clock(
-    config: CommsHubConfig,
-    peers: CommsHubPeers,
-    clock: DeviceClock,
+    clock: clock::Clock,
 ) -> Result<MountedService, DeviceConfigError> {
     let hubs = build_hubs(&config.hubs)?;
     let upstream = Upstream {
@@ -192,9 +185,17 @@ fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfi
 #[derive(Debug)]
 struct Inner {
     hubs: HashMap<Eui64, Hub>,
-    clock: DeviceClock,
+    clock: clock::Clock,
     smart_meters: GrpcTransport,
     outbox: Outbox<(CspRegion, DeviceMessage)>,
+}
+
+impl Inner {
+    /// The date-time the party tells its devices: the ecosystem's clock (each device adds the
+    /// drift of its own).
+    fn now(&self) -> DeviceDateTime {
+        DeviceDateTime::from_offset_date_time(self.clock.now())
+    }
 }
 
 impl Inner {
@@ -253,7 +254,7 @@ impl CommsHubWanService {
         match hub.route(device) {
             Some(Route::Local(engine)) => {
                 let response = lock(engine)
-                    .handle_command(&command.gbcs, inner.clock.now())
+                    .handle_command(&command.gbcs, inner.now())
                     .map_err(|error| {
                         warn!(%error, "command refused");
                         dcc_proto::convert::device_refusal(error.kind(), &error)

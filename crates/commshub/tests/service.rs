@@ -18,7 +18,7 @@ use dcc_proto::smwan::communications_service_provider_upstream_server::{
 };
 use dcc_proto::transport::{local, GrpcTransport};
 use dcc_proto::wan::{DeviceMessage, DeviceMessageAccepted, DeviceMessageKind, WanCommand};
-use device::{Device, DeviceClock, DeviceState};
+use device::{Device, DeviceState};
 use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::{ecs17b, ecs52, gcs13a};
 use support::*;
@@ -151,7 +151,7 @@ fn mount(north: FakeCsp) -> Fixture {
     let config = CommsHubConfig {
         hubs: vec![north_hub, south_hub],
     };
-    let mounted = commshub::new_with_clock(config, peers, DeviceClock::Fixed(NOW)).unwrap();
+    let mounted = commshub::new(config, peers, fixed_clock()).unwrap();
     assert_eq!(mounted.name, commshub::PARTY_NAME);
     let transport = start(mounted);
     Fixture {
@@ -512,4 +512,9 @@ async fn an_alert_a_meter_raised_on_its_own_goes_up_from_its_hub() {
         fixture.han.deliver_frame(nowhere).await.unwrap_err().code(),
         Code::NotFound
     );
+}
+
+/// A virtual clock standing at [`NOW`] (nothing moves it).
+fn fixed_clock() -> clock::Clock {
+    clock::Clock::virtual_at(NOW.to_offset_date_time().expect("NOW is a real date-time"))
 }

@@ -11,6 +11,7 @@ use gbcs::use_case::cs02b::{CellKeyUsage, CellUsage};
 use gbcs::MessageCode;
 use smki::{Certificate, KeyUsage};
 
+use crate::date_time::DeviceDateTime;
 use crate::engine::{Command, Device};
 use crate::error::DeviceError;
 use crate::fault::FaultTarget;
@@ -192,32 +193,55 @@ struct ClockSet {
     status: u8,
 }
 
-/// Status of a clock adjustment whose window does not hold the meter's time.
-const CLOCK_OUTSIDE_WINDOW: u8 = 2;
+/// Device Time Status of a gas meter whose clock was not set (the window did not hold its
+/// Comms Hub's time).
+const CLOCK_UNRELIABLE: u8 = 2;
+/// Clock not adjusted (outside tolerance).
+const CLOCK_NOT_ADJUSTED: gbcs::alert::AlertCode = gbcs::alert::AlertCode(0x81C6);
 
-/// GCS28: the gas meter sets its clock to the window's start when its own time is inside the
-/// window (a meter that has drifted too far refuses).
+/// GCS28: the gas meter takes its Comms Hub's time when that time lies inside the window, and
+/// answers with its clock as it then is: set and reliable, or as it was, unreliable (and it
+/// raises "clock not adjusted (outside tolerance)").
 fn set_gas_clock(device: &mut Device, command: &Command<'_>) -> Result<Vec<u8>, DeviceError> {
     let window =
         ClockWindow::from_der(command.payload()).map_err(|error| malformed("clock", error))?;
-    let now = command
-        .now
-        .to_offset_date_time()
-        .map(|instant| instant.unix_timestamp())
-        .unwrap_or(0);
     let seconds = |time: &GeneralizedTime| {
         i64::try_from(time.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
     };
-    let inside = seconds(&window.from) <= now && now <= seconds(&window.to);
-    let status = match (fault(device, command), inside) {
+    let host = command
+        .host_now
+        .to_offset_date_time()
+        .map(|instant| instant.unix_timestamp())
+        .unwrap_or(0);
+    let inside = seconds(&window.from) <= host && host <= seconds(&window.to);
+    let fault = fault(device, command);
+    let time = match (fault, inside) {
+        (None, true) => {
+            device.state.clock_offset_seconds = 0;
+            command.host_now
+        }
+        (None, false) => {
+            let _ = device.raise(CLOCK_NOT_ADJUSTED, command.now);
+            command.now
+        }
+        (Some(_), _) => command.now,
+    };
+    let status = match (fault, inside) {
         (Some(code), _) => code,
         (None, true) => 0,
-        (None, false) => CLOCK_OUTSIDE_WINDOW,
+        (None, false) => CLOCK_UNRELIABLE,
     };
     encoded(&ClockSet {
-        time: window.from,
+        time: generalized_time(time)?,
         status,
     })
+}
+
+/// A device date-time as an ASN.1 GeneralizedTime.
+fn generalized_time(at: DeviceDateTime) -> Result<GeneralizedTime, DeviceError> {
+    der::DateTime::new(at.year, at.month, at.day, at.hour, at.minute, at.second)
+        .map(GeneralizedTime::from_date_time)
+        .map_err(|error| malformed("clock", error))
 }
 
 /// The response key of a CS02a command (ignored: the response is MACed or signed) and the

@@ -3,11 +3,18 @@
 
 use gbcs::dlms::Data;
 
+use crate::date_time::DeviceDateTime;
 use crate::dlms_exec::{result, RequestOutcome};
 use crate::engine::{Command, Device};
-use crate::state::SupplyState;
+use crate::state::{ClockPreset, SupplyState};
 use crate::store::CosemAttribute;
 
+/// Class 8 Clock: method 4 `adjust_to_preset_time`, method 5 `preset_adjusting_time`.
+const CLOCK: u16 = 8;
+const ADJUST_TO_PRESET_TIME: u8 = 4;
+const PRESET_ADJUSTING_TIME: u8 = 5;
+/// Clock not adjusted (outside tolerance).
+const CLOCK_NOT_ADJUSTED: gbcs::alert::AlertCode = gbcs::alert::AlertCode(0x81C6);
 /// Class 30 Data Protection.
 const DATA_PROTECTION: u16 = 30;
 /// Class 9 Script table.
@@ -39,18 +46,61 @@ pub(crate) fn invoke(
     parameters: &Data,
 ) -> RequestOutcome {
     match (method.class_id, method.attribute) {
+        (CLOCK, PRESET_ADJUSTING_TIME) => preset_adjusting_time(device, parameters),
+        (CLOCK, ADJUST_TO_PRESET_TIME) => adjust_to_preset_time(device, command),
         (DATA_PROTECTION, 1) => get_protected_attributes(device, command, parameters),
         (SCRIPT_TABLE, 1) => execute_script(device, command, method.obis, parameters),
         (REGISTER | EXTENDED_REGISTER, 1) => reset_register(device, method),
         (HAN_DEVICE_LOG, _) => crate::han::invoke(device, command, method, parameters),
         (CREDIT, 1 | 2) => adjust_credit(device, method, parameters),
-        (TOKEN_GATEWAY, 1) => enter_token(device, parameters),
+        (TOKEN_GATEWAY, 1) => enter_token(device, command, parameters),
         (crate::profiles::PROFILE_GENERIC, _) if crate::profiles::is_profile(method.obis) => {
             Ok(Data::Null)
         }
         _ if device.store.has_cosem_object(method.class_id, method.obis) => Ok(Data::Null),
         _ => Err(result::OBJECT_UNAVAILABLE),
     }
+}
+
+/// Clock `preset_adjusting_time(preset time, validity interval start, end)`: ECS70 sends the
+/// preset as "not specified", for the meter takes its Comms Hub's time, and bounds when it may.
+fn preset_adjusting_time(device: &mut Device, parameters: &Data) -> RequestOutcome {
+    let Data::Structure(fields) = parameters else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let [Data::OctetString(_preset), Data::OctetString(from), Data::OctetString(to)] =
+        fields.as_slice()
+    else {
+        return Err(result::TYPE_UNMATCHED);
+    };
+    let (Some(valid_from), Some(valid_to)) = (
+        DeviceDateTime::from_cosem(from),
+        DeviceDateTime::from_cosem(to),
+    ) else {
+        return Err(result::OTHER_REASON);
+    };
+    device.state.clock_preset = Some(ClockPreset {
+        valid_from,
+        valid_to,
+    });
+    Ok(Data::Null)
+}
+
+/// Clock `adjust_to_preset_time`: the meter takes its Comms Hub's time when that time lies in
+/// the preset validity interval; otherwise its clock stays as it was, and it raises "clock not
+/// adjusted (outside tolerance)". Reading the clock afterwards tells which happened.
+fn adjust_to_preset_time(device: &mut Device, command: &Command<'_>) -> RequestOutcome {
+    let Some(preset) = device.state.clock_preset.take() else {
+        return Err(result::OTHER_REASON);
+    };
+    if preset.valid_from <= command.host_now && command.host_now <= preset.valid_to {
+        device.state.clock_offset_seconds = 0;
+        return Ok(Data::Null);
+    }
+    // The alert is the meter's report, not the command's outcome: an alert the device type
+    // cannot raise is no reason to fail the action.
+    let _ = device.raise(CLOCK_NOT_ADJUSTED, command.now);
+    Ok(Data::Null)
 }
 
 /// Register `reset`: the value goes back to zero.
@@ -91,26 +141,17 @@ fn adjust_credit(device: &mut Device, method: CosemAttribute, parameters: &Data)
     Ok(Data::Null)
 }
 
-/// Token gateway `enter`: a UTRN of 20 digits. It is checked for form only (its GMAC needs the
-/// supplier's prepayment key); a token already accepted is refused as a replay.
-fn enter_token(device: &mut Device, parameters: &Data) -> RequestOutcome {
+/// Token gateway `enter`: a UTRN, applied to the meter balance when it is authentic and new
+/// ([`Device::apply_utrn`]); a refused one fails the action.
+fn enter_token(device: &mut Device, command: &Command<'_>, parameters: &Data) -> RequestOutcome {
     let Data::OctetString(token) = parameters else {
         return Err(result::TYPE_UNMATCHED);
     };
-    let digits = std::str::from_utf8(token)
-        .ok()
-        .filter(|text| text.len() == 20 && text.bytes().all(|byte| byte.is_ascii_digit()))
-        .ok_or(result::OTHER_REASON)?;
-    if device
-        .state
-        .accepted_utrns
-        .iter()
-        .any(|accepted| accepted == digits)
-    {
-        return Err(result::OTHER_REASON);
-    }
-    device.state.accepted_utrns.push(digits.to_owned());
-    Ok(Data::Null)
+    let text = std::str::from_utf8(token).map_err(|_| result::OTHER_REASON)?;
+    device
+        .apply_utrn(text, command.now)
+        .map(|_| Data::Null)
+        .map_err(|_| result::OTHER_REASON)
 }
 
 /// Script table `execute(script id)`.

@@ -16,7 +16,8 @@ use gbcs::zcl_commands::{
 
 use crate::date_time::DeviceDateTime;
 use crate::engine::{Command, Device};
-use crate::state::{PaymentMode, SupplyState, TopUp};
+use crate::state::{PaymentMode, SupplyState};
+use crate::top_up::TopUpRefusal;
 use crate::zcl_exec::ComponentAnswer;
 
 /// Frame control of a cluster command from the server (the meter).
@@ -151,8 +152,14 @@ fn signed(value: i32) -> ZclValue {
     ZclValue::signed(FieldType::Int32.data_type(), i64::from(value))
 }
 
-/// Consumer Top Up: the UTRN is applied to the meter balance once (a UTRN seen before is
-/// refused: result 1).
+/// ZSE Consumer Top Up Response results.
+const TOP_UP_ACCEPTED: u64 = 0;
+const TOP_UP_INVALID: u64 = 1;
+const TOP_UP_DUPLICATE: u64 = 2;
+
+/// Consumer Top Up: the UTRN is applied to the meter balance when it is authentic and new
+/// ([`Device::apply_utrn`]). The response's result: accepted (0), rejected as invalid (1) or
+/// as a duplicate (2), then the value added and the balance.
 fn top_up(
     device: &mut Device,
     request: &ClusterCommand,
@@ -164,22 +171,17 @@ fn top_up(
         .and_then(ZclValue::as_bytes)
         .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
         .unwrap_or_default();
-    let replay = device.state.accepted_utrns.contains(&utrn);
-    let amount = 0;
-    if !replay {
-        device.state.accepted_utrns.push(utrn.clone());
-        device.state.top_up_log.push(TopUp {
-            utrn,
-            amount,
-            at: now,
-        });
-    }
+    let (result, amount) = match device.apply_utrn(&utrn, now) {
+        Ok(pence) => (TOP_UP_ACCEPTED, pence),
+        Err(TopUpRefusal::NotAuthentic) => (TOP_UP_INVALID, 0),
+        Err(TopUpRefusal::Duplicate) => (TOP_UP_DUPLICATE, 0),
+    };
     respond(
         PREPAYMENT,
         FROM_SERVER,
         0x03,
         vec![
-            unsigned(FieldType::Enum8, u64::from(replay)),
+            unsigned(FieldType::Enum8, result),
             signed(amount),
             unsigned(FieldType::Enum8, 0),
             signed(device.state.meter_balance),

@@ -78,8 +78,8 @@ impl TrustAnchorCertificates {
     }
 
     /// The anchors of a device in a dccsim test PKI: the ACB's DS and KA certificates,
-    /// `supplier`'s and `network_operator`'s DS and KA certificates (and the supplier's
-    /// prepayment top-up KA, if the PKI has one), and the KA certificates of both default
+    /// `supplier`'s and `network_operator`'s DS and KA certificates (the supplier's KA also in
+    /// the prepayment top-up cell: a test PKI has no separate prepayment key), and the KA certificates of both default
     /// suppliers and the default network operator (as present in `pki`).
     pub fn from_test_pki(
         pki: &TestPki,
@@ -137,6 +137,12 @@ impl TrustAnchorCertificates {
             if let Ok(found) = certificate(party, usage, role) {
                 anchors = anchors.with_management(role, usage, found);
             }
+        }
+        // A test PKI issues no separate prepayment top-up key: the supplier keys its UTRNs
+        // with its KA key, which the prepayment cell then holds.
+        if let Ok(found) = certificate(supplier, KeyUsage::KeyAgreement, RemotePartyRole::SUPPLIER)
+        {
+            anchors = anchors.with_cell(crate::anchors::SUPPLIER_PREPAYMENT_TOP_UP, found);
         }
         for party in [
             acb,

@@ -1,6 +1,7 @@
 //! Acting on a device at its premises ([`DeviceAction`]): raising an alert, cutting and
 //! restoring mains power (an ESME reports the outage when power comes back: 8F35, or ECS80's
-//! 8F36 for 3 minutes or more), setting a register. What the engine does not model is refused
+//! 8F36 for 3 minutes or more), setting a register, making its clock drift from its Comms
+//! Hub's. What the engine does not model is refused
 //! with the reason.
 
 use dcc_model::device_control::{ActionRefusal, DeviceAction, PowerState};
@@ -31,13 +32,14 @@ pub const REGISTERS: &[&str] = &[
 ];
 
 impl Device {
-    /// Carries out `action` at `now`; returns the codes of the alerts it raised (waiting in
-    /// the outbox).
+    /// Carries out `action` when the host's time is `now` (the device acts at its own,
+    /// [`Device::local_time`]); returns the codes of the alerts it raised (waiting in the outbox).
     pub fn act(
         &mut self,
         action: &DeviceAction,
         now: DeviceDateTime,
     ) -> Result<Vec<AlertCode>, ActionRefusal> {
+        let now = self.local_time(now);
         match action {
             DeviceAction::RaiseAlert(code) => {
                 let code = AlertCode(*code);
@@ -49,9 +51,11 @@ impl Device {
                 self.set_register(register, value)?;
                 Ok(Vec::new())
             }
-            DeviceAction::ShiftClock { .. } => Err(ActionRefusal::NotSupported(
-                "the device engine keeps no clock of its own: whoever hosts it tells it the date-time with each command".to_owned(),
-            )),
+            DeviceAction::ShiftClock { seconds } => {
+                self.state.clock_offset_seconds =
+                    self.state.clock_offset_seconds.saturating_add(*seconds);
+                Ok(Vec::new())
+            }
             DeviceAction::Reset => Err(ActionRefusal::NotSupported(
                 "the device engine keeps all its state as non-volatile: a reset changes nothing it models".to_owned(),
             )),

@@ -40,6 +40,39 @@ impl DeviceDateTime {
         ]
     }
 
+    /// The date-time a COSEM date-time (12 bytes) tells, `None` when it is not 12 bytes or leaves
+    /// a field of the date or time unspecified (`FF`, year `FFFF`) or names no real date.
+    pub fn from_cosem(bytes: &[u8]) -> Option<Self> {
+        let bytes = <&[u8; 12]>::try_from(bytes).ok()?;
+        let date_time = Self {
+            year: u16::from_be_bytes([bytes[0], bytes[1]]),
+            month: bytes[2],
+            day: bytes[3],
+            hour: bytes[5],
+            minute: bytes[6],
+            second: bytes[7],
+        };
+        date_time.to_offset_date_time().map(|_| date_time)
+    }
+
+    /// The date-time `seconds` later (earlier when negative); the same date-time when that
+    /// leaves the calendar.
+    pub fn shifted(self, seconds: i64) -> Self {
+        self.to_offset_date_time()
+            .and_then(|instant| instant.checked_add(time::Duration::seconds(seconds)))
+            .map(Self::from_offset_date_time)
+            .unwrap_or(self)
+    }
+
+    /// Seconds from `earlier` to `self` (negative when `earlier` is later; 0 for a date that
+    /// does not exist).
+    pub fn seconds_since(self, earlier: Self) -> i64 {
+        match (self.to_offset_date_time(), earlier.to_offset_date_time()) {
+            (Some(this), Some(earlier)) => (this - earlier).whole_seconds(),
+            _ => 0,
+        }
+    }
+
     /// The date-time of a UTC instant.
     pub fn from_offset_date_time(instant: OffsetDateTime) -> Self {
         let utc = instant.to_offset(UtcOffset::UTC);
@@ -74,27 +107,6 @@ impl DeviceDateTime {
         let instant = OffsetDateTime::from_unix_timestamp(EPOCH_2000_UNIX + i64::from(seconds))
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         Self::from_offset_date_time(instant)
-    }
-}
-
-/// Where a host (a service, a test) takes the date-time it tells its devices from. The engine
-/// itself never reads a clock: [`crate::Device::handle_command`] is told the date-time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DeviceClock {
-    /// The system clock (UTC).
-    #[default]
-    System,
-    /// Always the same date-time (tests, reproducible runs).
-    Fixed(DeviceDateTime),
-}
-
-impl DeviceClock {
-    /// The current date-time by this clock.
-    pub fn now(&self) -> DeviceDateTime {
-        match self {
-            Self::System => DeviceDateTime::from_offset_date_time(OffsetDateTime::now_utc()),
-            Self::Fixed(date_time) => *date_time,
-        }
     }
 }
 

@@ -112,14 +112,16 @@ fn request(
         return Err(fault.result);
     }
     let attribute = CosemAttribute::from(reference);
+    // The device's time as it is now: a clock adjustment earlier in the command moves it.
+    let now = device.local_time(command.host_now);
     match specification {
-        RequestSpecification::Get(_) => device.read_attribute(attribute, command.now),
+        RequestSpecification::Get(_) => device.read_attribute(attribute, now),
         RequestSpecification::GetWithSelection {
             selector,
             parameters,
             ..
-        } => device.read_selected(attribute, *selector, parameters, command.now),
-        RequestSpecification::Set(_) => device.write_attribute(attribute, datum, command.now),
+        } => device.read_selected(attribute, *selector, parameters, now),
+        RequestSpecification::Set(_) => device.write_attribute(attribute, datum, now),
         RequestSpecification::Action(_) => {
             crate::behaviour::invoke(device, command, attribute, datum)
         }

@@ -30,7 +30,10 @@ use crate::store::ObjectStore;
 pub(crate) struct Command<'a> {
     pub apdu: &'a GeneralSigning,
     pub entry: &'static MessageCodeEntry,
+    /// The device's own time: its host's plus the drift of its clock.
     pub now: DeviceDateTime,
+    /// The time its host (the Comms Hub, the network) told it, which a clock synchronisation takes.
+    pub host_now: DeviceDateTime,
     pub response_header: &'a GroupingHeader,
     /// The KA key of an unknown remote party, from the certificate the command carries.
     pub remote_party_key: Option<KeyAgreementPublicKey>,
@@ -52,7 +55,7 @@ pub struct Device {
     pub(crate) power_outage: Option<DeviceDateTime>,
     pub(crate) keys: DeviceKeys,
     pub(crate) anchors: TrustAnchors,
-    shared_secrets: SharedSecretCache,
+    pub(crate) shared_secrets: SharedSecretCache,
     pub(crate) last_accepted_counter: HashMap<Eui64, u64>,
     pub(crate) state: DeviceState,
     pub(crate) store: ObjectStore,
@@ -201,6 +204,8 @@ impl Device {
         gbcs: &[u8],
         now: DeviceDateTime,
     ) -> Result<Vec<u8>, DeviceError> {
+        let host_now = now;
+        let now = self.local_time(host_now);
         let command = self.verified_command(gbcs)?;
         let header = &command.header;
         let entry = self.use_case(header)?;
@@ -234,6 +239,7 @@ impl Device {
             apdu: &command,
             entry,
             now,
+            host_now,
             response_header: &draft.header,
             remote_party_key,
         };
@@ -250,6 +256,12 @@ impl Device {
             None => protection::sign_response(&response, &self.keys.digital_signature)
                 .map_err(|error| DeviceError::Signing(error.to_string())),
         }
+    }
+
+    /// The device's own time when its host's (the Comms Hub's, the network's) is `host`: the
+    /// host's plus the drift of the device's clock ([`DeviceState::clock_offset_seconds`]).
+    pub fn local_time(&self, host: DeviceDateTime) -> DeviceDateTime {
+        host.shifted(self.state.clock_offset_seconds)
     }
 
     /// Parses the command, checks it is a command for this device and that its MAC verifies

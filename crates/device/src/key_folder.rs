@@ -1,7 +1,7 @@
 //! A device made from a user's key folder (the RTDS key store, dccsim's `certs/`): its own keys
 //! and the trust anchors it holds, read from `<id>-ds.pem`, `<id>-ka.pem` (certificates or bare
-//! public keys), `<id>-ds.key`, `<id>-ka.key` (PKCS#8 private keys) and `<id>-pp-ka.pem` (a
-//! supplier's prepayment top-up KA certificate). Files are given as (name, bytes): no I/O here.
+//! public keys), `<id>-ds.key`, `<id>-ka.key` (PKCS#8 private keys) and `<id>-pp-ka.pem`,
+//! `<id>-pp-ka.key` (a supplier's prepayment top-up KA certificate and key). Files are given as (name, bytes): no I/O here.
 //!
 //! - The device's KA key: its `<id>-ka.key`, else (a reference device whose private key is not
 //!   published) its `<id>-ka.pem` with Z computed from the remote parties' private keys.
@@ -42,6 +42,7 @@ struct PartyKeys {
     signing_public: Option<VerifyingKey>,
     signing_certificate: Option<Certificate>,
     prepayment_certificate: Option<Certificate>,
+    prepayment_private: Option<KeyAgreementPrivateKey>,
 }
 
 /// The keys of a folder, by party.
@@ -77,6 +78,15 @@ impl KeyFolder {
             file: name.to_owned(),
             reason,
         };
+        if let Some(stem) = name.to_ascii_lowercase().strip_suffix("-pp-ka.key") {
+            let Ok(id) = stem.parse::<Eui64>() else {
+                return Ok(());
+            };
+            let private = KeyAgreementPrivateKey::from_pkcs8(bytes)
+                .map_err(|error| bad(error.to_string()))?;
+            self.parties.entry(id).or_default().prepayment_private = Some(private);
+            return Ok(());
+        }
         if let Some(stem) = name.to_ascii_lowercase().strip_suffix("-pp-ka.pem") {
             let Ok(id) = stem.parse::<Eui64>() else {
                 return Ok(());
@@ -146,6 +156,15 @@ impl KeyFolder {
                             .filter(|(party, _)| **party != id)
                             .filter_map(|(party, keys)| {
                                 keys.key_agreement_private
+                                    .clone()
+                                    .map(|private| (*party, private))
+                            })
+                            .collect(),
+                        prepayment_private: self
+                            .parties
+                            .iter()
+                            .filter_map(|(party, keys)| {
+                                keys.prepayment_private
                                     .clone()
                                     .map(|private| (*party, private))
                             })

@@ -20,6 +20,8 @@ pub enum DeviceKeyAgreement {
     FromRemoteParties {
         public: KeyAgreementPublicKey,
         remote_private: BTreeMap<Eui64, KeyAgreementPrivateKey>,
+        /// Suppliers' prepayment top-up KA private keys (UTRNs are keyed by them).
+        prepayment_private: BTreeMap<Eui64, KeyAgreementPrivateKey>,
     },
 }
 
@@ -44,7 +46,25 @@ impl DeviceKeyAgreement {
             Self::FromRemoteParties {
                 public,
                 remote_private,
+                ..
             } => Some(cache.shared_secret(remote_private.get(&party)?, public)),
+        }
+    }
+
+    /// Z with `supplier`'s prepayment top-up key `peer` (what a UTRN's MAC is keyed by).
+    pub fn prepayment_shared_secret(
+        &self,
+        cache: &SharedSecretCache,
+        supplier: Eui64,
+        peer: &KeyAgreementPublicKey,
+    ) -> Option<SharedSecret> {
+        match self {
+            Self::PrivateKey(own) => Some(cache.shared_secret(own, peer)),
+            Self::FromRemoteParties {
+                public,
+                prepayment_private,
+                ..
+            } => Some(cache.shared_secret(prepayment_private.get(&supplier)?, public)),
         }
     }
 }

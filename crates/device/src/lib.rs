@@ -48,6 +48,7 @@ mod profiles;
 mod state;
 mod store;
 mod tariff_activation;
+mod top_up;
 mod zcl_exec;
 
 pub use anchors::{
@@ -60,7 +61,7 @@ pub use config::{
 };
 pub use consumption::LoadProfile;
 pub use control::REGISTERS;
-pub use date_time::{DeviceClock, DeviceDateTime};
+pub use date_time::DeviceDateTime;
 pub use dcc_model::RefusalKind;
 pub use engine::Device;
 pub use error::DeviceError;
@@ -69,7 +70,7 @@ pub use gbcs::use_case::cs02b::{CellKeyUsage, CellUsage, TrustAnchorCell};
 pub use key_folder::{FolderDevice, KeyFolder, KeyFolderError};
 pub use keys::{stand_in_signing_key, DeviceKeyAgreement, DeviceKeys};
 pub use state::{
-    DebtCollection, DeviceState, HanDeviceLogEntry, HeldFirmwareImage, JoinedDevice, LoggedEvent,
-    MeterVariant, PaymentMode, SupplyState, TopUp,
+    ClockPreset, DebtCollection, DeviceState, HanDeviceLogEntry, HeldFirmwareImage, JoinedDevice,
+    LoggedEvent, MeterVariant, PaymentMode, SupplyState, TopUp,
 };
 pub use store::{CosemAttribute, ObjectStore, ZclAttribute};

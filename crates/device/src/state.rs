@@ -100,6 +100,9 @@ pub struct DeviceState {
     pub roles_without_trust_anchor: Vec<u8>,
     /// The UTRNs the meter has accepted (entering one of these again is a replay).
     pub accepted_utrns: Vec<String>,
+    /// The supplier's originator counter of the last UTRN accepted: a UTRN's counter is the
+    /// next above it that fits the ten bits the UTRN carries.
+    pub last_top_up_counter: u64,
     /// The devices on the device's HAN device log (CHF: every device on the HAN; GPF: the
     /// GSME and PPMIDs, with their types).
     pub han_device_log: Vec<HanDeviceLogEntry>,
@@ -119,6 +122,20 @@ pub struct DeviceState {
     pub security_log: Vec<LoggedEvent>,
     /// Where requests fail: a hardware fault at an object, a rejected tariff, …
     pub faults: Vec<Fault>,
+    /// How far the device's clock is ahead of its Comms Hub's (behind when negative), in
+    /// seconds: a drift a device action causes and a clock synchronisation (ECS70, GCS28) that
+    /// arrives within its validity interval takes away.
+    pub clock_offset_seconds: i64,
+    /// The validity interval of the last ECS70 `preset_adjusting_time`, which its
+    /// `adjust_to_preset_time` acts on.
+    pub clock_preset: Option<ClockPreset>,
+}
+
+/// The interval within which an ESME may take its Comms Hub's time (ECS70).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockPreset {
+    pub valid_from: DeviceDateTime,
+    pub valid_to: DeviceDateTime,
 }
 
 impl DeviceState {
@@ -269,6 +286,7 @@ impl Default for DeviceState {
             originator_counter: 0,
             roles_without_trust_anchor: Vec::new(),
             accepted_utrns: Vec::new(),
+            last_top_up_counter: 0,
             han_device_log: Vec::new(),
             gpf_device_log: Vec::new(),
             joined_devices: Vec::new(),
@@ -290,6 +308,8 @@ impl Default for DeviceState {
             }],
             security_log: Vec::new(),
             faults: Vec::new(),
+            clock_offset_seconds: 0,
+            clock_preset: None,
         }
     }
 }

@@ -354,7 +354,13 @@ fn future_dated_updates_wait_and_unreadable_ones_are_refused_and_change_nothing(
     ));
     assert_eq!(supplier_signing_certificate(&device), before);
     assert_eq!(device.last_accepted_counter(SUPPLIER), Some(300));
-    // The top-up cell is optional: a device without one reports an empty existing cell.
+    // The top-up cell: a device of a test PKI holds the supplier's KA certificate there (the
+    // PKI makes no separate prepayment key), and reports it as the cell's existing key.
+    let supplier_key_agreement = support::pki()
+        .identity(SUPPLIER, KeyUsage::KeyAgreement, None)
+        .unwrap()
+        .certificate
+        .clone();
     let top_up = command(
         cs02b::MESSAGE_CODE,
         305,
@@ -363,12 +369,7 @@ fn future_dated_updates_wait_and_unreadable_ones_are_refused_and_change_nothing(
         update(
             305,
             vec![TrustAnchorReplacement {
-                certificate: support::pki()
-                    .identity(SUPPLIER, KeyUsage::KeyAgreement, None)
-                    .unwrap()
-                    .certificate
-                    .der()
-                    .to_vec(),
+                certificate: supplier_key_agreement.der().to_vec(),
                 target: TrustAnchorCell {
                     role: RemotePartyRole::SUPPLIER,
                     key_usage: CellKeyUsage::KeyAgreement,
@@ -380,7 +381,12 @@ fn future_dated_updates_wait_and_unreadable_ones_are_refused_and_change_nothing(
     );
     let outcome = outcome_of(&device.handle_command(&top_up, NOW).unwrap());
     assert_eq!(outcome.replacement_outcomes[0].status, StatusCode::SUCCESS);
-    assert!(outcome.replacement_outcomes[0]
-        .existing_subject_key_id
-        .is_empty());
+    assert_eq!(
+        Some(
+            outcome.replacement_outcomes[0]
+                .existing_subject_key_id
+                .clone()
+        ),
+        supplier_key_agreement.subject_key_identifier()
+    );
 }

@@ -91,6 +91,31 @@ impl Identities {
             })
     }
 
+    /// The key `supplier` makes its UTRNs with (GBCS section 14), which its devices hold in
+    /// their prepayment top-up cell: DCC Boxed's `…PP-ka` identity when its key store is
+    /// loaded, else (a test PKI makes no separate prepayment key) the supplier's KA identity.
+    pub fn prepayment_top_up(&self, supplier: Eui64) -> Result<&Identity, IdentityError> {
+        let mut candidates: Vec<&Identity> = self
+            .dccboxed
+            .iter()
+            .filter(|identity| {
+                identity.private_key_pkcs8_der.is_some()
+                    && identity.name.contains("PP")
+                    && identity.certificate.subject_id() == Some(supplier)
+                    && identity.certificate.key_usage() == Some(KeyUsage::KeyAgreement)
+            })
+            .collect();
+        candidates.sort_by_key(|identity| (identity.name.contains("Z1b"), identity.name.clone()));
+        if let Some(identity) = candidates.first() {
+            return Ok(identity);
+        }
+        self.organisation(
+            supplier,
+            KeyUsage::KeyAgreement,
+            Some(RemotePartyRole::SUPPLIER),
+        )
+    }
+
     /// A device's DS and KA identities.
     pub fn device(&self, id: Eui64) -> Result<(Identity, Identity), IdentityError> {
         let signing = self

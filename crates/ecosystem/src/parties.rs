@@ -51,8 +51,8 @@ pub fn build(
         "csp-central-south" => only_grpc(build_csp(config, CspRegion::Central, peers, clock)),
         "rdp-electricity" => only_grpc(build_rdp(config, rdp::Fuel::Electricity, peers)),
         "rdp-gas" => only_grpc(build_rdp(config, rdp::Fuel::Gas, peers)),
-        "commshub" => only_grpc(build_commshub(config, identities, peers)?),
-        "smartmeter" => only_grpc(build_smartmeter(config, identities, peers)?),
+        "commshub" => only_grpc(build_commshub(config, identities, peers, clock)?),
+        "smartmeter" => only_grpc(build_smartmeter(config, identities, peers, clock)?),
         other => return Err(BuildError::UnknownParty(other.to_owned())),
     };
     Ok(built)
@@ -411,7 +411,8 @@ fn build_dsp(
 /// A device's configuration: its keys from the test PKI, its anchors from the organisations
 /// in force (DCC Boxed's when loaded): the ACB's, its supplier's and network operator's and
 /// the transitional change of supplier party's (where there is one) certificates in their
-/// cells, and the KA certificates of the parties it answers.
+/// cells, its supplier's prepayment top-up key, and the KA certificates of the parties it
+/// answers.
 fn device_config(
     identities: &Identities,
     device_id: Eui64,
@@ -468,6 +469,12 @@ fn device_config(
             trust_anchors = trust_anchors.with_management(role, usage, found);
         }
     }
+    if let Ok(prepayment) = identities.prepayment_top_up(supplier) {
+        trust_anchors = trust_anchors.with_cell(
+            device::SUPPLIER_PREPAYMENT_TOP_UP,
+            prepayment.certificate.clone(),
+        );
+    }
     for party in [
         acb,
         supplier,
@@ -505,6 +512,7 @@ fn build_smartmeter(
     config: &EcosystemConfig,
     identities: &Identities,
     peers: &dyn PeerDirectory,
+    clock: &clock::Clock,
 ) -> Result<MountedService, BuildError> {
     let mut devices = Vec::new();
     for hub in &config.comms_hubs {
@@ -533,6 +541,7 @@ fn build_smartmeter(
         smartmeter::SmartMeterPeers {
             comms_hubs: peers.transport("commshub"),
         },
+        clock.clone(),
     )
     .map_err(|error| BuildError::Invalid {
         party: "smartmeter",
@@ -544,6 +553,7 @@ fn build_commshub(
     config: &EcosystemConfig,
     identities: &Identities,
     peers: &dyn PeerDirectory,
+    clock: &clock::Clock,
 ) -> Result<MountedService, BuildError> {
     let mut hubs = Vec::new();
     for hub in &config.comms_hubs {
@@ -601,6 +611,7 @@ fn build_commshub(
             csp_central_south: peers.transport("csp-central-south"),
             smart_meters: peers.transport("smartmeter"),
         },
+        clock.clone(),
     )
     .map_err(|error| BuildError::Invalid {
         party: "commshub",

@@ -141,6 +141,9 @@ pub enum Step {
     Await(AwaitStep),
     /// Act on a device, as at the premises (the device engine's control API).
     Device(DeviceStep),
+    /// Make a UTRN as the supplier's prepayment system does (GBCS section 14) and keep it in
+    /// a value: each one for a meter under the supplier's next top-up counter.
+    Utrn(UtrnStep),
     /// Inject or clear a fault.
     Fault(FaultStep),
     /// Move the ecosystem's clock.
@@ -228,6 +231,23 @@ pub struct AwaitStep {
     pub expect: Option<Expectations>,
     #[serde(default)]
     pub capture: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UtrnStep {
+    /// The meter topped up (an alias such as `esme`, or an EUI-64).
+    pub device: String,
+    /// The value: pence, or pounds with `pounds: true`; 0 to 8191 (or a `${value}`).
+    pub value: Scalar,
+    /// The value is in pounds.
+    #[serde(default)]
+    pub pounds: bool,
+    /// The supplier (`supplier` when absent).
+    #[serde(default, rename = "as")]
+    pub user: Option<String>,
+    /// The name of the value the 20 digits are kept in (`${name}` in later steps).
+    pub into: String,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

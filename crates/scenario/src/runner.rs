@@ -28,13 +28,15 @@ use ecosystem::user::{
     UserAgent, UserError, DEFAULT_RESPONSE_WAIT,
 };
 use ecosystem::{EcosystemConfig, Identities, Sandbox, SandboxOptions};
+use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret};
+use gbcs::utrn::ValueClass;
 use serde_json::Value;
 use smki::KeyUsage;
 
 use crate::expect::{self, Mismatch};
 use crate::format::{
     AwaitStep, BodyMap, BodyValue, ClockStep, DeviceStep, Expectations, FaultStep, Matcher,
-    Operators, RequestStep, Scalar, Step, Tamper,
+    Operators, RequestStep, Scalar, Step, Tamper, UtrnStep,
 };
 use crate::load::TestCase;
 use crate::outcome::{
@@ -417,6 +419,7 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
         agents: HashMap::new(),
         named: HashMap::new(),
         stranger: None,
+        top_up_counters: HashMap::new(),
     };
     run.vars.extend(case.vars.clone());
     if let Some(reason) = run.missing_fixture() {
@@ -572,6 +575,13 @@ fn describe_step(step: &Step) -> String {
             (None, None) => "await".to_owned(),
         },
         Step::Device(device) => format!("device {}: {:?}", device.device, device.action),
+        Step::Utrn(utrn) => format!(
+            "make a UTRN of {} {} for {} into {}",
+            utrn.value,
+            if utrn.pounds { "pounds" } else { "pence" },
+            utrn.device,
+            utrn.into
+        ),
         Step::Fault(FaultStep::Inject(spec)) => format!(
             "inject {} on {}",
             spec.kind.name(),
@@ -600,6 +610,8 @@ struct CaseRun<'a> {
     named: HashMap<String, RequestId>,
     /// The stranger's identities (made when first needed).
     stranger: Option<Identities>,
+    /// The top-up counter (bits 32 and up) each supplier last made a UTRN for each meter with.
+    top_up_counters: HashMap<(Eui64, Eui64), u64>,
 }
 
 impl CaseRun<'_> {
@@ -731,6 +743,10 @@ impl CaseRun<'_> {
             Step::Request(request) => self.request(request, ecosystem).await,
             Step::Await(wait) => self.await_step(wait, ecosystem).await,
             Step::Device(device) => self.device(device, ecosystem).await,
+            Step::Utrn(utrn) => match self.utrn(utrn, ecosystem) {
+                Ok(note) => StepEnd::Done(vec![note]),
+                Err(message) => failure(FailureKind::Scenario, message),
+            },
             Step::Fault(fault) => self.fault(fault, ecosystem),
             Step::Clock(clock) => self.clock(clock, ecosystem),
             Step::Expect(check) => {
@@ -759,6 +775,51 @@ impl CaseRun<'_> {
                 })
             }
         }
+    }
+
+    /// Makes a UTRN with the supplier's prepayment top-up key and the meter's KA key, under
+    /// the supplier's next counter for that meter (a meter takes each counter once and in
+    /// order: against an ecosystem the runner did not start, its meters must not have taken
+    /// this run's counters before), and keeps it in the step's value.
+    fn utrn(&mut self, step: &UtrnStep, ecosystem: &Ecosystem<'_>) -> Result<String, String> {
+        let device = self.resolve_id(&step.device)?;
+        let supplier = self.resolve_id(step.user.as_deref().unwrap_or("supplier"))?;
+        let value_text = self.resolve(&step.value.to_string())?;
+        let value: u16 = value_text
+            .trim()
+            .parse()
+            .map_err(|_| format!("UTRN value {value_text:?} is not a whole number 0 to 8191"))?;
+        let identities = ecosystem.identities();
+        let prepayment = identities
+            .prepayment_top_up(supplier)
+            .map_err(|error| error.to_string())?;
+        let private = prepayment
+            .private_key_pkcs8_der
+            .as_deref()
+            .ok_or_else(|| format!("no private prepayment key for {supplier}"))
+            .and_then(|der| {
+                KeyAgreementPrivateKey::from_pkcs8(der).map_err(|error| error.to_string())
+            })?;
+        let (_, key_agreement) = identities
+            .device(device)
+            .map_err(|error| error.to_string())?;
+        let public = KeyAgreementPublicKey::from_sec1(&key_agreement.certificate.public_key_sec1())
+            .map_err(|error| error.to_string())?;
+        let counter = self.top_up_counters.entry((supplier, device)).or_insert(0);
+        *counter += 1;
+        let value_class = match step.pounds {
+            true => ValueClass::Pounds,
+            false => ValueClass::Pennies,
+        };
+        let z = SharedSecret::compute(&private, &public);
+        let made = gbcs::utrn::make(&z, supplier, device, *counter << 32, value_class, value)
+            .map_err(|error| error.to_string())?;
+        let name = self.resolve(&step.into)?;
+        self.vars.insert(name.clone(), made.clone());
+        Ok(format!(
+            "{name} = UTRN {made}: {} pence from {supplier} to {device}",
+            value_class.pence(value)
+        ))
     }
 
     /// Acts on a device through the ecosystem's device control API; the alerts it raises are
@@ -1286,32 +1347,52 @@ impl CaseRun<'_> {
     }
 
     fn resolve_matcher(&self, matcher: &Matcher) -> Result<Matcher, String> {
-        let scalar = |scalar: &Scalar| -> Result<Scalar, String> {
-            match scalar {
-                Scalar::Text(text) => Ok(Scalar::Text(self.resolve(text)?)),
-                other => Ok(other.clone()),
-            }
-        };
-        Ok(match matcher {
-            Matcher::Value(value) => Matcher::Value(scalar(value)?),
-            Matcher::Operators(operators) => Matcher::Operators(Operators {
-                equals: operators.equals.as_ref().map(scalar).transpose()?,
-                not_equals: operators.not_equals.as_ref().map(scalar).transpose()?,
-                one_of: operators
-                    .one_of
-                    .as_ref()
-                    .map(|choices| choices.iter().map(scalar).collect::<Result<Vec<_>, _>>())
-                    .transpose()?,
-                contains: operators.contains.as_ref().map(scalar).transpose()?,
-                starts_with: operators
-                    .starts_with
-                    .as_ref()
-                    .map(|prefix| self.resolve(prefix))
-                    .transpose()?,
-                ..operators.clone()
-            }),
-        })
+        resolve_matcher(matcher, &|text| self.resolve(text))
     }
+}
+
+/// `matcher` with `${value}`s replaced by `resolve` in every text it compares with.
+fn resolve_matcher(
+    matcher: &Matcher,
+    resolve: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Matcher, String> {
+    let scalar = |scalar: &Scalar| -> Result<Scalar, String> {
+        match scalar {
+            Scalar::Text(text) => Ok(Scalar::Text(resolve(text)?)),
+            other => Ok(other.clone()),
+        }
+    };
+    Ok(match matcher {
+        Matcher::Value(value) => Matcher::Value(scalar(value)?),
+        // Every operator named, so one added later cannot go unresolved (a `${value}` left
+        // as text would make a `not_contains` that can never fail).
+        Matcher::Operators(Operators {
+            equals,
+            not_equals,
+            one_of,
+            contains,
+            not_contains,
+            starts_with,
+            exists,
+            at_least,
+            at_most,
+            length,
+        }) => Matcher::Operators(Operators {
+            equals: equals.as_ref().map(scalar).transpose()?,
+            not_equals: not_equals.as_ref().map(scalar).transpose()?,
+            one_of: one_of
+                .as_ref()
+                .map(|choices| choices.iter().map(scalar).collect::<Result<Vec<_>, _>>())
+                .transpose()?,
+            contains: contains.as_ref().map(scalar).transpose()?,
+            not_contains: not_contains.as_ref().map(scalar).transpose()?,
+            starts_with: starts_with.as_deref().map(resolve).transpose()?,
+            exists: *exists,
+            at_least: *at_least,
+            at_most: *at_most,
+            length: *length,
+        }),
+    })
 }
 
 /// The expectations under `prefix`, with the prefix taken off.
@@ -1560,4 +1641,42 @@ fn key_ring(identities: &Identities, run: &CaseRun<'_>) -> gbcs::decode::KeyRing
         }
     }
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text an operator compares with is resolved: a `not_contains: "${gone}"` left as
+    /// text would pass whatever the payload held.
+    #[test]
+    fn every_operator_s_text_is_resolved() {
+        let matcher: Matcher = serde_saphyr::from_str(
+            "{ equals: \"${v}\", not_equals: \"${v}\", one_of: [\"${v}\", 1], contains: \"${v}\", \
+             not_contains: \"${v}\", starts_with: \"${v}\", at_least: 1, length: 2 }",
+        )
+        .unwrap();
+        let resolved =
+            resolve_matcher(&matcher, &|text| Ok(text.replace("${v}", "value"))).unwrap();
+        let Matcher::Operators(operators) = &resolved else {
+            panic!("operators: {resolved:?}")
+        };
+        let text = Some(Scalar::Text("value".into()));
+        assert_eq!(operators.equals, text);
+        assert_eq!(operators.not_equals, text);
+        assert_eq!(operators.contains, text);
+        assert_eq!(operators.not_contains, text);
+        assert_eq!(operators.starts_with.as_deref(), Some("value"));
+        assert_eq!(
+            operators.one_of,
+            Some(vec![Scalar::Text("value".into()), Scalar::Integer(1)])
+        );
+        assert_eq!((operators.at_least, operators.length), (Some(1.0), Some(2)));
+        assert!(!expect::holds(
+            &resolved,
+            Some(&Value::from("a value here"))
+        ));
+        let refused = resolve_matcher(&matcher, &|_| Err("no such value".into()));
+        assert_eq!(refused.unwrap_err(), "no such value");
+    }
 }

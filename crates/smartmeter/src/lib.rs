@@ -10,6 +10,4 @@
 
 mod service;
 
-pub use service::{
-    new, new_with_clock, SmartMeterConfig, SmartMeterHanService, SmartMeterPeers, PARTY_NAME,
-};
+pub use service::{new, SmartMeterConfig, SmartMeterHanService, SmartMeterPeers, PARTY_NAME};

@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
 use dcc_proto::outbox::{Deliver, Outbox};
-use device::{Device, DeviceClock, DeviceConfig, DeviceConfigError};
+use device::{Device, DeviceConfig, DeviceConfigError, DeviceDateTime};
 
 mod control;
 
@@ -35,19 +35,12 @@ pub struct SmartMeterPeers {
     pub comms_hubs: GrpcTransport,
 }
 
-/// Builds the smart meter party with the system clock.
+/// Builds the smart meter party; its devices tell the date-time of `clock` (the ecosystem's:
+/// the system clock, or a virtual one a test moves), each adding the drift of its own.
 pub fn new(
     config: SmartMeterConfig,
     peers: SmartMeterPeers,
-) -> Result<MountedService, DeviceConfigError> {
-    new_with_clock(config, peers, DeviceClock::System)
-}
-
-/// Builds the smart meter party; its devices tell the date-time of `clock`.
-pub fn new_with_clock(
-    config: SmartMeterConfig,
-    peers: SmartMeterPeers,
-    clock: DeviceClock,
+    clock: clock::Clock,
 ) -> Result<MountedService, DeviceConfigError> {
     let devices = build_devices(&config.devices)?;
     let upstream = peers.comms_hubs;
@@ -95,8 +88,16 @@ pub(crate) fn build_devices(
 #[derive(Debug)]
 struct Inner {
     devices: HashMap<Eui64, Mutex<Device>>,
-    clock: DeviceClock,
+    clock: clock::Clock,
     outbox: Outbox<HanFrame>,
+}
+
+impl Inner {
+    /// The date-time the party tells its devices: the ecosystem's clock (each device adds the
+    /// drift of its own).
+    fn now(&self) -> DeviceDateTime {
+        DeviceDateTime::from_offset_date_time(self.clock.now())
+    }
 }
 
 /// The `SmartMeterHan` service of the party.
@@ -123,7 +124,7 @@ impl SmartMeterHanService {
             warn!("no such device on this HAN");
             return Err(Status::not_found(format!("no HAN device {device_id} here")));
         };
-        let now = self.0.clock.now();
+        let now = self.0.now();
         let (outcome, alerts) = {
             let mut device = device
                 .lock()

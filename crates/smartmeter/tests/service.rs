@@ -12,7 +12,7 @@ use dcc_proto::han::comms_hub_han_upstream_server::{
 use dcc_proto::han::smart_meter_han_client::SmartMeterHanClient;
 use dcc_proto::han::{HanFrame, HanFrameAccepted};
 use dcc_proto::transport::{local, GrpcTransport};
-use device::{DeviceClock, DeviceState};
+use device::DeviceState;
 use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::{ecs17b, ecs42, gcs13a};
 use smartmeter::{SmartMeterConfig, SmartMeterPeers};
@@ -76,7 +76,7 @@ fn mount(hub: &FakeCommsHub) -> SmartMeterHanClient<GrpcTransport> {
     let peers = SmartMeterPeers {
         comms_hubs: hub.transport(),
     };
-    let mounted = smartmeter::new_with_clock(config, peers, DeviceClock::Fixed(NOW)).unwrap();
+    let mounted = smartmeter::new(config, peers, fixed_clock()).unwrap();
     assert_eq!(mounted.name, smartmeter::PARTY_NAME);
     assert_eq!(
         mounted.grpc_service_names,
@@ -231,4 +231,9 @@ async fn responses_survive_a_comms_hub_that_is_briefly_down() {
     ids.sort();
     assert_eq!(ids, ["10", "11"]);
     assert_eq!(hub.refusals_left.load(Ordering::SeqCst), 0);
+}
+
+/// A virtual clock standing at [`NOW`] (nothing moves it).
+fn fixed_clock() -> clock::Clock {
+    clock::Clock::virtual_at(NOW.to_offset_date_time().expect("NOW is a real date-time"))
 }

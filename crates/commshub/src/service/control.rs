@@ -20,7 +20,7 @@ impl DeviceHost for Inner {
         };
         let (raised, alerts) = {
             let mut engine = lock(engine);
-            let raised = engine.act(action, self.clock.now())?;
+            let raised = engine.act(action, self.now())?;
             (raised, engine.take_alerts())
         };
         self.send_alerts(region, device, alerts);

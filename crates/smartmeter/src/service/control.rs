@@ -19,7 +19,7 @@ impl DeviceHost for Inner {
             let mut engine = hosted
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let raised = engine.act(action, self.clock.now())?;
+            let raised = engine.act(action, self.now())?;
             (raised, engine.take_alerts())
         };
         self.send_alerts(device, "", alerts);
