@@ -16,12 +16,16 @@ use dcc_proto::service::MountedService;
 use dcc_proto::smwan::comms_hub_wan_server::{CommsHubWan, CommsHubWanServer};
 use dcc_proto::smwan::communications_service_provider_upstream_client::CommunicationsServiceProviderUpstreamClient;
 use dcc_proto::transport::GrpcTransport;
-use dcc_proto::wan::{DeviceMessage, DeviceMessageKind, WanCommand, WanCommandAccepted};
+use dcc_proto::wan::{
+    DeviceMessage, DeviceMessageKind, FirmwareDistribution, FirmwareDistributionAccepted,
+    WanCommand, WanCommandAccepted,
+};
 use device::{Device, DeviceConfig, DeviceConfigError, DeviceDateTime};
 use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
 mod control;
+mod firmware;
 
 /// The party name `dccsim serve` uses for the Comms Hubs.
 pub const PARTY_NAME: &str = "commshub";
@@ -242,6 +246,18 @@ impl CommsHubWan for CommsHubWanService {
         let span = info_span!("commshub.deliver_command", request_id = %command.request_id, device_id = %command.device_id, comms_hub_id = %command.comms_hub_id);
         self.accept(command).instrument(span).await?;
         Ok(Response::new(WanCommandAccepted {}))
+    }
+
+    async fn distribute_firmware(
+        &self,
+        request: Request<FirmwareDistribution>,
+    ) -> Result<Response<FirmwareDistributionAccepted>, Status> {
+        let distribution = request.into_inner();
+        let span = info_span!("commshub.distribute_firmware", request_id = %distribution.request_id, device_id = "");
+        let refused_device_ids = self.distribute(distribution).instrument(span).await;
+        Ok(Response::new(FirmwareDistributionAccepted {
+            refused_device_ids,
+        }))
     }
 }
 

@@ -11,13 +11,15 @@ use commshub::{CommsHubConfig, CommsHubPeers, CommsHubSpec};
 use dcc_model::{CspRegion, DeviceType, Eui64};
 use dcc_proto::han::comms_hub_han_upstream_client::CommsHubHanUpstreamClient;
 use dcc_proto::han::smart_meter_han_server::{SmartMeterHan, SmartMeterHanServer};
-use dcc_proto::han::{HanFrame, HanFrameAccepted};
+use dcc_proto::han::{FirmwareImage, FirmwareImageAccepted, HanFrame, HanFrameAccepted};
 use dcc_proto::smwan::comms_hub_wan_client::CommsHubWanClient;
 use dcc_proto::smwan::communications_service_provider_upstream_server::{
     CommunicationsServiceProviderUpstream, CommunicationsServiceProviderUpstreamServer,
 };
 use dcc_proto::transport::{local, GrpcTransport};
-use dcc_proto::wan::{DeviceMessage, DeviceMessageAccepted, DeviceMessageKind, WanCommand};
+use dcc_proto::wan::{
+    DeviceMessage, DeviceMessageAccepted, DeviceMessageKind, FirmwareDistribution, WanCommand,
+};
 use device::{Device, DeviceState};
 use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::{ecs17b, ecs52, gcs13a};
@@ -30,6 +32,7 @@ const ESME_ON_OTHER_HUB: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90B0);
 #[derive(Clone, Default)]
 struct FakeSmartMeters {
     received: Arc<Received<HanFrame>>,
+    firmware: Arc<Received<FirmwareImage>>,
 }
 
 impl FakeSmartMeters {
@@ -50,6 +53,14 @@ impl SmartMeterHan for FakeSmartMeters {
     ) -> Result<Response<HanFrameAccepted>, Status> {
         self.received.push(request.into_inner());
         Ok(Response::new(HanFrameAccepted {}))
+    }
+
+    async fn deliver_firmware_image(
+        &self,
+        request: Request<FirmwareImage>,
+    ) -> Result<Response<FirmwareImageAccepted>, Status> {
+        self.firmware.push(request.into_inner());
+        Ok(Response::new(FirmwareImageAccepted {}))
     }
 }
 
@@ -511,6 +522,73 @@ async fn an_alert_a_meter_raised_on_its_own_goes_up_from_its_hub() {
     assert_eq!(
         fixture.han.deliver_frame(nowhere).await.unwrap_err().code(),
         Code::NotFound
+    );
+}
+
+/// 11.1's image reaches each listed device through its hub: the GSME (the GPF's mirror)
+/// holds it and reports its hash (8F72), the ESME gets it over the HAN, the CHF tells the DCC
+/// of each transfer (8F8A); a device no hub here has is refused.
+#[tokio::test]
+async fn a_firmware_image_reaches_each_device_through_its_hub() {
+    use sha2::Digest;
+    let mut fixture = mount(FakeCsp::new());
+    let image = b"dccsim firmware image 02000001".to_vec();
+    let unknown = Eui64::from_u64(0x00DB_1234_5678_99FF);
+    let accepted = fixture
+        .wan
+        .distribute_firmware(FirmwareDistribution {
+            request_id: "90-B3-D5-1F-30-01-00-00:00-00-00-00-00-00-00-00:7".into(),
+            device_ids: vec![GSME.to_hex(), ESME.to_hex(), unknown.to_hex()],
+            firmware_version: "02000001".into(),
+            image: image.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.refused_device_ids, [unknown.to_hex()]);
+    let passed = fixture
+        .meters
+        .firmware
+        .wait_until(|images| !images.is_empty())
+        .await;
+    assert_eq!(passed.len(), 1);
+    assert_eq!(passed[0].device_id, ESME.to_hex());
+    assert_eq!(passed[0].comms_hub_id, CHF.to_hex());
+    assert_eq!(passed[0].image, image);
+    let messages = fixture
+        .north
+        .received
+        .wait_until(|messages| messages.len() >= 3)
+        .await;
+    let alerts: Vec<(String, u16)> = messages
+        .iter()
+        .map(|message| {
+            let apdu = gbcs::Envelope::parse(&message.gbcs)
+                .unwrap()
+                .general_signing()
+                .unwrap()
+                .clone();
+            (
+                message.device_id.clone(),
+                gbcs::alert::alert_code(&apdu.payload).unwrap().0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        alerts,
+        [
+            (GSME.to_hex(), 0x8F72),
+            (CHF.to_hex(), 0x8F8A),
+            (CHF.to_hex(), 0x8F8A)
+        ]
+    );
+    let hash = sha2::Sha256::digest(&image);
+    assert!(
+        messages[0]
+            .gbcs
+            .windows(32)
+            .any(|window| window[..] == hash[..]),
+        "the GSME's alert carries the image's hash"
     );
 }
 

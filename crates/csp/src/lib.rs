@@ -235,8 +235,10 @@ impl CommunicationsServiceProvider for Downstream {
         Ok(Response::new(WanCoverage { regions }))
     }
 
-    /// Takes a firmware image for devices of this region. Carrying the image over the SM WAN
-    /// to each Comms Hub is the CSP's to build; until then it is acknowledged and logged.
+    /// Carries a firmware image over the SM WAN to the Comms Hubs of this region's devices:
+    /// the Comms Hub party finds each device's hub, which passes the image on. Devices no hub
+    /// has, and all of them when the hubs cannot be reached, are returned as refused: the DSP
+    /// raises a FirmwareDistributionFailure DCC alert for them.
     #[instrument(name = "csp.distribute_firmware", skip_all, fields(region = %self.0.config.region, request_id = %request.get_ref().request_id, device_id = ""))]
     async fn distribute_firmware(
         &self,
@@ -246,14 +248,24 @@ impl CommunicationsServiceProvider for Downstream {
         for device in &distribution.device_ids {
             dcc_proto::convert::eui64("device_ids", device)?;
         }
+        let devices = distribution.device_ids.clone();
+        let bytes = distribution.image.len();
+        let mut client = CommsHubWanClient::new(self.0.peers.comms_hubs.clone());
+        let refused = match client.distribute_firmware(distribution).await {
+            Ok(accepted) => accepted.into_inner().refused_device_ids,
+            Err(status) => {
+                warn!(error = %status, "the comms hubs did not take the firmware image");
+                devices.clone()
+            }
+        };
         info!(
-            devices = distribution.device_ids.len(),
-            bytes = distribution.image.len(),
-            version = %distribution.firmware_version,
-            "firmware image taken for distribution"
+            devices = devices.len(),
+            refused = refused.len(),
+            bytes,
+            "firmware image carried to the comms hubs"
         );
         Ok(Response::new(FirmwareDistributionAccepted {
-            refused_device_ids: Vec::new(),
+            refused_device_ids: refused,
         }))
     }
 }

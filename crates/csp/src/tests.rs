@@ -517,3 +517,36 @@ async fn a_command_lost_on_the_wan_is_taken_from_the_dsp_but_never_reaches_the_h
     }
     assert!(comms_hubs.received().is_empty());
 }
+
+/// 11.1's image: a device id that is not one is refused outright; when the Comms Hubs cannot
+/// take the image, every device is returned as refused (the DSP raises a
+/// FirmwareDistributionFailure for them) rather than the request failing.
+#[tokio::test]
+async fn firmware_the_hubs_cannot_take_is_refused_for_every_device() {
+    use dcc_proto::wan::communications_service_provider_server::CommunicationsServiceProvider;
+    let (comms_hubs, dsp) = (FakeCommsHub::accepting(), FakeDspUpstream::accepting());
+    let (downstream, _) = north_csp(&comms_hubs, &dsp);
+    let distribution = |devices: Vec<String>| dcc_proto::wan::FirmwareDistribution {
+        request_id: "90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:5".to_owned(),
+        device_ids: devices,
+        firmware_version: "02000001".to_owned(),
+        image: vec![1, 2, 3],
+    };
+    let devices = vec![ESME.to_hex(), NORTH_HUB.to_hex()];
+    let accepted = downstream
+        .distribute_firmware(Request::new(distribution(devices.clone())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.refused_device_ids, devices);
+    let status = downstream
+        .distribute_firmware(Request::new(distribution(vec!["nope".to_owned()])))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("device_ids"),
+        "{}",
+        status.message()
+    );
+}

@@ -30,13 +30,156 @@ pub enum GbcsCommand {
         #[arg(required = true, value_name = "FILE|HEX|-")]
         inputs: Vec<String>,
     },
+    /// Make a UTRN (GBCS section 14) as a supplier's prepayment system does: 20 digits for
+    /// 2.2 Top Up Device, keyed by the supplier's prepayment top-up key and the meter's KA key.
+    Utrn {
+        /// The meter topped up (EUI-64).
+        #[arg(long)]
+        device: String,
+        /// The value: pence, or pounds with --pounds (0 to 8191).
+        #[arg(long)]
+        value: u16,
+        #[arg(long)]
+        pounds: bool,
+        /// Which of the supplier's top-ups for this meter it is (1 for the first): the
+        /// counter is this times 2^32; a meter takes each once and in order.
+        #[arg(long, default_value_t = 1)]
+        top_up: u64,
+        /// The supplier (default: the test supplier, 90-B3-D5-1F-30-01-00-00).
+        #[arg(long)]
+        supplier: Option<String>,
+        /// A key folder with `<supplier>-pp-ka.key` and `<device>-ka.pem` (the RTDS key
+        /// store); without it, the keys of the ecosystem `dccsim up` runs (with --config, that
+        /// configuration's).
+        #[arg(long, value_name = "DIR")]
+        keys: Option<PathBuf>,
+        /// The ecosystem's configuration (seed, DCC Boxed key store).
+        #[arg(long, value_name = "FILE", conflicts_with = "keys")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Runs a `dccsim gbcs` command; bad input gives exit code 2 with a message on stderr.
 pub fn run(command: GbcsCommand) -> ExitCode {
     match command {
         GbcsCommand::Decode { keys, json, inputs } => decode(&keys, json, &inputs),
+        GbcsCommand::Utrn {
+            device,
+            value,
+            pounds,
+            top_up,
+            supplier,
+            keys,
+            config,
+        } => {
+            let request = UtrnRequest {
+                device,
+                value,
+                pounds,
+                top_up,
+                supplier,
+            };
+            match make_utrn(&request, keys, config) {
+                Ok(utrn) => {
+                    println!("{utrn}");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("dccsim gbcs utrn: {message}");
+                    ExitCode::from(BAD_INPUT)
+                }
+            }
+        }
     }
+}
+
+struct UtrnRequest {
+    device: String,
+    value: u16,
+    pounds: bool,
+    top_up: u64,
+    supplier: Option<String>,
+}
+
+/// The UTRN `request` asks for, with the keys of a folder or of the ecosystem's identities.
+fn make_utrn(
+    request: &UtrnRequest,
+    keys: Option<PathBuf>,
+    config: Option<PathBuf>,
+) -> Result<String, String> {
+    use dcc_model::Eui64;
+    use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret};
+    let device: Eui64 = request
+        .device
+        .parse()
+        .map_err(|error| format!("--device {:?}: {error}", request.device))?;
+    let supplier: Eui64 = match &request.supplier {
+        Some(text) => text
+            .parse()
+            .map_err(|error| format!("--supplier {text:?}: {error}"))?,
+        None => ecosystem::config::TEST_SUPPLIER,
+    };
+    if request.top_up == 0 || request.top_up >= 1 << 32 {
+        return Err(format!(
+            "--top-up {} is not a top-up number (1 for the first)",
+            request.top_up
+        ));
+    }
+    let (private, public) = match keys {
+        Some(folder) => {
+            let read = |name: String| {
+                let path = folder.join(&name);
+                std::fs::read(&path).map_err(|error| format!("{}: {error}", path.display()))
+            };
+            let private = KeyAgreementPrivateKey::from_pkcs8(&read(format!(
+                "{}-pp-ka.key",
+                supplier.to_hex_lower()
+            ))?)
+            .map_err(|error| format!("the supplier's prepayment key: {error}"))?;
+            let public = KeyAgreementPublicKey::from_any(&read(format!(
+                "{}-ka.pem",
+                device.to_hex_lower()
+            ))?)
+            .map_err(|error| format!("the device's KA key: {error}"))?;
+            (private, public)
+        }
+        None => {
+            let config = crate::configuration(config).map_err(|error| format!("{error:#}"))?;
+            let identities =
+                ecosystem::Identities::build(&config).map_err(|error| error.to_string())?;
+            let prepayment = identities
+                .prepayment_top_up(supplier)
+                .map_err(|error| error.to_string())?;
+            let private = prepayment
+                .private_key_pkcs8_der
+                .as_deref()
+                .ok_or_else(|| format!("no prepayment private key for {supplier}"))
+                .and_then(|der| {
+                    KeyAgreementPrivateKey::from_pkcs8(der).map_err(|error| error.to_string())
+                })?;
+            let (_, key_agreement) = identities
+                .device(device)
+                .map_err(|error| format!("--device {device}: {error}"))?;
+            let public =
+                KeyAgreementPublicKey::from_sec1(&key_agreement.certificate.public_key_sec1())
+                    .map_err(|error| error.to_string())?;
+            (private, public)
+        }
+    };
+    let value_class = match request.pounds {
+        true => gbcs::utrn::ValueClass::Pounds,
+        false => gbcs::utrn::ValueClass::Pennies,
+    };
+    let z = SharedSecret::compute(&private, &public);
+    gbcs::utrn::make(
+        &z,
+        supplier,
+        device,
+        request.top_up << 32,
+        value_class,
+        request.value,
+    )
+    .map_err(|error| error.to_string())
 }
 
 fn decode(key_folders: &[PathBuf], json: bool, inputs: &[String]) -> ExitCode {
@@ -99,7 +242,8 @@ pub(crate) fn load_keys(folders: &[PathBuf]) -> Result<KeyRing, String> {
     Ok(keys)
 }
 
-/// The files of the folders whose names are key files' (`<id>-ka.pem`, `<id>-pp-ka.pem`, …),
+/// The files of the folders whose names are key files' (`<id>-ka.pem`, `<id>-pp-ka.pem`,
+/// `<id>-pp-ka.key`, …),
 /// as (file name, bytes).
 pub(crate) fn key_files(folders: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files = Vec::new();
@@ -113,7 +257,8 @@ pub(crate) fn key_files(folders: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, S
             let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
                 continue;
             };
-            let prepayment = name.to_ascii_lowercase().ends_with("-pp-ka.pem");
+            let lowercase = name.to_ascii_lowercase();
+            let prepayment = lowercase.ends_with("-pp-ka.pem") || lowercase.ends_with("-pp-ka.key");
             if (gbcs::decode::classify_key_file(name).is_none() && !prepayment) || !path.is_file() {
                 continue;
             }

@@ -220,3 +220,93 @@ fn a_tampered_mac_is_reported_not_an_error() {
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["mac_valid"], false);
 }
+
+/// `dccsim gbcs utrn` with the RTDS key store makes RTDS's own top-up tokens from their
+/// counters and values (CS01a's to the ESME, CS01b's to the GSME); with no key folder it makes
+/// one with the default ecosystem's keys; bad input is exit code 2 with the reason.
+#[test]
+fn utrn_makes_the_rtds_top_up_tokens() {
+    let Some(rtds) = rtds() else {
+        return;
+    };
+    let keys = rtds.join("keystore");
+    let keys = keys.to_str().expect("utf-8 path");
+    for (device, value, pounds, top_up, expected) in [
+        (
+            "00-DB-12-34-56-78-90-A0",
+            "10",
+            true,
+            "3",
+            "73946144332040217315",
+        ),
+        (
+            "00DB1234567890A1",
+            "1250",
+            false,
+            "6",
+            "73950067887105178605",
+        ),
+    ] {
+        let mut arguments = vec![
+            "gbcs", "utrn", "--keys", keys, "--device", device, "--value", value, "--top-up",
+            top_up,
+        ];
+        if pounds {
+            arguments.push("--pounds");
+        }
+        let output = dccsim(&arguments);
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), expected);
+    }
+    let output = dccsim(&[
+        "gbcs",
+        "utrn",
+        "--device",
+        "00-DB-12-34-56-78-90-A0",
+        "--value",
+        "150",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let made = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(
+        made.len() == 20 && made.bytes().all(|byte| byte.is_ascii_digit()),
+        "{made}"
+    );
+    for (arguments, reason) in [
+        (
+            vec![
+                "gbcs",
+                "utrn",
+                "--keys",
+                keys,
+                "--device",
+                "00-DB-12-34-56-78-90-A0",
+                "--value",
+                "9000",
+            ],
+            "at most 8191",
+        ),
+        (
+            vec![
+                "gbcs",
+                "utrn",
+                "--device",
+                "00-DB-12-34-56-78-90-A0",
+                "--value",
+                "1",
+                "--top-up",
+                "0",
+            ],
+            "not a top-up number",
+        ),
+        (
+            vec!["gbcs", "utrn", "--device", "nope", "--value", "1"],
+            "--device \"nope\"",
+        ),
+    ] {
+        let output = dccsim(&arguments);
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}");
+        let text = String::from_utf8_lossy(&output.stderr);
+        assert!(text.contains(reason), "{arguments:?}: {text}");
+    }
+}

@@ -226,9 +226,12 @@ impl Device {
             AlertContent::MeterIntegrityIssue => AlertDetails::MeterIntegrityIssue {
                 error: UNSPECIFIED_INTEGRITY_ERROR,
             },
-            AlertContent::FirmwareHash => {
-                AlertDetails::FirmwareHash(Sha256::digest(&state.firmware_version).to_vec())
-            }
+            // The hash the device calculated over the image it holds (a raise with no image
+            // held reports a hash of the version it runs).
+            AlertContent::FirmwareHash => AlertDetails::FirmwareHash(match &state.firmware_image {
+                Some(image) => image.manufacturer_image_hash.clone(),
+                None => Sha256::digest(&state.firmware_version).to_vec(),
+            }),
             AlertContent::UnsupportedCommand => AlertDetails::UnsupportedCommand {
                 message_code: MessageCode(0),
                 counter: 0,

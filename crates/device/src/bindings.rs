@@ -158,7 +158,8 @@ fn zcl_supply_status(supply: crate::state::SupplyState) -> u64 {
     }
 }
 
-/// The value of a ZCL attribute the state owns (the gas registers), `None` for the others.
+/// The value of a ZCL attribute the state owns (the gas registers, the firmware version),
+/// `None` for the others.
 pub(crate) fn read_zcl(
     device: &Device,
     attribute: crate::store::ZclAttribute,
@@ -177,6 +178,8 @@ pub(crate) fn read_zcl(
         return None;
     }
     Some(match attribute.attribute {
+        // Current Meter ID: the firmware version the gas meter runs (GCS38).
+        0x0206 => ZclValue::octet_string(state.firmware_version.clone()),
         0x0014 => ZclValue::unsigned(data_type::ENUM8, zcl_supply_status(state.supply)),
         0x0000 => ZclValue::unsigned(data_type::UINT48, state.gas_current_summation_delivered),
         0x0300 => ZclValue::unsigned(data_type::ENUM8, u64::from(state.gas_unit_of_measure)),

@@ -1,5 +1,8 @@
-//! CS06 Activate Firmware: the device activates the firmware image it holds when the command
-//! names that image's manufacturer image hash, now or at a future execution date-time.
+//! Firmware: an image distributed to the device (11.1, through its Comms Hub) is held with
+//! its manufacturer image hash (SHA-256 of the image) and version, and a meter reports the
+//! hash it calculated (alert 8F72, firmware verification succeeded). CS06 Activate Firmware:
+//! the device activates the firmware image it holds when the command names that image's
+//! manufacturer image hash, now or at a future execution date-time.
 //!
 //! - Now: the outcome is success (the image's version runs from then), no image held, or a
 //!   hash mismatch, with the firmware version running after the command.
@@ -9,15 +12,61 @@
 //!   future-dated credentials updates (the waiting activation is kept and readable).
 //! - The payload's originator counter must be the command's own counter.
 
+use dcc_model::DeviceType;
+use gbcs::alert::AlertCode;
 use gbcs::firmware::{
     ActivateFirmware, ActivateFirmwareResponse, ActivationOutcome, CANCELLATION_DATE_TIME,
 };
 use gbcs::MessageCode;
+use sha2::{Digest, Sha256};
 
+use crate::date_time::DeviceDateTime;
 use crate::engine::{Command, Device};
 use crate::error::DeviceError;
 use crate::fault::FaultTarget;
 use crate::handlers::UseCaseHandler;
+use crate::state::HeldFirmwareImage;
+
+/// Firmware verification succeeded (ESME and GSME, carrying the image hash).
+const FIRMWARE_VERIFIED: AlertCode = AlertCode(0x8F72);
+
+impl Device {
+    /// Takes a firmware image distributed to it: holds it (replacing one held) with its
+    /// manufacturer image hash, SHA-256 of the image, and `version`, until CS06 activates it.
+    /// A meter reports the hash it calculated (8F72); returns the hash.
+    pub fn receive_firmware_image(
+        &mut self,
+        image: &[u8],
+        version: Vec<u8>,
+        now: DeviceDateTime,
+    ) -> Vec<u8> {
+        let hash = Sha256::digest(image).to_vec();
+        self.state.firmware_image = Some(HeldFirmwareImage {
+            manufacturer_image_hash: hash.clone(),
+            firmware_version: version,
+        });
+        if matches!(
+            self.device_type(),
+            DeviceType::ElectricitySmartMeter | DeviceType::GasSmartMeter
+        ) {
+            // Both meter types raise it; a refusal would only mean the catalogue changed.
+            let _ = self.raise(FIRMWARE_VERIFIED, self.local_time(now));
+        }
+        hash
+    }
+}
+
+/// The octets of a firmware version as 11.1 gives it (up to 8 characters): 8 hex digits are
+/// the 4 octets ECS52 reads back (`02000001`); any other text is taken as its characters.
+pub fn firmware_version_octets(text: &str) -> Vec<u8> {
+    let hex = text.len() == 8 && text.bytes().all(|byte| byte.is_ascii_hexdigit());
+    if !hex {
+        return text.as_bytes().to_vec();
+    }
+    (0..4)
+        .filter_map(|index| u8::from_str_radix(&text[index * 2..index * 2 + 2], 16).ok())
+        .collect()
+}
 
 /// The firmware use cases with a handler of their own.
 pub(crate) const HANDLERS: &[UseCaseHandler] = &[UseCaseHandler {

@@ -66,6 +66,7 @@ pub use dcc_model::RefusalKind;
 pub use engine::Device;
 pub use error::DeviceError;
 pub use fault::{obis_text, parse_obis, Fault, FaultTarget, RequestKind};
+pub use firmware::firmware_version_octets;
 pub use gbcs::use_case::cs02b::{CellKeyUsage, CellUsage, TrustAnchorCell};
 pub use key_folder::{FolderDevice, KeyFolder, KeyFolderError};
 pub use keys::{stand_in_signing_key, DeviceKeyAgreement, DeviceKeys};

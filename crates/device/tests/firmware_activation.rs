@@ -175,3 +175,40 @@ fn a_fault_on_cs06_answers_its_code_with_the_running_version() {
     );
     assert_eq!(esme.state().firmware_image, Some(held_image()));
 }
+
+/// An image distributed to the meter is held with its SHA-256 as the manufacturer image hash,
+/// which the meter reports (8F72, firmware verification succeeded); CS06 naming that hash
+/// runs the image's version. The 11.1 version text reads as ECS52's octets.
+#[test]
+fn a_distributed_image_is_held_reported_by_its_hash_and_activated() {
+    use sha2::Digest;
+    let image = b"a firmware image".to_vec();
+    let hash: [u8; 32] = sha2::Sha256::digest(&image).into();
+    let mut esme = esme(None);
+    let version = device::firmware_version_octets("02000001");
+    assert_eq!(version, NEW_VERSION);
+    assert_eq!(
+        esme.receive_firmware_image(&image, version, NOW),
+        hash.to_vec()
+    );
+    let alerts = esme.take_alerts();
+    let [alert] = alerts.as_slice() else {
+        panic!("one alert: {alerts:?}")
+    };
+    let apdu = gbcs::Envelope::parse(alert)
+        .unwrap()
+        .general_signing()
+        .unwrap()
+        .clone();
+    let parsed = gbcs::alert::Alert::parse(apdu.header.message_code(), &apdu.payload).unwrap();
+    assert_eq!(parsed.code, gbcs::alert::AlertCode(0x8F72));
+    assert_eq!(
+        parsed.details,
+        gbcs::alert::AlertDetails::FirmwareHash(hash.to_vec())
+    );
+    assert_eq!(
+        activate(&mut esme, 3_000, hash, None),
+        outcome(ActivationOutcome::SUCCESS, NEW_VERSION)
+    );
+    assert_eq!(device::firmware_version_octets("V2.1"), b"V2.1");
+}

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use dcc_model::Eui64;
 use dcc_proto::han::comms_hub_han_upstream_client::CommsHubHanUpstreamClient;
 use dcc_proto::han::smart_meter_han_server::{SmartMeterHan, SmartMeterHanServer};
-use dcc_proto::han::{HanFrame, HanFrameAccepted};
+use dcc_proto::han::{FirmwareImage, FirmwareImageAccepted, HanFrame, HanFrameAccepted};
 use dcc_proto::service::MountedService;
 use dcc_proto::transport::GrpcTransport;
 use tonic::{Request, Response, Status};
@@ -114,6 +114,33 @@ impl SmartMeterHan for SmartMeterHanService {
         let span = info_span!("smartmeter.deliver_frame", request_id = %frame.request_id, device_id = %frame.device_id);
         self.accept(frame).instrument(span).await?;
         Ok(Response::new(HanFrameAccepted {}))
+    }
+
+    /// A firmware image from the meter's Comms Hub: the meter holds it and reports its hash.
+    async fn deliver_firmware_image(
+        &self,
+        request: Request<FirmwareImage>,
+    ) -> Result<Response<FirmwareImageAccepted>, Status> {
+        let image = request.into_inner();
+        let span = info_span!("smartmeter.deliver_firmware_image", request_id = %image.request_id, device_id = %image.device_id);
+        let _entered = span.enter();
+        let device_id = dcc_proto::convert::eui64("device_id", &image.device_id)?;
+        let Some(device) = self.0.devices.get(&device_id) else {
+            warn!("no such device on this HAN");
+            return Err(Status::not_found(format!("no HAN device {device_id} here")));
+        };
+        let version = device::firmware_version_octets(&image.firmware_version);
+        let now = self.0.now();
+        let alerts = {
+            let mut device = device
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            device.receive_firmware_image(&image.image, version, now);
+            device.take_alerts()
+        };
+        info!(bytes = image.image.len(), "firmware image held");
+        self.0.send_alerts(device_id, &image.comms_hub_id, alerts);
+        Ok(Response::new(FirmwareImageAccepted {}))
     }
 }
 

@@ -164,6 +164,15 @@ impl CommsHubWan for FakeCommsHub {
         self.0.call(request.into_inner())?;
         Ok(Response::new(WanCommandAccepted {}))
     }
+
+    async fn distribute_firmware(
+        &self,
+        _request: Request<dcc_proto::wan::FirmwareDistribution>,
+    ) -> Result<Response<dcc_proto::wan::FirmwareDistributionAccepted>, Status> {
+        Err(Status::unimplemented(
+            "this fake comms hub only takes commands",
+        ))
+    }
 }
 
 /// A CSP as the DSP sees it (`CommunicationsServiceProvider`): takes or refuses the commands

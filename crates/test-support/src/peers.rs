@@ -215,6 +215,15 @@ impl CommsHubWan for FakePeer<WanCommand> {
         self.take(request.into_inner())?;
         Ok(Response::new(WanCommandAccepted {}))
     }
+
+    async fn distribute_firmware(
+        &self,
+        _request: Request<dcc_proto::wan::FirmwareDistribution>,
+    ) -> Result<Response<dcc_proto::wan::FirmwareDistributionAccepted>, Status> {
+        Err(Status::unimplemented(
+            "this fake comms hub only takes commands",
+        ))
+    }
 }
 
 #[tonic::async_trait]
@@ -247,6 +256,13 @@ impl SmartMeterHan for FakePeer<HanFrame> {
     ) -> Result<Response<HanFrameAccepted>, Status> {
         self.take(request.into_inner())?;
         Ok(Response::new(HanFrameAccepted {}))
+    }
+
+    async fn deliver_firmware_image(
+        &self,
+        _request: Request<dcc_proto::han::FirmwareImage>,
+    ) -> Result<Response<dcc_proto::han::FirmwareImageAccepted>, Status> {
+        Err(Status::unimplemented("this fake meter only takes frames"))
     }
 }
 

@@ -16,6 +16,25 @@ pub struct HanFrame {
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct HanFrameAccepted {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FirmwareImage {
+    /// DUIS RequestID of the 11.1 Update Firmware request the image came with.
+    #[prost(string, tag = "1")]
+    pub request_id: ::prost::alloc::string::String,
+    /// The Comms Hub passing the image on, as 16 hex digits.
+    #[prost(string, tag = "2")]
+    pub comms_hub_id: ::prost::alloc::string::String,
+    /// The meter taking it, as 16 hex digits.
+    #[prost(string, tag = "3")]
+    pub device_id: ::prost::alloc::string::String,
+    /// The version the image carries, as 11.1 gives it.
+    #[prost(string, tag = "4")]
+    pub firmware_version: ::prost::alloc::string::String,
+    #[prost(bytes = "vec", tag = "5")]
+    pub image: ::prost::alloc::vec::Vec<u8>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FirmwareImageAccepted {}
 /// Generated client implementations.
 pub mod smart_meter_han_client {
     #![allow(
@@ -132,6 +151,36 @@ pub mod smart_meter_han_client {
                 .insert(GrpcMethod::new("dccsim.han.v1.SmartMeterHan", "DeliverFrame"));
             self.inner.unary(req, path, codec).await
         }
+        /// A firmware image a Comms Hub passes to a meter on its HAN.
+        pub async fn deliver_firmware_image(
+            &mut self,
+            request: impl tonic::IntoRequest<super::FirmwareImage>,
+        ) -> std::result::Result<
+            tonic::Response<super::FirmwareImageAccepted>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.han.v1.SmartMeterHan/DeliverFirmwareImage",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "dccsim.han.v1.SmartMeterHan",
+                        "DeliverFirmwareImage",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -152,6 +201,14 @@ pub mod smart_meter_han_server {
             request: tonic::Request<super::HanFrame>,
         ) -> std::result::Result<
             tonic::Response<super::HanFrameAccepted>,
+            tonic::Status,
+        >;
+        /// A firmware image a Comms Hub passes to a meter on its HAN.
+        async fn deliver_firmware_image(
+            &self,
+            request: tonic::Request<super::FirmwareImage>,
+        ) -> std::result::Result<
+            tonic::Response<super::FirmwareImageAccepted>,
             tonic::Status,
         >;
     }
@@ -260,6 +317,55 @@ pub mod smart_meter_han_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = DeliverFrameSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.han.v1.SmartMeterHan/DeliverFirmwareImage" => {
+                    #[allow(non_camel_case_types)]
+                    struct DeliverFirmwareImageSvc<T: SmartMeterHan>(pub Arc<T>);
+                    impl<
+                        T: SmartMeterHan,
+                    > tonic::server::UnaryService<super::FirmwareImage>
+                    for DeliverFirmwareImageSvc<T> {
+                        type Response = super::FirmwareImageAccepted;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::FirmwareImage>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as SmartMeterHan>::deliver_firmware_image(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DeliverFirmwareImageSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -117,6 +117,37 @@ pub mod comms_hub_wan_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// A firmware image for devices of the hubs hosted here: each device's hub takes it and
+        /// passes it on (its own CHF, its GPF's GSME, or over the HAN); the devices no hub here has
+        /// are returned as refused.
+        pub async fn distribute_firmware(
+            &mut self,
+            request: impl tonic::IntoRequest<
+                super::super::super::wan::v1::FirmwareDistribution,
+            >,
+        ) -> std::result::Result<
+            tonic::Response<super::super::super::wan::v1::FirmwareDistributionAccepted>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/dccsim.smwan.v1.CommsHubWan/DistributeFirmware",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("dccsim.smwan.v1.CommsHubWan", "DistributeFirmware"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -137,6 +168,16 @@ pub mod comms_hub_wan_server {
             request: tonic::Request<super::super::super::wan::v1::WanCommand>,
         ) -> std::result::Result<
             tonic::Response<super::super::super::wan::v1::WanCommandAccepted>,
+            tonic::Status,
+        >;
+        /// A firmware image for devices of the hubs hosted here: each device's hub takes it and
+        /// passes it on (its own CHF, its GPF's GSME, or over the HAN); the devices no hub here has
+        /// are returned as refused.
+        async fn distribute_firmware(
+            &self,
+            request: tonic::Request<super::super::super::wan::v1::FirmwareDistribution>,
+        ) -> std::result::Result<
+            tonic::Response<super::super::super::wan::v1::FirmwareDistributionAccepted>,
             tonic::Status,
         >;
     }
@@ -250,6 +291,55 @@ pub mod comms_hub_wan_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = DeliverCommandSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/dccsim.smwan.v1.CommsHubWan/DistributeFirmware" => {
+                    #[allow(non_camel_case_types)]
+                    struct DistributeFirmwareSvc<T: CommsHubWan>(pub Arc<T>);
+                    impl<
+                        T: CommsHubWan,
+                    > tonic::server::UnaryService<
+                        super::super::super::wan::v1::FirmwareDistribution,
+                    > for DistributeFirmwareSvc<T> {
+                        type Response = super::super::super::wan::v1::FirmwareDistributionAccepted;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                super::super::super::wan::v1::FirmwareDistribution,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as CommsHubWan>::distribute_firmware(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DistributeFirmwareSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
