@@ -1,5 +1,5 @@
 //! Acting on a device at its premises, as a test lab or a scenario does: what can be done to
-//! a device, and why it may not be done. The device engine carries the actions out; the
+//! a device, what its display shows, and why an action may not be done. The device engine carries the actions out; the
 //! parties hosting devices serve them over gRPC; scenarios and the CLI ask for them.
 
 use crate::Eui64;
@@ -37,6 +37,21 @@ impl DeviceAction {
             Self::Reset => "reset".to_owned(),
         }
     }
+}
+
+/// What a meter's display shows a person at the premises: what commands without a DUIS read
+/// leave behind (3.1's supplier message, 9.1's Customer Identification Number, 3.5's privacy
+/// PIN protection).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Display {
+    /// The supplier's message (3.1), when one was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The Customer Identification Number the DCC sent (9.1), when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_identification_number: Option<String>,
+    /// Whether the display asks for the privacy PIN (until 3.5 disables the protection).
+    pub privacy_pin_protection: bool,
 }
 
 /// Why an action was not done.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use dcc_model::device_control::{ActionRefusal, DeviceAction, PowerState};
+use dcc_model::device_control::{ActionRefusal, DeviceAction, Display, PowerState};
 use dcc_model::Eui64;
 use tonic::{Code, Request, Response, Status};
 
@@ -13,7 +13,8 @@ use crate::device_control::device_action_request::Action as WireAction;
 use crate::device_control::device_control_client::DeviceControlClient;
 use crate::device_control::device_control_server::{DeviceControl, DeviceControlServer};
 use crate::device_control::{
-    DeviceActionDone, DeviceActionRequest, Power, RaiseAlert, Reset, SetRegister, ShiftClock,
+    DeviceActionDone, DeviceActionRequest, Display as WireDisplay, DisplayRequest, Power,
+    RaiseAlert, Reset, SetRegister, ShiftClock,
 };
 use crate::transport::GrpcTransport;
 
@@ -22,6 +23,9 @@ pub trait DeviceHost: Send + Sync + 'static {
     /// Does `action` to `device` and sends up the alerts it raised; returns their codes.
     /// [`ActionRefusal::UnknownDevice`] when the device is not hosted here.
     fn act(&self, device: Eui64, action: &DeviceAction) -> Result<Vec<u16>, ActionRefusal>;
+
+    /// What `device`'s display shows; [`ActionRefusal::UnknownDevice`] when it is not hosted here.
+    fn display(&self, device: Eui64) -> Result<Display, ActionRefusal>;
 }
 
 /// The `DeviceControl` service of a host.
@@ -57,6 +61,22 @@ impl<H: DeviceHost> DeviceControl for DeviceControlService<H> {
             .collect();
         tracing::info!(?alert_codes, "device action done");
         Ok(Response::new(DeviceActionDone { alert_codes }))
+    }
+
+    async fn read_display(
+        &self,
+        request: Request<DisplayRequest>,
+    ) -> Result<Response<WireDisplay>, Status> {
+        let device = crate::convert::eui64("device_id", &request.into_inner().device_id)?;
+        let display = self
+            .0
+            .display(device)
+            .map_err(|refusal| refusal_status(&refusal))?;
+        Ok(Response::new(WireDisplay {
+            message: display.message,
+            customer_identification_number: display.customer_identification_number,
+            privacy_pin_protection: display.privacy_pin_protection,
+        }))
     }
 }
 
@@ -133,6 +153,20 @@ pub enum ActError {
     Unreachable(String),
 }
 
+/// The refusal a status carries back (the codes [`refusal_status`] gives), or unreachable.
+fn act_error(device: Eui64, status: &Status) -> ActError {
+    match status.code() {
+        Code::NotFound => ActError::Refused(ActionRefusal::UnknownDevice(device)),
+        Code::Unimplemented => {
+            ActError::Refused(ActionRefusal::NotSupported(status.message().to_owned()))
+        }
+        Code::InvalidArgument => {
+            ActError::Refused(ActionRefusal::Invalid(status.message().to_owned()))
+        }
+        _ => ActError::Unreachable(format!("{:?}: {}", status.code(), status.message())),
+    }
+}
+
 /// Asks the party behind `transport` to do `action` to `device`; returns the codes of the
 /// alerts it raised.
 pub async fn act(
@@ -144,22 +178,30 @@ pub async fn act(
     let done = client
         .act(request(device, action))
         .await
-        .map_err(|status| match status.code() {
-            Code::NotFound => ActError::Refused(ActionRefusal::UnknownDevice(device)),
-            Code::Unimplemented => {
-                ActError::Refused(ActionRefusal::NotSupported(status.message().to_owned()))
-            }
-            Code::InvalidArgument => {
-                ActError::Refused(ActionRefusal::Invalid(status.message().to_owned()))
-            }
-            _ => ActError::Unreachable(format!("{:?}: {}", status.code(), status.message())),
-        })?;
+        .map_err(|status| act_error(device, &status))?;
     Ok(done
         .into_inner()
         .alert_codes
         .into_iter()
         .filter_map(|code| u16::try_from(code).ok())
         .collect())
+}
+
+/// Asks the party behind `transport` what `device`'s display shows.
+pub async fn read_display(transport: GrpcTransport, device: Eui64) -> Result<Display, ActError> {
+    let mut client = DeviceControlClient::new(transport);
+    let display = client
+        .read_display(DisplayRequest {
+            device_id: device.to_hex(),
+        })
+        .await
+        .map_err(|status| act_error(device, &status))?
+        .into_inner();
+    Ok(Display {
+        message: display.message,
+        customer_identification_number: display.customer_identification_number,
+        privacy_pin_protection: display.privacy_pin_protection,
+    })
 }
 
 #[cfg(test)]

@@ -60,6 +60,17 @@ pub enum DeviceCommand {
         #[command(subcommand)]
         action: ActCommand,
     },
+    /// Print, as JSON, what a meter of a running ecosystem shows on its display: the supplier's
+    /// message (3.1), the Customer Identification Number (9.1), whether it asks for the privacy
+    /// PIN (until 3.5).
+    Display {
+        /// The device: 16 hex digits or the dashed DUIS form.
+        #[arg(long, value_name = "ID")]
+        device: Eui64,
+        /// The running ecosystem's configuration, as for `act`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// What `dccsim device act` does to the device.
@@ -122,6 +133,13 @@ pub async fn run(command: DeviceCommand) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("dccsim device act: {message}");
+                ExitCode::from(REFUSED)
+            }
+        },
+        DeviceCommand::Display { device, config } => match display(device, config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("dccsim device display: {message}");
                 ExitCode::from(REFUSED)
             }
         },
@@ -210,9 +228,10 @@ fn respond(
     Ok(())
 }
 
-/// Acts on `device` through the device control services at the configuration's addresses.
-async fn act(device: Eui64, config: Option<PathBuf>, action: &ActCommand) -> Result<(), String> {
-    use ecosystem::device_control::DeviceControl;
+/// The device control services at the configuration's addresses.
+fn device_control(
+    config: Option<PathBuf>,
+) -> Result<ecosystem::device_control::GrpcDeviceControl, String> {
     let config = crate::configuration(config).map_err(|error| format!("{error:#}"))?;
     let tls = match &config.dccki_directory {
         Some(directory) => Some(
@@ -223,7 +242,26 @@ async fn act(device: Eui64, config: Option<PathBuf>, action: &ActCommand) -> Res
     };
     let directory =
         ecosystem::launch::NetworkDirectory::new(config.grpc_addresses.clone()).with_tls(tls);
-    let control = ecosystem::device_control::GrpcDeviceControl::new(&directory);
+    Ok(ecosystem::device_control::GrpcDeviceControl::new(
+        &directory,
+    ))
+}
+
+/// Prints what `device`'s display shows.
+async fn display(device: Eui64, config: Option<PathBuf>) -> Result<(), String> {
+    let shown = device_control(config)?
+        .display_of(device)
+        .await
+        .map_err(|error| error.to_string())?;
+    let json = serde_json::to_string(&shown).map_err(|error| error.to_string())?;
+    println!("{json}");
+    Ok(())
+}
+
+/// Acts on `device` through the device control services at the configuration's addresses.
+async fn act(device: Eui64, config: Option<PathBuf>, action: &ActCommand) -> Result<(), String> {
+    use ecosystem::device_control::DeviceControl;
+    let control = device_control(config)?;
     let raised = control
         .act(device, &action.action())
         .await

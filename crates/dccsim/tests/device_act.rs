@@ -1,6 +1,7 @@
 //! `dccsim device act` against a running ecosystem: the alert it raises reaches the device's
 //! supplier as a DUIS DeviceAlertMessage whose GBCS verifies; what the device does not do, and
-//! an ecosystem that is not there, are exit code 2 with the reason.
+//! an ecosystem that is not there, are exit code 2 with the reason; `dccsim device display`
+//! prints what a meter's display shows.
 
 use std::process::{Command, Output};
 
@@ -77,6 +78,30 @@ async fn device_act_raises_an_alert_its_user_receives() {
     );
     let output = dccsim(act(&config_path, &esme, &["power", "sideways"])).await;
     assert_eq!(output.status.code(), Some(2), "clap refuses the value");
+
+    // What its display shows: no message or CIN yet, the privacy PIN asked for; a device no
+    // party hosts is exit code 2 with the reason.
+    let display = |device: &str| {
+        dccsim(vec![
+            "device".to_owned(),
+            "display".to_owned(),
+            "--config".to_owned(),
+            config_path.display().to_string(),
+            "--device".to_owned(),
+            device.to_owned(),
+        ])
+    };
+    let output = display(&esme).await;
+    assert!(output.status.success(), "{output:?}");
+    let shown: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the display as JSON");
+    assert_eq!(shown, serde_json::json!({ "privacy_pin_protection": true }));
+    let output = display("00DB1234567899FF").await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("00-DB-12-34-56-78-99-FF"),
+        "{output:?}"
+    );
     sandbox.shutdown().await;
 
     let output = dccsim(act(&config_path, &esme, &["raise-alert", "8F1C"])).await;

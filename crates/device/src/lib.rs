@@ -34,6 +34,7 @@ mod consumption;
 mod control;
 mod credentials;
 mod date_time;
+mod display;
 mod dlms_exec;
 mod engine;
 mod error;

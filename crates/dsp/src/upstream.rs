@@ -315,6 +315,25 @@ fn device_response(
                 ],
             ),
         },
+        // 9.1: the device's response and the CIN the DCC issued (DUIS's CINMessage).
+        _ if service_reference_variant.as_str() == "9.1" => {
+            let number = crate::services::issued_customer_identification_number(
+                awaiting.request_id.originator,
+                awaiting.command.device,
+                awaiting.command.counter,
+            );
+            ResponseBody::OtherResponseMessage {
+                service_reference,
+                service_reference_variant,
+                content: BodyElement::with_children(
+                    "CINMessage",
+                    vec![
+                        BodyElement::leaf("GBCSPayload", base64_of(&gbcs)),
+                        BodyElement::leaf("CustomerIdentificationNumber", number.as_str()),
+                    ],
+                ),
+            }
+        }
         _ => ResponseBody::GbcsPayload {
             service_reference,
             service_reference_variant,

@@ -96,6 +96,12 @@ pub trait DeviceControl: Send + Sync + std::fmt::Debug {
         device: Eui64,
         action: &'a DeviceAction,
     ) -> futures::future::BoxFuture<'a, Result<Vec<u16>, DeviceControlError>>;
+
+    /// What the device's display shows.
+    fn display(
+        &self,
+        device: Eui64,
+    ) -> futures::future::BoxFuture<'_, Result<model::Display, DeviceControlError>>;
 }
 
 /// The parties that host device engines, in the order they are asked.
@@ -160,9 +166,37 @@ impl GrpcDeviceControl {
         }
         Err(DeviceControlError::UnknownDevice(device))
     }
+
+    /// What `device`'s display shows, from whichever host has it.
+    pub async fn display_of(&self, device: Eui64) -> Result<model::Display, DeviceControlError> {
+        for (_, transport) in &self.hosts {
+            match device_actions::read_display(transport.clone(), device).await {
+                Ok(display) => return Ok(display),
+                Err(ActError::Refused(ActionRefusal::UnknownDevice(_))) => continue,
+                Err(ActError::Refused(refusal)) => {
+                    return Err(DeviceControlError::NotSupported {
+                        device,
+                        action: "read its display".to_owned(),
+                        reason: refusal.to_string(),
+                    })
+                }
+                Err(ActError::Unreachable(reason)) => {
+                    return Err(DeviceControlError::Unreachable(reason))
+                }
+            }
+        }
+        Err(DeviceControlError::UnknownDevice(device))
+    }
 }
 
 impl DeviceControl for GrpcDeviceControl {
+    fn display(
+        &self,
+        device: Eui64,
+    ) -> futures::future::BoxFuture<'_, Result<model::Display, DeviceControlError>> {
+        Box::pin(self.display_of(device))
+    }
+
     fn act<'a>(
         &'a self,
         device: Eui64,

@@ -144,6 +144,10 @@ pub enum Step {
     /// Make a UTRN as the supplier's prepayment system does (GBCS section 14) and keep it in
     /// a value: each one for a meter under the supplier's next top-up counter.
     Utrn(UtrnStep),
+    /// Read what a meter's display shows, as a person at the premises does (the device
+    /// control API, in process): `message`, `customer_identification_number`,
+    /// `privacy_pin_protection`.
+    Display(DisplayStep),
     /// Inject or clear a fault.
     Fault(FaultStep),
     /// Move the ecosystem's clock.
@@ -229,6 +233,18 @@ pub struct AwaitStep {
     pub absent: bool,
     #[serde(default)]
     pub expect: Option<Expectations>,
+    #[serde(default)]
+    pub capture: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayStep {
+    /// The meter (an alias such as `esme`, or an EUI-64).
+    pub device: String,
+    #[serde(default)]
+    pub expect: Option<Expectations>,
+    /// Values to keep for later steps: name → path in the display (as in `expect`).
     #[serde(default)]
     pub capture: Option<BTreeMap<String, String>>,
 }

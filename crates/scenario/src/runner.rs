@@ -35,8 +35,8 @@ use smki::KeyUsage;
 
 use crate::expect::{self, Mismatch};
 use crate::format::{
-    AwaitStep, BodyMap, BodyValue, ClockStep, DeviceStep, Expectations, FaultStep, Matcher,
-    Operators, RequestStep, Scalar, Step, Tamper, UtrnStep,
+    AwaitStep, BodyMap, BodyValue, ClockStep, DeviceStep, DisplayStep, Expectations, FaultStep,
+    Matcher, Operators, RequestStep, Scalar, Step, Tamper, UtrnStep,
 };
 use crate::load::TestCase;
 use crate::outcome::{
@@ -575,6 +575,7 @@ fn describe_step(step: &Step) -> String {
             (None, None) => "await".to_owned(),
         },
         Step::Device(device) => format!("device {}: {:?}", device.device, device.action),
+        Step::Display(display) => format!("read the display of {}", display.device),
         Step::Utrn(utrn) => format!(
             "make a UTRN of {} {} for {} into {}",
             utrn.value,
@@ -743,6 +744,7 @@ impl CaseRun<'_> {
             Step::Request(request) => self.request(request, ecosystem).await,
             Step::Await(wait) => self.await_step(wait, ecosystem).await,
             Step::Device(device) => self.device(device, ecosystem).await,
+            Step::Display(display) => self.display(display, ecosystem).await,
             Step::Utrn(utrn) => match self.utrn(utrn, ecosystem) {
                 Ok(note) => StepEnd::Done(vec![note]),
                 Err(message) => failure(FailureKind::Scenario, message),
@@ -820,6 +822,30 @@ impl CaseRun<'_> {
             "{name} = UTRN {made}: {} pence from {supplier} to {device}",
             value_class.pence(value)
         ))
+    }
+
+    /// Reads a meter's display through the ecosystem's device control API and checks it.
+    async fn display(&mut self, step: &DisplayStep, ecosystem: &Ecosystem<'_>) -> StepEnd {
+        let Some(sandbox) = ecosystem.in_process() else {
+            return StepEnd::Skip(
+                "a device's display can only be read in an ecosystem the runner started".into(),
+            );
+        };
+        let prepared = self.resolve_id(&step.device).and_then(|device| {
+            let expectations = self.resolve_expectations(step.expect.as_ref())?;
+            Ok((device, expectations))
+        });
+        let (device, expectations) = match prepared {
+            Ok(prepared) => prepared,
+            Err(message) => return failure(FailureKind::Scenario, message),
+        };
+        let display = match sandbox.device_control().display_of(device).await {
+            Ok(display) => display,
+            Err(error) => return failure(FailureKind::Scenario, error.to_string()),
+        };
+        let view = serde_json::to_value(&display).unwrap_or(Value::Null);
+        let note = format!("{device} shows {view}");
+        self.judge(&expectations, &view, step.capture.as_ref(), vec![note])
     }
 
     /// Acts on a device through the ecosystem's device control API; the alerts it raises are

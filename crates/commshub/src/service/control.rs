@@ -1,7 +1,7 @@
 //! `DeviceControl` for the engines on the hubs (CHFs, GPFs and the GPFs' mirrors of their
 //! GSMEs): an action's alerts go up to the CSP of the hub's region like every device message.
 
-use dcc_model::device_control::{ActionRefusal, DeviceAction};
+use dcc_model::device_control::{ActionRefusal, DeviceAction, Display};
 use dcc_model::{CspRegion, Eui64};
 use dcc_proto::device_actions::DeviceHost;
 use dcc_proto::wan::{DeviceMessage, DeviceMessageKind};
@@ -25,6 +25,16 @@ impl DeviceHost for Inner {
         };
         self.send_alerts(region, device, alerts);
         Ok(raised.into_iter().map(|code| code.0).collect())
+    }
+
+    fn display(&self, device: Eui64) -> Result<Display, ActionRefusal> {
+        self.hubs
+            .values()
+            .find_map(|hub| match hub.route(device) {
+                Some(Route::Local(engine)) => Some(lock(engine).display()),
+                _ => None,
+            })
+            .ok_or(ActionRefusal::UnknownDevice(device))
     }
 }
 

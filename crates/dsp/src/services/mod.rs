@@ -197,19 +197,30 @@ pub trait DspKnowledge {
     }
 
     /// The Customer Identification Number the DCC issues for a 9.1 request (RTDS uses `1234`).
-    /// The default derives it from the RequestID and the time; the DSP returns the CIN it
-    /// issued in its `CINMessage`, which it can read back from the command.
+    /// The default is [`issued_customer_identification_number`] of the user, the device and
+    /// the command's counter, which the DSP works out again for the `CINMessage` it answers with.
     fn customer_identification_number(
         &self,
         context: &CommandContext,
     ) -> CustomerIdentificationNumber {
-        let seed = context.originator().as_u64()
-            ^ context.device().as_u64().rotate_left(17)
-            ^ context.counter().rotate_left(31)
-            // The low 64 bits of the time in nanoseconds.
-            ^ context.now.unix_timestamp_nanos() as u64;
-        CustomerIdentificationNumber::from_number(split_mix(seed))
+        issued_customer_identification_number(
+            context.originator(),
+            context.device(),
+            context.counter(),
+        )
     }
+}
+
+/// The CIN the DCC issues when `user` asks for one for `device` (9.1), the command carrying it
+/// having counter `command_counter`: spread from the three, so each request gets its own and
+/// the answer can name it again.
+pub fn issued_customer_identification_number(
+    user: Eui64,
+    device: Eui64,
+    command_counter: u64,
+) -> CustomerIdentificationNumber {
+    let seed = user.as_u64() ^ device.as_u64().rotate_left(17) ^ command_counter.rotate_left(31);
+    CustomerIdentificationNumber::from_number(split_mix(seed))
 }
 
 /// One SplitMix64 step: spreads a seed's bits over the whole word.

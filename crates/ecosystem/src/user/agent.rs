@@ -454,6 +454,14 @@ impl UserAgent {
         ) {
             (ResponseBody::GbcsPayload { payload, .. }, _) => payload.clone(),
             (_, Some((_, payload))) => payload,
+            // A device's response inside another message (9.1's CINMessage, a
+            // DSPScheduledMessage): its GBCSPayload.
+            (ResponseBody::OtherResponseMessage { content, .. }, None) => {
+                match embedded_gbcs(content) {
+                    Some(payload) => payload,
+                    None => return DeviceAnswer { answer, gbcs: None },
+                }
+            }
             _ => return DeviceAnswer { answer, gbcs: None },
         };
         let gbcs = self.verify(&payload).await;
@@ -549,4 +557,13 @@ pub fn sign_pre_command(pre_command: &[u8], key: &SigningKey) -> Result<Vec<u8>,
         .with_signature(SignatureField::Present(signature))
         .encode();
     Ok(signed)
+}
+
+/// The device response a response message carries in its `GBCSPayload` child, if any.
+fn embedded_gbcs(content: &duis::BodyElement) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text = &content.child("GBCSPayload")?.text;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.split_whitespace().collect::<String>())
+        .ok()
 }

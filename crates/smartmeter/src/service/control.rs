@@ -1,7 +1,7 @@
 //! `DeviceControl` for the devices on the HANs: an action's alerts go to the Comms Hub party
 //! like the devices' responses (the hub whose HAN the device is on takes them).
 
-use dcc_model::device_control::{ActionRefusal, DeviceAction};
+use dcc_model::device_control::{ActionRefusal, DeviceAction, Display};
 use dcc_model::Eui64;
 use dcc_proto::device_actions::DeviceHost;
 use dcc_proto::han::HanFrame;
@@ -24,6 +24,17 @@ impl DeviceHost for Inner {
         };
         self.send_alerts(device, "", alerts);
         Ok(raised.into_iter().map(|code| code.0).collect())
+    }
+
+    fn display(&self, device: Eui64) -> Result<Display, ActionRefusal> {
+        let hosted = self
+            .devices
+            .get(&device)
+            .ok_or(ActionRefusal::UnknownDevice(device))?;
+        let engine = hosted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(engine.display())
     }
 }
 
