@@ -125,7 +125,7 @@ fn make_utrn(
             request.top_up
         ));
     }
-    let (private, public) = match keys {
+    let z = match keys {
         Some(folder) => {
             let read = |name: String| {
                 let path = folder.join(&name);
@@ -141,36 +141,20 @@ fn make_utrn(
                 device.to_hex_lower()
             ))?)
             .map_err(|error| format!("the device's KA key: {error}"))?;
-            (private, public)
+            SharedSecret::compute(&private, &public)
         }
         None => {
             let config = crate::configuration(config).map_err(|error| format!("{error:#}"))?;
-            let identities =
-                ecosystem::Identities::build(&config).map_err(|error| error.to_string())?;
-            let prepayment = identities
-                .prepayment_top_up(supplier)
-                .map_err(|error| error.to_string())?;
-            let private = prepayment
-                .private_key_pkcs8_der
-                .as_deref()
-                .ok_or_else(|| format!("no prepayment private key for {supplier}"))
-                .and_then(|der| {
-                    KeyAgreementPrivateKey::from_pkcs8(der).map_err(|error| error.to_string())
-                })?;
-            let (_, key_agreement) = identities
-                .device(device)
-                .map_err(|error| format!("--device {device}: {error}"))?;
-            let public =
-                KeyAgreementPublicKey::from_sec1(&key_agreement.certificate.public_key_sec1())
-                    .map_err(|error| error.to_string())?;
-            (private, public)
+            ecosystem::Identities::build(&config)
+                .map_err(|error| error.to_string())?
+                .prepayment_shared_secret(supplier, device)
+                .map_err(|error| format!("--device {device}: {error}"))?
         }
     };
     let value_class = match request.pounds {
         true => gbcs::utrn::ValueClass::Pounds,
         false => gbcs::utrn::ValueClass::Pennies,
     };
-    let z = SharedSecret::compute(&private, &public);
     gbcs::utrn::make(
         &z,
         supplier,

@@ -21,9 +21,9 @@ use gbcs::alert::catalogue::{self, ALERT_CODES};
 use gbcs::alert::{Alert, AlertCode, AlertDetails};
 use gbcs::decode::{describe, KeyRing, Verification};
 use gbcs::gbz::ComponentBody;
-use gbcs::{Envelope, GeneralSigning, SignatureField};
+use gbcs::SignatureField;
 use smki::{KeyUsage, TestPki};
-use support::{ACB, NETWORK_OPERATOR, NOW, SUPPLIER};
+use support::{apdu, ACB, NETWORK_OPERATOR, NOW, SUPPLIER};
 
 fn read_hex(path: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -34,14 +34,6 @@ fn hex_bytes(text: &str) -> Vec<u8> {
     (0..text.len() / 2)
         .map(|index| u8::from_str_radix(&text[2 * index..2 * index + 2], 16).unwrap())
         .collect()
-}
-
-fn apdu(bytes: &[u8]) -> GeneralSigning {
-    Envelope::parse(bytes)
-        .unwrap()
-        .general_signing()
-        .unwrap()
-        .clone()
 }
 
 /// The alert's details with its encrypted content replaced by the plaintext (as `raise_with`

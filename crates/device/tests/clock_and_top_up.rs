@@ -13,13 +13,12 @@ use dcc_model::{DeviceType, Eui64};
 use device::{Device, DeviceDateTime, DeviceState};
 use gbcs::alert::{Alert, AlertCode};
 use gbcs::dlms::{CosemReference, Data, DlmsApdu, RequestSpecification};
-use gbcs::envelope::Envelope;
 use gbcs::protection;
 use gbcs::set_time::SetTimeCommand;
 use gbcs::utrn::{self, ValueClass};
 use gbcs::zse::prepayment::ConsumerTopUp;
 use gbcs::zse::{numbered, ClusterCommand};
-use gbcs::{GeneralSigning, MessageCode, SharedSecret};
+use gbcs::{MessageCode, SharedSecret};
 use support::*;
 
 const ECS70: MessageCode = MessageCode(0x0062);
@@ -31,14 +30,6 @@ const TOKEN_GATEWAY: [u8; 6] = [0, 0, 19, 40, 0, 255];
 
 fn meter(id: Eui64, device_type: DeviceType) -> Device {
     Device::new(&device_config(id, device_type, DeviceState::default())).unwrap()
-}
-
-fn apdu(bytes: &[u8]) -> GeneralSigning {
-    Envelope::parse(bytes)
-        .unwrap()
-        .general_signing()
-        .unwrap()
-        .clone()
 }
 
 fn alert_codes(device: &mut Device) -> Vec<AlertCode> {

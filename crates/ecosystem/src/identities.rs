@@ -116,6 +116,32 @@ impl Identities {
         )
     }
 
+    /// The shared secret a UTRN from `supplier` to `device` is keyed by: the supplier's
+    /// prepayment top-up private key ([`Self::prepayment_top_up`]) × the device's KA key.
+    pub fn prepayment_shared_secret(
+        &self,
+        supplier: Eui64,
+        device: Eui64,
+    ) -> Result<gbcs::SharedSecret, String> {
+        use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey};
+        let prepayment = self
+            .prepayment_top_up(supplier)
+            .map_err(|error| error.to_string())?;
+        let private = prepayment
+            .private_key_pkcs8_der
+            .as_deref()
+            .ok_or_else(|| format!("no private prepayment key for {supplier}"))
+            .and_then(|der| {
+                KeyAgreementPrivateKey::from_pkcs8(der).map_err(|error| error.to_string())
+            })?;
+        let (_, key_agreement) = self
+            .device(device)
+            .map_err(|error| format!("device {device}: {error}"))?;
+        let public = KeyAgreementPublicKey::from_sec1(&key_agreement.certificate.public_key_sec1())
+            .map_err(|error| error.to_string())?;
+        Ok(gbcs::SharedSecret::compute(&private, &public))
+    }
+
     /// A device's DS and KA identities.
     pub fn device(&self, id: Eui64) -> Result<(Identity, Identity), IdentityError> {
         let signing = self

@@ -28,7 +28,6 @@ use ecosystem::user::{
     UserAgent, UserError, DEFAULT_RESPONSE_WAIT,
 };
 use ecosystem::{EcosystemConfig, Identities, Sandbox, SandboxOptions};
-use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SharedSecret};
 use gbcs::utrn::ValueClass;
 use serde_json::Value;
 use smki::KeyUsage;
@@ -791,29 +790,15 @@ impl CaseRun<'_> {
             .trim()
             .parse()
             .map_err(|_| format!("UTRN value {value_text:?} is not a whole number 0 to 8191"))?;
-        let identities = ecosystem.identities();
-        let prepayment = identities
-            .prepayment_top_up(supplier)
-            .map_err(|error| error.to_string())?;
-        let private = prepayment
-            .private_key_pkcs8_der
-            .as_deref()
-            .ok_or_else(|| format!("no private prepayment key for {supplier}"))
-            .and_then(|der| {
-                KeyAgreementPrivateKey::from_pkcs8(der).map_err(|error| error.to_string())
-            })?;
-        let (_, key_agreement) = identities
-            .device(device)
-            .map_err(|error| error.to_string())?;
-        let public = KeyAgreementPublicKey::from_sec1(&key_agreement.certificate.public_key_sec1())
-            .map_err(|error| error.to_string())?;
+        let z = ecosystem
+            .identities()
+            .prepayment_shared_secret(supplier, device)?;
         let counter = self.top_up_counters.entry((supplier, device)).or_insert(0);
         *counter += 1;
         let value_class = match step.pounds {
             true => ValueClass::Pounds,
             false => ValueClass::Pennies,
         };
-        let z = SharedSecret::compute(&private, &public);
         let made = gbcs::utrn::make(&z, supplier, device, *counter << 32, value_class, value)
             .map_err(|error| error.to_string())?;
         let name = self.resolve(&step.into)?;

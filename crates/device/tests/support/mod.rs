@@ -124,3 +124,12 @@ pub fn open_mac_response(
     });
     (apdu, plaintext)
 }
+
+/// The general-signing APDU of a message (a response or an alert), whatever its envelope.
+pub fn apdu(bytes: &[u8]) -> GeneralSigning {
+    gbcs::Envelope::parse(bytes)
+        .unwrap()
+        .general_signing()
+        .unwrap()
+        .clone()
+}
