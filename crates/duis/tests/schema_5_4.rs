@@ -111,6 +111,24 @@ fn responses() -> Vec<(&'static str, Response)> {
             },
         ),
         (
+            "CINMessage",
+            Response {
+                response_id: Some("00-DB-12-34-56-78-90-A0:90-B3-D5-1F-30-01-00-00:1000".into()),
+                body: ResponseBody::OtherResponseMessage {
+                    service_reference: "9.1".into(),
+                    service_reference_variant: variant("9.1"),
+                    content: BodyElement::with_children(
+                        "CINMessage",
+                        vec![
+                            BodyElement::leaf("GBCSPayload", "3wk="),
+                            BodyElement::leaf("CustomerIdentificationNumber", "0472"),
+                        ],
+                    ),
+                },
+                ..base.clone()
+            },
+        ),
+        (
             "GBCSPayload",
             Response {
                 response_id: Some("00-DB-12-34-56-78-90-A0:90-B3-D5-1F-30-01-00-00:1000".into()),

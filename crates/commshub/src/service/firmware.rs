@@ -27,13 +27,17 @@ impl CommsHubWanService {
                 refused.push(listed.clone());
                 continue;
             };
-            let Some(hub) = inner.hubs.values().find(|hub| hub.route(device).is_some()) else {
+            let found = inner
+                .hubs
+                .values()
+                .find_map(|hub| hub.route(device).map(|route| (hub, route)));
+            let Some((hub, route)) = found else {
                 warn!(%device, "firmware for a device no comms hub here has");
                 refused.push(listed.clone());
                 continue;
             };
-            let delivered = match hub.route(device) {
-                Some(Route::Local(engine)) => {
+            let delivered = match route {
+                Route::Local(engine) => {
                     let mut engine = lock(engine);
                     engine.receive_firmware_image(
                         &distribution.image,
@@ -43,8 +47,7 @@ impl CommsHubWanService {
                     inner.send_alerts(hub.region, device, engine.take_alerts());
                     true
                 }
-                Some(Route::Han) => over_han(inner, hub, device, &distribution).await,
-                None => false,
+                Route::Han => over_han(inner, hub, device, &distribution).await,
             };
             if !delivered {
                 refused.push(listed.clone());
