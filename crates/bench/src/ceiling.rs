@@ -147,6 +147,7 @@ fn prepare(identities: &Identities) -> Result<Material, CeilingError> {
         device_type: DeviceType::ElectricitySmartMeter,
         now: time::OffsetDateTime::now_utc(),
         device_profile: Default::default(),
+        requester_role: None,
     };
     let command = dsp::services::transform(service, &request, &context)
         .map_err(|rejection| failed(format!("{} {rejection}", rejection.response_code())))?;

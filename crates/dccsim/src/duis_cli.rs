@@ -216,6 +216,7 @@ fn transform(
         device_type,
         now: now.unwrap_or(RTDS_REFERENCE_CLOCK),
         device_profile,
+        requester_role: requester_role(key_folders, header.request_id.originator, device_type),
     };
     let knowledge = FleetKnowledge {
         key_folders,
@@ -246,6 +247,55 @@ fn transform(
     }
 }
 
+/// The certificate of `party` for `kind` in the key folders (`<id>-ka.pem`, `<id>-ds.pem`).
+fn certificate_in(
+    key_folders: &[PathBuf],
+    party: Eui64,
+    kind: gbcs::decode::KeyFileKind,
+) -> Option<smki::Certificate> {
+    key_folders
+        .iter()
+        .filter_map(|folder| std::fs::read_dir(folder).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .find(|entry| {
+            gbcs::decode::classify_key_file(&entry.file_name().to_string_lossy())
+                == Some((party, kind))
+        })
+        .and_then(|entry| std::fs::read(entry.path()).ok())
+        .and_then(|bytes| smki::Certificate::from_der_or_pem(&bytes).ok())
+}
+
+/// The role the originator sends in, as the DSP's access control would find it: from the
+/// role of its digital-signature certificate in the key folders and the fuel of the device (a
+/// supplier is an import or a gas supplier, a network operator an electricity distributor or
+/// a gas transporter); none when the folders do not tell.
+fn requester_role(
+    key_folders: &[PathBuf],
+    originator: Eui64,
+    device_type: DeviceType,
+) -> Option<dcc_model::UserRole> {
+    use dcc_model::UserRole;
+    let role = certificate_in(
+        key_folders,
+        originator,
+        gbcs::decode::KeyFileKind::SigningPublic,
+    )?
+    .role()?;
+    let electricity = match device_type {
+        DeviceType::ElectricitySmartMeter => true,
+        DeviceType::GasSmartMeter | DeviceType::GasProxyFunction => false,
+        _ => return None,
+    };
+    match (role, electricity) {
+        (smki::RemotePartyRole::SUPPLIER, true) => Some(UserRole::ImportSupplier),
+        (smki::RemotePartyRole::SUPPLIER, false) => Some(UserRole::GasSupplier),
+        (smki::RemotePartyRole::NETWORK_OPERATOR, true) => Some(UserRole::ElectricityDistributor),
+        (smki::RemotePartyRole::NETWORK_OPERATOR, false) => Some(UserRole::GasTransporter),
+        _ => None,
+    }
+}
+
 /// What `transform` knows beyond the request, as the DSP of DCC Boxed's fleet does: the types
 /// of the fleet's devices (a join's other device), a device's KA certificate from the key
 /// folders (`<id>-ka.pem`, for a method C join), and a DCC party's counter when the command
@@ -261,18 +311,12 @@ impl services::DspKnowledge for FleetKnowledge<'_> {
     }
 
     fn key_agreement_certificate(&self, device: Eui64) -> Option<Vec<u8>> {
-        self.key_folders
-            .iter()
-            .filter_map(|folder| std::fs::read_dir(folder).ok())
-            .flatten()
-            .filter_map(Result::ok)
-            .find(|entry| {
-                gbcs::decode::classify_key_file(&entry.file_name().to_string_lossy())
-                    == Some((device, gbcs::decode::KeyFileKind::KeyAgreementPublic))
-            })
-            .and_then(|entry| std::fs::read(entry.path()).ok())
-            .and_then(|bytes| smki::Certificate::from_der_or_pem(&bytes).ok())
-            .map(|certificate| certificate.der().to_vec())
+        certificate_in(
+            self.key_folders,
+            device,
+            gbcs::decode::KeyFileKind::KeyAgreementPublic,
+        )
+        .map(|certificate| certificate.der().to_vec())
     }
 
     fn dcc_counter(

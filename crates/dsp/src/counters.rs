@@ -93,6 +93,7 @@ pub(crate) fn command_on_behalf(
         device_type: device.device_type,
         now: shared.clock.now(),
         device_profile: device.profile(),
+        requester_role: None,
     };
     let batch = shared.store.batch()?;
     let inventory = crate::knowledge::InventoryKnowledge::without_certificates(shared);
@@ -217,6 +218,7 @@ mod tests {
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
             device_profile: Default::default(),
+            requester_role: None,
         };
         let batch = store.batch()?;
         let command = command_for_request(

@@ -248,7 +248,16 @@ async fn serve(
         signed_pre_command(shared, request)?
     } else {
         let knowledge = InventoryKnowledge::for_request(shared, request).await;
-        device_command(shared, service, request, &device, &knowledge)?.apdu
+        let requester_role = caller.roles.first().copied();
+        device_command(
+            shared,
+            service,
+            request,
+            &device,
+            &knowledge,
+            requester_role,
+        )?
+        .apdu
     };
     crate::routing::route(shared, request, service, &device, apdu).await
 }
@@ -262,6 +271,7 @@ fn device_command(
     request: &Request,
     device: &crate::DeviceRecord,
     knowledge: &InventoryKnowledge<'_>,
+    requester_role: Option<dcc_model::UserRole>,
 ) -> Result<services::DeviceCommand, Rejection> {
     let context = CommandContext {
         request_id: request.header.request_id,
@@ -269,6 +279,7 @@ fn device_command(
         device_type: device.device_type,
         now: shared.clock.now(),
         device_profile: device.profile(),
+        requester_role,
     };
     let batch = shared.store.batch()?;
     let command =

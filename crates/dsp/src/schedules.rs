@@ -233,6 +233,7 @@ pub(crate) fn create(
             device_type: device.device_type,
             now,
             device_profile: device.profile(),
+            requester_role: None,
         },
     )?;
     let batch = shared.store.batch()?;

@@ -184,6 +184,7 @@ fn every_paired_template_of_the_two_groups_matches_rtds_with_the_dcc_s_own_value
             device_type: rtds_device_type(request.header.request_id.target).unwrap(),
             now: time::OffsetDateTime::UNIX_EPOCH,
             device_profile: Default::default(),
+            requester_role: None,
         };
         let knowledge = RtdsKnowledge { reference };
         checked += 1;

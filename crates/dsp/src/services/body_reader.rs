@@ -426,6 +426,7 @@ pub(crate) mod testing {
             device_type,
             now: NOW,
             device_profile: Default::default(),
+            requester_role: None,
         }
     }
 

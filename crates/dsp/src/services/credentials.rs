@@ -844,6 +844,7 @@ pub(super) mod tests {
             device_type,
             now: time::OffsetDateTime::UNIX_EPOCH,
             device_profile: Default::default(),
+            requester_role: None,
         }
     }
 

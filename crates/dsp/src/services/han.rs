@@ -643,6 +643,7 @@ mod tests {
             device_type,
             now: time::OffsetDateTime::UNIX_EPOCH,
             device_profile: Default::default(),
+            requester_role: None,
         }
     }
 

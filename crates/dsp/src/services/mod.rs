@@ -23,7 +23,9 @@ mod reads;
 mod supply;
 mod tariff;
 
-use dcc_model::{CommandVariant, DeviceType, Eui64, RequestId, DCC_ACCESS_CONTROL_BROKER};
+use dcc_model::{
+    CommandVariant, DeviceType, Eui64, RequestId, UserRole, DCC_ACCESS_CONTROL_BROKER,
+};
 use duis::catalogue::ServiceDefinition;
 use duis::{BodyElement, Request, RequestBody};
 use gbcs::catalogue::{self as use_cases, MessageCodeEntry};
@@ -46,6 +48,10 @@ pub struct CommandContext {
     /// What the inventory records of the device beyond its type that chooses between use
     /// cases of one body.
     pub device_profile: DeviceProfile,
+    /// The role the requester sends the request in, when known (access control found it):
+    /// it chooses between use cases of one body that GBCS keeps per role (6.2.10: ECS25r1 for
+    /// a supplier, ECS25r2 for a network operator).
+    pub requester_role: Option<UserRole>,
 }
 
 /// What the DSP's inventory records of a device beyond its type that chooses between the use
@@ -729,6 +735,7 @@ pub(crate) mod tests {
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00 UTC),
             device_profile: Default::default(),
+            requester_role: None,
         }
     }
 

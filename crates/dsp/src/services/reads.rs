@@ -1343,6 +1343,7 @@ mod tests {
             device_type,
             now: time::macros::datetime!(2015-01-01 00:00:00 UTC),
             device_profile: Default::default(),
+            requester_role: None,
         }
     }
 

@@ -8,8 +8,8 @@
 //! GCS21k, billing calendars of later GBCS versions; 6.2.4 ECS26e / ECS26m, ECS26i / ECS26n,
 //! GCS21e / GCS21m, identities of later GBCS versions; 6.2.10 ECS25r1 supplier / ECS25r2
 //! network operator), the DCC chooses by the device's GBCS version and ESME variant (the
-//! command context's device profile) or by the requester's role, which is not in the command
-//! context: the first use case the service table lists, as the device's profile takes it.
+//! command context's device profile) or by the requester's role (the command context's, when
+//! access control found it; else the first use case the service table lists).
 
 use duis::catalogue::ServiceDefinition;
 use duis::BodyElement;
@@ -26,8 +26,10 @@ use super::{dlms_command_for, gbz_command_for};
 use crate::rejection::Rejection;
 use crate::services::dlms_command::{class, CosemObject, Request, VALUE};
 use crate::services::{
-    not_for_device_type, use_case_for_device, CommandContext, DeviceCommand, ServiceRequest,
+    not_for_device_type, use_case_for_device, use_case_named, CommandContext, DeviceCommand,
+    ServiceRequest,
 };
+use dcc_model::UserRole;
 
 /// The limiters of the four RMS voltage extremes (over, under, sag, swell): attribute 4 is
 /// the threshold, 6 the minimum duration over it.
@@ -272,6 +274,22 @@ pub(super) fn first_use_case(
     use_case_for_device(service, first, context)
 }
 
+/// The use case GBCS keeps for the requester's role where it keeps one per role: 6.2.10 on
+/// an ESME is ECS25r1 for a supplier and ECS25r2 (the network operator's own behaviours) for
+/// an electricity distributor.
+fn for_requester(
+    service: &ServiceDefinition,
+    use_case: &'static MessageCodeEntry,
+    context: &CommandContext,
+) -> Result<&'static MessageCodeEntry, Rejection> {
+    match (use_case.use_case_id(), context.requester_role) {
+        (Some("ECS25r1"), Some(UserRole::ElectricityDistributor)) => {
+            use_case_named(service, "ECS25r2", context.device_type)
+        }
+        _ => Ok(use_case),
+    }
+}
+
 /// 6.2.1–6.2.10 Read Device Configuration: the body carries nothing.
 pub struct ReadDeviceConfiguration;
 
@@ -286,7 +304,7 @@ impl ServiceRequest for ReadDeviceConfiguration {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        let use_case = first_use_case(service, context)?;
+        let use_case = for_requester(service, first_use_case(service, context)?, context)?;
         match use_case.use_case_id().and_then(read_payload) {
             Some(ReadPayload::Dlms(requests)) => Ok(dlms_command_for(use_case, context, requests)),
             Some(ReadPayload::Gbz(components)) => {
@@ -310,6 +328,38 @@ mod tests {
             for id in service.use_cases {
                 assert!(read_payload(id).is_some(), "{variant} {id}");
             }
+        }
+    }
+
+    /// 6.2.10 on an ESME: a network operator (electricity distributor) reads its own event
+    /// and alert behaviours (ECS25r2); a supplier, or a requester whose role is not known,
+    /// the supplier's (ECS25r1).
+    #[test]
+    fn the_requester_s_role_chooses_ecs25r1_or_ecs25r2() {
+        use dcc_model::{CommandVariant, Eui64, RequestId};
+        let service = duis::catalogue::lookup("6.2.10").unwrap();
+        let body =
+            BodyElement::with_children("ReadDeviceConfigurationEventAndAlertBehaviours", vec![]);
+        let request = ReadDeviceConfiguration::parse(&body).unwrap();
+        for (role, expected) in [
+            (Some(UserRole::ElectricityDistributor), "ECS25r2"),
+            (Some(UserRole::ImportSupplier), "ECS25r1"),
+            (None, "ECS25r1"),
+        ] {
+            let context = CommandContext {
+                request_id: RequestId::new(
+                    Eui64::from_u64(0x90B3_D51F_3002_0000),
+                    Eui64::from_u64(0x00DB_1234_5678_90A0),
+                    1000,
+                ),
+                command_variant: CommandVariant::from_number(1).unwrap(),
+                device_type: dcc_model::DeviceType::ElectricitySmartMeter,
+                now: time::macros::datetime!(2015-01-01 00:00 UTC),
+                device_profile: Default::default(),
+                requester_role: role,
+            };
+            let command = request.command(service, &context).unwrap();
+            assert_eq!(command.use_case.use_case_id(), Some(expected), "{role:?}");
         }
     }
 
