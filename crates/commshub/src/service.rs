@@ -200,9 +200,7 @@ impl Inner {
     fn now(&self) -> DeviceDateTime {
         DeviceDateTime::from_offset_date_time(self.clock.now())
     }
-}
 
-impl Inner {
     fn hub(&self, comms_hub: Eui64) -> Result<&Hub, Status> {
         self.hubs.get(&comms_hub).ok_or_else(|| {
             warn!(%comms_hub, "no such comms hub");

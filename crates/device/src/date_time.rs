@@ -64,15 +64,6 @@ impl DeviceDateTime {
             .unwrap_or(self)
     }
 
-    /// Seconds from `earlier` to `self` (negative when `earlier` is later; 0 for a date that
-    /// does not exist).
-    pub fn seconds_since(self, earlier: Self) -> i64 {
-        match (self.to_offset_date_time(), earlier.to_offset_date_time()) {
-            (Some(this), Some(earlier)) => (this - earlier).whole_seconds(),
-            _ => 0,
-        }
-    }
-
     /// The date-time of a UTC instant.
     pub fn from_offset_date_time(instant: OffsetDateTime) -> Self {
         let utc = instant.to_offset(UtcOffset::UTC);
