@@ -211,6 +211,7 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
     let (routes, grpc_service_names) = upstream::routes(shared.clone());
     let readiness_task = readiness::watch_peers(readiness.clone(), peers.readiness_checks.clone());
     let scheduler_task = scheduler::run(shared.clone());
+    let deferred_writes_task = store::write_deferred(shared.store.clone());
     Ok(Dsp {
         mounted: MountedService {
             name: PARTY_NAME.to_owned(),
@@ -220,6 +221,7 @@ pub fn new(config: DspConfig, peers: DspPeers) -> Result<Dsp, DspError> {
                 Box::pin(outbox_task),
                 Box::pin(readiness_task),
                 Box::pin(scheduler_task),
+                Box::pin(deferred_writes_task),
             ],
         },
         front_door: front_door::router(shared.clone()).merge(admin::router(shared)),
@@ -358,18 +360,11 @@ impl Shared {
         }
     }
 
-    /// Records an event on its own; a store that cannot be written is logged, not fatal to
-    /// the request (the answer the user gets is the record that matters).
+    /// Records an event that goes with no change of state: written with the store's next
+    /// transaction (`store::Store::audit_later`).
     fn audit(&self, request_id: &str, hop: &str, what: impl Into<String>, outcome: Option<String>) {
-        let event = self.event(hop, what, outcome);
-        let written = self.store.batch().and_then(|batch| {
-            batch
-                .audit(request_id, &event)
-                .and_then(|()| batch.commit())
-        });
-        if let Err(error) = written {
-            tracing::warn!(%error, "audit event not recorded");
-        }
+        self.store
+            .audit_later(request_id, self.event(hop, what, outcome));
     }
 }
 

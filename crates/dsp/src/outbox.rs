@@ -1,8 +1,9 @@
 //! Delivers signed responses and alerts to users' Receive Response URLs, retrying until the
 //! user takes them. Every document is in the store's outbox before it is sent and leaves it
 //! when the user answers 2xx, so a DSP killed and started again sends what it still owes.
-//! (A DSP killed in the instant between a user's 2xx and that removal sends that one document
-//! again: the DUIS ResponseID lets the user recognise it.)
+//! The removal is a deferred write (`crate::store`): a DSP killed between a user's 2xx and
+//! the store's next commit (at most `store::DEFERRED_WRITE_DELAY` later) sends those documents
+//! again; the DUIS ResponseID lets the user recognise them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,14 +93,7 @@ async fn deliver_one(
                     what: format!("delivered to {}", delivery.url),
                     outcome: Some(format!("HTTP {status}")),
                 };
-                let recorded = store.batch().and_then(|batch| {
-                    batch.delivered(sequence)?;
-                    batch.audit(&delivery.request_id, &event)?;
-                    batch.commit()
-                });
-                if let Err(error) = recorded {
-                    warn!(%error, "delivery not recorded; it may be sent again after a restart");
-                }
+                store.delivered_later(sequence, &delivery.request_id, event);
                 return;
             }
             Ok(response) => {

@@ -6,8 +6,18 @@
 //! every request and answer. A change that spans several of them (a response correlated, its
 //! delivery queued and audited) commits in one transaction, so a DSP killed at any instant
 //! starts again with nothing lost and nothing done twice.
+//!
+//! Two kinds of write change nothing a request depends on and need no transaction of their
+//! own: an audit event recorded apart from any change (a request received, its synchronous
+//! answer) and the outbox's mark that a user took a document. They are deferred: written at the
+//! start of the next transaction, or by [`write_deferred`] soon after, whichever comes first;
+//! reads of the audit log and the outbox write them first. A DSP killed in between loses those
+//! audit lines and sends those documents again (the DUIS ResponseID lets the user recognise
+//! them), as a DSP killed between a user's 2xx and its own commit always could.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use dcc_model::{Eui64, RequestId, ServiceReferenceVariant};
 use redb::{ReadableTable, TableDefinition};
@@ -231,6 +241,92 @@ pub struct AuditEvent {
 pub struct Store {
     database: redb::Database,
     path: PathBuf,
+    deferred: Arc<DeferredWrites>,
+}
+
+/// How long a deferred write waits for a transaction to carry it before [`write_deferred`]
+/// commits it (with whatever else was deferred meanwhile).
+pub const DEFERRED_WRITE_DELAY: Duration = Duration::from_millis(20);
+
+/// Writes waiting for the next transaction (see the module's documentation).
+#[derive(Debug, Default)]
+struct DeferredWrites {
+    pending: Mutex<Deferred>,
+    waiting: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct Deferred {
+    audit: Vec<(String, AuditEvent)>,
+    delivered: Vec<u64>,
+}
+
+impl Deferred {
+    fn is_empty(&self) -> bool {
+        self.audit.is_empty() && self.delivered.is_empty()
+    }
+}
+
+impl DeferredWrites {
+    fn pending(&self) -> MutexGuard<'_, Deferred> {
+        // A panic while holding this lock leaves two plain vectors intact.
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn add(&self, add: impl FnOnce(&mut Deferred)) {
+        add(&mut self.pending());
+        self.waiting.notify_one();
+    }
+
+    /// Writes a transaction took and could not commit wait again, before any added since.
+    fn put_back(&self, mut taken: Deferred) {
+        if taken.is_empty() {
+            return;
+        }
+        let mut pending = self.pending();
+        taken.audit.append(&mut pending.audit);
+        taken.delivered.append(&mut pending.delivered);
+        *pending = taken;
+        drop(pending);
+        self.waiting.notify_one();
+    }
+}
+
+/// The deferred writes a [`Batch`] carries: back to the store unless the batch commits.
+struct CarriedWrites {
+    store: Arc<DeferredWrites>,
+    taken: Deferred,
+    committed: bool,
+}
+
+impl Drop for CarriedWrites {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.store.put_back(std::mem::take(&mut self.taken));
+        }
+    }
+}
+
+/// Commits the store's deferred writes soon after they are made, when no transaction has
+/// carried them first: one of the DSP's background tasks.
+pub async fn write_deferred(store: Arc<Store>) {
+    loop {
+        store.deferred.waiting.notified().await;
+        tokio::time::sleep(DEFERRED_WRITE_DELAY).await;
+        if let Err(error) = store.write_deferred_now() {
+            tracing::warn!(%error, "deferred audit events and delivery marks not written yet");
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(error) = self.write_deferred_now() {
+            tracing::warn!(%error, "deferred audit events and delivery marks lost at shutdown");
+        }
+    }
 }
 
 fn decode<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
@@ -275,6 +371,7 @@ impl Store {
         let store = Self {
             database: opened,
             path,
+            deferred: Arc::default(),
         };
         let batch = store.batch()?;
         {
@@ -299,11 +396,51 @@ impl Store {
         &self.path
     }
 
-    /// A write transaction. Do not hold one across an `.await`: writers queue behind it.
+    /// A write transaction, which first writes what was deferred. Do not hold one across an
+    /// `.await`: writers queue behind it.
     pub fn batch(&self) -> Result<Batch, StoreError> {
-        Ok(Batch {
-            transaction: self.database.begin_write().map_err(database)?,
-        })
+        let transaction = self.database.begin_write().map_err(database)?;
+        let taken = std::mem::take(&mut *self.deferred.pending());
+        // Should writing them fail, the batch's drop puts them back.
+        let batch = Batch {
+            transaction,
+            carried: CarriedWrites {
+                store: self.deferred.clone(),
+                taken,
+                committed: false,
+            },
+        };
+        for (request_id, event) in &batch.carried.taken.audit {
+            batch.audit(request_id, event)?;
+        }
+        for sequence in &batch.carried.taken.delivered {
+            batch.delivered(*sequence)?;
+        }
+        Ok(batch)
+    }
+
+    /// Records an event that goes with no change, with the next transaction (see the module's
+    /// documentation).
+    pub fn audit_later(&self, request_id: &str, event: AuditEvent) {
+        self.deferred
+            .add(|deferred| deferred.audit.push((request_id.to_owned(), event)));
+    }
+
+    /// The user took the document queued under `sequence`: it leaves the outbox, with the
+    /// event, in the next transaction.
+    pub fn delivered_later(&self, sequence: u64, request_id: &str, event: AuditEvent) {
+        self.deferred.add(|deferred| {
+            deferred.delivered.push(sequence);
+            deferred.audit.push((request_id.to_owned(), event));
+        });
+    }
+
+    /// Commits what was deferred, if anything was.
+    pub fn write_deferred_now(&self) -> Result<(), StoreError> {
+        if self.deferred.pending().is_empty() {
+            return Ok(());
+        }
+        self.batch()?.commit()
     }
 
     fn read(&self) -> Result<redb::ReadTransaction, StoreError> {
@@ -370,6 +507,7 @@ impl Store {
 
     /// Every document still owed to a user, by sequence.
     pub fn all_deliveries(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        self.write_deferred_now()?;
         let table = self.read()?.open_table(OUTBOX).map_err(database)?;
         let mut all = Vec::new();
         for entry in table.iter().map_err(database)? {
@@ -381,6 +519,7 @@ impl Store {
 
     /// What happened to a request, in order.
     pub fn audit_of(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
+        self.write_deferred_now()?;
         let table = self.read()?.open_table(AUDIT).map_err(database)?;
         let mut events = Vec::new();
         for entry in table
@@ -412,9 +551,11 @@ impl Store {
     }
 }
 
-/// One write transaction: everything in it happens, or nothing.
+/// One write transaction: everything in it happens, or nothing (the deferred writes it
+/// carries wait for the next one if it does not commit).
 pub struct Batch {
     transaction: redb::WriteTransaction,
+    carried: CarriedWrites,
 }
 
 impl std::fmt::Debug for Batch {
@@ -425,7 +566,13 @@ impl std::fmt::Debug for Batch {
 
 impl Batch {
     pub fn commit(self) -> Result<(), StoreError> {
-        self.transaction.commit().map_err(database)
+        let Batch {
+            transaction,
+            mut carried,
+        } = self;
+        transaction.commit().map_err(database)?;
+        carried.committed = true;
+        Ok(())
     }
 
     fn next_in_sequence(&self, name: &str) -> Result<u64, StoreError> {
@@ -696,6 +843,105 @@ mod tests {
         );
         assert_eq!(store.audit_of("a").unwrap().len(), 1);
         assert!(store.audit_of("b").unwrap().is_empty());
+    }
+
+    fn event(what: &str) -> AuditEvent {
+        AuditEvent {
+            at: "t".into(),
+            hop: "front door".into(),
+            what: what.into(),
+            outcome: None,
+        }
+    }
+
+    fn audited(store: &Store, request_id: &str) -> Vec<String> {
+        let events = store.audit_of(request_id).unwrap();
+        events.into_iter().map(|event| event.what).collect()
+    }
+
+    #[test]
+    fn a_deferred_event_is_written_by_the_next_transaction_before_its_own() {
+        let store = Store::in_memory().unwrap();
+        store.audit_later("a", event("received"));
+        assert!(!store.deferred.pending().is_empty());
+        let batch = store.batch().unwrap();
+        assert!(
+            store.deferred.pending().is_empty(),
+            "the transaction carries it"
+        );
+        batch.audit("a", &event("sent")).unwrap();
+        batch.commit().unwrap();
+        store.audit_later("a", event("answered"));
+        assert_eq!(audited(&store, "a"), ["received", "sent", "answered"]);
+    }
+
+    #[test]
+    fn a_transaction_that_does_not_commit_leaves_the_deferred_writes_for_the_next() {
+        let store = Store::in_memory().unwrap();
+        store.audit_later("a", event("first"));
+        drop(store.batch().unwrap());
+        store.audit_later("a", event("second"));
+        drop(store.batch().unwrap());
+        assert_eq!(audited(&store, "a"), ["first", "second"]);
+    }
+
+    #[test]
+    fn a_document_marked_delivered_leaves_the_outbox() {
+        let store = Store::in_memory().unwrap();
+        let batch = store.batch().unwrap();
+        let delivery = Delivery {
+            url: "http://user".into(),
+            xml: "<r/>".into(),
+            request_id: "a".into(),
+            device_id: "d".into(),
+        };
+        let kept = batch.enqueue(&delivery).unwrap();
+        let taken = batch.enqueue(&delivery).unwrap();
+        batch.commit().unwrap();
+        store.delivered_later(taken, "a", event("delivered"));
+        let owed: Vec<u64> = store
+            .all_deliveries()
+            .unwrap()
+            .into_iter()
+            .map(|(sequence, _)| sequence)
+            .collect();
+        assert_eq!(owed, [kept]);
+        assert_eq!(audited(&store, "a"), ["delivered"]);
+    }
+
+    #[tokio::test]
+    async fn deferred_writes_are_committed_soon_without_another_transaction() {
+        use redb::ReadableTableMetadata;
+        let store = Arc::new(Store::in_memory().unwrap());
+        let task = tokio::spawn(write_deferred(store.clone()));
+        store.audit_later("a", event("received"));
+        // Read without `audit_of`, which would write them itself.
+        let written = || {
+            store
+                .read()
+                .unwrap()
+                .open_table(AUDIT)
+                .unwrap()
+                .len()
+                .unwrap()
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while written() == 0 {
+            assert!(tokio::time::Instant::now() < deadline, "never written");
+            tokio::time::sleep(DEFERRED_WRITE_DELAY).await;
+        }
+        assert!(store.deferred.pending().is_empty());
+        task.abort();
+    }
+
+    #[test]
+    fn a_store_closed_writes_what_it_deferred() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = Store::open(folder.path()).unwrap();
+        store.audit_later("a", event("received"));
+        drop(store);
+        let store = Store::open(folder.path()).unwrap();
+        assert_eq!(audited(&store, "a"), ["received"]);
     }
 
     #[test]
