@@ -52,3 +52,22 @@ pub const LEGACY_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_92A2);
 pub const LEGACY_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_92A3);
 /// The GBCS version of the legacy Comms Hub's devices.
 pub const LEGACY_GBCS_VERSION: &str = "3.2";
+
+/// The spare installations: in each CSP region a Comms Hub (CHF and GPF), an ESME and a GSME
+/// delivered but not yet installed. The Comms Hub parties and the smart meter party host them
+/// and the SMKI repository has their certificates; the DSP's inventory records the Comms Hub
+/// as DCC logistics does (Pending) and knows neither meter until it is pre-notified (12.2).
+/// Install and commission takes them to Commissioned. North and Central to [`TEST_SUPPLIER`],
+/// South to [`SECOND_SUPPLIER`].
+pub const SPARE_NORTH_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_93A0);
+pub const SPARE_NORTH_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_93A1);
+pub const SPARE_NORTH_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_93A2);
+pub const SPARE_NORTH_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_93A3);
+pub const SPARE_CENTRAL_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_94A0);
+pub const SPARE_CENTRAL_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_94A1);
+pub const SPARE_CENTRAL_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_94A2);
+pub const SPARE_CENTRAL_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_94A3);
+pub const SPARE_SOUTH_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A0);
+pub const SPARE_SOUTH_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A1);
+pub const SPARE_SOUTH_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A2);
+pub const SPARE_SOUTH_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A3);

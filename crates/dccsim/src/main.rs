@@ -378,6 +378,25 @@ fn print_endpoints(config: &EcosystemConfig, running: Option<&ecosystem::Running
     for (party, address) in addresses {
         println!("gRPC {party:<18} {address}");
     }
+    // The installations awaiting install and commission: the DSP knows the Comms Hub
+    // (Pending), neither meter until it is pre-notified (12.2).
+    for hub in config
+        .comms_hubs
+        .iter()
+        .filter(|hub| hub.awaiting_installation)
+    {
+        let id = |device: Option<dcc_model::Eui64>| {
+            device.map_or_else(|| "-".to_owned(), |device| device.to_string())
+        };
+        println!(
+            "spare {:<8} CHF {} GPF {} ESME {} GSME {} (not installed)",
+            hub.region.as_str(),
+            hub.communications_hub_function,
+            id(hub.gas_proxy_function),
+            id(hub.electricity_meter.as_ref().map(|meter| meter.device_id)),
+            id(hub.gas_meter.as_ref().map(|meter| meter.device_id)),
+        );
+    }
 }
 
 async fn up(config: EcosystemConfig) -> anyhow::Result<ExitCode> {

@@ -302,7 +302,11 @@ pub(crate) fn eligibility(
         }
         UserRole::OtherUser => true,
     };
-    if !caller.roles.iter().any(|role| registered_as(*role)) {
+    // Until someone is registered for it, the user who pre-notified the device (or the
+    // supplier a Comms Hub was delivered to) is responsible for it.
+    let responsible_before_registration =
+        registrations.is_empty() && device.details.prenotified_by == Some(user);
+    if !responsible_before_registration && !caller.roles.iter().any(|role| registered_as(*role)) {
         return Err(Rejection::NotAuthorisedForDevice(format!(
             "{user} for {device_id}"
         )));

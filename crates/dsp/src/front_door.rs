@@ -290,7 +290,19 @@ fn device_command(
     if service.service_reference_variant == "6.15.1" {
         accept_replacement_certificates(shared, request)?;
     }
+    let joining = match (&request.body, service.service_reference_variant) {
+        (duis::RequestBody::ServiceRequest(body), "8.11") => {
+            crate::installation::han_device_log_addition(&shared.inventory(), device, body)?
+        }
+        _ => None,
+    };
+    if let Some(joining) = &joining {
+        batch.put_device(joining)?;
+    }
     batch.commit()?;
+    if let Some(joining) = joining {
+        shared.inventory().put(joining);
+    }
     Ok(command)
 }
 

@@ -58,9 +58,13 @@ pub struct DeviceDetails {
     pub address_identifier: Option<String>,
     /// The GPF a pre-notified GSME will pair with.
     pub associated_gas_proxy_function: Option<Eui64>,
-    /// The user who pre-notified the device (12.2): responsible for it until someone is
-    /// registered for it.
+    /// The user who pre-notified the device (12.2), or for a Comms Hub the supplier it was
+    /// delivered to: responsible for it until someone is registered for it.
     pub prenotified_by: Option<Eui64>,
+    /// The CHF an 8.11 (CCS01) is adding the device to the device log of, until the CHF
+    /// answers (`installation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joining_comms_hub: Option<Eui64>,
 }
 
 /// Who is registered for a meter, as an RDP says, from when.

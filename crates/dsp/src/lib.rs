@@ -13,6 +13,7 @@ pub mod audit;
 mod counters;
 mod dcc_signing;
 mod front_door;
+mod installation;
 pub mod inventory;
 mod knowledge;
 mod non_device;

@@ -33,7 +33,8 @@ pub(crate) async fn serve(
         "8.4" => update_inventory(shared, request, caller),
         "8.6" => opt_in(shared, request, caller),
         "8.13" => return_local_command_response(shared, request, caller),
-        "8.14.1" | "8.14.2" => comms_hub_installed(shared, request, caller),
+        "8.14.1" => comms_hub_installed(shared, request, caller, true),
+        "8.14.2" => comms_hub_installed(shared, request, caller, false),
         "8.14.3" | "8.14.4" => comms_hub_returned(shared, request, caller),
         "11.1" | "11.4" => distribute_firmware(shared, request, service, caller).await,
         "12.1" => wan_matrix(shared, request).await,
@@ -614,24 +615,21 @@ fn comms_hub(
         .collect())
 }
 
-/// 8.14.1, 8.14.2: the Comms Hub is installed: its CHF and GPF become InstalledNotCommissioned
-/// (those already further on stay as they are).
+/// 8.14.1, 8.14.2: the Comms Hub is installed: its CHF Commissioned with the SM WAN (8.14.1),
+/// Installed Not Commissioned without (8.14.2); its GPF Installed Not Commissioned until its
+/// GSME joins it (`installation`). Devices already further on stay as they are.
 fn comms_hub_installed(
     shared: &Shared,
     request: &Request,
     caller: &Caller,
+    with_sm_wan: bool,
 ) -> Result<Answer, Rejection> {
     let devices = comms_hub(shared, request, caller)?;
+    let today = crate::installation::xs_date(shared.clock.now());
     let mut change = Change::new(request, "comms hub installed");
-    for mut device in devices {
-        if matches!(
-            device.status,
-            DeviceStatus::Pending | DeviceStatus::Whitelisted | DeviceStatus::Withdrawn
-        ) {
-            device.status = DeviceStatus::InstalledNotCommissioned;
-            change.put.push(device);
-        }
-    }
+    change.put.extend(devices.into_iter().filter_map(|device| {
+        crate::installation::comms_hub_installed(device, with_sm_wan, &today)
+    }));
     change.commit(shared)?;
     Ok(Answer::bare(request, ResponseCode::Acknowledgement))
 }

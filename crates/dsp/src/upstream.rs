@@ -99,6 +99,18 @@ impl Upstream {
             // A concurrent delivery of the same message got here first.
             return Ok(());
         }
+        let installed = crate::installation::on_response(
+            &shared.inventory(),
+            awaiting.service_reference_variant.as_str(),
+            device,
+            &crate::installation::xs_date(shared.clock.now()),
+        );
+        for (record, what) in &installed {
+            batch.put_device(record).map_err(store_status)?;
+            batch
+                .audit(&reference, &shared.event("dsp", what.clone(), None))
+                .map_err(store_status)?;
+        }
         batch
             .audit(
                 &reference,
@@ -123,6 +135,12 @@ impl Upstream {
         )
         .map_err(store_status)?;
         batch.commit().map_err(store_status)?;
+        {
+            let mut inventory = shared.inventory();
+            for (record, _) in installed {
+                inventory.put(record);
+            }
+        }
         owed.send(shared);
         info!("device response queued for the user");
         Ok(())

@@ -111,6 +111,13 @@ pub struct CommsHubSpec {
     /// superseded (ECS26d rather than ECS26l…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gbcs_version: Option<String>,
+    /// Delivered but not yet installed: the parties host its devices (their certificates are
+    /// in the SMKI repository, the RDPs publish its meter points), but the DSP's inventory has
+    /// only its CHF and GPF, Pending, as DCC logistics records a Comms Hub it delivers, and
+    /// neither meter until a supplier pre-notifies it (12.2); its CHF's and GPF's device logs
+    /// are empty until 8.11 adds the meters. Install and commission takes it into service.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_installation: bool,
 }
 
 /// A device by its id and type.
@@ -193,18 +200,61 @@ pub struct MeterSpec {
     pub esme_variant: Option<String>,
 }
 
+impl MeterSpec {
+    /// A meter at `meter_point_reference` registered to `supplier` and the test network
+    /// operator, without a supplier agent; an ESME of it is single element.
+    pub fn registered_to(device_id: Eui64, meter_point_reference: String, supplier: Eui64) -> Self {
+        Self {
+            device_id,
+            meter_point_reference,
+            registered_supplier: supplier,
+            registered_network_operator: TEST_NETWORK_OPERATOR,
+            registered_supplier_agent: None,
+            esme_variant: None,
+        }
+    }
+}
+
 pub use dcc_model::fleet::{
     JOIN_PARTNER_ESME, JOIN_PARTNER_GPF, JOIN_PARTNER_GSME, JOIN_PARTNER_HCALCS,
     JOIN_PARTNER_PPMID, LEGACY_CHF, LEGACY_ESME, LEGACY_GBCS_VERSION, LEGACY_GPF, LEGACY_GSME,
     REPLACED_CHF, REPLACED_GPF, SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME, SOUTH_GPF, SOUTH_GSME,
-    TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME,
-    TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
+    SPARE_CENTRAL_CHF, SPARE_CENTRAL_ESME, SPARE_CENTRAL_GPF, SPARE_CENTRAL_GSME, SPARE_NORTH_CHF,
+    SPARE_NORTH_ESME, SPARE_NORTH_GPF, SPARE_NORTH_GSME, SPARE_SOUTH_CHF, SPARE_SOUTH_ESME,
+    SPARE_SOUTH_GPF, SPARE_SOUTH_GSME, TEMPLATE_AUXILIARY_CONTROLLER, TEMPLATE_CHF, TEMPLATE_ESME,
+    TEMPLATE_GPF, TEMPLATE_GSME, TEMPLATE_HCALCS, TEMPLATE_PPMID, TEST_NETWORK_OPERATOR,
+    TEST_SUPPLIER,
 };
 
 /// The device type of a device of the default (DCC Boxed) fleet: the RTDS templates' devices,
 /// their join partners and the replaced Comms Hub.
 pub fn template_device_type(device: Eui64) -> Option<DeviceType> {
     EcosystemConfig::default().device_type(device)
+}
+
+/// A spare installation of the default fleet: a Comms Hub `[chf, gpf, esme, gsme]` awaiting
+/// installation in `region`, its meter points registered to `supplier` (MPAN
+/// `110000000000n`, MPRN `210000000n` with `n` = `meter_point`).
+fn spare_installation(
+    region: CspRegion,
+    [chf, gpf, esme, gsme]: [Eui64; 4],
+    supplier: Eui64,
+    meter_point: u8,
+) -> CommsHubSpec {
+    let meter = |device_id, meter_point_reference| {
+        MeterSpec::registered_to(device_id, meter_point_reference, supplier)
+    };
+    CommsHubSpec {
+        region,
+        communications_hub_function: chf,
+        gas_proxy_function: Some(gpf),
+        electricity_meter: Some(meter(esme, format!("110000000000{meter_point}"))),
+        gas_meter: Some(meter(gsme, format!("210000000{meter_point}"))),
+        han_devices: Vec::new(),
+        replaced_comms_hub: None,
+        gbcs_version: None,
+        awaiting_installation: true,
+    }
 }
 
 fn loopback(port: u16) -> SocketAddr {
@@ -300,6 +350,7 @@ impl Default for EcosystemConfig {
                         gas_proxy_function: Some(REPLACED_GPF),
                     }),
                     gbcs_version: None,
+                    awaiting_installation: false,
                 },
                 CommsHubSpec {
                     region: CspRegion::South,
@@ -324,6 +375,7 @@ impl Default for EcosystemConfig {
                     han_devices: Vec::new(),
                     replaced_comms_hub: None,
                     gbcs_version: None,
+                    awaiting_installation: false,
                 },
                 CommsHubSpec {
                     region: CspRegion::North,
@@ -348,7 +400,41 @@ impl Default for EcosystemConfig {
                     han_devices: Vec::new(),
                     replaced_comms_hub: None,
                     gbcs_version: Some(LEGACY_GBCS_VERSION.into()),
+                    awaiting_installation: false,
                 },
+                spare_installation(
+                    CspRegion::North,
+                    [
+                        SPARE_NORTH_CHF,
+                        SPARE_NORTH_GPF,
+                        SPARE_NORTH_ESME,
+                        SPARE_NORTH_GSME,
+                    ],
+                    TEST_SUPPLIER,
+                    4,
+                ),
+                spare_installation(
+                    CspRegion::Central,
+                    [
+                        SPARE_CENTRAL_CHF,
+                        SPARE_CENTRAL_GPF,
+                        SPARE_CENTRAL_ESME,
+                        SPARE_CENTRAL_GSME,
+                    ],
+                    TEST_SUPPLIER,
+                    5,
+                ),
+                spare_installation(
+                    CspRegion::South,
+                    [
+                        SPARE_SOUTH_CHF,
+                        SPARE_SOUTH_GPF,
+                        SPARE_SOUTH_ESME,
+                        SPARE_SOUTH_GSME,
+                    ],
+                    SECOND_SUPPLIER,
+                    6,
+                ),
             ],
             prenotified_devices: [
                 (JOIN_PARTNER_ESME, DeviceType::ElectricitySmartMeter),
@@ -503,8 +589,18 @@ mod tests {
         let back = EcosystemConfig::from_toml(std::path::Path::new("x.toml"), &text).unwrap();
         assert_eq!(back.devices(), config.devices());
         // Three hubs of four, the template hub's PPMID and two HCALCSs, the hub it replaced,
-        // and the templates' five join partners.
-        assert_eq!(back.devices().len(), 12 + 3 + 2 + 5);
+        // the templates' five join partners, and three spare installations of four.
+        assert_eq!(back.devices().len(), 12 + 3 + 2 + 5 + 12);
+        let spare = back
+            .comms_hubs
+            .iter()
+            .filter(|hub| hub.awaiting_installation)
+            .map(|hub| hub.region)
+            .collect::<Vec<_>>();
+        assert_eq!(
+            spare,
+            [CspRegion::North, CspRegion::Central, CspRegion::South]
+        );
         let legacy = back
             .comms_hubs
             .iter()

@@ -5,9 +5,7 @@
 
 use dcc_model::{CspRegion, Eui64};
 
-use crate::config::{
-    CommsHubSpec, MeterSpec, SECOND_SUPPLIER, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
-};
+use crate::config::{CommsHubSpec, MeterSpec, SECOND_SUPPLIER, TEST_SUPPLIER};
 
 /// The high bits of every generated device id (the template devices are `00DB…`).
 const FLEET_PREFIX: u64 = 0x00DC_C000_0000_0000;
@@ -39,13 +37,8 @@ pub fn premises(index: u32) -> CommsHubSpec {
         0 => TEST_SUPPLIER,
         _ => SECOND_SUPPLIER,
     };
-    let meter = |kind: DeviceKind, meter_point_reference: String| MeterSpec {
-        device_id: device_id(index, kind),
-        meter_point_reference,
-        registered_supplier: supplier,
-        registered_network_operator: TEST_NETWORK_OPERATOR,
-        registered_supplier_agent: None,
-        esme_variant: None,
+    let meter = |kind: DeviceKind, meter_point_reference: String| {
+        MeterSpec::registered_to(device_id(index, kind), meter_point_reference, supplier)
     };
     CommsHubSpec {
         region,
@@ -59,6 +52,7 @@ pub fn premises(index: u32) -> CommsHubSpec {
         han_devices: Vec::new(),
         replaced_comms_hub: None,
         gbcs_version: None,
+        awaiting_installation: false,
     }
 }
 

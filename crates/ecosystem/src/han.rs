@@ -19,9 +19,18 @@ pub fn install_code(seed: u64, device: Eui64) -> [u8; 16] {
     code
 }
 
+/// The devices on a hub's device logs as it starts: none for a hub awaiting installation
+/// (8.11 adds them), else every device of the hub.
+fn installed_devices(hub: &CommsHubSpec) -> Vec<crate::config::DeviceSpec> {
+    if hub.awaiting_installation {
+        return Vec::new();
+    }
+    hub.devices()
+}
+
 /// The devices on a CHF's device log: every device of the hub but its CHF and GPF.
 fn chf_log_members(hub: &CommsHubSpec) -> Vec<Eui64> {
-    hub.devices()
+    installed_devices(hub)
         .into_iter()
         .filter(|device| {
             !matches!(
@@ -35,7 +44,7 @@ fn chf_log_members(hub: &CommsHubSpec) -> Vec<Eui64> {
 
 /// The devices on a GPF's device log: the GSME and the PPMIDs, with their types.
 fn gpf_log_members(hub: &CommsHubSpec) -> Vec<DeviceLogEntry> {
-    hub.devices()
+    installed_devices(hub)
         .into_iter()
         .filter(|device| {
             matches!(

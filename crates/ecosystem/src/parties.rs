@@ -182,10 +182,39 @@ fn device_record(
 
 /// The inventory: each hub's devices Commissioned; the devices of the hub it replaced
 /// Withdrawn (returned); the pre-notified devices Pending, standing on their own as the DSP
-/// records a pre-notification (their own hub, North).
+/// records a pre-notification (their own hub, North); of a hub awaiting installation only its
+/// CHF and GPF, Pending, in the care of the supplier it was delivered to (its meters' registered
+/// supplier) until it has meters; its meters enter with their pre-notification.
 fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
     let mut records = Vec::new();
-    for hub in &config.comms_hubs {
+    for hub in config
+        .comms_hubs
+        .iter()
+        .filter(|hub| hub.awaiting_installation)
+    {
+        for device in hub.devices().into_iter().filter(|device| {
+            matches!(
+                device.device_type,
+                DeviceType::CommunicationsHubFunction | DeviceType::GasProxyFunction
+            )
+        }) {
+            records.push(device_record(
+                device,
+                DeviceStatus::Pending,
+                hub.communications_hub_function,
+                hub.region,
+                dsp::DeviceDetails {
+                    prenotified_by: Some(registered(hub).0),
+                    ..dsp::DeviceDetails::default()
+                },
+            ));
+        }
+    }
+    for hub in config
+        .comms_hubs
+        .iter()
+        .filter(|hub| !hub.awaiting_installation)
+    {
         for device in hub.devices() {
             let esme_variant = hub
                 .electricity_meter

@@ -118,7 +118,9 @@ impl Priority {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fleet {
-    /// Two Comms Hubs (North: the RTDS template devices; South), each with ESME, GSME, GPF.
+    /// The default fleet (README's table): Comms Hubs in service (North: the RTDS template
+    /// devices and a GBCS 3.2 generation; South), and a spare installation not yet installed
+    /// in each region (`spare_*`).
     #[default]
     Default,
 }
@@ -190,7 +192,9 @@ pub struct RequestStep {
     /// list of repeated elements; `"@name"` keys are attributes.
     #[serde(default)]
     pub body: Option<BodyMap>,
-    /// A DUIS request file (e.g. an RTDS template) whose body is sent instead of `body`.
+    /// A DUIS request file (e.g. an RTDS template) whose body is sent, its target the request's
+    /// unless `target` names another; with `body`, each element of `body` replaces the
+    /// template body's element of the same name (or is added last).
     #[serde(default)]
     pub template: Option<String>,
     /// An explicit RequestID counter (to replay one).

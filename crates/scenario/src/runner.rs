@@ -18,8 +18,10 @@ use duis::catalogue::{self, ServiceDefinition};
 use duis::{BodyElement, RequestBody};
 use ecosystem::config::{
     LEGACY_CHF, LEGACY_ESME, LEGACY_GPF, LEGACY_GSME, SECOND_SUPPLIER, SOUTH_CHF, SOUTH_ESME,
-    SOUTH_GPF, SOUTH_GSME, TEMPLATE_CHF, TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME,
-    TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
+    SOUTH_GPF, SOUTH_GSME, SPARE_CENTRAL_CHF, SPARE_CENTRAL_ESME, SPARE_CENTRAL_GPF,
+    SPARE_CENTRAL_GSME, SPARE_NORTH_CHF, SPARE_NORTH_ESME, SPARE_NORTH_GPF, SPARE_NORTH_GSME,
+    SPARE_SOUTH_CHF, SPARE_SOUTH_ESME, SPARE_SOUTH_GPF, SPARE_SOUTH_GSME, TEMPLATE_CHF,
+    TEMPLATE_ESME, TEMPLATE_GPF, TEMPLATE_GSME, TEST_NETWORK_OPERATOR, TEST_SUPPLIER,
 };
 use ecosystem::faults::{parse_duration, LinkConditions};
 use ecosystem::trace::{MessageLog, TracedMessage};
@@ -363,6 +365,18 @@ fn certificate_vars(identities: &Identities) -> BTreeMap<String, String> {
     vars
 }
 
+/// `element` in place of `body`'s child of the same name (or last, when it has none).
+fn replace_child(body: &mut BodyElement, element: BodyElement) {
+    match body
+        .children
+        .iter_mut()
+        .find(|child| child.name == element.name)
+    {
+        Some(child) => *child = element,
+        None => body.children.push(element),
+    }
+}
+
 /// The built-in names of the default fleet and its users.
 pub fn fleet_aliases() -> BTreeMap<String, String> {
     [
@@ -382,6 +396,18 @@ pub fn fleet_aliases() -> BTreeMap<String, String> {
         ("gsme_legacy", LEGACY_GSME),
         ("chf_legacy", LEGACY_CHF),
         ("gpf_legacy", LEGACY_GPF),
+        ("spare_chf_north", SPARE_NORTH_CHF),
+        ("spare_gpf_north", SPARE_NORTH_GPF),
+        ("spare_esme_north", SPARE_NORTH_ESME),
+        ("spare_gsme_north", SPARE_NORTH_GSME),
+        ("spare_chf_central", SPARE_CENTRAL_CHF),
+        ("spare_gpf_central", SPARE_CENTRAL_GPF),
+        ("spare_esme_central", SPARE_CENTRAL_ESME),
+        ("spare_gsme_central", SPARE_CENTRAL_GSME),
+        ("spare_chf_south", SPARE_SOUTH_CHF),
+        ("spare_gpf_south", SPARE_SOUTH_GPF),
+        ("spare_esme_south", SPARE_SOUTH_ESME),
+        ("spare_gsme_south", SPARE_SOUTH_GSME),
     ]
     .into_iter()
     .map(|(name, id)| (name.to_owned(), id.to_string()))
@@ -1271,8 +1297,8 @@ impl CaseRun<'_> {
         }
     }
 
-    /// The request body: the template's (with the template's target), or `body` under the
-    /// service's body element.
+    /// The request body: the template's (with the template's target) with `body`'s elements
+    /// in place of its own of the same names, or `body` under the service's body element.
     fn body(
         &self,
         step: &RequestStep,
@@ -1285,7 +1311,12 @@ impl CaseRun<'_> {
             let request = duis::parse_request(&xml)
                 .map_err(|error| format!("template {}: {error}", path.display()))?;
             return match request.body {
-                RequestBody::ServiceRequest(body) => {
+                RequestBody::ServiceRequest(mut body) => {
+                    if let Some(map) = &step.body {
+                        for element in self.elements(map)? {
+                            replace_child(&mut body, element);
+                        }
+                    }
                     Ok((body, Some(request.header.request_id.target)))
                 }
                 RequestBody::SignedPreCommand { .. } => Err(format!(

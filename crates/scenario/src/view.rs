@@ -132,13 +132,20 @@ fn body(body: &ResponseBody) -> Value {
         } => json!({
             "kind": "DSPInventory",
             "service_reference_variant": service_reference_variant.as_str(),
-            "devices": devices.iter().map(|device| json!({
-                "device_id": device.device_id.to_string(),
-                "device_type": device.device_type.as_str(),
-                "device_status": device.device_status.map(|status| status.as_str()),
-                "manufacturer": device.device_manufacturer,
-                "model": device.device_model,
-            })).collect::<Vec<_>>(),
+            "devices": devices.iter().map(|device| {
+                let mut entry = json!({
+                    "device_id": device.device_id.to_string(),
+                    "device_type": device.device_type.as_str(),
+                    "device_status": device.device_status.map(|status| status.as_str()),
+                    "csp_region": device.csp_region.map(|region| region.as_str()),
+                    "manufacturer": device.device_manufacturer,
+                    "model": device.device_model,
+                });
+                if let Some(date) = &device.date_commissioned {
+                    as_object(&mut entry).insert("date_commissioned".into(), json!(date));
+                }
+                entry
+            }).collect::<Vec<_>>(),
         }),
         ResponseBody::OtherResponseMessage {
             service_reference_variant,

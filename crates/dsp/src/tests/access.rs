@@ -636,3 +636,88 @@ async fn the_smki_repository_decides_revocation_and_a_serial_it_lacks_is_refused
         "{unknown:?}"
     );
 }
+
+#[tokio::test]
+async fn a_device_nobody_is_registered_for_is_the_responsibility_of_whoever_pre_notified_it() {
+    let dsp = TestDsp::start().await;
+    // A Comms Hub delivered to the supplier, installed, with no meter on it yet.
+    let hub = Eui64::from_u64(0x00DB_1234_5678_9FA2);
+    let mut chf = record(
+        hub,
+        DeviceType::CommunicationsHubFunction,
+        hub,
+        CspRegion::South,
+    );
+    chf.details.prenotified_by = Some(SUPPLIER);
+    dsp.shared.inventory().put(chf);
+    let eligible = |who: Caller| {
+        verdict(access::eligibility(
+            &dsp.shared,
+            hub,
+            service("8.11"),
+            &who,
+            cv(1),
+        ))
+    };
+    assert_eq!(
+        eligible(caller(SUPPLIER, &[UserRole::ImportSupplier])),
+        "accepted"
+    );
+    assert_eq!(
+        eligible(caller(SECOND_SUPPLIER, &[UserRole::ImportSupplier])),
+        "E4"
+    );
+    // Once a meter registered to another supplier is on the hub, the registration decides.
+    let mut esme = record(
+        UNKNOWN_DEVICE,
+        DeviceType::ElectricitySmartMeter,
+        hub,
+        CspRegion::South,
+    );
+    esme.status = DeviceStatus::InstalledNotCommissioned;
+    dsp.shared.inventory().put(esme);
+    dsp.shared.inventory().replace_registrations(
+        "rdp-electricity",
+        std::collections::HashMap::from([(
+            UNKNOWN_DEVICE,
+            registration(SECOND_SUPPLIER, None, i64::MIN),
+        )]),
+    );
+    assert_eq!(
+        eligible(caller(SUPPLIER, &[UserRole::ImportSupplier])),
+        "E4"
+    );
+    assert_eq!(
+        eligible(caller(SECOND_SUPPLIER, &[UserRole::ImportSupplier])),
+        "accepted"
+    );
+}
+
+#[tokio::test]
+async fn commissioning_a_device_never_pre_notified_is_refused_e19_and_a_pending_one_e5() {
+    let dsp = TestDsp::start().await;
+    let supplier = caller(SUPPLIER, &[UserRole::ImportSupplier]);
+    let commission = |device| {
+        verdict(access::eligibility(
+            &dsp.shared,
+            device,
+            service("8.1.1"),
+            &supplier,
+            cv(4),
+        ))
+    };
+    assert_eq!(commission(UNKNOWN_DEVICE), "E19");
+    let mut pending = record(
+        UNKNOWN_DEVICE,
+        DeviceType::ElectricitySmartMeter,
+        UNKNOWN_DEVICE,
+        CspRegion::North,
+    );
+    pending.status = DeviceStatus::Pending;
+    pending.details.prenotified_by = Some(SUPPLIER);
+    dsp.shared.inventory().put(pending.clone());
+    assert_eq!(commission(UNKNOWN_DEVICE), "E5");
+    pending.status = DeviceStatus::InstalledNotCommissioned;
+    dsp.shared.inventory().put(pending);
+    assert_eq!(commission(UNKNOWN_DEVICE), "accepted");
+}
