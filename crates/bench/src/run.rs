@@ -225,10 +225,14 @@ impl Shared {
     /// Checks one asynchronous response as its user would and records its latency.
     fn take_response(&self, xml: &[u8]) {
         let received = Instant::now();
-        if let Err(error) = duis::verify_document(xml, &self.dsp_xml_key) {
+        let document = match duis::ParsedDocument::parse(xml) {
+            Ok(document) => document,
+            Err(error) => return self.error(format!("not a DUIS document: {error}")),
+        };
+        if let Err(error) = document.verify(&self.dsp_xml_key) {
             return self.error(format!("DSP signature on a response: {error}"));
         }
-        let response = match duis::parse_response(xml) {
+        let response = match document.response() {
             Ok(response) => response,
             Err(error) => return self.error(format!("not a DUIS response: {error}")),
         };

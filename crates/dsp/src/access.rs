@@ -62,10 +62,11 @@ fn schema_version_served(version: &str) -> bool {
 /// decimal serial of the certificate that signed the request.
 pub(crate) fn authenticate(
     shared: &Shared,
-    body: &[u8],
+    document: &duis::ParsedDocument<'_>,
     originator: Eui64,
 ) -> Result<String, Rejection> {
-    let key_info = duis::signature_key_info(body)
+    let key_info = document
+        .signature_key_info()
         .map_err(|error| Rejection::BadSignature(error.to_string()))?;
     let certificates = shared.certificates();
     let certificate = certificates
@@ -105,7 +106,8 @@ pub(crate) fn authenticate(
             key_info.serial
         )));
     }
-    duis::verify_document(body, &certificate.public_key_sec1())
+    document
+        .verify(&certificate.public_key_sec1())
         .map_err(|error| Rejection::BadSignature(error.to_string()))?;
     Ok(key_info.serial)
 }

@@ -57,7 +57,7 @@ async fn move_clock(
     };
     match moved {
         Ok(_) => {
-            shared.scheduler_wake.notify_one();
+            shared.scheduler_wake.look_now();
             (StatusCode::OK, clock_text(&shared))
         }
         Err(message) => (StatusCode::BAD_REQUEST, format!("{message}\n")),

@@ -66,9 +66,14 @@ async fn non_device(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> i
 }
 
 async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::response::Response {
-    let request = duis::parse_request(&body);
+    // Parsed once: for the request, the certificate its signature names and the signature.
+    let document = duis::ParsedDocument::parse(&body);
+    let request = document
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|document| Ok((document.request()?, document)));
     let span = match &request {
-        Ok(request) => info_span!(
+        Ok((request, _)) => info_span!(
             "dsp.service_request",
             request_id = %request.header.request_id,
             device_id = %request.header.request_id.target,
@@ -79,8 +84,8 @@ async fn handle(shared: Arc<Shared>, endpoint: Endpoint, body: Bytes) -> axum::r
     };
     let answer = async {
         let answer = match request {
-            Ok(request) => {
-                let answer = match serve(&shared, endpoint, &body, &request).await {
+            Ok((request, document)) => {
+                let answer = match serve(&shared, endpoint, document, &request).await {
                     Ok(answer) => answer,
                     Err(rejection) => {
                         shared.audit(
@@ -216,7 +221,7 @@ fn placeholder_service_reference() -> (String, ServiceReferenceVariant) {
 async fn serve(
     shared: &Shared,
     endpoint: Endpoint,
-    body: &[u8],
+    document: &duis::ParsedDocument<'_>,
     request: &Request,
 ) -> Result<Answer, Rejection> {
     let header = &request.header;
@@ -230,7 +235,7 @@ async fn serve(
         ),
         None,
     );
-    let signer_serial = access::authenticate(shared, body, request_id.originator)?;
+    let signer_serial = access::authenticate(shared, document, request_id.originator)?;
     access::check_status_in_repository(shared, &signer_serial).await?;
     let (service, caller) = access::authorise(shared, endpoint, request)?;
     if service.kind == ServiceKind::NonDevice {

@@ -201,7 +201,7 @@ pub(crate) struct Shared {
     csp_central_south: csp::CspClient,
     readiness: Readiness,
     /// Wakes the scheduler when work with a time arrives (held request, schedule, deadline).
-    scheduler_wake: Arc<tokio::sync::Notify>,
+    scheduler_wake: scheduler::SchedulerWake,
 }
 
 /// Builds the DSP, opening (or creating) its store.
@@ -279,7 +279,7 @@ fn shared_state(
         csp_north: csp::CspClient::new(peers.csp_north.clone()),
         csp_central_south: csp::CspClient::new(peers.csp_central_south.clone()),
         readiness: readiness.clone(),
-        scheduler_wake: Arc::new(tokio::sync::Notify::new()),
+        scheduler_wake: scheduler::SchedulerWake::new(),
     });
     Ok((shared, outbox_task))
 }

@@ -138,7 +138,7 @@ pub(crate) async fn route(
             ),
         )?;
         batch.commit()?;
-        shared.scheduler_wake.notify_one();
+        shared.scheduler_wake.work_due_at(at);
         info!(execute_at_ms = at, "future-dated request held by the dsp");
         return Ok(Answer::bare(request, ResponseCode::Acknowledgement));
     }
@@ -262,7 +262,9 @@ pub(crate) async fn send_over_wan(
         ),
     )?;
     batch.commit()?;
-    shared.scheduler_wake.notify_one();
+    if let Some(deadline) = awaiting.deadline_ms {
+        shared.scheduler_wake.work_due_at(deadline);
+    }
     let sent = shared
         .csp_for(device.region)
         .send_command(&request_id, device.comms_hub, device.device_id, protected)

@@ -5,6 +5,7 @@
 //! answer: E30 for future-dated ones, a CommandFailure DCC alert otherwise. Every accepted
 //! request thus gets exactly one final answer.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use dcc_model::{CommandVariant, Eui64, ResponseCode};
@@ -18,9 +19,44 @@ use crate::rejection::Rejection;
 use crate::store::{AwaitingKind, AwaitingResponse, HeldRequest, SentCommand};
 use crate::Shared;
 
+/// Wakes the scheduler when work arrives that is due before it would look again anyway, so a
+/// busy DSP does not have it read every held request, schedule and command awaiting a response
+/// once per request.
+#[derive(Debug)]
+pub(crate) struct SchedulerWake {
+    notify: tokio::sync::Notify,
+    /// When the scheduler looks at its work next (Unix ms); `i64::MAX` while it is looking or
+    /// has nothing with a time, so that anything arriving then wakes it.
+    looks_again_at_ms: AtomicI64,
+}
+
+impl SchedulerWake {
+    pub fn new() -> Self {
+        Self {
+            notify: tokio::sync::Notify::new(),
+            looks_again_at_ms: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    /// Work due at `at_ms` (Unix ms) was stored.
+    pub fn work_due_at(&self, at_ms: i64) {
+        if at_ms < self.looks_again_at_ms.load(Ordering::SeqCst) {
+            self.notify.notify_one();
+        }
+    }
+
+    /// Something changed that every time depends on (the clock was moved).
+    pub fn look_now(&self) {
+        self.notify.notify_one();
+    }
+}
+
 /// Runs until the DSP stops.
 pub(crate) async fn run(shared: Arc<Shared>) {
+    let wake_on = &shared.scheduler_wake;
     loop {
+        // Work stored from here on wakes it again, whatever the pass below finds.
+        wake_on.looks_again_at_ms.store(i64::MAX, Ordering::SeqCst);
         let next = match work_due(&shared).await {
             Ok(next) => next,
             Err(error) => {
@@ -28,7 +64,12 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 Some(shared.now_ms() + 1_000)
             }
         };
-        let wake = shared.scheduler_wake.notified();
+        // Work stored before this with an earlier time has notified already (the permit
+        // waits); work stored after it and due later than `next` is seen when it looks again.
+        wake_on
+            .looks_again_at_ms
+            .store(next.unwrap_or(i64::MAX), Ordering::SeqCst);
+        let wake = wake_on.notify.notified();
         match next {
             Some(at) => {
                 tokio::select! {
@@ -274,4 +315,34 @@ fn final_error(
     batch.commit()?;
     owed.send(shared);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Whether a wake is waiting for the scheduler (taking it).
+    async fn woken(wake: &SchedulerWake) -> bool {
+        tokio::time::timeout(Duration::ZERO, wake.notify.notified())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn work_wakes_the_scheduler_only_when_due_before_it_looks_again() {
+        let wake = SchedulerWake::new();
+        wake.work_due_at(5_000);
+        assert!(woken(&wake).await, "while it looks, anything wakes it");
+        wake.looks_again_at_ms.store(1_000, Ordering::SeqCst);
+        wake.work_due_at(1_000);
+        wake.work_due_at(30_000);
+        assert!(!woken(&wake).await, "it looks at 1,000 anyway");
+        wake.work_due_at(999);
+        assert!(woken(&wake).await, "due before it looks again");
+        wake.look_now();
+        assert!(woken(&wake).await, "the clock moved");
+        assert!(!woken(&wake).await, "one wake, taken");
+    }
 }

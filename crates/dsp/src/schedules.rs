@@ -262,7 +262,7 @@ pub(crate) fn create(
         ),
     )?;
     batch.commit()?;
-    shared.scheduler_wake.notify_one();
+    shared.scheduler_wake.look_now();
     Ok(Answer::with_content(
         request,
         ResponseCode::Success,

@@ -15,7 +15,8 @@ pub use element::BodyElement;
 pub use request::{parse_request, render_request, Request, RequestBody, RequestHeader};
 pub use response::{parse_response, render_response, InventoryDevice, Response, ResponseBody};
 pub use signature::{
-    sign_document, signature_key_info, verify_document, SignatureError, X509IssuerSerial, XmlSigner,
+    sign_document, signature_key_info, verify_document, ParsedDocument, SignatureError,
+    X509IssuerSerial, XmlSigner,
 };
 
 /// `sr`: the namespace of DUIS requests and responses.

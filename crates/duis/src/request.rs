@@ -55,7 +55,11 @@ impl RequestBody {
 /// Parses an `sr:Request` (signed or not; the signature is not checked here).
 pub fn parse_request(xml: &[u8]) -> Result<Request, DuisError> {
     let text = xml::as_text(xml)?;
-    let document = xml::parse_document(text)?;
+    request_of(&xml::parse_document(text)?)
+}
+
+/// The request a parsed document is.
+pub(crate) fn request_of(document: &roxmltree::Document<'_>) -> Result<Request, DuisError> {
     let root = document.root_element();
     if !is_sr(root, "Request") {
         return Err(DuisError::UnexpectedDocumentElement {

@@ -385,7 +385,11 @@ fn render_response_message_content(body: &ResponseBody, output: &mut String) {
 /// Parses an `sr:Response` (signed or not; the signature is not checked here).
 pub fn parse_response(xml: &[u8]) -> Result<Response, DuisError> {
     let text = xml::as_text(xml)?;
-    let document = xml::parse_document(text)?;
+    response_of(&xml::parse_document(text)?)
+}
+
+/// The response a parsed document is.
+pub(crate) fn response_of(document: &roxmltree::Document<'_>) -> Result<Response, DuisError> {
     let root = document.root_element();
     if !is_sr(root, "Response") {
         return Err(DuisError::UnexpectedDocumentElement {

@@ -9,7 +9,7 @@ use ring::signature::{
     EcdsaKeyPair, KeyPair as _, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED,
     ECDSA_P256_SHA256_FIXED_SIGNING,
 };
-use roxmltree::Node;
+use roxmltree::{Document, Node};
 
 use crate::canonical::{self, element_qualified_name, Method, Options};
 use crate::xml::{self, text_of};
@@ -210,7 +210,10 @@ fn signed_info_xml(digest_base64: &str) -> String {
 
 /// The certificate named by the document's signature.
 pub fn signature_key_info(xml: &[u8]) -> Result<X509IssuerSerial, DuisError> {
-    let document = xml::parse_document(xml::as_text(xml)?)?;
+    key_info_of(&xml::parse_document(xml::as_text(xml)?)?)
+}
+
+fn key_info_of(document: &Document<'_>) -> Result<X509IssuerSerial, DuisError> {
     let signature =
         enveloped_signature(document.root_element()).ok_or(DuisError::Missing("ds:Signature"))?;
     let issuer_serial = ds_path(signature, &["KeyInfo", "X509Data", "X509IssuerSerial"]).ok_or(
@@ -241,9 +244,12 @@ pub fn signature_key_info(xml: &[u8]) -> Result<X509IssuerSerial, DuisError> {
 /// tool reads documents (it would accept a signed document that was re-indented after
 /// signing, and so do we).
 pub fn verify_document(xml: &[u8], public_key_sec1: &[u8]) -> Result<(), SignatureError> {
-    let public_key = uncompressed_point(public_key_sec1)?;
     let text = xml::as_text(xml)?;
-    let document = xml::parse_document(text)?;
+    verify_parsed(&xml::parse_document(text)?, public_key_sec1)
+}
+
+fn verify_parsed(document: &Document<'_>, public_key_sec1: &[u8]) -> Result<(), SignatureError> {
+    let public_key = uncompressed_point(public_key_sec1)?;
     let signature = enveloped_signature(document.root_element()).ok_or(SignatureError::Missing)?;
     let signed_info =
         ds_child(signature, "SignedInfo").ok_or_else(|| unsupported("no ds:SignedInfo"))?;
@@ -255,7 +261,7 @@ pub fn verify_document(xml: &[u8], public_key_sec1: &[u8]) -> Result<(), Signatu
             excluded: Some(signature.id()),
             strip_ignorable_whitespace,
         };
-        canonical::canonicalize(&document, document.root(), options)
+        canonical::canonicalize(document, document.root(), options)
             .map(|canonical| {
                 ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()).as_ref()
                     == plan.digest_value.as_slice()
@@ -276,7 +282,7 @@ pub fn verify_document(xml: &[u8], public_key_sec1: &[u8]) -> Result<(), Signatu
             excluded: None,
             strip_ignorable_whitespace,
         };
-        canonical::canonicalize(&document, signed_info, options)
+        canonical::canonicalize(document, signed_info, options)
             .map(|canonical| {
                 verifier
                     .verify(canonical.as_bytes(), &signature_value)
@@ -419,4 +425,48 @@ fn ds_path<'a, 'input>(node: Node<'a, 'input>, path: &[&str]) -> Option<Node<'a,
 /// The `ds:Signature` child of the document element: the enveloped signature.
 fn enveloped_signature<'a, 'input>(root: Node<'a, 'input>) -> Option<Node<'a, 'input>> {
     ds_child(root, "Signature")
+}
+
+/// A DUIS document parsed once for everything a receiver reads of it: the certificate its
+/// signature names, whether the signature verifies, and the request or response it is.
+/// (`signature_key_info`, `verify_document`, `parse_request` and `parse_response` each parse
+/// the text again.)
+pub struct ParsedDocument<'text> {
+    document: Document<'text>,
+}
+
+impl std::fmt::Debug for ParsedDocument<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedDocument")
+            .field("root", &self.document.root_element().tag_name().name())
+            .finish()
+    }
+}
+
+impl<'text> ParsedDocument<'text> {
+    pub fn parse(xml: &'text [u8]) -> Result<Self, DuisError> {
+        Ok(Self {
+            document: xml::parse_document(xml::as_text(xml)?)?,
+        })
+    }
+
+    /// The certificate named by the document's signature ([`signature_key_info`]).
+    pub fn signature_key_info(&self) -> Result<X509IssuerSerial, DuisError> {
+        key_info_of(&self.document)
+    }
+
+    /// Verifies the enveloped signature ([`verify_document`]).
+    pub fn verify(&self, public_key_sec1: &[u8]) -> Result<(), SignatureError> {
+        verify_parsed(&self.document, public_key_sec1)
+    }
+
+    /// The request the document is ([`crate::parse_request`]).
+    pub fn request(&self) -> Result<crate::Request, DuisError> {
+        crate::request::request_of(&self.document)
+    }
+
+    /// The response the document is ([`crate::parse_response`]).
+    pub fn response(&self) -> Result<crate::Response, DuisError> {
+        crate::response::response_of(&self.document)
+    }
 }

@@ -3,8 +3,8 @@
 use dcc_model::{CommandVariant, ResponseCode};
 use duis::{
     parse_request, render_request, render_response, sign_document, signature_key_info,
-    verify_document, Request, RequestBody, RequestHeader, Response, ResponseBody, SignatureError,
-    XmlSigner,
+    verify_document, ParsedDocument, Request, RequestBody, RequestHeader, Response, ResponseBody,
+    SignatureError, XmlSigner,
 };
 use p256::pkcs8::EncodePrivateKey;
 
@@ -13,6 +13,20 @@ pub fn test_signer(seed: u8) -> XmlSigner {
     let secret = p256::SecretKey::from_slice(&[seed; 32]).unwrap();
     let pkcs8 = secret.to_pkcs8_der().unwrap();
     XmlSigner::from_pkcs8(pkcs8.as_bytes(), "CN=Z1,OU=07", "12345678901234567890").unwrap()
+}
+
+fn test_response() -> Response {
+    Response {
+        schema_version: "5.4".into(),
+        request_id: None,
+        response_id: None,
+        response_code: ResponseCode::Acknowledgement,
+        response_date_time: "2024-01-01T00:00:00Z".into(),
+        body: ResponseBody::Empty {
+            service_reference: "8.2".into(),
+            service_reference_variant: "8.2".parse().unwrap(),
+        },
+    }
 }
 
 fn signed_pre_command_request() -> Request {
@@ -89,6 +103,34 @@ fn distinguishes_missing_digest_and_signature_failures() {
 }
 
 #[test]
+fn a_document_parsed_once_answers_as_the_functions_that_parse_it_each_time() {
+    let signer = test_signer(7);
+    let request = signed_pre_command_request();
+    let signed = sign_document(&render_request(&request), &signer).unwrap();
+    let altered = signed.replace("3q2+7w==", "3q2+7A==");
+    for xml in [&signed, &altered] {
+        let document = ParsedDocument::parse(xml.as_bytes()).unwrap();
+        for key in [signer.public_key_sec1(), test_signer(8).public_key_sec1()] {
+            assert_eq!(document.verify(key), verify_document(xml.as_bytes(), key));
+        }
+        assert_eq!(
+            document.signature_key_info(),
+            signature_key_info(xml.as_bytes())
+        );
+        assert_eq!(document.request(), parse_request(xml.as_bytes()));
+        assert_eq!(
+            document.response(),
+            duis::parse_response(xml.as_bytes()),
+            "a request is not a response"
+        );
+    }
+    let response = sign_document(&render_response(&test_response()), &signer).unwrap();
+    let document = ParsedDocument::parse(response.as_bytes()).unwrap();
+    assert_eq!(document.response().unwrap(), test_response());
+    assert!(ParsedDocument::parse(b"<a").is_err());
+}
+
+#[test]
 fn accepts_a_compressed_public_key() {
     let signer = test_signer(9);
     let signed = sign_document(&render_request(&signed_pre_command_request()), &signer).unwrap();
@@ -101,17 +143,7 @@ fn accepts_a_compressed_public_key() {
 fn resigning_replaces_the_previous_signature() {
     let first = test_signer(1);
     let second = test_signer(2);
-    let response = Response {
-        schema_version: "5.4".into(),
-        request_id: None,
-        response_id: None,
-        response_code: ResponseCode::Acknowledgement,
-        response_date_time: "2024-01-01T00:00:00Z".into(),
-        body: ResponseBody::Empty {
-            service_reference: "8.2".into(),
-            service_reference_variant: "8.2".parse().unwrap(),
-        },
-    };
+    let response = test_response();
     let signed_once = sign_document(&render_response(&response), &first).unwrap();
     let signed_twice = sign_document(&signed_once, &second).unwrap();
     assert_eq!(signed_twice.matches("<ds:Signature>").count(), 1);

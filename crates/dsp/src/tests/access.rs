@@ -438,6 +438,16 @@ fn each_url_takes_its_command_variants_only() {
 
 // ---- authenticate: who signed ------------------------------------------------------------
 
+/// Authenticates a document given as bytes, as the front door does once it has parsed it.
+fn authenticate_bytes(
+    shared: &crate::Shared,
+    xml: &[u8],
+    originator: dcc_model::Eui64,
+) -> Result<String, crate::rejection::Rejection> {
+    let document = duis::ParsedDocument::parse(xml).expect("well-formed XML");
+    access::authenticate(shared, &document, originator)
+}
+
 fn signed_by(request: &duis::Request, identity: &smki::Identity) -> Vec<u8> {
     duis::sign_document(&duis::render_request(request), &xml_signer(identity))
         .expect("signed")
@@ -449,7 +459,7 @@ async fn a_request_signed_by_its_originators_xml_signing_certificate_is_authenti
     let dsp = TestDsp::start().await;
     let request = dsp.request(SUPPLIER, ESME, 1, "4.1.1", Vec::new());
     let identity = user_xml_identity(SUPPLIER);
-    let serial = access::authenticate(&dsp.shared, &signed_by(&request, identity), SUPPLIER)
+    let serial = authenticate_bytes(&dsp.shared, &signed_by(&request, identity), SUPPLIER)
         .expect("authenticated");
     assert_eq!(serial, identity.certificate.serial_decimal());
 }
@@ -465,7 +475,7 @@ async fn authenticate_refuses_each_wrong_signer_with_its_code() {
     .await;
     let request = dsp.request(SUPPLIER, ESME, 1, "4.1.1", Vec::new());
     let authenticate =
-        |bytes: &[u8], originator| verdict(access::authenticate(&dsp.shared, bytes, originator));
+        |bytes: &[u8], originator| verdict(authenticate_bytes(&dsp.shared, bytes, originator));
     // Another user's certificate, for this originator.
     let network_operator = user_xml_identity(NETWORK_OPERATOR);
     assert_eq!(
@@ -498,8 +508,8 @@ async fn authenticate_refuses_each_wrong_signer_with_its_code() {
     assert_eq!(authenticate(&signed_by(&request, dsp_xml), ACB), "accepted");
     // A party with an XML signing certificate that is not a DCC user.
     let second = user_xml_identity(SECOND_SUPPLIER);
-    let refused = access::authenticate(&dsp.shared, &signed_by(&request, second), SECOND_SUPPLIER)
-        .unwrap_err();
+    let refused =
+        authenticate_bytes(&dsp.shared, &signed_by(&request, second), SECOND_SUPPLIER).unwrap_err();
     assert!(matches!(refused, Rejection::UnknownUser(ref why) if why.contains("not a DCC user")));
     // A document changed after signing, and one not signed at all.
     let signed = String::from_utf8(signed_by(&request, user_xml_identity(SUPPLIER))).unwrap();
@@ -525,12 +535,12 @@ async fn a_revoked_or_expired_certificate_is_refused_e3() {
         .shared
         .certificates()
         .revoke(supplier.certificate.serial_decimal()));
-    let refused = access::authenticate(&dsp.shared, &signed, SUPPLIER).unwrap_err();
+    let refused = authenticate_bytes(&dsp.shared, &signed, SUPPLIER).unwrap_err();
     assert!(matches!(refused, Rejection::UserStatus(ref why) if why.contains("revoked")));
     assert_eq!(refused.response_code().to_string(), "E3");
     // After the organisation certificates' notAfter.
     assert_eq!(
-        verdict(access::authenticate(
+        verdict(authenticate_bytes(
             &dsp.shared,
             &by_network_operator,
             NETWORK_OPERATOR
@@ -541,7 +551,7 @@ async fn a_revoked_or_expired_certificate_is_refused_e3() {
         .expect("a time");
     dsp.shared.clock.set(after).expect("virtual clock");
     let refused =
-        access::authenticate(&dsp.shared, &by_network_operator, NETWORK_OPERATOR).unwrap_err();
+        authenticate_bytes(&dsp.shared, &by_network_operator, NETWORK_OPERATOR).unwrap_err();
     assert!(matches!(refused, Rejection::UserStatus(ref why) if why.contains("validity")));
 }
 
@@ -559,7 +569,7 @@ async fn a_ds_certificate_signs_requests_only_when_configured_as_an_additional_s
     .await;
     let request = dsp.request(SUPPLIER, ESME, 1, "4.1.1", Vec::new());
     assert_eq!(
-        verdict(access::authenticate(
+        verdict(authenticate_bytes(
             &dsp.shared,
             &signed_by(&request, supplier_ds),
             SUPPLIER
@@ -569,7 +579,7 @@ async fn a_ds_certificate_signs_requests_only_when_configured_as_an_additional_s
     // Not for another originator.
     let network_operator_request = dsp.request(NETWORK_OPERATOR, ESME, 1, "4.1.1", Vec::new());
     assert_eq!(
-        verdict(access::authenticate(
+        verdict(authenticate_bytes(
             &dsp.shared,
             &signed_by(&network_operator_request, supplier_ds),
             NETWORK_OPERATOR

@@ -197,10 +197,15 @@ impl DuisUser {
 
     /// Checks the DSP's signature on a document and parses it.
     pub fn read_dsp_document(&self, xml: Vec<u8>) -> Result<Answer, UserError> {
-        duis::verify_document(&xml, &self.dsp_xml_key)
+        let document = duis::ParsedDocument::parse(&xml)
+            .map_err(|e| UserError::DspSignature(duis::SignatureError::from(e).to_string()))?;
+        document
+            .verify(&self.dsp_xml_key)
             .map_err(|e| UserError::DspSignature(e.to_string()))?;
-        let response =
-            duis::parse_response(&xml).map_err(|e| UserError::NotAResponse(e.to_string()))?;
+        let response = document
+            .response()
+            .map_err(|e| UserError::NotAResponse(e.to_string()))?;
+        drop(document);
         Ok(Answer { xml, response })
     }
 }
