@@ -49,9 +49,10 @@ const SCHEDULES: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("sc
 const INVENTORY: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("inventory");
 /// Sequence → a signed document owed to a user, until the user takes it.
 const OUTBOX: TableDefinition<'static, u64, &[u8]> = TableDefinition::new("outbox");
-/// (RequestID, sequence) → what happened to the request, in order.
+/// (RequestID, number within the request) → what happened to the request, in order.
 const AUDIT: TableDefinition<'static, (&str, u64), &[u8]> = TableDefinition::new("audit");
-/// Name → next number of a sequence (outbox, audit, schedule ids).
+/// Name → next number of a sequence (outbox, schedule ids; audit events are numbered within
+/// their request).
 const SEQUENCES: TableDefinition<'static, &str, u64> = TableDefinition::new("sequences");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -772,8 +773,17 @@ impl Batch {
     }
 
     pub fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
-        let sequence = self.next_in_sequence("audit")?;
         let mut table = self.transaction.open_table(AUDIT).map_err(database)?;
+        // Numbered within the request (one lookup, where a store-wide sequence took a read
+        // and a write of the sequences table too).
+        let last = table
+            .range((request_id, 0)..=(request_id, u64::MAX))
+            .map_err(database)?
+            .next_back()
+            .transpose()
+            .map_err(database)?
+            .map(|(key, _)| key.value().1);
+        let sequence = last.map_or(1, |last| last + 1);
         table
             .insert((request_id, sequence), encode(event).as_slice())
             .map_err(database)?;
