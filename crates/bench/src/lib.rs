@@ -30,6 +30,8 @@ pub enum BenchError {
     Ceiling(#[from] ceiling::CeilingError),
     #[error("the crypto ceiling's measurement stopped: {0}")]
     CeilingTask(String),
+    #[error("cannot start the parties' processes: {0}")]
+    Processes(String),
 }
 
 /// The figures of one run, as `--json` prints them (the fields issue 10 names).
@@ -133,32 +135,45 @@ const READY_LIMIT: Duration = Duration::from_secs(300);
 /// `options.target`), measures the crypto ceiling, then drives the load.
 pub async fn bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     let inbox = run::Inbox::bind(options.inbox_address).await?;
-    let (running, identities, duis_url, ready_after) = match &options.target {
-        Some(url) => {
+    let (running, identities, duis_url, ready_after) = match (&options.target, &options.processes) {
+        (Some(url), _) => {
             // The target's PKI from its seed; fleet devices are issued on first use.
             let identities = ecosystem::Identities::build(&ecosystem::EcosystemConfig {
                 seed: options.seed,
                 ..ecosystem::EcosystemConfig::default()
             })?;
-            (None, identities, url.trim_end_matches('/').to_owned(), None)
+            (
+                Started::Elsewhere,
+                identities,
+                url.trim_end_matches('/').to_owned(),
+                None,
+            )
         }
-        None => {
-            let mut config = ecosystem::EcosystemConfig {
-                seed: options.seed,
-                ..ecosystem::EcosystemConfig::default()
-            }
-            .with_ephemeral_ports();
-            config
-                .comms_hubs
-                .extend(ecosystem::fleet::generate(options.premises())?);
-            config.response_url = Some(inbox.url.clone());
+        (None, Some(executable)) => {
+            let config = ecosystem_config(options, &inbox.url)?;
+            let started = std::time::Instant::now();
+            let (processes, identities, duis_url) = Processes::start(config, executable).await?;
+            (
+                Started::Processes(processes),
+                identities,
+                duis_url,
+                Some(started.elapsed()),
+            )
+        }
+        (None, None) => {
+            let config = ecosystem_config(options, &inbox.url)?;
             let started = std::time::Instant::now();
             let running = ecosystem::start_in_process(config).await?;
             let duis_url = running.duis_url.clone().unwrap_or_default();
             ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await?;
             let ready_after = started.elapsed();
             let identities = running.identities.clone();
-            (Some(running), identities, duis_url, Some(ready_after))
+            (
+                Started::InProcess(Box::new(running)),
+                identities,
+                duis_url,
+                Some(ready_after),
+            )
         }
     };
     let ceiling = {
@@ -167,10 +182,9 @@ pub async fn bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
             .await
             .map_err(|error| BenchError::CeilingTask(error.to_string()))??
     };
-    let driven = run::drive(options, &identities, &duis_url, inbox).await?;
-    if let Some(running) = running {
-        running.shutdown().await;
-    }
+    let driven = run::drive(options, &identities, &duis_url, inbox).await;
+    running.stop().await;
+    let driven = driven?;
     let measurements = driven.measurements;
     let duration_s = options.duration.as_secs_f64();
     let concurrency = match options.rate {
@@ -199,4 +213,88 @@ pub async fn bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         error_samples: measurements.error_samples,
         ready_after,
     })
+}
+
+/// The ecosystem a run starts: the default one with the run's seed and fleet, its users'
+/// responses sent to the run's inbox.
+fn ecosystem_config(
+    options: &BenchOptions,
+    response_url: &str,
+) -> Result<ecosystem::EcosystemConfig, BenchError> {
+    let mut config = ecosystem::EcosystemConfig {
+        seed: options.seed,
+        ..ecosystem::EcosystemConfig::default()
+    }
+    .with_ephemeral_ports();
+    config
+        .comms_hubs
+        .extend(ecosystem::fleet::generate(options.premises())?);
+    config.response_url = Some(response_url.to_owned());
+    Ok(config)
+}
+
+/// What a run started, to stop when it ends.
+enum Started {
+    /// Nothing: `--target` names a running ecosystem.
+    Elsewhere,
+    InProcess(Box<ecosystem::Running>),
+    Processes(Processes),
+}
+
+impl Started {
+    async fn stop(self) {
+        match self {
+            Started::Elsewhere => {}
+            Started::InProcess(running) => running.shutdown().await,
+            Started::Processes(processes) => processes.stop().await,
+        }
+    }
+}
+
+/// The parties as OS processes under `ecosystem::processes::supervise`, as `dccsim up
+/// --processes` runs them, in a run folder of their own (configuration, DCCKI material).
+struct Processes {
+    stop: tokio::sync::watch::Sender<bool>,
+    supervisor: tokio::task::JoinHandle<()>,
+    run_dir: std::path::PathBuf,
+}
+
+impl Processes {
+    async fn start(
+        config: ecosystem::EcosystemConfig,
+        executable: &std::path::Path,
+    ) -> Result<(Self, ecosystem::Identities, String), BenchError> {
+        let failed = |error: &dyn std::fmt::Display| BenchError::Processes(error.to_string());
+        let run_dir = std::env::temp_dir().join(format!("dccsim-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&run_dir)
+            .map_err(|error| failed(&format!("{}: {error}", run_dir.display())))?;
+        let (config, config_path) =
+            ecosystem::processes::prepare_run(config, &run_dir).map_err(|error| failed(&error))?;
+        let identities = ecosystem::Identities::build(&config)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let supervisor = tokio::spawn(ecosystem::processes::supervise(
+            executable.to_owned(),
+            config_path,
+            run_dir.clone(),
+            Vec::new(),
+            stopped,
+        ));
+        let processes = Self {
+            stop,
+            supervisor,
+            run_dir,
+        };
+        let duis_url = format!("http://{}", config.duis_address);
+        if let Err(error) = ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await {
+            processes.stop().await;
+            return Err(error.into());
+        }
+        Ok((processes, identities, duis_url))
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.supervisor.await;
+        let _ = std::fs::remove_dir_all(&self.run_dir);
+    }
 }

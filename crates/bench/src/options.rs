@@ -97,8 +97,11 @@ pub struct BenchOptions {
     /// Open loop: requests started per second regardless of answers (`None`: closed loop).
     pub rate: Option<f64>,
     pub mix: Mix,
-    /// A running ecosystem's DUIS front door; `None` starts one in this process.
+    /// A running ecosystem's DUIS front door; `None` starts one.
     pub target: Option<String>,
+    /// Starts the ecosystem as one OS process per party of this executable (`dccsim serve
+    /// <party>`, mutual TLS on every gRPC link) instead of in this process.
+    pub processes: Option<std::path::PathBuf>,
     /// Where the asynchronous responses come to, for `target` (it must be the target's
     /// response URL's address); in process, a free loopback port.
     pub inbox_address: Option<std::net::SocketAddr>,
@@ -117,6 +120,7 @@ impl Default for BenchOptions {
             rate: None,
             mix: Mix::default(),
             target: None,
+            processes: None,
             inbox_address: None,
             seed: 1,
             progress: false,

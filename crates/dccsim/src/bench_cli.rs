@@ -4,6 +4,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
+
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// How long requests are sent for, in seconds (responses still owed are awaited after).
@@ -21,8 +23,9 @@ pub struct BenchArgs {
     /// Weights of the request kinds, e.g. `reads=9,critical=1`.
     #[arg(long, default_value = "reads=1")]
     mix: bench::Mix,
-    /// Each party in its own OS process with mutual TLS (not available yet).
-    #[arg(long)]
+    /// Start each party in its own OS process (`dccsim serve <party>`, mutual TLS on every
+    /// gRPC link), as `up --processes` does, instead of in this process.
+    #[arg(long, conflicts_with = "target")]
     processes: bool,
     /// A running ecosystem's DUIS address (e.g. http://127.0.0.1:8079) instead of one started
     /// here; it must send users' responses to --inbox and have the fleet (`up --fleet`).
@@ -40,9 +43,6 @@ pub struct BenchArgs {
 }
 
 pub async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    if args.processes {
-        anyhow::bail!("--processes is not available yet: bench in process, or --target a running `dccsim up --processes`");
-    }
     if !(args.duration > 0.0 && args.duration.is_finite()) {
         anyhow::bail!("--duration must be a positive number of seconds");
     }
@@ -61,6 +61,10 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         rate: args.rate,
         mix: args.mix,
         target: args.target,
+        processes: match args.processes {
+            true => Some(std::env::current_exe().context("cannot find the dccsim executable")?),
+            false => None,
+        },
         inbox_address: args.inbox,
         seed: args.seed,
         progress: true,

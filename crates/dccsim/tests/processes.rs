@@ -237,3 +237,34 @@ async fn handshake_alert(
     .await
     .expect("handshake task")
 }
+
+/// `dccsim bench --processes`: a brief run against a process per party (mutual TLS on every
+/// link) where every response is verified and none goes wrong. (Its figures are not checked:
+/// speed is for benchmarks, not tests.)
+#[test]
+fn bench_drives_a_process_per_party() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args([
+            "bench",
+            "--processes",
+            "--json",
+            "--duration",
+            "2",
+            "--devices",
+            "4",
+            "--concurrency",
+            "4",
+        ])
+        .output()
+        .expect("dccsim bench runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {}: {stderr}", output.status);
+    let figures: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the figures as JSON");
+    assert_eq!(figures["errors"], 0, "{figures}");
+    assert!(
+        figures["service_requests_per_s"].as_f64() > Some(0.0),
+        "no request completed: {figures}\n{stderr}"
+    );
+    assert_eq!(figures["devices"], 4);
+}
