@@ -148,9 +148,11 @@ pub async fn bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
                 ..ecosystem::EcosystemConfig::default()
             }
             .with_ephemeral_ports();
-            config
-                .comms_hubs
-                .extend(ecosystem::fleet::generate(options.premises())?);
+            let premises = options.premises();
+            if premises > ecosystem::fleet::MAXIMUM_PREMISES {
+                return Err(ecosystem::fleet::FleetError::TooLarge(premises).into());
+            }
+            config.fleet = premises;
             config.response_url = Some(inbox.url.clone());
             let started = std::time::Instant::now();
             let running = ecosystem::start_in_process(config).await?;

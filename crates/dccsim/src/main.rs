@@ -215,9 +215,11 @@ impl EcosystemOptions {
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
         }
-        config
-            .comms_hubs
-            .extend(ecosystem::fleet::generate(self.fleet)?);
+        if self.fleet > ecosystem::fleet::MAXIMUM_PREMISES {
+            return Err(ecosystem::fleet::FleetError::TooLarge(self.fleet).into());
+        }
+        config.fleet = self.fleet;
+        config.validate()?;
         Ok(config)
     }
 }
@@ -395,6 +397,12 @@ fn print_endpoints(config: &EcosystemConfig, running: Option<&ecosystem::Running
             id(hub.gas_proxy_function),
             id(hub.electricity_meter.as_ref().map(|meter| meter.device_id)),
             id(hub.gas_meter.as_ref().map(|meter| meter.device_id)),
+        );
+    }
+    if config.fleet > 0 {
+        println!(
+            "fleet         {} generated premises (`dccsim fleet list --fleet {}` lists them)",
+            config.fleet, config.fleet
         );
     }
 }
