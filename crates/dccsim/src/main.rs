@@ -186,8 +186,9 @@ struct EcosystemOptions {
     #[arg(long)]
     registration: Option<PathBuf>,
     /// Add N generated premises (CHF, GPF, ESME, GSME each; `dccsim fleet list --fleet N`).
-    #[arg(long, default_value_t = 0)]
-    fleet: u32,
+    /// A configuration file's `fleet` stands unless this is given.
+    #[arg(long)]
+    fleet: Option<u32>,
 }
 
 impl EcosystemOptions {
@@ -215,10 +216,12 @@ impl EcosystemOptions {
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
         }
-        if self.fleet > ecosystem::fleet::MAXIMUM_PREMISES {
-            return Err(ecosystem::fleet::FleetError::TooLarge(self.fleet).into());
+        if let Some(fleet) = self.fleet {
+            if fleet > ecosystem::fleet::MAXIMUM_PREMISES {
+                return Err(ecosystem::fleet::FleetError::TooLarge(fleet).into());
+            }
+            config.fleet = fleet;
         }
-        config.fleet = self.fleet;
         config.validate()?;
         Ok(config)
     }
@@ -327,7 +330,7 @@ fn configuration(path: Option<PathBuf>) -> anyhow::Result<EcosystemConfig> {
         clock: None,
         data: None,
         registration: None,
-        fleet: 0,
+        fleet: None,
     }
     .load()
 }
