@@ -226,9 +226,11 @@ fn ecosystem_config(
         ..ecosystem::EcosystemConfig::default()
     }
     .with_ephemeral_ports();
-    config
-        .comms_hubs
-        .extend(ecosystem::fleet::generate(options.premises())?);
+    let premises = options.premises();
+    if premises > ecosystem::fleet::MAXIMUM_PREMISES {
+        return Err(ecosystem::fleet::FleetError::TooLarge(premises).into());
+    }
+    config.fleet = premises;
     config.response_url = Some(response_url.to_owned());
     Ok(config)
 }

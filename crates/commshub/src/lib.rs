@@ -18,5 +18,5 @@ mod service;
 
 pub use service::{
     new, party_name, CommsHubConfig, CommsHubHanUpstreamService, CommsHubPeers, CommsHubSpec,
-    CommsHubWanService, PARTY_NAME,
+    CommsHubWanService, HubSource, OnDemandHub, PARTY_NAME,
 };

@@ -3,7 +3,7 @@
 //! of each hub's region through an outbox.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dcc_model::{CspRegion, Eui64};
 use dcc_proto::han::comms_hub_han_upstream_server::{
@@ -35,10 +35,34 @@ pub fn party_name() -> &'static str {
     PARTY_NAME
 }
 
-/// Every Comms Hub the party hosts.
+/// Every Comms Hub the party hosts: those built at start, and those it makes on first contact.
 #[derive(Debug, Clone, Default)]
 pub struct CommsHubConfig {
     pub hubs: Vec<CommsHubSpec>,
+    /// Hubs made when first addressed (a generated fleet's), so that an idle one costs nothing.
+    pub on_demand: Option<Arc<dyn HubSource>>,
+}
+
+/// Where a hub made on first contact is and what is on it; each of its engines is made when
+/// first addressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDemandHub {
+    /// The hub's CHF.
+    pub chf: Eui64,
+    pub region: CspRegion,
+    /// The devices the hub answers as itself: its CHF, its GPF, the GSME its GPF mirrors.
+    pub engines: Vec<Eui64>,
+    /// The devices on its HAN the smart meter party hosts.
+    pub han_devices: Vec<Eui64>,
+}
+
+/// Describes, from a device id alone, the hubs a Comms Hub party makes on first contact.
+pub trait HubSource: Send + Sync + std::fmt::Debug {
+    /// The hub `device` is on or is (its CHF, GPF, GSME or a HAN device), if this source
+    /// makes it.
+    fn hub_of(&self, device: Eui64) -> Option<OnDemandHub>;
+    /// The configuration of one of a hub's engines ([`OnDemandHub::engines`]).
+    fn engine(&self, device: Eui64) -> Result<DeviceConfig, String>;
 }
 
 /// One Comms Hub: its CHF (whose id is the hub's id), its GPF, the GSME whose data the GPF
@@ -75,7 +99,8 @@ pub fn new(
     peers: CommsHubPeers,
     clock: clock::Clock,
 ) -> Result<MountedService, DeviceConfigError> {
-    let hubs = build_hubs(&config.hubs)?;
+    let shared_secrets = gbcs::SharedSecretCache::new();
+    let hubs = build_hubs(&config.hubs, &shared_secrets)?;
     let upstream = Upstream {
         north: peers.csp_north,
         central_south: peers.csp_central_south,
@@ -88,6 +113,9 @@ pub fn new(
     let (outbox, task) = Outbox::new(deliver);
     let inner = Arc::new(Inner {
         hubs,
+        made: Mutex::new(HashMap::new()),
+        on_demand: config.on_demand,
+        shared_secrets,
         clock,
         smart_meters: peers.smart_meters,
         outbox,
@@ -131,15 +159,19 @@ struct Hub {
     /// The hub's id: its CHF's.
     chf: Eui64,
     region: CspRegion,
-    /// The CHF, the GPF and the GPF's mirror of the GSME, by the device id each answers as.
-    engines: Vec<(Eui64, Mutex<Device>)>,
+    /// The CHF, the GPF and the GPF's mirror of the GSME, by the device id each answers as;
+    /// a hub made on first contact makes each when first addressed.
+    engines: Vec<(Eui64, EngineCell)>,
     han_devices: Vec<Eui64>,
 }
+
+/// A device engine, made at start or on first contact.
+type EngineCell = OnceLock<Mutex<Device>>;
 
 /// Where a command for a device on a hub is answered.
 enum Route<'a> {
     /// By an engine on the hub (the CHF, the GPF, or the GPF's mirror of the GSME).
-    Local(&'a Mutex<Device>),
+    Local(&'a EngineCell),
     /// By a device on the HAN (an ESME, a PPMID, an HCALCS).
     Han,
 }
@@ -159,8 +191,10 @@ fn lock(device: &Mutex<Device>) -> std::sync::MutexGuard<'_, Device> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfigError> {
-    let cache = gbcs::SharedSecretCache::new();
+fn build_hubs(
+    specs: &[CommsHubSpec],
+    cache: &gbcs::SharedSecretCache,
+) -> Result<HashMap<Eui64, Arc<Hub>>, DeviceConfigError> {
     let mut hubs = HashMap::new();
     for spec in specs {
         let configs = [
@@ -171,14 +205,14 @@ fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfi
         let mut engines = Vec::new();
         for config in configs.into_iter().flatten() {
             let device = Device::new(config)?.with_shared_secret_cache(cache.clone());
-            engines.push((config.device_id, Mutex::new(device)));
+            engines.push((config.device_id, OnceLock::from(Mutex::new(device))));
         }
-        let hub = Hub {
+        let hub = Arc::new(Hub {
             chf: spec.chf.device_id,
             region: spec.region,
             engines,
             han_devices: spec.han_devices.clone(),
-        };
+        });
         if hubs.insert(spec.chf.device_id, hub).is_some() {
             return Err(DeviceConfigError::Duplicate(spec.chf.device_id));
         }
@@ -188,7 +222,12 @@ fn build_hubs(specs: &[CommsHubSpec]) -> Result<HashMap<Eui64, Hub>, DeviceConfi
 
 #[derive(Debug)]
 struct Inner {
-    hubs: HashMap<Eui64, Hub>,
+    /// The hubs built at start.
+    hubs: HashMap<Eui64, Arc<Hub>>,
+    /// The hubs made on first contact, by CHF.
+    made: Mutex<HashMap<Eui64, Arc<Hub>>>,
+    on_demand: Option<Arc<dyn HubSource>>,
+    shared_secrets: gbcs::SharedSecretCache,
     clock: clock::Clock,
     smart_meters: GrpcTransport,
     outbox: Outbox<(CspRegion, DeviceMessage)>,
@@ -201,18 +240,85 @@ impl Inner {
         DeviceDateTime::from_offset_date_time(self.clock.now())
     }
 
-    fn hub(&self, comms_hub: Eui64) -> Result<&Hub, Status> {
-        self.hubs.get(&comms_hub).ok_or_else(|| {
-            warn!(%comms_hub, "no such comms hub");
-            Status::not_found(format!("no comms hub {comms_hub} here"))
-        })
+    fn hub(&self, comms_hub: Eui64) -> Result<Arc<Hub>, Status> {
+        if let Some(hub) = self.hubs.get(&comms_hub) {
+            return Ok(hub.clone());
+        }
+        self.on_demand_hub(comms_hub)
+            .filter(|hub| hub.chf == comms_hub)
+            .ok_or_else(|| {
+                warn!(%comms_hub, "no such comms hub");
+                Status::not_found(format!("no comms hub {comms_hub} here"))
+            })
+    }
+
+    /// The hub made on first contact that `device` is on or is, if the source makes one.
+    fn on_demand_hub(&self, device: Eui64) -> Option<Arc<Hub>> {
+        let described = self.on_demand.as_ref()?.hub_of(device)?;
+        let mut made = self
+            .made
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hub = made.entry(described.chf).or_insert_with(|| {
+            Arc::new(Hub {
+                chf: described.chf,
+                region: described.region,
+                engines: described
+                    .engines
+                    .iter()
+                    .map(|engine| (*engine, OnceLock::new()))
+                    .collect(),
+                han_devices: described.han_devices.clone(),
+            })
+        });
+        Some(hub.clone())
+    }
+
+    /// The hub `device` is on or is, and where its commands are answered.
+    fn hub_of_device(&self, device: Eui64) -> Option<Arc<Hub>> {
+        if let Some(hub) = self.on_demand_hub(device) {
+            return Some(hub);
+        }
+        self.hubs
+            .values()
+            .find(|hub| hub.route(device).is_some())
+            .cloned()
+    }
+
+    /// The engine in `cell`, made now from the source when the hub was made on first contact.
+    fn engine<'a>(&self, cell: &'a EngineCell, device: Eui64) -> Result<&'a Mutex<Device>, Status> {
+        if let Some(engine) = cell.get() {
+            return Ok(engine);
+        }
+        let made = self
+            .on_demand
+            .as_ref()
+            .ok_or_else(|| Status::internal(format!("no engine for {device}")))?
+            .engine(device)
+            .and_then(|config| Device::new(&config).map_err(|error| error.to_string()))
+            .map_err(|error| {
+                warn!(%device, %error, "cannot make the device");
+                Status::internal(format!("cannot make device {device}: {error}"))
+            })?;
+        info!(%device, "device made on first contact");
+        // Another thread may have made it meanwhile: the first one kept is the device.
+        let _ = cell.set(Mutex::new(
+            made.with_shared_secret_cache(self.shared_secrets.clone()),
+        ));
+        cell.get()
+            .ok_or_else(|| Status::internal(format!("no engine for {device}")))
     }
 
     /// The hub with `device` on its HAN.
-    fn hub_of_han_device(&self, device: Eui64) -> Result<&Hub, Status> {
-        self.hubs
-            .values()
-            .find(|hub| hub.han_devices.contains(&device))
+    fn hub_of_han_device(&self, device: Eui64) -> Result<Arc<Hub>, Status> {
+        self.on_demand_hub(device)
+            .filter(|hub| hub.han_devices.contains(&device))
+            .or_else(|| {
+                self.hubs
+                    .values()
+                    .find(|hub| hub.han_devices.contains(&device))
+                    .cloned()
+            })
             .ok_or_else(|| {
                 warn!(%device, "no comms hub has the device on its han");
                 Status::not_found(format!("device {device} is on no comms hub here"))
@@ -267,6 +373,7 @@ impl CommsHubWanService {
         let hub = inner.hub(comms_hub)?;
         match hub.route(device) {
             Some(Route::Local(engine)) => {
+                let engine = inner.engine(engine, device)?;
                 let response = lock(engine)
                     .handle_command(&command.gbcs, inner.now())
                     .map_err(|error| {

@@ -161,6 +161,7 @@ fn mount(north: FakeCsp) -> Fixture {
     };
     let config = CommsHubConfig {
         hubs: vec![north_hub, south_hub],
+        on_demand: None,
     };
     let mounted = commshub::new(config, peers, fixed_clock()).unwrap();
     assert_eq!(mounted.name, commshub::PARTY_NAME);

@@ -35,6 +35,10 @@ use tracing::{info, instrument, warn};
 pub struct CspConfig {
     pub region: CspRegion,
     pub comms_hubs: BTreeSet<Eui64>,
+    /// How many generated premises (`dcc_model::fleet::generated`) the ecosystem has: the
+    /// CSP also owns the Comms Hubs of those in its region, known from their ids.
+    #[serde(default)]
+    pub fleet: u32,
     /// The hubs' variants and the WAN model (ideal unless `wan.modelled`).
     #[serde(default)]
     pub wan: wan::WanConfig,
@@ -44,6 +48,19 @@ pub struct CspConfig {
     /// The ecosystem's clock, which WAN latency and outages are read on.
     #[serde(skip)]
     pub clock: clock::Clock,
+}
+
+impl CspConfig {
+    /// Whether the Comms Hub `comms_hub` (its CHF's id) is in this CSP's region: a configured
+    /// one, or a generated premises' there.
+    pub fn owns(&self, comms_hub: Eui64) -> bool {
+        use dcc_model::fleet::generated;
+        self.comms_hubs.contains(&comms_hub)
+            || generated::locate(comms_hub, self.fleet).is_some_and(|(premises, kind)| {
+                kind == generated::DeviceKind::CommunicationsHubFunction
+                    && party_name(generated::region(premises)) == party_name(self.region)
+            })
+    }
 }
 
 /// The gRPC metadata key a CSP sets when it refuses a command because the Comms Hub cannot be
@@ -127,7 +144,7 @@ impl CommunicationsServiceProvider for Downstream {
     ) -> Result<Response<WanCommandAccepted>, Status> {
         let command = request.into_inner();
         let comms_hub = dcc_proto::convert::eui64("comms_hub_id", &command.comms_hub_id)?;
-        if !self.0.config.comms_hubs.contains(&comms_hub) {
+        if !self.0.config.owns(comms_hub) {
             warn!(%comms_hub, "command for a comms hub outside this region");
             return Err(Status::not_found(format!(
                 "comms hub {comms_hub} is not served by the {} CSP",

@@ -36,6 +36,7 @@ fn north_csp_with(
         config: CspConfig {
             region: CspRegion::North,
             comms_hubs: BTreeSet::from([NORTH_HUB]),
+            fleet: 0,
             wan,
             coverage: None,
             clock,

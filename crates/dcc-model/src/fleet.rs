@@ -71,3 +71,105 @@ pub const SPARE_SOUTH_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A0);
 pub const SPARE_SOUTH_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A1);
 pub const SPARE_SOUTH_CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A2);
 pub const SPARE_SOUTH_GPF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_95A3);
+
+/// The generated premises of `dccsim up --fleet N` (`ecosystem::fleet` makes their full
+/// description): how their device ids are made and read back, so that every party can tell a
+/// fleet device from its id alone and make what it needs of it on first use.
+pub mod generated {
+    use crate::{CspRegion, DeviceType, Eui64};
+
+    /// The high bits of every generated device id (the template devices are `00DB…`).
+    pub const PREFIX: u64 = 0x00DC_C000_0000_0000;
+    /// The bits of the premises index and device kind below [`PREFIX`].
+    const INDEX_AND_KIND_MASK: u64 = 0x0000_0FFF_FFFF_FFFF;
+    /// The most premises a fleet can have: the index must fit between the prefix and the
+    /// device kind nibble, and the meter point references stay within their digits.
+    pub const MAXIMUM_PREMISES: u32 = 10_000_000;
+
+    /// Which device of a premises an id names: the low nibble, as the template devices use it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum DeviceKind {
+        ElectricitySmartMeter = 0,
+        GasSmartMeter = 1,
+        CommunicationsHubFunction = 2,
+        GasProxyFunction = 3,
+    }
+
+    impl DeviceKind {
+        /// Every kind, in nibble order.
+        pub const ALL: [DeviceKind; 4] = [
+            DeviceKind::ElectricitySmartMeter,
+            DeviceKind::GasSmartMeter,
+            DeviceKind::CommunicationsHubFunction,
+            DeviceKind::GasProxyFunction,
+        ];
+
+        pub fn device_type(self) -> DeviceType {
+            match self {
+                DeviceKind::ElectricitySmartMeter => DeviceType::ElectricitySmartMeter,
+                DeviceKind::GasSmartMeter => DeviceType::GasSmartMeter,
+                DeviceKind::CommunicationsHubFunction => DeviceType::CommunicationsHubFunction,
+                DeviceKind::GasProxyFunction => DeviceType::GasProxyFunction,
+            }
+        }
+    }
+
+    /// The id of device `kind` of premises `premises`.
+    pub fn device_id(premises: u32, kind: DeviceKind) -> Eui64 {
+        Eui64::from_u64(PREFIX | (u64::from(premises) << 4) | kind as u64)
+    }
+
+    /// The premises and kind an id names, if it is a generated fleet device id of a fleet of
+    /// `premises_count` premises.
+    pub fn locate(device: Eui64, premises_count: u32) -> Option<(u32, DeviceKind)> {
+        let value = device.as_u64();
+        if value & !INDEX_AND_KIND_MASK != PREFIX {
+            return None;
+        }
+        let index = u32::try_from((value & INDEX_AND_KIND_MASK) >> 4).ok()?;
+        let kind = DeviceKind::ALL
+            .into_iter()
+            .find(|kind| *kind as u64 == value & 0xF)?;
+        (index < premises_count.min(MAXIMUM_PREMISES)).then_some((index, kind))
+    }
+
+    /// The CSP region of premises `premises`.
+    pub fn region(premises: u32) -> CspRegion {
+        match premises % 3 {
+            0 => CspRegion::North,
+            1 => CspRegion::Central,
+            _ => CspRegion::South,
+        }
+    }
+
+    /// The supplier registered for both meters of premises `premises`.
+    pub fn registered_supplier(premises: u32) -> Eui64 {
+        match premises % 2 {
+            0 => super::TEST_SUPPLIER,
+            _ => super::SECOND_SUPPLIER,
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn an_id_is_located_back_to_its_premises_and_kind_within_the_fleet_only() {
+            for kind in DeviceKind::ALL {
+                let id = device_id(41, kind);
+                assert_eq!(locate(id, 42), Some((41, kind)));
+                assert_eq!(locate(id, 41), None);
+            }
+            assert_eq!(locate(super::super::TEMPLATE_ESME, 100), None);
+            assert_eq!(locate(Eui64::from_u64(PREFIX | 0xF), 100), None);
+            assert_eq!(
+                locate(
+                    device_id(MAXIMUM_PREMISES - 1, DeviceKind::GasSmartMeter),
+                    u32::MAX
+                ),
+                Some((MAXIMUM_PREMISES - 1, DeviceKind::GasSmartMeter))
+            );
+        }
+    }
+}

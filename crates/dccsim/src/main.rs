@@ -186,8 +186,9 @@ struct EcosystemOptions {
     #[arg(long)]
     registration: Option<PathBuf>,
     /// Add N generated premises (CHF, GPF, ESME, GSME each; `dccsim fleet list --fleet N`).
-    #[arg(long, default_value_t = 0)]
-    fleet: u32,
+    /// A configuration file's `fleet` stands unless this is given.
+    #[arg(long)]
+    fleet: Option<u32>,
 }
 
 impl EcosystemOptions {
@@ -215,9 +216,13 @@ impl EcosystemOptions {
         if let Some(data) = &self.data {
             config.dsp_data_directory = Some(data.clone());
         }
-        config
-            .comms_hubs
-            .extend(ecosystem::fleet::generate(self.fleet)?);
+        if let Some(fleet) = self.fleet {
+            if fleet > ecosystem::fleet::MAXIMUM_PREMISES {
+                return Err(ecosystem::fleet::FleetError::TooLarge(fleet).into());
+            }
+            config.fleet = fleet;
+        }
+        config.validate()?;
         Ok(config)
     }
 }
@@ -325,7 +330,7 @@ fn configuration(path: Option<PathBuf>) -> anyhow::Result<EcosystemConfig> {
         clock: None,
         data: None,
         registration: None,
-        fleet: 0,
+        fleet: None,
     }
     .load()
 }
@@ -395,6 +400,12 @@ fn print_endpoints(config: &EcosystemConfig, running: Option<&ecosystem::Running
             id(hub.gas_proxy_function),
             id(hub.electricity_meter.as_ref().map(|meter| meter.device_id)),
             id(hub.gas_meter.as_ref().map(|meter| meter.device_id)),
+        );
+    }
+    if config.fleet > 0 {
+        println!(
+            "fleet         {} generated premises (`dccsim fleet list --fleet {}` lists them)",
+            config.fleet, config.fleet
         );
     }
 }

@@ -13,6 +13,9 @@ use ecosystem::user::{InboxOptions, ResponseInbox};
 use ecosystem::{EcosystemConfig, Identities};
 use scenario::runner::{RunOptions, Target};
 
+/// Generated premises beside the default fleet.
+const FLEET: u32 = 50;
+
 /// The smoke pack against the ecosystem at `target`.
 async fn smoke(target: &Target) -> scenario::outcome::RunReport {
     let pack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/smoke");
@@ -28,7 +31,11 @@ async fn smoke(target: &Target) -> scenario::outcome::RunReport {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
-    let mut config = EcosystemConfig::default().with_ephemeral_ports();
+    let mut config = EcosystemConfig {
+        fleet: FLEET,
+        ..EcosystemConfig::default()
+    }
+    .with_ephemeral_ports();
     let identities = Identities::build(&config).expect("identities");
     let inbox = ResponseInbox::start_with(InboxOptions {
         dsp_xml_key: scenario::runner::dsp_xml_key(&identities),
@@ -72,6 +79,32 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     let report = smoke(&target).await;
     let text = scenario::report::render_text(&report);
     assert_eq!(report.passed(), report.cases.len(), "{text}");
+
+    // The generated fleet reaches every party process (each reads `fleet` from the file): a
+    // fleet meter, made on first contact, answers end to end.
+    let meter = ecosystem::fleet::premises(FLEET - 1)
+        .electricity_meter
+        .expect("an ESME");
+    let user = ecosystem::user::UserAgent::new(
+        meter.registered_supplier,
+        &identities,
+        ecosystem::user::Endpoints {
+            duis_url: target.duis_url.clone(),
+            smki_url: target.smki_url.clone(),
+        },
+        target.inbox.clone().expect("the inbox"),
+        ecosystem::user::CounterBook::starting_after(0),
+    )
+    .expect("the meter's supplier");
+    let exchange = user
+        .request(
+            "4.1.1",
+            meter.device_id,
+            duis::BodyElement::with_children("ReadInstantaneousImportRegisters", Vec::new()),
+        )
+        .await
+        .expect("a fleet meter's read");
+    exchange.verified_gbcs().expect("its verified response");
 
     // Mutual TLS: a DCCKI client is served; one with no certificate, or with a certificate
     // from another CA, is refused.

@@ -1,7 +1,7 @@
 //! The Smart Metering Inventory and the registration data the RDPs send: which devices exist,
 //! where they are, and who is registered for them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use dcc_model::{CspRegion, DeviceStatus, DeviceType, Eui64};
 use rustc_hash::FxHashMap;
@@ -88,6 +88,9 @@ pub type RegistrationHistory = Vec<Registration>;
 #[derive(Debug, Default)]
 pub struct Inventory {
     devices: BTreeMap<Eui64, DeviceRecord>,
+    /// (Comms Hub, device) of every record: a HAN's devices without reading every record (a
+    /// generated fleet has 400,000).
+    on_hub: BTreeSet<(Eui64, Eui64)>,
     /// Registration data per source (an RDP's snapshot, or its files as `<rdp>/files`), then
     /// per device.
     registrations: BTreeMap<String, FxHashMap<Eui64, RegistrationHistory>>,
@@ -95,11 +98,17 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn new(devices: impl IntoIterator<Item = DeviceRecord>) -> Self {
+        let devices: BTreeMap<Eui64, DeviceRecord> = devices
+            .into_iter()
+            .map(|device| (device.device_id, device))
+            .collect();
+        let on_hub = devices
+            .values()
+            .map(|device| (device.comms_hub, device.device_id))
+            .collect();
         Self {
-            devices: devices
-                .into_iter()
-                .map(|device| (device.device_id, device))
-                .collect(),
+            devices,
+            on_hub,
             registrations: BTreeMap::new(),
         }
     }
@@ -114,11 +123,17 @@ impl Inventory {
 
     /// Adds or replaces a device record.
     pub fn put(&mut self, device: DeviceRecord) {
+        if let Some(before) = self.devices.get(&device.device_id) {
+            self.on_hub.remove(&(before.comms_hub, before.device_id));
+        }
+        self.on_hub.insert((device.comms_hub, device.device_id));
         self.devices.insert(device.device_id, device);
     }
 
     pub fn remove(&mut self, device_id: Eui64) -> Option<DeviceRecord> {
-        self.devices.remove(&device_id)
+        let removed = self.devices.remove(&device_id)?;
+        self.on_hub.remove(&(removed.comms_hub, device_id));
+        Some(removed)
     }
 
     /// The import MPxN of a device: from its record, else from the registration data.
@@ -137,10 +152,11 @@ impl Inventory {
         let Some(device) = self.devices.get(&device_id) else {
             return Vec::new();
         };
+        let hub = device.comms_hub;
         let mut han: Vec<&DeviceRecord> = self
-            .devices
-            .values()
-            .filter(|other| other.comms_hub == device.comms_hub)
+            .on_hub
+            .range((hub, Eui64::from_u64(0))..=(hub, Eui64::from_u64(u64::MAX)))
+            .filter_map(|(_, other)| self.devices.get(other))
             .collect();
         han.sort_by_key(|other| (other.device_id != device.comms_hub, other.device_id));
         han
@@ -315,6 +331,27 @@ mod tests {
             .map(|d| d.device_id.as_u64())
             .collect();
         assert_eq!(han, vec![0xA2, 0xA0, 0xA4]);
+    }
+
+    #[test]
+    fn a_device_moved_or_removed_leaves_its_hubs_han() {
+        let han = |inventory: &Inventory, device: u64| -> Vec<u64> {
+            inventory
+                .han_of(Eui64::from_u64(device))
+                .iter()
+                .map(|d| d.device_id.as_u64())
+                .collect()
+        };
+        let mut inventory = Inventory::new([
+            device(0xA2, DeviceType::CommunicationsHubFunction, 0xA2),
+            device(0xA0, DeviceType::ElectricitySmartMeter, 0xA2),
+            device(0xB2, DeviceType::CommunicationsHubFunction, 0xB2),
+        ]);
+        inventory.put(device(0xA0, DeviceType::ElectricitySmartMeter, 0xB2));
+        assert_eq!(han(&inventory, 0xA2), vec![0xA2]);
+        assert_eq!(han(&inventory, 0xA0), vec![0xB2, 0xA0]);
+        inventory.remove(Eui64::from_u64(0xA0));
+        assert_eq!(han(&inventory, 0xB2), vec![0xB2]);
     }
 
     #[test]

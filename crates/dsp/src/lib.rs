@@ -284,26 +284,19 @@ fn shared_state(
     Ok((shared, outbox_task))
 }
 
-/// The inventory: the store's records, with devices of the configuration the store has never
-/// seen added (a first start, or a fleet grown since).
+/// The inventory: the configured devices, each replaced by the store's record once a change
+/// has written one (the store holds only what changed, so a fleet of 400,000 devices costs
+/// the store nothing until they change), and the devices only the store knows (pre-notified
+/// since, say).
 fn load_inventory(
     store: &store::Store,
     configured: Vec<DeviceRecord>,
 ) -> Result<Inventory, store::StoreError> {
-    let stored = store.all_devices()?;
-    let known: HashSet<Eui64> = stored.iter().map(|device| device.device_id).collect();
-    let new: Vec<DeviceRecord> = configured
-        .into_iter()
-        .filter(|device| !known.contains(&device.device_id))
-        .collect();
-    if !new.is_empty() {
-        let batch = store.batch()?;
-        for device in &new {
-            batch.put_device(device)?;
-        }
-        batch.commit()?;
+    let mut inventory = Inventory::new(configured);
+    for device in store.all_devices()? {
+        inventory.put(device);
     }
-    Ok(Inventory::new(stored.into_iter().chain(new)))
+    Ok(inventory)
 }
 
 impl Shared {

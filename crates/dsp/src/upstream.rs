@@ -21,11 +21,18 @@ use crate::answers::{sign_response, Owed};
 use crate::store::{AwaitingKind, AwaitingResponse, SentCommand};
 use crate::{Registration, Shared};
 
+/// The largest registration message the DSP takes (a snapshot or a batch).
+const REGISTRATION_MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
+
 pub(crate) fn routes(shared: Arc<Shared>) -> (tonic::service::Routes, Vec<&'static str>) {
     let routes = tonic::service::Routes::new(DataServiceProviderUpstreamServer::new(Upstream(
         shared.clone(),
     )))
-    .add_service(RegistrationDataIntakeServer::new(Intake(shared)));
+    // A generated fleet's snapshot holds a meter point per meter: 100,000 are about 7.5 MB.
+    .add_service(
+        RegistrationDataIntakeServer::new(Intake(shared))
+            .max_decoding_message_size(REGISTRATION_MESSAGE_LIMIT),
+    );
     let names = vec![
         <DataServiceProviderUpstreamServer<Upstream> as tonic::server::NamedService>::NAME,
         <RegistrationDataIntakeServer<Intake> as tonic::server::NamedService>::NAME,

@@ -171,6 +171,7 @@ async fn bench() -> Bench {
         extra_identities: Vec::new(),
         api_key: None,
         at_time: datetime!(2030-01-01 00:00 UTC).unix_timestamp(),
+        fleet: 0,
     });
     let (sender, commands) = mpsc::unbounded_channel();
     let csp =

@@ -60,6 +60,11 @@ pub struct EcosystemConfig {
     pub dsp_response_time_out_seconds: f64,
     pub users: Vec<UserSpec>,
     pub comms_hubs: Vec<CommsHubSpec>,
+    /// How many generated premises (`crate::fleet`) the ecosystem has besides `comms_hubs`
+    /// (`dccsim up --fleet N`): every party knows them from their ids, and makes a device's
+    /// keys, certificates and state when it first meets it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fleet: u32,
     /// Devices the DSP's inventory holds as pre-notified (Pending) that no Comms Hub has
     /// yet; no party hosts them, the TSP has their certificates. The default: the devices the
     /// RTDS templates join to the template devices.
@@ -80,6 +85,10 @@ pub struct UserSpec {
     /// What the user is suspended from (E3): everything, or some service reference variants.
     #[serde(default, skip_serializing_if = "is_active")]
     pub status: dsp::UserStatus,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }
 
 fn is_active(status: &dsp::UserStatus) -> bool {
@@ -453,6 +462,7 @@ impl Default for EcosystemConfig {
             })
             .collect(),
             faults: Vec::new(),
+            fleet: 0,
         }
     }
 }
@@ -498,8 +508,18 @@ impl EcosystemConfig {
                 .validate()
                 .map_err(|error| ConfigError::Invalid(error.to_string()))?;
         }
+        if self.fleet > crate::fleet::MAXIMUM_PREMISES {
+            return Err(ConfigError::Invalid(
+                crate::fleet::FleetError::TooLarge(self.fleet).to_string(),
+            ));
+        }
         let mut seen = std::collections::BTreeSet::new();
         for device in self.devices() {
+            if crate::fleet::locate(device, self.fleet).is_some() {
+                return Err(ConfigError::Invalid(format!(
+                    "device {device} is a device of the generated fleet"
+                )));
+            }
             if !seen.insert(device) {
                 return Err(ConfigError::Invalid(format!(
                     "device {device} appears more than once"

@@ -3,40 +3,19 @@
 //! suppliers, with meter point references the RDPs publish. Premises `n` always has the same
 //! device ids, so a user's tooling can address them (`dccsim fleet list`).
 
-use dcc_model::{CspRegion, Eui64};
+use dcc_model::fleet::generated::{self, DeviceKind};
+pub use dcc_model::fleet::generated::{locate, MAXIMUM_PREMISES};
 
-use crate::config::{CommsHubSpec, MeterSpec, SECOND_SUPPLIER, TEST_SUPPLIER};
+use crate::config::{CommsHubSpec, MeterSpec};
 
-/// The high bits of every generated device id (the template devices are `00DB…`).
-const FLEET_PREFIX: u64 = 0x00DC_C000_0000_0000;
-/// The most premises a fleet can have: the index must fit between the prefix and the device
-/// kind nibble, and the meter point references stay within their digits.
-pub const MAXIMUM_PREMISES: u32 = 10_000_000;
-
-/// Which device of a premises an id names: the low nibble, as the template devices use it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DeviceKind {
-    ElectricitySmartMeter = 0,
-    GasSmartMeter = 1,
-    CommunicationsHubFunction = 2,
-    GasProxyFunction = 3,
-}
-
-fn device_id(premises: u32, kind: DeviceKind) -> Eui64 {
-    Eui64::from_u64(FLEET_PREFIX | (u64::from(premises) << 4) | kind as u64)
+fn device_id(premises: u32, kind: DeviceKind) -> dcc_model::Eui64 {
+    generated::device_id(premises, kind)
 }
 
 /// Premises number `index` (from 0) of a generated fleet.
 pub fn premises(index: u32) -> CommsHubSpec {
-    let region = match index % 3 {
-        0 => CspRegion::North,
-        1 => CspRegion::Central,
-        _ => CspRegion::South,
-    };
-    let supplier = match index % 2 {
-        0 => TEST_SUPPLIER,
-        _ => SECOND_SUPPLIER,
-    };
+    let region = generated::region(index);
+    let supplier = generated::registered_supplier(index);
     let meter = |kind: DeviceKind, meter_point_reference: String| {
         MeterSpec::registered_to(device_id(index, kind), meter_point_reference, supplier)
     };

@@ -1,7 +1,10 @@
 //! Builds any one party from the ecosystem configuration, given how to reach its peers.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
+
+use dcc_model::fleet::generated as fleet;
 
 use dcc_model::{CspRegion, DeviceStatus, DeviceType, Eui64};
 use dcc_proto::service::MountedService;
@@ -75,6 +78,7 @@ fn build_tsp(
         extra_identities: identities.dccboxed.clone(),
         api_key: config.smki_api_key.clone(),
         at_time: clock.unix_seconds(),
+        fleet: config.fleet,
     });
     BuiltParty {
         mounted: tsp.grpc,
@@ -103,6 +107,7 @@ fn build_csp(
         csp::CspConfig {
             region,
             comms_hubs,
+            fleet: config.fleet,
             wan: config.comms_hub_wan.clone(),
             coverage: None,
             clock: clock.clone(),
@@ -132,13 +137,11 @@ fn build_rdp(
     fuel: rdp::Fuel,
     peers: &dyn PeerDirectory,
 ) -> MountedService {
-    let meter_points = config
-        .comms_hubs
-        .iter()
-        .filter_map(|hub| match fuel {
+    let meter_point = |hub: &CommsHubSpec| {
+        match fuel {
             rdp::Fuel::Electricity => hub.electricity_meter.as_ref(),
             rdp::Fuel::Gas => hub.gas_meter.as_ref(),
-        })
+        }
         .map(|meter| rdp::MeterPoint {
             meter_point_reference: meter.meter_point_reference.clone(),
             device_id: meter.device_id,
@@ -146,6 +149,12 @@ fn build_rdp(
             registered_network_operator: meter.registered_network_operator,
             registered_supplier_agent: meter.registered_supplier_agent,
         })
+    };
+    let meter_points = config
+        .comms_hubs
+        .iter()
+        .filter_map(meter_point)
+        .chain((0..config.fleet).filter_map(|index| meter_point(&crate::fleet::premises(index))))
         .collect();
     let republish_interval = Duration::try_from_secs_f64(config.registration_republish_seconds)
         .unwrap_or(Duration::from_secs(1));
@@ -215,37 +224,11 @@ fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
         .iter()
         .filter(|hub| !hub.awaiting_installation)
     {
-        for device in hub.devices() {
-            let esme_variant = hub
-                .electricity_meter
-                .as_ref()
-                .filter(|meter| meter.device_id == device.device_id)
-                .and_then(|meter| meter.esme_variant.clone());
-            let details = dsp::DeviceDetails {
-                gbcs_version: hub.gbcs_version.clone(),
-                esme_variant,
-                ..dsp::DeviceDetails::default()
-            };
-            records.push(device_record(
-                device,
-                DeviceStatus::Commissioned,
-                hub.communications_hub_function,
-                hub.region,
-                details,
-            ));
-        }
-        for device in hub.replaced_devices() {
-            let replaced = hub.replaced_comms_hub.map_or(device.device_id, |replaced| {
-                replaced.communications_hub_function
-            });
-            records.push(device_record(
-                device,
-                DeviceStatus::Withdrawn,
-                replaced,
-                hub.region,
-                dsp::DeviceDetails::default(),
-            ));
-        }
+        push_in_service(&mut records, hub);
+    }
+    records.reserve(config.fleet as usize * 4);
+    for index in 0..config.fleet {
+        push_in_service(&mut records, &crate::fleet::premises(index));
     }
     for device in &config.prenotified_devices {
         records.push(device_record(
@@ -257,6 +240,42 @@ fn inventory_records(config: &EcosystemConfig) -> Vec<dsp::DeviceRecord> {
         ));
     }
     records
+}
+
+/// The records of a hub in service: its devices Commissioned, those of the hub it replaced
+/// Withdrawn.
+fn push_in_service(records: &mut Vec<dsp::DeviceRecord>, hub: &CommsHubSpec) {
+    for device in hub.devices() {
+        let esme_variant = hub
+            .electricity_meter
+            .as_ref()
+            .filter(|meter| meter.device_id == device.device_id)
+            .and_then(|meter| meter.esme_variant.clone());
+        let details = dsp::DeviceDetails {
+            gbcs_version: hub.gbcs_version.clone(),
+            esme_variant,
+            ..dsp::DeviceDetails::default()
+        };
+        records.push(device_record(
+            device,
+            DeviceStatus::Commissioned,
+            hub.communications_hub_function,
+            hub.region,
+            details,
+        ));
+    }
+    for device in hub.replaced_devices() {
+        let replaced = hub.replaced_comms_hub.map_or(device.device_id, |replaced| {
+            replaced.communications_hub_function
+        });
+        records.push(device_record(
+            device,
+            DeviceStatus::Withdrawn,
+            replaced,
+            hub.region,
+            dsp::DeviceDetails::default(),
+        ));
+    }
 }
 
 /// The DSP's users: the configured ones, and every organisation of DCC Boxed's key store
@@ -546,12 +565,10 @@ fn build_smartmeter(
     let mut devices = Vec::new();
     for hub in &config.comms_hubs {
         if let Some(meter) = &hub.electricity_meter {
-            devices.push(device_config(
+            devices.push(meter_config(
                 identities,
-                meter.device_id,
+                meter,
                 DeviceType::ElectricitySmartMeter,
-                meter.registered_supplier,
-                meter.registered_network_operator,
             )?);
         }
         let (supplier, network_operator) = registered(hub);
@@ -565,8 +582,11 @@ fn build_smartmeter(
             )?);
         }
     }
+    let on_demand: Option<Arc<dyn smartmeter::DeviceSource>> = (config.fleet > 0).then(|| {
+        Arc::new(FleetDevices::new(config, identities)) as Arc<dyn smartmeter::DeviceSource>
+    });
     smartmeter::new(
-        smartmeter::SmartMeterConfig { devices },
+        smartmeter::SmartMeterConfig { devices, on_demand },
         smartmeter::SmartMeterPeers {
             comms_hubs: peers.transport("commshub"),
         },
@@ -578,6 +598,138 @@ fn build_smartmeter(
     })
 }
 
+/// A meter's configuration: its keys, and the anchors of its registered supplier and network
+/// operator.
+fn meter_config(
+    identities: &Identities,
+    meter: &crate::config::MeterSpec,
+    device_type: DeviceType,
+) -> Result<device::DeviceConfig, BuildError> {
+    device_config(
+        identities,
+        meter.device_id,
+        device_type,
+        meter.registered_supplier,
+        meter.registered_network_operator,
+    )
+}
+
+/// A hub's CHF, with its device log (and its copy of the GPF's).
+fn chf_config(
+    seed: u64,
+    identities: &Identities,
+    hub: &CommsHubSpec,
+) -> Result<device::DeviceConfig, BuildError> {
+    let (supplier, network_operator) = registered(hub);
+    let mut chf = device_config(
+        identities,
+        hub.communications_hub_function,
+        DeviceType::CommunicationsHubFunction,
+        supplier,
+        network_operator,
+    )?;
+    chf.state.han_device_log = crate::han::chf_device_log(seed, hub);
+    chf.state.gpf_device_log = crate::han::gpf_device_log(hub);
+    Ok(chf)
+}
+
+/// A hub's GPF, with its device log.
+fn gpf_config(
+    identities: &Identities,
+    hub: &CommsHubSpec,
+    gpf: Eui64,
+) -> Result<device::DeviceConfig, BuildError> {
+    let (supplier, network_operator) = registered(hub);
+    let mut gpf = device_config(
+        identities,
+        gpf,
+        DeviceType::GasProxyFunction,
+        supplier,
+        network_operator,
+    )?;
+    gpf.state.han_device_log = crate::han::gpf_device_log(hub);
+    Ok(gpf)
+}
+
+/// The generated fleet's devices, made on first contact from their ids
+/// ([`crate::fleet::premises`] is a pure function of the premises index): the Comms Hubs'
+/// engines for the Comms Hub party, the ESMEs for the smart meter party. An idle premises
+/// costs nothing here.
+#[derive(Debug)]
+struct FleetDevices {
+    seed: u64,
+    fleet: u32,
+    identities: Identities,
+}
+
+impl FleetDevices {
+    fn new(config: &EcosystemConfig, identities: &Identities) -> Self {
+        Self {
+            seed: config.seed,
+            fleet: config.fleet,
+            identities: identities.clone(),
+        }
+    }
+
+    fn premises_of(&self, device: Eui64) -> Option<(CommsHubSpec, fleet::DeviceKind)> {
+        let (index, kind) = crate::fleet::locate(device, self.fleet)?;
+        Some((crate::fleet::premises(index), kind))
+    }
+}
+
+impl smartmeter::DeviceSource for FleetDevices {
+    fn device(&self, device: Eui64) -> Option<Result<device::DeviceConfig, String>> {
+        let (hub, _) = self.premises_of(device)?;
+        let meter = hub
+            .electricity_meter
+            .as_ref()
+            .filter(|meter| meter.device_id == device)?;
+        Some(
+            meter_config(&self.identities, meter, DeviceType::ElectricitySmartMeter)
+                .map_err(|error| error.to_string()),
+        )
+    }
+}
+
+impl commshub::HubSource for FleetDevices {
+    fn hub_of(&self, device: Eui64) -> Option<commshub::OnDemandHub> {
+        let (hub, _) = self.premises_of(device)?;
+        Some(commshub::OnDemandHub {
+            chf: hub.communications_hub_function,
+            region: hub.region,
+            engines: std::iter::once(hub.communications_hub_function)
+                .chain(hub.gas_proxy_function)
+                .chain(hub.gas_meter.as_ref().map(|meter| meter.device_id))
+                .collect(),
+            han_devices: hub
+                .electricity_meter
+                .iter()
+                .map(|meter| meter.device_id)
+                .collect(),
+        })
+    }
+
+    fn engine(&self, device: Eui64) -> Result<device::DeviceConfig, String> {
+        let (hub, kind) = self
+            .premises_of(device)
+            .ok_or_else(|| format!("{device} is no device of the generated fleet"))?;
+        let made = match kind {
+            fleet::DeviceKind::CommunicationsHubFunction => {
+                chf_config(self.seed, &self.identities, &hub)
+            }
+            fleet::DeviceKind::GasProxyFunction => gpf_config(&self.identities, &hub, device),
+            fleet::DeviceKind::GasSmartMeter => match &hub.gas_meter {
+                Some(meter) => meter_config(&self.identities, meter, DeviceType::GasSmartMeter),
+                None => return Err(format!("premises of {device} has no gas meter")),
+            },
+            fleet::DeviceKind::ElectricitySmartMeter => {
+                return Err(format!("{device} is on the HAN, not on its hub"))
+            }
+        };
+        made.map_err(|error| error.to_string())
+    }
+}
+
 fn build_commshub(
     config: &EcosystemConfig,
     identities: &Identities,
@@ -586,38 +738,13 @@ fn build_commshub(
 ) -> Result<MountedService, BuildError> {
     let mut hubs = Vec::new();
     for hub in &config.comms_hubs {
-        let (supplier, network_operator) = registered(hub);
-        let mut chf = device_config(
-            identities,
-            hub.communications_hub_function,
-            DeviceType::CommunicationsHubFunction,
-            supplier,
-            network_operator,
-        )?;
-        chf.state.han_device_log = crate::han::chf_device_log(config.seed, hub);
-        chf.state.gpf_device_log = crate::han::gpf_device_log(hub);
+        let chf = chf_config(config.seed, identities, hub)?;
         let gpf = match hub.gas_proxy_function {
-            Some(gpf) => {
-                let mut gpf = device_config(
-                    identities,
-                    gpf,
-                    DeviceType::GasProxyFunction,
-                    supplier,
-                    network_operator,
-                )?;
-                gpf.state.han_device_log = crate::han::gpf_device_log(hub);
-                Some(gpf)
-            }
+            Some(gpf) => Some(gpf_config(identities, hub, gpf)?),
             None => None,
         };
         let gas_meter_mirror = match &hub.gas_meter {
-            Some(meter) => Some(device_config(
-                identities,
-                meter.device_id,
-                DeviceType::GasSmartMeter,
-                meter.registered_supplier,
-                meter.registered_network_operator,
-            )?),
+            Some(meter) => Some(meter_config(identities, meter, DeviceType::GasSmartMeter)?),
             None => None,
         };
         hubs.push(commshub::CommsHubSpec {
@@ -633,8 +760,10 @@ fn build_commshub(
             region: hub.region,
         });
     }
+    let on_demand: Option<Arc<dyn commshub::HubSource>> = (config.fleet > 0)
+        .then(|| Arc::new(FleetDevices::new(config, identities)) as Arc<dyn commshub::HubSource>);
     commshub::new(
-        commshub::CommsHubConfig { hubs },
+        commshub::CommsHubConfig { hubs, on_demand },
         commshub::CommsHubPeers {
             csp_north: peers.transport("csp-north"),
             csp_central_south: peers.transport("csp-central-south"),

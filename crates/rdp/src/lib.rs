@@ -117,9 +117,23 @@ pub fn snapshot(config: &RdpConfig) -> RegistrationSnapshot {
 
 const RETRY_INTERVAL: Duration = Duration::from_millis(100);
 
+/// The largest snapshot an RDP sends (the DSP takes as much).
+const SNAPSHOT_MESSAGE_LIMIT: usize = 64 * 1024 * 1024;
+
+/// How much longer than the configured interval an RDP waits between republications per
+/// meter point of its snapshot: a generated fleet's 100,000 make it every 5 s, so that
+/// sending the snapshot again costs the DSP a small share of its time.
+const REPUBLISH_INTERVAL_PER_METER_POINT: Duration = Duration::from_micros(50);
+
 async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
-    let mut client = RegistrationDataIntakeClient::new(dsp);
+    let mut client = RegistrationDataIntakeClient::new(dsp)
+        .max_encoding_message_size(SNAPSHOT_MESSAGE_LIMIT)
+        .max_decoding_message_size(SNAPSHOT_MESSAGE_LIMIT);
     let snapshot = snapshot(&config);
+    let republish_interval = config.republish_interval.max(
+        REPUBLISH_INTERVAL_PER_METER_POINT
+            .saturating_mul(u32::try_from(snapshot.meter_points.len()).unwrap_or(u32::MAX)),
+    );
     let rdp = party_name(config.fuel);
     let mut published = false;
     loop {
@@ -141,7 +155,7 @@ async fn publish_forever(config: RdpConfig, dsp: GrpcTransport) {
                 published = false;
             }
         }
-        tokio::time::sleep(wait_after(published, config.republish_interval)).await;
+        tokio::time::sleep(wait_after(published, republish_interval)).await;
     }
 }
 

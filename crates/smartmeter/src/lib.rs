@@ -10,4 +10,6 @@
 
 mod service;
 
-pub use service::{new, SmartMeterConfig, SmartMeterHanService, SmartMeterPeers, PARTY_NAME};
+pub use service::{
+    new, DeviceSource, SmartMeterConfig, SmartMeterHanService, SmartMeterPeers, PARTY_NAME,
+};

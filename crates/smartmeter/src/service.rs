@@ -26,7 +26,20 @@ pub const PARTY_NAME: &str = "smartmeter";
 #[derive(Debug, Clone, Default)]
 pub struct SmartMeterConfig {
     pub devices: Vec<DeviceConfig>,
+    /// Devices made when first addressed (a generated fleet's), so that an idle one costs
+    /// nothing.
+    pub on_demand: Option<Arc<dyn DeviceSource>>,
 }
+
+/// Describes, from a device id alone, the devices a smart meter party makes on first contact.
+pub trait DeviceSource: Send + Sync + std::fmt::Debug {
+    /// The configuration of `device`, if this source makes it (`None`: not one of its
+    /// devices).
+    fn device(&self, device: Eui64) -> Option<Result<DeviceConfig, String>>;
+}
+
+/// A device engine behind its own lock.
+type Hosted = Arc<Mutex<Device>>;
 
 /// The parties the smart meters talk to.
 #[derive(Debug, Clone)]
@@ -42,7 +55,8 @@ pub fn new(
     peers: SmartMeterPeers,
     clock: clock::Clock,
 ) -> Result<MountedService, DeviceConfigError> {
-    let devices = build_devices(&config.devices)?;
+    let shared_secrets = gbcs::SharedSecretCache::new();
+    let devices = build_devices(&config.devices, &shared_secrets)?;
     let upstream = peers.comms_hubs;
     let deliver: Deliver<HanFrame> = Arc::new(move |frame| {
         let mut client = CommsHubHanUpstreamClient::new(upstream.clone());
@@ -51,6 +65,9 @@ pub fn new(
     let (outbox, task) = Outbox::new(deliver);
     let inner = Arc::new(Inner {
         devices,
+        made: Mutex::new(HashMap::new()),
+        on_demand: config.on_demand,
+        shared_secrets,
         clock,
         outbox,
     });
@@ -70,13 +87,13 @@ pub fn new(
 /// Devices by id, each behind its own lock; refuses a device configured twice.
 pub(crate) fn build_devices(
     configs: &[DeviceConfig],
-) -> Result<HashMap<Eui64, Mutex<Device>>, DeviceConfigError> {
-    let cache = gbcs::SharedSecretCache::new();
+    cache: &gbcs::SharedSecretCache,
+) -> Result<HashMap<Eui64, Hosted>, DeviceConfigError> {
     let mut devices = HashMap::new();
     for config in configs {
         let device = Device::new(config)?.with_shared_secret_cache(cache.clone());
         if devices
-            .insert(config.device_id, Mutex::new(device))
+            .insert(config.device_id, Arc::new(Mutex::new(device)))
             .is_some()
         {
             return Err(DeviceConfigError::Duplicate(config.device_id));
@@ -87,7 +104,12 @@ pub(crate) fn build_devices(
 
 #[derive(Debug)]
 struct Inner {
-    devices: HashMap<Eui64, Mutex<Device>>,
+    /// The devices built at start.
+    devices: HashMap<Eui64, Hosted>,
+    /// The devices made on first contact.
+    made: Mutex<HashMap<Eui64, Hosted>>,
+    on_demand: Option<Arc<dyn DeviceSource>>,
+    shared_secrets: gbcs::SharedSecretCache,
     clock: clock::Clock,
     outbox: Outbox<HanFrame>,
 }
@@ -97,6 +119,44 @@ impl Inner {
     /// drift of its own).
     fn now(&self) -> DeviceDateTime {
         DeviceDateTime::from_offset_date_time(self.clock.now())
+    }
+
+    /// The device `device_id`: built at start, made before, or made now from the source;
+    /// `Ok(None)` when the party hosts no such device.
+    fn device(&self, device_id: Eui64) -> Result<Option<Hosted>, Status> {
+        if let Some(device) = self.devices.get(&device_id) {
+            return Ok(Some(device.clone()));
+        }
+        let made = || {
+            self.made
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(device) = made().get(&device_id) {
+            return Ok(Some(device.clone()));
+        }
+        let Some(config) = self
+            .on_demand
+            .as_ref()
+            .and_then(|source| source.device(device_id))
+        else {
+            return Ok(None);
+        };
+        let device = config
+            .and_then(|config| Device::new(&config).map_err(|error| error.to_string()))
+            .map_err(|error| {
+                warn!(%device_id, %error, "cannot make the device");
+                Status::internal(format!("cannot make device {device_id}: {error}"))
+            })?
+            .with_shared_secret_cache(self.shared_secrets.clone());
+        info!(%device_id, "device made on first contact");
+        // Another request may have made it meanwhile: the first one kept is the device.
+        Ok(Some(
+            made()
+                .entry(device_id)
+                .or_insert_with(|| Arc::new(Mutex::new(device)))
+                .clone(),
+        ))
     }
 }
 
@@ -125,7 +185,7 @@ impl SmartMeterHan for SmartMeterHanService {
         let span = info_span!("smartmeter.deliver_firmware_image", request_id = %image.request_id, device_id = %image.device_id);
         let _entered = span.enter();
         let device_id = dcc_proto::convert::eui64("device_id", &image.device_id)?;
-        let Some(device) = self.0.devices.get(&device_id) else {
+        let Some(device) = self.0.device(device_id)? else {
             warn!("no such device on this HAN");
             return Err(Status::not_found(format!("no HAN device {device_id} here")));
         };
@@ -147,7 +207,7 @@ impl SmartMeterHan for SmartMeterHanService {
 impl SmartMeterHanService {
     async fn accept(&self, frame: HanFrame) -> Result<(), Status> {
         let device_id = dcc_proto::convert::eui64("device_id", &frame.device_id)?;
-        let Some(device) = self.0.devices.get(&device_id) else {
+        let Some(device) = self.0.device(device_id)? else {
             warn!("no such device on this HAN");
             return Err(Status::not_found(format!("no HAN device {device_id} here")));
         };

@@ -72,6 +72,7 @@ fn mount(hub: &FakeCommsHub) -> SmartMeterHanClient<GrpcTransport> {
             ),
             device_config(GSME, DeviceType::GasSmartMeter, DeviceState::default()),
         ],
+        on_demand: None,
     };
     let peers = SmartMeterPeers {
         comms_hubs: hub.transport(),

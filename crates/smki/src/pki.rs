@@ -115,7 +115,69 @@ pub struct TestPki {
     organisation_ca: Identity,
     device_ca: Identity,
     identities: Vec<Identity>,
+    /// The devices issued last by [`TestPki::issue_device`], shared by the clones of this PKI.
+    recently_issued: RecentlyIssued,
 }
+
+/// The DS and KA identities of a device.
+type DeviceIdentities = (Identity, Identity);
+
+/// How many devices [`RecentlyIssued`] remembers.
+const RECENTLY_ISSUED_CAPACITY: usize = 1024;
+
+/// The devices a PKI (and its clones) issued last, first in first out: the parties of one
+/// process that meet a device for the first time (its SMKI repository, its host, a user) ask
+/// for it within moments of each other, and issuing costs two key derivations and two RFC 6979
+/// signatures. Part of the PKI object its owner holds, not global; no part of its equality.
+#[derive(Clone, Default)]
+struct RecentlyIssued(std::sync::Arc<std::sync::Mutex<IssuedInOrder>>);
+
+/// The devices issued, and their order.
+#[derive(Default)]
+struct IssuedInOrder {
+    kept: std::collections::HashMap<Eui64, DeviceIdentities>,
+    order: std::collections::VecDeque<Eui64>,
+}
+
+impl RecentlyIssued {
+    fn get(&self, device: Eui64) -> Option<DeviceIdentities> {
+        let cache = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.kept.get(&device).cloned()
+    }
+
+    fn keep(&self, device: Eui64, identities: &DeviceIdentities) {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let IssuedInOrder { kept, order } = &mut *cache;
+        if kept.insert(device, identities.clone()).is_none() {
+            order.push_back(device);
+        }
+        while order.len() > RECENTLY_ISSUED_CAPACITY {
+            if let Some(oldest) = order.pop_front() {
+                kept.remove(&oldest);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for RecentlyIssued {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RecentlyIssued")
+    }
+}
+
+impl PartialEq for RecentlyIssued {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for RecentlyIssued {}
 
 /// The organisations every dccsim ecosystem has, as DCC Boxed's test data names them.
 pub fn default_organisations() -> Vec<OrganisationSpec> {
@@ -200,6 +262,7 @@ impl TestPki {
             organisation_ca,
             device_ca,
             identities: Vec::new(),
+            recently_issued: RecentlyIssued::default(),
         };
         for organisation in organisations {
             for identity in pki.issue_organisation(organisation)? {
@@ -272,8 +335,18 @@ impl TestPki {
         })
     }
 
-    /// The DS and KA identities of a device, made deterministically but not kept.
+    /// The DS and KA identities of a device, made deterministically (the same every time, in
+    /// every process); the last 1,024 devices issued are remembered, the rest not kept.
     pub fn issue_device(&self, device: Eui64) -> Result<(Identity, Identity), PkiError> {
+        if let Some(issued) = self.recently_issued.get(device) {
+            return Ok(issued);
+        }
+        let issued = self.issue_device_afresh(device)?;
+        self.recently_issued.keep(device, &issued);
+        Ok(issued)
+    }
+
+    fn issue_device_afresh(&self, device: Eui64) -> Result<(Identity, Identity), PkiError> {
         let issuer = issuer_of(&self.device_ca)?;
         let signing = self.issue_leaf(
             device_file_stem(device, KeyUsage::DigitalSignature),
@@ -296,7 +369,7 @@ impl TestPki {
 
     /// Issues a device's DS and KA identities and keeps them (replacing any with the same name).
     pub fn add_device(&mut self, device: Eui64) -> Result<(Identity, Identity), PkiError> {
-        let (signing, agreement) = self.issue_device(device)?;
+        let (signing, agreement) = self.issue_device_afresh(device)?;
         self.insert(signing.clone());
         self.insert(agreement.clone());
         Ok((signing, agreement))
@@ -427,6 +500,7 @@ impl TestPki {
             organisation_ca,
             device_ca,
             identities,
+            recently_issued: RecentlyIssued::default(),
         })
     }
 

@@ -498,6 +498,14 @@ fn files_round_trip_and_keep_issuing_devices() {
         loaded.issue_device(new_device).unwrap(),
         pki.issue_device(new_device).unwrap()
     );
+    // Remembered, and the same as made afresh by a PKI that never issued it.
+    assert_eq!(
+        pki.clone().issue_device(new_device).unwrap(),
+        TestPki::from_files(&files)
+            .unwrap()
+            .issue_device(new_device)
+            .unwrap()
+    );
     let keys: Vec<_> = smki::load_rtds_keystore(&files).unwrap();
     assert_eq!(keys.len(), 3 + 15 + 4);
     assert!(keys

@@ -18,6 +18,7 @@ fn tsp(pki: &Arc<TestPki>) -> Tsp {
         extra_identities: Vec::new(),
         api_key: None,
         at_time: IN_2030,
+        fleet: 0,
     })
 }
 

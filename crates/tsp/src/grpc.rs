@@ -1,7 +1,5 @@
 //! The `TrustServiceProvider` gRPC service the other parties call.
 
-use std::collections::BTreeSet;
-
 use dcc_model::Eui64;
 use dcc_proto::smki::trust_service_provider_server::TrustServiceProvider;
 use dcc_proto::smki::{
@@ -37,38 +35,9 @@ impl TrustServiceProviderService {
 
     /// The credentials of `devices` (in order), issuing and publishing those not known yet.
     async fn credentials_for(&self, devices: &[Eui64]) -> Result<Vec<DeviceCredentials>, Status> {
-        let (unknown, pki) = {
-            let registry = registry::read(&self.registry);
-            let unknown: BTreeSet<Eui64> = devices
-                .iter()
-                .copied()
-                .filter(|device| registry.device(*device).is_none())
-                .collect();
-            (unknown, registry.pki())
-        };
-        if !unknown.is_empty() {
-            let issued = tokio::task::spawn_blocking(move || {
-                unknown
-                    .into_iter()
-                    .map(|device| {
-                        registry::issue_device(&pki, device).map_err(|error| {
-                            Status::internal(format!(
-                                "cannot issue certificates for device {device}: {error}"
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, Status>>()
-            })
+        registry::issue_unknown(&self.registry, devices)
             .await
-            .map_err(|error| {
-                Status::internal(format!("certificate issuance stopped: {error}"))
-            })??;
-            let mut registry = registry::write(&self.registry);
-            for credentials in issued {
-                info!(device = %credentials.device, "issued device certificates");
-                registry.publish_device(credentials);
-            }
-        }
+            .map_err(Status::internal)?;
         let registry = registry::read(&self.registry);
         devices
             .iter()
@@ -108,6 +77,9 @@ impl TrustServiceProvider for TrustServiceProviderService {
         let request = request.into_inner();
         let subject = dcc_proto::convert::eui64("subject_id", &request.subject_id)?;
         let usage = wire::usage("usage", request.usage)?;
+        registry::publish_if_fleet_device(&self.registry, subject)
+            .await
+            .map_err(Status::internal)?;
         let registry = registry::read(&self.registry);
         let certificates: Vec<CertificateRecord> = registry
             .search(subject, usage)

@@ -45,6 +45,10 @@ pub struct TspConfig {
     /// The time (unix seconds) at which certificate statuses are reported (`I` in use,
     /// `E` expired, `P` pending); injected, the TSP reads no clock.
     pub at_time: i64,
+    /// How many generated premises (`dcc_model::fleet::generated`) the ecosystem has: the
+    /// certificates of their devices are issued from the seed when first searched for (or
+    /// asked for), not at start; a retrieval by serial finds them once a search has.
+    pub fleet: u32,
 }
 
 /// A TSP ready to serve.
@@ -74,8 +78,13 @@ pub fn new(config: TspConfig) -> Tsp {
         extra_identities,
         api_key,
         at_time,
+        fleet,
     } = config;
-    let registry = Arc::new(RwLock::new(registry::Registry::new(pki, &extra_identities)));
+    let registry = Arc::new(RwLock::new(registry::Registry::new(
+        pki,
+        &extra_identities,
+        fleet,
+    )));
     let service = TrustServiceProviderService::new(Arc::clone(&registry));
     let grpc = MountedService {
         name: PARTY_NAME.to_owned(),

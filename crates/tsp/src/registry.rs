@@ -46,6 +46,9 @@ pub(crate) struct Registry {
     store: CertificateStore,
     devices: BTreeMap<Eui64, DeviceCredentials>,
     trust_anchors: Vec<Certificate>,
+    /// How many generated premises the ecosystem has: their devices' certificates are issued
+    /// and published when first asked for.
+    fleet: u32,
 }
 
 impl Registry {
@@ -53,7 +56,7 @@ impl Registry {
     /// identity replaces the PKI's certificates of the same subject, usage and role (so that a
     /// DCC Boxed `keystore.json` makes the repository answer the ZAZ1 certificates). An extra
     /// certificate whose issuer is not a CA of the store becomes a trust anchor itself.
-    pub(crate) fn new(pki: Arc<TestPki>, extra_identities: &[Identity]) -> Self {
+    pub(crate) fn new(pki: Arc<TestPki>, extra_identities: &[Identity], fleet: u32) -> Self {
         let mut store = CertificateStore::new();
         let mut trust_anchors = vec![pki.root_ca().certificate.clone()];
         store.add_trust_anchor(pki.root_ca().certificate.clone());
@@ -82,7 +85,14 @@ impl Registry {
             store,
             devices: BTreeMap::new(),
             trust_anchors,
+            fleet,
         }
+    }
+
+    /// Whether `subject` is a device of the generated fleet not published yet.
+    pub(crate) fn is_unmade_fleet_device(&self, subject: Eui64) -> bool {
+        dcc_model::fleet::generated::locate(subject, self.fleet).is_some()
+            && !self.devices.contains_key(&subject)
     }
 
     /// The PKI, to issue with outside the lock.
@@ -191,6 +201,56 @@ pub(crate) fn issue_device(pki: &TestPki, device: Eui64) -> Result<DeviceCredent
         _ => pki.issue_device(device)?,
     };
     Ok(DeviceCredentials { device, ds, ka })
+}
+
+/// Issues (off the async threads) and publishes the credentials of those of `devices` the
+/// registry does not know yet; the error says which device could not be issued.
+pub(crate) async fn issue_unknown(
+    registry: &SharedRegistry,
+    devices: &[Eui64],
+) -> Result<(), String> {
+    let (unknown, pki) = {
+        let registry = read(registry);
+        let unknown: std::collections::BTreeSet<Eui64> = devices
+            .iter()
+            .copied()
+            .filter(|device| registry.device(*device).is_none())
+            .collect();
+        (unknown, registry.pki())
+    };
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let issued = tokio::task::spawn_blocking(move || {
+        unknown
+            .into_iter()
+            .map(|device| {
+                issue_device(&pki, device).map_err(|error| {
+                    format!("cannot issue certificates for device {device}: {error}")
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(|error| format!("certificate issuance stopped: {error}"))??;
+    let mut registry = write(registry);
+    for credentials in issued {
+        tracing::info!(device = %credentials.device, "issued device certificates");
+        registry.publish_device(credentials);
+    }
+    Ok(())
+}
+
+/// Publishes the certificates of a device of the generated fleet when `subject` is one not
+/// published yet, so that a search finds them as if they had always been there.
+pub(crate) async fn publish_if_fleet_device(
+    registry: &SharedRegistry,
+    subject: Eui64,
+) -> Result<(), String> {
+    if !read(registry).is_unmade_fleet_device(subject) {
+        return Ok(());
+    }
+    issue_unknown(registry, &[subject]).await
 }
 
 /// Whether an extra identity has the same subject, usage and role as `certificate`.

@@ -99,6 +99,12 @@ async fn certificate_search(
         Ok(request) => request,
         Err(error) => return error_response(&error),
     };
+    if let xml::SearchSubject::SubjectAltName(device) = request.subject {
+        if let Err(error) = registry::publish_if_fleet_device(&state.registry, device).await {
+            warn!(%device, %error, "cannot issue a fleet device's certificates");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, &error);
+        }
+    }
     let registry = registry::read(&state.registry);
     match xml::search(registry.store(), &request, state.at_time) {
         Ok(results) => {

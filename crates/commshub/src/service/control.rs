@@ -11,13 +11,16 @@ use super::{lock, Inner, Route};
 
 impl DeviceHost for Inner {
     fn act(&self, device: Eui64, action: &DeviceAction) -> Result<Vec<u16>, ActionRefusal> {
-        let found = self.hubs.values().find_map(|hub| match hub.route(device) {
-            Some(Route::Local(engine)) => Some((hub.region, engine)),
-            _ => None,
-        });
-        let Some((region, engine)) = found else {
+        let hub = self
+            .hub_of_device(device)
+            .ok_or(ActionRefusal::UnknownDevice(device))?;
+        let Some(Route::Local(cell)) = hub.route(device) else {
             return Err(ActionRefusal::UnknownDevice(device));
         };
+        let region = hub.region;
+        let engine = self
+            .engine(cell, device)
+            .map_err(|_| ActionRefusal::UnknownDevice(device))?;
         let (raised, alerts) = {
             let mut engine = lock(engine);
             let raised = engine.act(action, self.now())?;
@@ -28,13 +31,17 @@ impl DeviceHost for Inner {
     }
 
     fn display(&self, device: Eui64) -> Result<Display, ActionRefusal> {
-        self.hubs
-            .values()
-            .find_map(|hub| match hub.route(device) {
-                Some(Route::Local(engine)) => Some(lock(engine).display()),
-                _ => None,
-            })
-            .ok_or(ActionRefusal::UnknownDevice(device))
+        let hub = self
+            .hub_of_device(device)
+            .ok_or(ActionRefusal::UnknownDevice(device))?;
+        let Some(Route::Local(cell)) = hub.route(device) else {
+            return Err(ActionRefusal::UnknownDevice(device));
+        };
+        let engine = self
+            .engine(cell, device)
+            .map_err(|_| ActionRefusal::UnknownDevice(device))?;
+        let display = lock(engine).display();
+        Ok(display)
     }
 }
 

@@ -27,17 +27,21 @@ impl CommsHubWanService {
                 refused.push(listed.clone());
                 continue;
             };
-            let found = inner
-                .hubs
-                .values()
-                .find_map(|hub| hub.route(device).map(|route| (hub, route)));
-            let Some((hub, route)) = found else {
+            let found = inner.hub_of_device(device);
+            let Some((hub, route)) = found
+                .as_ref()
+                .and_then(|hub| hub.route(device).map(|route| (hub, route)))
+            else {
                 warn!(%device, "firmware for a device no comms hub here has");
                 refused.push(listed.clone());
                 continue;
             };
             let delivered = match route {
-                Route::Local(engine) => {
+                Route::Local(cell) => {
+                    let Ok(engine) = inner.engine(cell, device) else {
+                        refused.push(listed.clone());
+                        continue;
+                    };
                     let mut engine = lock(engine);
                     engine.receive_firmware_image(
                         &distribution.image,
@@ -87,6 +91,9 @@ async fn over_han(
 /// The CHF tells the DCC it transferred the image (CCS08, 8F8A).
 fn transfer_succeeded(inner: &Inner, hub: &Hub, device: Eui64, version: &[u8]) {
     let Some((_, chf)) = hub.engines.iter().find(|(id, _)| *id == hub.chf) else {
+        return;
+    };
+    let Ok(chf) = inner.engine(chf, hub.chf) else {
         return;
     };
     let mut chf = lock(chf);

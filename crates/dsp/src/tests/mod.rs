@@ -234,6 +234,7 @@ impl TestDsp {
             extra_identities: Vec::new(),
             api_key: None,
             at_time: START.unix_timestamp(),
+            fleet: 0,
         });
         let acb_key = identity(
             ACB,

@@ -12,8 +12,9 @@ use super::Inner;
 impl DeviceHost for Inner {
     fn act(&self, device: Eui64, action: &DeviceAction) -> Result<Vec<u16>, ActionRefusal> {
         let hosted = self
-            .devices
-            .get(&device)
+            .device(device)
+            .ok()
+            .flatten()
             .ok_or(ActionRefusal::UnknownDevice(device))?;
         let (raised, alerts) = {
             let mut engine = hosted
@@ -28,13 +29,15 @@ impl DeviceHost for Inner {
 
     fn display(&self, device: Eui64) -> Result<Display, ActionRefusal> {
         let hosted = self
-            .devices
-            .get(&device)
+            .device(device)
+            .ok()
+            .flatten()
             .ok_or(ActionRefusal::UnknownDevice(device))?;
-        let engine = hosted
+        let display = hosted
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(engine.display())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .display();
+        Ok(display)
     }
 }
 

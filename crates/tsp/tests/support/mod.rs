@@ -42,6 +42,7 @@ pub fn tsp_with(
         extra_identities,
         api_key: api_key.map(str::to_owned),
         at_time,
+        fleet: 0,
     })
 }
 
