@@ -1,7 +1,7 @@
 //! The certificates a party knows, the lookups DUIS and GBCS processing need, path
 //! validation to a trusted root, and revocation.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use dcc_model::Eui64;
 
@@ -84,6 +84,11 @@ pub enum PathError {
 #[derive(Debug, Clone, Default)]
 pub struct CertificateStore {
     certificates: Vec<Certificate>,
+    /// Positions in `certificates` by subject and by serial number, in the order added: a
+    /// lookup reads its few candidates, not every certificate (a TSP publishing a large
+    /// fleet's certificates as it meets its devices holds hundreds of thousands).
+    by_subject: HashMap<Eui64, Vec<usize>>,
+    by_serial: HashMap<Vec<u8>, Vec<usize>>,
     trust_anchors: BTreeSet<Vec<u8>>,
     revoked_serials: BTreeSet<Vec<u8>>,
 }
@@ -106,9 +111,39 @@ impl CertificateStore {
 
     /// Adds a certificate (once; adding the same DER again does nothing).
     pub fn add(&mut self, certificate: Certificate) {
-        if !self.certificates.iter().any(|known| known == &certificate) {
-            self.certificates.push(certificate);
+        if self
+            .with_serial(certificate.serial_bytes())
+            .any(|known| known == &certificate)
+        {
+            return;
         }
+        let position = self.certificates.len();
+        if let Some(subject) = certificate.subject_id() {
+            self.by_subject.entry(subject).or_default().push(position);
+        }
+        self.by_serial
+            .entry(certificate.serial_bytes().to_vec())
+            .or_default()
+            .push(position);
+        self.certificates.push(certificate);
+    }
+
+    /// The certificates with this serial number (bytes), in the order added.
+    fn with_serial<'a>(&'a self, serial: &[u8]) -> impl Iterator<Item = &'a Certificate> + 'a {
+        self.by_serial
+            .get(serial)
+            .into_iter()
+            .flatten()
+            .filter_map(|position| self.certificates.get(*position))
+    }
+
+    /// The certificates of `subject`, in the order added.
+    fn of_subject(&self, subject: Eui64) -> impl Iterator<Item = &Certificate> {
+        self.by_subject
+            .get(&subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|position| self.certificates.get(*position))
     }
 
     /// Adds an identity's certificate.
@@ -153,9 +188,7 @@ impl CertificateStore {
         usage: KeyUsage,
         role: Option<RemotePartyRole>,
     ) -> Vec<&Certificate> {
-        self.certificates
-            .iter()
-            .filter(|certificate| certificate.subject_id() == Some(subject))
+        self.of_subject(subject)
             .filter(|certificate| certificate.key_usage() == Some(usage))
             .filter(|certificate| role.is_none_or(|role| certificate.role() == Some(role)))
             .collect()
@@ -163,26 +196,19 @@ impl CertificateStore {
 
     /// All certificates of `subject`.
     pub fn find_subject(&self, subject: Eui64) -> Vec<&Certificate> {
-        self.certificates
-            .iter()
-            .filter(|certificate| certificate.subject_id() == Some(subject))
-            .collect()
+        self.of_subject(subject).collect()
     }
 
     /// The certificate with this decimal serial number (leading zeros ignored).
     pub fn by_serial(&self, serial_decimal: &str) -> Option<&Certificate> {
         let serial = decimal_to_bytes(serial_decimal)?;
-        self.certificates
-            .iter()
-            .find(|certificate| certificate.serial_bytes() == serial.as_slice())
+        self.with_serial(&serial).next()
     }
 
     /// The certificate with this hex serial number (any case, leading zeros ignored).
     pub fn by_serial_hex(&self, serial_hex: &str) -> Option<&Certificate> {
         let serial = hex_to_bytes(serial_hex)?;
-        self.certificates
-            .iter()
-            .find(|certificate| certificate.serial_bytes() == serial.as_slice())
+        self.with_serial(&serial).next()
     }
 
     /// The certificate an XML signature's `X509IssuerSerial` names: issuer DN as RFC 2253
@@ -194,9 +220,8 @@ impl CertificateStore {
     ) -> Option<&Certificate> {
         let serial = decimal_to_bytes(serial_decimal)?;
         let issuer_name = normalise_rfc2253(issuer_name);
-        self.certificates.iter().find(|certificate| {
-            certificate.serial_bytes() == serial.as_slice()
-                && normalise_rfc2253(&certificate.issuer_name_rfc2253()) == issuer_name
+        self.with_serial(&serial).find(|certificate| {
+            normalise_rfc2253(&certificate.issuer_name_rfc2253()) == issuer_name
         })
     }
 
@@ -205,10 +230,7 @@ impl CertificateStore {
         let Some(serial) = decimal_to_bytes(serial_decimal) else {
             return false;
         };
-        let known = self
-            .certificates
-            .iter()
-            .any(|certificate| certificate.serial_bytes() == serial.as_slice());
+        let known = self.with_serial(&serial).next().is_some();
         self.revoked_serials.insert(serial);
         known
     }
