@@ -57,6 +57,7 @@ fn harness() -> &'static Harness {
             extra_identities: Vec::new(),
             api_key: None,
             at_time: time::OffsetDateTime::now_utc().unix_timestamp(),
+            fleet: config.fleet,
         });
         let peers = Peers {
             tsp: tsp.local_transport(),
