@@ -3,6 +3,7 @@
 //! (and need not care) where its peer runs.
 
 use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
 
 use tonic::body::Body;
 
@@ -55,4 +56,29 @@ where
     S::Future: Send + 'static,
 {
     BoxCloneSyncService::new(service.map_err(|never: Infallible| match never {}))
+}
+
+/// A transport that calls the routes in `routes` (a party of this process, mounted once it is
+/// built): the same encoded messages as over the network, without HTTP/2 or a socket. Until
+/// the routes are there, calls fail as UNAVAILABLE, as a peer not listening yet would.
+pub fn local_routes(
+    party: &str,
+    routes: Arc<OnceLock<tonic::service::Routes>>,
+) -> GrpcTransport {
+    let party: Arc<str> = Arc::from(party);
+    let service = tower::service_fn(move |request: http::Request<Body>| {
+        let mounted = routes.get().cloned();
+        let party = party.clone();
+        async move {
+            let Some(mounted) = mounted else {
+                let status = tonic::Status::unavailable(format!("{party} is not serving yet"));
+                return Ok(status.into_http());
+            };
+            match mounted.oneshot(request).await {
+                Ok(response) => Ok(response),
+                Err(never) => match never {},
+            }
+        }
+    });
+    BoxCloneSyncService::new(service)
 }

@@ -1,9 +1,11 @@
 //! Runs parties: all of them in this process, or one (for `dccsim serve`), each on its own
-//! gRPC listener, reaching the others over loopback gRPC exactly as separate processes do.
+//! gRPC listener. A party reaches a peer of another process over gRPC; a peer in the same
+//! process (without mutual TLS) through its routes directly, with the same encoded messages
+//! and the same link layer, but no HTTP/2 connection and no socket.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use dcc_proto::link::{Link, LinkLayer};
@@ -48,13 +50,48 @@ pub struct LaunchHooks {
     pub clock: Option<clock::Clock>,
 }
 
-/// Reaches each party at its gRPC address, connecting lazily so parties may start in any order.
+/// The gRPC routes of the parties running in this process, filled in as each is mounted, so
+/// a party can call a peer built after it.
+#[derive(Debug, Clone, Default)]
+pub struct LocalParties {
+    routes: Arc<BTreeMap<String, Arc<OnceLock<tonic::service::Routes>>>>,
+}
+
+impl LocalParties {
+    /// Room for `parties`' routes.
+    pub fn new<'a>(parties: impl IntoIterator<Item = &'a str>) -> Self {
+        let routes = parties
+            .into_iter()
+            .map(|party| (party.to_owned(), Arc::default()))
+            .collect();
+        Self {
+            routes: Arc::new(routes),
+        }
+    }
+
+    /// The party's routes are mounted: calls to it go straight to them.
+    fn mount(&self, party: &str, routes: tonic::service::Routes) {
+        if let Some(cell) = self.routes.get(party) {
+            let _ = cell.set(routes);
+        }
+    }
+
+    /// A transport that calls `party`'s routes, or `None` if it does not run here.
+    fn transport(&self, party: &str) -> Option<GrpcTransport> {
+        let routes = self.routes.get(party)?;
+        Some(dcc_proto::transport::local_routes(party, routes.clone()))
+    }
+}
+
+/// Reaches each party at its gRPC address, connecting lazily so parties may start in any
+/// order; or, for a party in [`LocalParties`], through its routes in this process.
 #[derive(Debug, Clone)]
 pub struct NetworkDirectory {
     addresses: BTreeMap<String, SocketAddr>,
     tls: Option<TlsMaterial>,
     /// The calling party and the layer its calls pass through.
     link_layer: Option<(String, Arc<dyn LinkLayer>)>,
+    local: Option<LocalParties>,
 }
 
 impl NetworkDirectory {
@@ -63,7 +100,14 @@ impl NetworkDirectory {
             addresses,
             tls: None,
             link_layer: None,
+            local: None,
         }
+    }
+
+    /// Parties in `local` are called in this process, not over the network.
+    pub fn with_local_parties(mut self, local: Option<LocalParties>) -> Self {
+        self.local = local;
+        self
     }
 
     /// Calls made by `from` pass through `layer`.
@@ -81,6 +125,21 @@ impl NetworkDirectory {
 
 impl PeerDirectory for NetworkDirectory {
     fn transport(&self, party: &str) -> GrpcTransport {
+        let transport = match self.local.as_ref().and_then(|local| local.transport(party)) {
+            Some(local) => local,
+            None => self.remote(party),
+        };
+        match &self.link_layer {
+            Some((from, layer)) => {
+                dcc_proto::link::through(layer.clone(), Link::new(from, party), transport)
+            }
+            None => transport,
+        }
+    }
+}
+
+impl NetworkDirectory {
+    fn remote(&self, party: &str) -> GrpcTransport {
         let address = self
             .addresses
             .get(party)
@@ -100,13 +159,7 @@ impl PeerDirectory for NetworkDirectory {
                 }
             };
         }
-        let transport = dcc_proto::transport::remote(endpoint.connect_lazy());
-        match &self.link_layer {
-            Some((from, layer)) => {
-                dcc_proto::link::through(layer.clone(), Link::new(from, party), transport)
-            }
-            None => transport,
-        }
+        dcc_proto::transport::remote(endpoint.connect_lazy())
     }
 }
 
@@ -222,6 +275,12 @@ pub async fn start_parties_with(
     let mut tasks = JoinSet::new();
     let mut duis_url = None;
     let mut smki_url = None;
+    // Mutual TLS asks for every link to be a TLS connection, so then even peers here are
+    // called over the network.
+    let local = match &config.dccki_directory {
+        Some(_) => None,
+        None => Some(LocalParties::new(listeners.keys().map(String::as_str))),
+    };
     for (party, listener) in listeners {
         let tls = match &config.dccki_directory {
             Some(directory) => Some(dccki::load(directory, &party)?),
@@ -229,7 +288,8 @@ pub async fn start_parties_with(
         };
         let directory = NetworkDirectory::new(addresses.clone())
             .with_tls(tls.clone())
-            .with_link_layer(&party, hooks.link_layer.clone());
+            .with_link_layer(&party, hooks.link_layer.clone())
+            .with_local_parties(local.clone());
         let built = parties::build(&party, &config, &identities, &directory, &clock)?;
         let http_listener = match party.as_str() {
             "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
@@ -259,6 +319,7 @@ pub async fn start_parties_with(
             listener,
             http_listener,
             built,
+            local.as_ref(),
             shutdown_signal.clone(),
         );
     }
@@ -280,11 +341,15 @@ fn serve_party(
     listener: TcpListener,
     http_listener: Option<TcpListener>,
     built: BuiltParty,
+    local: Option<&LocalParties>,
     shutdown: watch::Receiver<bool>,
 ) {
     let BuiltParty { mounted, http } = built;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    let routes = mounted.routes.add_service(health_service);
+    let routes = mounted.routes.add_service(health_service).prepare();
+    if let Some(local) = local {
+        local.mount(&party, routes.clone());
+    }
     for task in mounted.tasks {
         let mut stop = shutdown.clone();
         tasks.spawn(async move {
