@@ -26,6 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::inventory::DeviceRecord;
 
+mod memory;
+
+use memory::table;
+
 /// The store's file inside the data folder.
 pub const FILE_NAME: &str = "dsp.redb";
 
@@ -240,7 +244,7 @@ pub struct AuditEvent {
 /// The open store. Reads take a snapshot; writes go through a [`Batch`] committed whole.
 #[derive(Debug)]
 pub struct Store {
-    database: redb::Database,
+    database: Database,
     path: PathBuf,
     deferred: Arc<DeferredWrites>,
 }
@@ -330,6 +334,13 @@ impl Drop for Store {
     }
 }
 
+/// Where the tables are: the file, or memory (no data folder).
+#[derive(Debug)]
+enum Database {
+    File(redb::Database),
+    Memory(Arc<memory::MemoryStore>),
+}
+
 fn decode<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt {
         table,
@@ -355,28 +366,29 @@ impl Store {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse { path: path.clone() },
             other => database(other),
         })?;
-        Self::with_tables(opened, path)
-    }
-
-    /// A store in memory, for a DSP whose state nothing would find again after it stops (no
-    /// data folder given): the same transactions without a file and its fsyncs, which would
-    /// otherwise be most of a request's time.
-    pub fn in_memory() -> Result<Self, StoreError> {
-        let opened = redb::Builder::new()
-            .create_with_backend(redb::backends::InMemoryBackend::new())
-            .map_err(database)?;
-        Self::with_tables(opened, PathBuf::new())
-    }
-
-    fn with_tables(opened: redb::Database, path: PathBuf) -> Result<Self, StoreError> {
         let store = Self {
-            database: opened,
+            database: Database::File(opened),
             path,
             deferred: Arc::default(),
         };
-        let batch = store.batch()?;
-        {
-            let txn = &batch.transaction;
+        store.create_tables()?;
+        Ok(store)
+    }
+
+    /// A store in memory, for a DSP whose state nothing would find again after it stops (no
+    /// data folder given): the same tables and transactions without a file (see
+    /// `store::memory`).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            database: Database::Memory(Arc::default()),
+            path: PathBuf::new(),
+            deferred: Arc::default(),
+        })
+    }
+
+    fn create_tables(&self) -> Result<(), StoreError> {
+        let batch = self.batch()?;
+        if let Transaction::File(txn) = &batch.transaction {
             txn.open_table(COUNTERS).map_err(database)?;
             txn.open_table(AWAITING).map_err(database)?;
             txn.open_table(ANSWERED).map_err(database)?;
@@ -388,8 +400,7 @@ impl Store {
             txn.open_table(AUDIT).map_err(database)?;
             txn.open_table(SEQUENCES).map_err(database)?;
         }
-        batch.commit()?;
-        Ok(store)
+        batch.commit()
     }
 
     /// The store's file; empty for a store in memory.
@@ -400,7 +411,10 @@ impl Store {
     /// A write transaction, which first writes what was deferred. Do not hold one across an
     /// `.await`: writers queue behind it.
     pub fn batch(&self) -> Result<Batch, StoreError> {
-        let transaction = self.database.begin_write().map_err(database)?;
+        let transaction = match &self.database {
+            Database::File(file) => Transaction::File(file.begin_write().map_err(database)?),
+            Database::Memory(memory) => Transaction::Memory(memory.begin()),
+        };
         let taken = std::mem::take(&mut *self.deferred.pending());
         // Should writing them fail, the batch's drop puts them back.
         let batch = Batch {
@@ -444,20 +458,28 @@ impl Store {
         self.batch()?.commit()
     }
 
-    fn read(&self) -> Result<redb::ReadTransaction, StoreError> {
-        self.database.begin_read().map_err(database)
-    }
-
     pub fn counter(&self, originator: Eui64, target: Eui64) -> Result<Option<u64>, StoreError> {
-        let table = self.read()?.open_table(COUNTERS).map_err(database)?;
-        let value = table
-            .get((originator.as_u64(), target.as_u64()))
-            .map_err(database)?;
+        let key = (originator.as_u64(), target.as_u64());
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => return Ok(table::counters.read(memory, &key)),
+        };
+        let table = read(file)?.open_table(COUNTERS).map_err(database)?;
+        let value = table.get(key).map_err(database)?;
         Ok(value.map(|guard| guard.value()))
     }
 
     pub fn awaiting(&self, command: SentCommand) -> Result<Option<AwaitingResponse>, StoreError> {
-        let table = self.read()?.open_table(AWAITING).map_err(database)?;
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return table::awaiting
+                    .read(memory, &command.key())
+                    .map(|bytes| decode("commands_awaiting_response", &bytes))
+                    .transpose()
+            }
+        };
+        let table = read(file)?.open_table(AWAITING).map_err(database)?;
         let value = table.get(command.key()).map_err(database)?;
         value
             .map(|guard| decode("commands_awaiting_response", guard.value()))
@@ -466,11 +488,17 @@ impl Store {
 
     /// Every command awaiting a response.
     pub fn all_awaiting(&self) -> Result<Vec<AwaitingResponse>, StoreError> {
-        self.all_values(AWAITING, "commands_awaiting_response")
+        self.all_values(AWAITING, table::awaiting, "commands_awaiting_response")
     }
 
     pub fn was_answered(&self, command: SentCommand) -> Result<bool, StoreError> {
-        let table = self.read()?.open_table(ANSWERED).map_err(database)?;
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return Ok(table::answered.read(memory, &command.key()).is_some())
+            }
+        };
+        let table = read(file)?.open_table(ANSWERED).map_err(database)?;
         Ok(table.get(command.key()).map_err(database)?.is_some())
     }
 
@@ -478,8 +506,17 @@ impl Store {
         &self,
         request_id: &RequestId,
     ) -> Result<Option<IssuedPreCommand>, StoreError> {
-        let table = self.read()?.open_table(PRE_COMMANDS).map_err(database)?;
         let key = request_id.to_string();
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return table::pre_commands
+                    .read(memory, &key)
+                    .map(|bytes| decode("pre_commands", &bytes))
+                    .transpose()
+            }
+        };
+        let table = read(file)?.open_table(PRE_COMMANDS).map_err(database)?;
         let value = table.get(key.as_str()).map_err(database)?;
         value
             .map(|guard| decode("pre_commands", guard.value()))
@@ -487,11 +524,20 @@ impl Store {
     }
 
     pub fn all_held(&self) -> Result<Vec<HeldRequest>, StoreError> {
-        self.all_values(HELD, "held_requests")
+        self.all_values(HELD, table::held, "held_requests")
     }
 
     pub fn schedule(&self, schedule_id: u64) -> Result<Option<Schedule>, StoreError> {
-        let table = self.read()?.open_table(SCHEDULES).map_err(database)?;
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return table::schedules
+                    .read(memory, &schedule_id)
+                    .map(|bytes| decode("schedules", &bytes))
+                    .transpose()
+            }
+        };
+        let table = read(file)?.open_table(SCHEDULES).map_err(database)?;
         let value = table.get(schedule_id).map_err(database)?;
         value
             .map(|guard| decode("schedules", guard.value()))
@@ -499,17 +545,27 @@ impl Store {
     }
 
     pub fn all_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
-        self.all_values(SCHEDULES, "schedules")
+        self.all_values(SCHEDULES, table::schedules, "schedules")
     }
 
     pub fn all_devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
-        self.all_values(INVENTORY, "inventory")
+        self.all_values(INVENTORY, table::inventory, "inventory")
     }
 
     /// Every document still owed to a user, by sequence.
     pub fn all_deliveries(&self) -> Result<Vec<(u64, Delivery)>, StoreError> {
         self.write_deferred_now()?;
-        let table = self.read()?.open_table(OUTBOX).map_err(database)?;
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return table::outbox
+                    .read_all(memory)
+                    .into_iter()
+                    .map(|(sequence, bytes)| Ok((sequence, decode("outbox", &bytes)?)))
+                    .collect()
+            }
+        };
+        let table = read(file)?.open_table(OUTBOX).map_err(database)?;
         let mut all = Vec::new();
         for entry in table.iter().map_err(database)? {
             let (key, value) = entry.map_err(database)?;
@@ -521,7 +577,18 @@ impl Store {
     /// What happened to a request, in order.
     pub fn audit_of(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
         self.write_deferred_now()?;
-        let table = self.read()?.open_table(AUDIT).map_err(database)?;
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                let range = (request_id.to_owned(), 0)..=(request_id.to_owned(), u64::MAX);
+                return table::audit
+                    .read_range(memory, range)
+                    .iter()
+                    .map(|bytes| decode("audit", bytes))
+                    .collect();
+            }
+        };
+        let table = read(file)?.open_table(AUDIT).map_err(database)?;
         let mut events = Vec::new();
         for entry in table
             .range((request_id, 0)..=(request_id, u64::MAX))
@@ -533,16 +600,28 @@ impl Store {
         Ok(events)
     }
 
-    fn all_values<K, T>(
+    fn all_values<K, MemoryKey, T>(
         &self,
         definition: TableDefinition<'_, K, &[u8]>,
+        in_memory: memory::Table<MemoryKey, Vec<u8>>,
         name: &'static str,
     ) -> Result<Vec<T>, StoreError>
     where
         K: redb::Key + 'static,
+        MemoryKey: Ord + Clone,
         T: DeserializeOwned,
     {
-        let table = self.read()?.open_table(definition).map_err(database)?;
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return in_memory
+                    .read_all(memory)
+                    .iter()
+                    .map(|(_, bytes)| decode(name, bytes))
+                    .collect()
+            }
+        };
+        let table = read(file)?.open_table(definition).map_err(database)?;
         let mut all = Vec::new();
         for entry in table.iter().map_err(database)? {
             let (_, value) = entry.map_err(database)?;
@@ -555,8 +634,17 @@ impl Store {
 /// One write transaction: everything in it happens, or nothing (the deferred writes it
 /// carries wait for the next one if it does not commit).
 pub struct Batch {
-    transaction: redb::WriteTransaction,
+    transaction: Transaction,
     carried: CarriedWrites,
+}
+
+enum Transaction {
+    File(redb::WriteTransaction),
+    Memory(memory::MemoryBatch),
+}
+
+fn read(file: &redb::Database) -> Result<redb::ReadTransaction, StoreError> {
+    file.begin_read().map_err(database)
 }
 
 impl std::fmt::Debug for Batch {
@@ -571,13 +659,24 @@ impl Batch {
             transaction,
             mut carried,
         } = self;
-        transaction.commit().map_err(database)?;
+        match transaction {
+            Transaction::File(file) => file.commit().map_err(database)?,
+            Transaction::Memory(memory) => memory.commit(),
+        }
         carried.committed = true;
         Ok(())
     }
 
     fn next_in_sequence(&self, name: &str) -> Result<u64, StoreError> {
-        let mut table = self.transaction.open_table(SEQUENCES).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let next = table::sequences.get(batch, &name.to_owned()).unwrap_or(1);
+                table::sequences.insert(batch, name.to_owned(), next + 1);
+                return Ok(next);
+            }
+        };
+        let mut table = file.open_table(SEQUENCES).map_err(database)?;
         let next = table
             .get(name)
             .map_err(database)?
@@ -593,7 +692,14 @@ impl Batch {
         originator: Eui64,
         target: Eui64,
     ) -> Result<Option<u64>, StoreError> {
-        let table = self.transaction.open_table(COUNTERS).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let key = (originator.as_u64(), target.as_u64());
+                return Ok(table::counters.get(batch, &key));
+            }
+        };
+        let table = file.open_table(COUNTERS).map_err(database)?;
         let last = table
             .get((originator.as_u64(), target.as_u64()))
             .map_err(database)?
@@ -609,7 +715,20 @@ impl Batch {
         target: Eui64,
         counter: u64,
     ) -> Result<Result<(), u64>, StoreError> {
-        let mut table = self.transaction.open_table(COUNTERS).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let key = (originator.as_u64(), target.as_u64());
+                if let Some(last) = table::counters.get(batch, &key) {
+                    if counter <= last {
+                        return Ok(Err(last));
+                    }
+                }
+                table::counters.insert(batch, key, counter);
+                return Ok(Ok(()));
+            }
+        };
+        let mut table = file.open_table(COUNTERS).map_err(database)?;
         let key = (originator.as_u64(), target.as_u64());
         let last = table.get(key).map_err(database)?.map(|guard| guard.value());
         if let Some(last) = last {
@@ -624,7 +743,18 @@ impl Batch {
     /// The next counter of (originator, target), taken: what the DSP uses for the commands of
     /// a DCC schedule it sends on a user's behalf.
     pub fn take_next_counter(&self, originator: Eui64, target: Eui64) -> Result<u64, StoreError> {
-        let mut table = self.transaction.open_table(COUNTERS).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let key = (originator.as_u64(), target.as_u64());
+                let next = table::counters
+                    .get(batch, &key)
+                    .map_or(1, |last| last.saturating_add(1));
+                table::counters.insert(batch, key, next);
+                return Ok(next);
+            }
+        };
+        let mut table = file.open_table(COUNTERS).map_err(database)?;
         let key = (originator.as_u64(), target.as_u64());
         let next = table
             .get(key)
@@ -636,7 +766,14 @@ impl Batch {
 
     /// Records `awaiting` under its command.
     pub fn put_awaiting(&self, awaiting: &AwaitingResponse) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::awaiting.insert(batch, awaiting.command.key(), encode(awaiting));
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(AWAITING).map_err(database)?;
         table
             .insert(awaiting.command.key(), encode(awaiting).as_slice())
             .map_err(database)?;
@@ -650,14 +787,27 @@ impl Batch {
         command: SentCommand,
         now_ms: i64,
     ) -> Result<Option<AwaitingResponse>, StoreError> {
-        let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let taken = table::awaiting
+                    .remove(batch, &command.key())
+                    .map(|bytes| decode::<AwaitingResponse>("commands_awaiting_response", &bytes))
+                    .transpose()?;
+                if taken.is_some() {
+                    table::answered.insert(batch, command.key(), now_ms);
+                }
+                return Ok(taken);
+            }
+        };
+        let mut table = file.open_table(AWAITING).map_err(database)?;
         let taken = table
             .remove(command.key())
             .map_err(database)?
             .map(|guard| decode::<AwaitingResponse>("commands_awaiting_response", guard.value()))
             .transpose()?;
         if taken.is_some() {
-            let mut answered = self.transaction.open_table(ANSWERED).map_err(database)?;
+            let mut answered = file.open_table(ANSWERED).map_err(database)?;
             answered.insert(command.key(), now_ms).map_err(database)?;
         }
         Ok(taken)
@@ -665,7 +815,14 @@ impl Batch {
 
     /// Forgets a command that never left (its CSP refused it).
     pub fn drop_awaiting(&self, command: SentCommand) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(AWAITING).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::awaiting.remove(batch, &command.key());
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(AWAITING).map_err(database)?;
         table.remove(command.key()).map_err(database)?;
         Ok(())
     }
@@ -675,10 +832,14 @@ impl Batch {
         request_id: &RequestId,
         issued: &IssuedPreCommand,
     ) -> Result<(), StoreError> {
-        let mut table = self
-            .transaction
-            .open_table(PRE_COMMANDS)
-            .map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::pre_commands.insert(batch, request_id.to_string(), encode(issued));
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(PRE_COMMANDS).map_err(database)?;
         let key = request_id.to_string();
         table
             .insert(key.as_str(), encode(issued).as_slice())
@@ -690,10 +851,16 @@ impl Batch {
         &self,
         request_id: &RequestId,
     ) -> Result<Option<IssuedPreCommand>, StoreError> {
-        let mut table = self
-            .transaction
-            .open_table(PRE_COMMANDS)
-            .map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                return table::pre_commands
+                    .remove(batch, &request_id.to_string())
+                    .map(|bytes| decode("pre_commands", &bytes))
+                    .transpose();
+            }
+        };
+        let mut table = file.open_table(PRE_COMMANDS).map_err(database)?;
         let key = request_id.to_string();
         let taken = table
             .remove(key.as_str())
@@ -704,7 +871,14 @@ impl Batch {
     }
 
     pub fn put_held(&self, held: &HeldRequest) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(HELD).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::held.insert(batch, held.request_id.to_string(), encode(held));
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(HELD).map_err(database)?;
         let key = held.request_id.to_string();
         table
             .insert(key.as_str(), encode(held).as_slice())
@@ -713,7 +887,16 @@ impl Batch {
     }
 
     pub fn take_held(&self, request_id: &RequestId) -> Result<Option<HeldRequest>, StoreError> {
-        let mut table = self.transaction.open_table(HELD).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                return table::held
+                    .remove(batch, &request_id.to_string())
+                    .map(|bytes| decode("held_requests", &bytes))
+                    .transpose();
+            }
+        };
+        let mut table = file.open_table(HELD).map_err(database)?;
         let key = request_id.to_string();
         let taken = table
             .remove(key.as_str())
@@ -728,7 +911,14 @@ impl Batch {
     }
 
     pub fn put_schedule(&self, schedule: &Schedule) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(SCHEDULES).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::schedules.insert(batch, schedule.schedule_id, encode(schedule));
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(SCHEDULES).map_err(database)?;
         table
             .insert(schedule.schedule_id, encode(schedule).as_slice())
             .map_err(database)?;
@@ -736,13 +926,26 @@ impl Batch {
     }
 
     pub fn remove_schedule(&self, schedule_id: u64) -> Result<bool, StoreError> {
-        let mut table = self.transaction.open_table(SCHEDULES).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                return Ok(table::schedules.remove(batch, &schedule_id).is_some());
+            }
+        };
+        let mut table = file.open_table(SCHEDULES).map_err(database)?;
         let removed = table.remove(schedule_id).map_err(database)?.is_some();
         Ok(removed)
     }
 
     pub fn put_device(&self, device: &DeviceRecord) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(INVENTORY).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::inventory.insert(batch, device.device_id.as_u64(), encode(device));
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(INVENTORY).map_err(database)?;
         table
             .insert(device.device_id.as_u64(), encode(device).as_slice())
             .map_err(database)?;
@@ -750,7 +953,14 @@ impl Batch {
     }
 
     pub fn remove_device(&self, device: Eui64) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(INVENTORY).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::inventory.remove(batch, &device.as_u64());
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(INVENTORY).map_err(database)?;
         table.remove(device.as_u64()).map_err(database)?;
         Ok(())
     }
@@ -758,7 +968,14 @@ impl Batch {
     /// Queues a document for a user; returns its outbox sequence.
     pub fn enqueue(&self, delivery: &Delivery) -> Result<u64, StoreError> {
         let sequence = self.next_in_sequence("outbox")?;
-        let mut table = self.transaction.open_table(OUTBOX).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::outbox.insert(batch, sequence, encode(delivery));
+                return Ok(sequence);
+            }
+        };
+        let mut table = file.open_table(OUTBOX).map_err(database)?;
         table
             .insert(sequence, encode(delivery).as_slice())
             .map_err(database)?;
@@ -767,13 +984,31 @@ impl Batch {
 
     /// The user took the document.
     pub fn delivered(&self, sequence: u64) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(OUTBOX).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::outbox.remove(batch, &sequence);
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(OUTBOX).map_err(database)?;
         table.remove(sequence).map_err(database)?;
         Ok(())
     }
 
     pub fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
-        let mut table = self.transaction.open_table(AUDIT).map_err(database)?;
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let range = (request_id.to_owned(), 0)..=(request_id.to_owned(), u64::MAX);
+                let sequence = table::audit
+                    .last_key_in(batch, range)
+                    .map_or(1, |(_, last)| last + 1);
+                table::audit.insert(batch, (request_id.to_owned(), sequence), encode(event));
+                return Ok(());
+            }
+        };
+        let mut table = file.open_table(AUDIT).map_err(database)?;
         // Numbered within the request (one lookup, where a store-wide sequence took a read
         // and a write of the sequences table too).
         let last = table
@@ -921,19 +1156,13 @@ mod tests {
 
     #[tokio::test]
     async fn deferred_writes_are_committed_soon_without_another_transaction() {
-        use redb::ReadableTableMetadata;
         let store = Arc::new(Store::in_memory().unwrap());
         let task = tokio::spawn(write_deferred(store.clone()));
         store.audit_later("a", event("received"));
         // Read without `audit_of`, which would write them itself.
-        let written = || {
-            store
-                .read()
-                .unwrap()
-                .open_table(AUDIT)
-                .unwrap()
-                .len()
-                .unwrap()
+        let written = || match &store.database {
+            Database::Memory(memory) => table::audit.read_all(memory).len(),
+            Database::File(_) => unreachable!("a store in memory"),
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while written() == 0 {
