@@ -17,8 +17,8 @@
 //! The templates go in name order, except those that change the inventory or the credentials
 //! other templates rely on, which go last. A user signs its pre-commands with the DS key the
 //! device trusts for it: after a 6.15.1 that replaces its own anchor on the device at once,
-//! the replacement certificate's (`PreCommandSigners`). One JVM signs them all, one validates every
-//! answer (`test_support::dcc_batch`). `all_templates_not_yet.txt` lists the templates that do
+//! the replacement certificate's (`PreCommandSigners`). One JVM signs them all, one validates
+//! every answer (`test_support::dcc_batch`). `all_templates_not_yet.txt` lists the templates that do
 //! not get the right answer yet, one a line with the reason: the test fails on any other
 //! difference, and on a listed template that now gets it (take it off), so the list only
 //! shrinks. Needs Java and `.dcc-tooling/`: SKIPPED without them, failing under `CI=true`.
@@ -27,12 +27,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use dcc_model::{CommandVariant, Eui64};
 use duis::catalogue::{self, ServiceDefinition};
 use duis::{Request, RequestBody, ResponseBody};
-use ecosystem::user::ResponseInbox;
-use base64::Engine as _;
 use ecosystem::identities::Identities;
+use ecosystem::user::ResponseInbox;
 use ecosystem::EcosystemConfig;
 use gbcs::crypto::SigningKey;
 use gbcs::SignatureField;
