@@ -15,8 +15,10 @@
 //! DSP: they get the answer of their command variant like any other.
 //!
 //! The templates go in name order, except those that change the inventory or the credentials
-//! other templates rely on, which go last. One JVM signs them all, one validates every
-//! answer (`test_support::dcc_batch`). `all_templates_not_yet.txt` lists the templates that do
+//! other templates rely on, which go last. A user signs its pre-commands with the DS key the
+//! device trusts for it: after a 6.15.1 that replaces its own anchor on the device at once,
+//! the replacement certificate's (`PreCommandSigners`). One JVM signs them all, one validates
+//! every answer (`test_support::dcc_batch`). `all_templates_not_yet.txt` lists the templates that do
 //! not get the right answer yet, one a line with the reason: the test fails on any other
 //! difference, and on a listed template that now gets it (take it off), so the list only
 //! shrinks. Needs Java and `.dcc-tooling/`: SKIPPED without them, failing under `CI=true`.
@@ -25,9 +27,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use dcc_model::{CommandVariant, Eui64};
 use duis::catalogue::{self, ServiceDefinition};
 use duis::{Request, RequestBody, ResponseBody};
+use ecosystem::identities::Identities;
 use ecosystem::user::ResponseInbox;
 use ecosystem::EcosystemConfig;
 use gbcs::crypto::SigningKey;
@@ -181,6 +185,65 @@ fn signed_pre_command(request: &Request, answer: &[u8], key: &SigningKey) -> Opt
     Some(duis::render_request(&cv5).into_bytes())
 }
 
+/// The DS key each originator signs its pre-commands for a device with: its DCC Boxed key (the
+/// Z1 generation, [`Identities::organisation`]) until it replaces its own DS anchor on that
+/// device at once (6.15.1 without an `ExecutionDateTime`). From that command on the device
+/// verifies the originator's commands against the replacement certificate, so the originator
+/// signs with that certificate's key, which DCC Boxed's key store holds: the 6.15.1 templates'
+/// replacement DS certificate (serial 4E046AD0…, 2025–2035) is a newer issue for the key of
+/// the supplier's Z1b certificate (4A07BC01…), the one RTDS's 6.15.1 command carries.
+struct PreCommandSigners {
+    identities: Identities,
+    /// The key of the replacement DS certificate, by (originator, device).
+    replaced: BTreeMap<(Eui64, Eui64), Vec<u8>>,
+}
+
+impl PreCommandSigners {
+    fn key(&self, originator: Eui64, device: Eui64) -> Option<SigningKey> {
+        let pkcs8 = match self.replaced.get(&(originator, device)) {
+            Some(pkcs8) => pkcs8.as_slice(),
+            None => self
+                .identities
+                .organisation(originator, KeyUsage::DigitalSignature, None)
+                .ok()?
+                .private_key_pkcs8_der
+                .as_deref()?,
+        };
+        SigningKey::from_pkcs8(pkcs8).ok()
+    }
+
+    /// Notes that `request`'s command goes to its device next: a credentials update that
+    /// replaces the originator's own DS anchor there at once changes its key for that device.
+    fn sent(&mut self, request: &Request) {
+        let RequestBody::ServiceRequest(body) = &request.body else {
+            return;
+        };
+        if body.name != "UpdateSecurityCredentialsKRP" || body.child("ExecutionDateTime").is_some()
+        {
+            return;
+        }
+        let Some(replacement) = body
+            .find_text("DigitalSigningCertificate")
+            .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+            .and_then(|der| smki::Certificate::from_der(&der).ok())
+        else {
+            return;
+        };
+        let originator = request.header.request_id.originator;
+        if replacement.subject_id() != Some(originator) {
+            return;
+        }
+        let holder = self.identities.dccboxed.iter().find(|identity| {
+            identity.certificate.public_key_sec1() == replacement.public_key_sec1()
+                && identity.private_key_pkcs8_der.is_some()
+        });
+        if let Some(pkcs8) = holder.and_then(|identity| identity.private_key_pkcs8_der.clone()) {
+            self.replaced
+                .insert((originator, request.header.request_id.target), pkcs8);
+        }
+    }
+}
+
 /// The DSP's DUIS front door.
 struct Dsp {
     duis_url: String,
@@ -227,7 +290,7 @@ impl Dsp {
 async fn send_stage(
     tool: &DccBatchTool,
     dsp: &Dsp,
-    signing_key: &impl Fn(Eui64) -> Option<SigningKey>,
+    signers: &mut PreCommandSigners,
     templates: &mut [Template],
 ) -> Vec<String> {
     let unsigned: Vec<Vec<u8>> = templates
@@ -258,12 +321,14 @@ async fn send_stage(
         let Some(answer) = template.answers.first() else {
             continue;
         };
-        let Some(key) = signing_key(template.request.header.request_id.originator) else {
+        let request_id = template.request.header.request_id;
+        let Some(key) = signers.key(request_id.originator, request_id.target) else {
             continue;
         };
         if let Some(cv5) = signed_pre_command(&template.request, answer, &key) {
             cv5_unsigned.push(cv5);
             cv5_of.push(index);
+            signers.sent(&template.request);
         }
     }
     let cv5_signed = tool.sign(&cv5_unsigned, true).expect("DCC's Sign runs");
@@ -321,12 +386,9 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     ecosystem::wait_until_ready(&peer.duis_url, Duration::from_secs(60))
         .await
         .expect("ready");
-    let identities = running.identities.clone();
-    let signing_key = |originator: Eui64| {
-        let identity = identities
-            .organisation(originator, KeyUsage::DigitalSignature, None)
-            .ok()?;
-        SigningKey::from_pkcs8(identity.private_key_pkcs8_der.as_deref()?).ok()
+    let mut signers = PreCommandSigners {
+        identities: running.identities.clone(),
+        replaced: BTreeMap::new(),
     };
 
     let mut unsignable = Vec::new();
@@ -338,7 +400,7 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
             .take_while(|template| stage(template) == current)
             .count();
         let (now, later) = rest.split_at_mut(length);
-        unsignable.extend(send_stage(&tool, &peer, &signing_key, now).await);
+        unsignable.extend(send_stage(&tool, &peer, &mut signers, now).await);
         rest = later;
     }
     println!("sent and answered in {:?}", started.elapsed());

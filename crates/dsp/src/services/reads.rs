@@ -1295,8 +1295,8 @@ const GAS_METER_BALANCE: [(u16, u16); 2] = [
 
 /// 4.18: ECS82 on an ESME; on a GSME or its GPF, GCS60a. GCS60 (the same payload under an older
 /// message code) is what DUIS's mapping table names; GBCS's newer GCS60a is what three of the
-/// four RTDS GSME reads use, and which one a meter takes depends on its GBCS version, which the
-/// context does not carry.
+/// four RTDS GSME reads use. RTDS sends both to the same GSME, and no source dates GCS60a, so
+/// the device profile (the inventory's GBCS version) does not choose between them.
 struct MeterBalance;
 
 impl Read for MeterBalance {
