@@ -60,6 +60,9 @@ pub struct BenchReport {
     pub error_samples: Vec<String>,
     /// How long the in-process ecosystem took to be ready, when started here.
     pub ready_after: Option<Duration>,
+    /// Requests sent before the measured window to meet each device (see
+    /// [`BenchOptions::warm_up`]).
+    pub warmed_up: u64,
 }
 
 impl BenchReport {
@@ -91,6 +94,12 @@ impl BenchReport {
             out.push_str(&format!(
                 "ecosystem ready in {:.2} s\n",
                 ready.as_secs_f64()
+            ));
+        }
+        if self.warmed_up > 0 {
+            out.push_str(&format!(
+                "warm-up                        {} requests, each device met before the window\n",
+                self.warmed_up
             ));
         }
         out.push_str(&format!(
@@ -212,6 +221,7 @@ pub async fn bench(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         completed: measurements.completed,
         error_samples: measurements.error_samples,
         ready_after,
+        warmed_up: driven.warmed_up,
     })
 }
 

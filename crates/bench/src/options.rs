@@ -109,7 +109,16 @@ pub struct BenchOptions {
     pub seed: u64,
     /// Print a progress line to standard error every second.
     pub progress: bool,
+    /// Before the measured window, address each device once (up to [`WARM_UP_DEVICES`] of
+    /// them) with each kind of the mix, unmeasured, so the figures are the ecosystem's steady
+    /// state and not the first contact with a device (its keys and certificates made, its
+    /// engine built).
+    pub warm_up: bool,
 }
+
+/// The most devices a warm-up addresses: a larger fleet's run measures devices met for the
+/// first time, which is what it is for.
+pub const WARM_UP_DEVICES: usize = 1_000;
 
 impl Default for BenchOptions {
     fn default() -> Self {
@@ -124,6 +133,7 @@ impl Default for BenchOptions {
             inbox_address: None,
             seed: 1,
             progress: false,
+            warm_up: true,
         }
     }
 }

@@ -21,7 +21,7 @@ use smki::{KeyUsage, RemotePartyRole};
 use tokio::net::TcpListener;
 
 use crate::latency::Latencies;
-use crate::options::{BenchOptions, RequestKind};
+use crate::options::{BenchOptions, RequestKind, WARM_UP_DEVICES};
 
 /// How long responses still owed at the end are waited for before they count as errors.
 const DRAIN_LIMIT: Duration = Duration::from_secs(15);
@@ -513,6 +513,8 @@ fn report_progress(
 pub struct Driven {
     pub measurements: Measurements,
     pub targets: usize,
+    /// Requests of the warm-up, before the measured window.
+    pub warmed_up: u64,
 }
 
 /// Sends requests for `options.duration` against `duis_url`, then waits for the responses
@@ -525,6 +527,10 @@ pub async fn drive(
 ) -> Result<Driven, RunError> {
     let shared = Shared::plan(options, identities, duis_url)?;
     let server = serve_inbox(inbox, shared.clone());
+    let warmed_up = match options.warm_up {
+        true => warm_up(&shared, options).await,
+        false => 0,
+    };
     let started = Instant::now();
     let end = started + options.duration;
     *lock(&shared.window_end) = Some(end);
@@ -591,5 +597,58 @@ pub async fn drive(
     Ok(Driven {
         measurements,
         targets: shared.targets.len(),
+        warmed_up,
     })
+}
+
+/// Addresses each device once with each kind of request in the mix (at most
+/// [`WARM_UP_DEVICES`] devices), `concurrency` at a time, and waits for the answers; then
+/// forgets what it measured, keeping the errors. Returns how many requests it sent.
+async fn warm_up(shared: &Arc<Shared>, options: &BenchOptions) -> u64 {
+    let devices = shared.targets.len().min(WARM_UP_DEVICES) as u64;
+    let mut kinds = vec![RequestKind::Read];
+    if options.mix.critical > 0 {
+        kinds.push(RequestKind::Critical);
+    }
+    if options.mix.reads == 0 && options.mix.critical > 0 {
+        kinds.remove(0);
+    }
+    let plan: Vec<(u64, RequestKind)> = kinds
+        .iter()
+        .flat_map(|kind| (0..devices).map(move |device| (device, *kind)))
+        .collect();
+    let next = Arc::new(AtomicU64::new(0));
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..options.concurrency.max(1) {
+        let shared = shared.clone();
+        let plan = plan.clone();
+        let next = next.clone();
+        senders.spawn(async move {
+            loop {
+                let step = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some((device, kind)) = plan.get(step).copied() else {
+                    break;
+                };
+                shared.clone().send(device, kind, None).await;
+            }
+        });
+    }
+    while senders.join_next().await.is_some() {}
+    let drain_deadline = Instant::now() + DRAIN_LIMIT;
+    while shared.outstanding() > 0 && Instant::now() < drain_deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let missing: Vec<RequestId> = lock(&shared.pending).drain().map(|(id, _)| id).collect();
+    let mut measurements = lock(&shared.measurements);
+    for request_id in missing {
+        measurements.error(format!(
+            "{request_id} (warm-up): no response within {DRAIN_LIMIT:?}"
+        ));
+    }
+    *measurements = Measurements {
+        errors: measurements.errors,
+        error_samples: std::mem::take(&mut measurements.error_samples),
+        ..Measurements::default()
+    };
+    plan.len() as u64
 }

@@ -50,6 +50,15 @@ async fn critical_commands_and_an_open_loop_are_answered_and_verified() {
     println!("{}", report.render());
     assert_eq!(report.figures.errors, 0, "{:?}", report.error_samples);
     assert_eq!(report.completed, report.sent);
+    assert_eq!(
+        report.warmed_up, 8,
+        "each of the 4 devices met once with each kind of the mix before the window"
+    );
+    assert!(
+        report.sent <= 2 * 20 + 1,
+        "the window's figures leave out the warm-up: {} sent in 2 s at 20/s",
+        report.sent
+    );
     assert!(
         report.sent >= 20,
         "the open loop sent {} requests",
