@@ -61,10 +61,7 @@ where
 /// A transport that calls the routes in `routes` (a party of this process, mounted once it is
 /// built): the same encoded messages as over the network, without HTTP/2 or a socket. Until
 /// the routes are there, calls fail as UNAVAILABLE, as a peer not listening yet would.
-pub fn local_routes(
-    party: &str,
-    routes: Arc<OnceLock<tonic::service::Routes>>,
-) -> GrpcTransport {
+pub fn local_routes(party: &str, routes: Arc<OnceLock<tonic::service::Routes>>) -> GrpcTransport {
     let party: Arc<str> = Arc::from(party);
     let service = tower::service_fn(move |request: http::Request<Body>| {
         let mounted = routes.get().cloned();
