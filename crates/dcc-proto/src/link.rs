@@ -782,114 +782,79 @@ mod tests {
 
     type Events = Arc<Mutex<Vec<String>>>;
 
-    /// A call `name` entering `link` with `entry`: it notes when it goes and when it is
-    /// answered, `exchange` later.
+    /// A call `name` entering a link delayed `delay_ms` and sent `copies` times: it notes
+    /// when it goes and when it is answered, `exchange_ms` later.
     fn call(
         sequencer: &Arc<Sequencer>,
         events: &Events,
         name: &'static str,
-        entry: Entry,
+        (delay_ms, copies): (u64, u32),
         queued: Queued,
-        exchange: Duration,
+        exchange_ms: u64,
     ) -> tokio::task::JoinHandle<()> {
         let (sequencer, events) = (sequencer.clone(), events.clone());
         tokio::spawn(async move {
             let link = Link::new("csp-north", "dsp");
+            let entry = delayed(delay_ms, copies);
             let (_, turn) = sequencer.enter(&link, queued, || entry).await;
             turn.wait().await;
             events.lock().unwrap().push(format!("{name} goes"));
-            tokio::time::sleep(exchange).await;
+            tokio::time::sleep(Duration::from_millis(exchange_ms)).await;
             events.lock().unwrap().push(format!("{name} answered"));
         })
+    }
+
+    /// What the calls noted, once all are answered.
+    async fn noted(events: &Events, calls: Vec<tokio::task::JoinHandle<()>>) -> Vec<String> {
+        for call in calls {
+            call.await.unwrap();
+        }
+        let noted = events.lock().unwrap().clone();
+        noted
     }
 
     #[tokio::test(start_paused = true)]
     async fn delayed_calls_go_as_their_delays_end_each_once_the_one_before_is_answered() {
         let sequencer = Arc::new(Sequencer::new());
         let events = Events::default();
-        let long = Duration::from_millis(500);
         // Entered in this order: a's delay ends last, b's first; c's ends 1 ms after a's but
         // a's answer takes far longer, so c waits for it.
-        let a = call(&sequencer, &events, "a", delayed(300, 1), Queued::NOT, long);
+        let a = call(&sequencer, &events, "a", (300, 1), Queued::NOT, 500);
         tokio::task::yield_now().await;
-        let b = call(&sequencer, &events, "b", delayed(100, 1), Queued::NOT, long);
+        let b = call(&sequencer, &events, "b", (100, 1), Queued::NOT, 500);
         tokio::task::yield_now().await;
-        let c = call(
-            &sequencer,
-            &events,
-            "c",
-            delayed(301, 1),
-            Queued::NOT,
-            Duration::ZERO,
-        );
-        for task in [a, b, c] {
-            task.await.unwrap();
-        }
-        assert_eq!(
-            *events.lock().unwrap(),
-            [
-                "b goes",
-                "b answered",
-                "a goes",
-                "a answered",
-                "c goes",
-                "c answered"
-            ]
-        );
+        let c = call(&sequencer, &events, "c", (301, 1), Queued::NOT, 0);
+        let one_by_one: Vec<String> = ["b", "a", "c"]
+            .iter()
+            .flat_map(|name| [format!("{name} goes"), format!("{name} answered")])
+            .collect();
+        assert_eq!(noted(&events, vec![a, b, c]).await, one_by_one);
     }
 
     #[tokio::test(start_paused = true)]
     async fn queued_deliveries_wait_for_a_duplicate_and_delayed_ones_for_quiet() {
         let sequencer = Arc::new(Sequencer::new());
         let events = Events::default();
-        let duplicate = call(
-            &sequencer,
-            &events,
-            "duplicate",
-            delayed(0, 2),
-            Queued::NOT,
-            Duration::from_millis(200),
-        );
+        let duplicate = call(&sequencer, &events, "dup", (0, 2), Queued::NOT, 200);
         tokio::task::yield_now().await;
-        let queued = call(
-            &sequencer,
-            &events,
-            "queued",
-            delayed(0, 1),
-            Queued::DELIVERY,
-            Duration::ZERO,
-        );
+        let queued = call(&sequencer, &events, "queued", (0, 1), Queued::DELIVERY, 0);
         // A delayed delivery, due while a ticket is held: it goes only once the ticket is back.
         let ticket = sequencer.ticket();
-        let later = call(
-            &sequencer,
-            &events,
-            "later",
-            delayed(300, 1),
-            Queued::DELIVERY,
-            Duration::ZERO,
-        );
-        assert!(
-            !sequencer.quiet(Duration::from_millis(400)).await,
-            "a ticket is held"
-        );
+        let later = call(&sequencer, &events, "later", (300, 1), Queued::DELIVERY, 0);
+        let held = sequencer.quiet(Duration::from_millis(400)).await;
+        assert!(!held, "a ticket is held");
         events.lock().unwrap().push("ticket back".to_owned());
         drop(ticket);
-        for task in [duplicate, queued, later] {
-            task.await.unwrap();
-        }
-        assert_eq!(
-            *events.lock().unwrap(),
-            [
-                "duplicate goes",
-                "duplicate answered",
-                "queued goes",
-                "queued answered",
-                "ticket back",
-                "later goes",
-                "later answered"
-            ]
-        );
+        let order = [
+            "dup goes",
+            "dup answered",
+            "queued goes",
+            "queued answered",
+            "ticket back",
+            "later goes",
+            "later answered",
+        ];
+        assert_eq!(noted(&events, vec![duplicate, queued, later]).await, order);
         assert!(sequencer.quiet(Duration::ZERO).await);
     }
 
