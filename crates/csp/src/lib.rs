@@ -192,10 +192,10 @@ impl CommunicationsServiceProvider for Downstream {
         }
         // The command travels the WAN on the ecosystem's clock; the DSP has handed it over.
         let clock = inner.config.clock.clone();
-        tokio::spawn(async move {
+        tokio::spawn(dcc_proto::link::queued(None, async move {
             clock.sleep_until(now + delay).await;
             let _ = deliver(client, command, comms_hub).await;
-        });
+        }));
         info!(%comms_hub, %variant, latency_ms = delay.as_millis() as u64, "command on its way over the sm wan");
         Ok(Response::new(WanCommandAccepted {}))
     }

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::link::{Sequencer, Ticket};
 use crate::service::BackgroundTask;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -23,13 +24,16 @@ pub type Deliver<M> =
 
 /// The sending side of an outbox; cheap to clone.
 pub struct Outbox<M> {
-    sender: mpsc::UnboundedSender<(M, Span)>,
+    sender: mpsc::UnboundedSender<(M, Span, Option<Ticket>)>,
+    /// The link layer's sequencer, when the party was built with one at hand.
+    sequencer: Option<Arc<Sequencer>>,
 }
 
 impl<M> Clone for Outbox<M> {
     fn clone(&self) -> Self {
         Self {
             sender: self.sender.clone(),
+            sequencer: self.sequencer.clone(),
         }
     }
 }
@@ -42,30 +46,40 @@ impl<M> std::fmt::Debug for Outbox<M> {
 
 impl<M: Clone + Send + 'static> Outbox<M> {
     /// An outbox and the background task that delivers what is put in it with `deliver`.
-    /// Dropping the task stops every delivery still retrying.
+    /// Dropping the task stops every delivery still retrying. Built with a link layer's
+    /// sequencer at hand ([`crate::link::building`]), each message holds a ticket from being
+    /// queued until its first attempt is on a link.
     pub fn new(deliver: Deliver<M>) -> (Self, BackgroundTask) {
         let (sender, receiver) = mpsc::unbounded_channel();
-        (Self { sender }, Box::pin(deliver_all(receiver, deliver)))
+        let outbox = Self {
+            sender,
+            sequencer: crate::link::building_sequencer(),
+        };
+        (outbox, Box::pin(deliver_all(receiver, deliver)))
     }
 
     /// Queues `message`; its delivery is logged in `span`.
     pub fn send(&self, message: M, span: Span) {
-        if self.sender.send((message, span)).is_err() {
+        let ticket = self.sequencer.as_ref().map(Sequencer::ticket);
+        if self.sender.send((message, span, ticket)).is_err() {
             warn!("outbox closed: the party is shutting down");
         }
     }
 }
 
 async fn deliver_all<M: Clone + Send + 'static>(
-    mut receiver: mpsc::UnboundedReceiver<(M, Span)>,
+    mut receiver: mpsc::UnboundedReceiver<(M, Span, Option<Ticket>)>,
     deliver: Deliver<M>,
 ) {
     let mut deliveries = JoinSet::new();
     loop {
         tokio::select! {
             queued = receiver.recv() => match queued {
-                Some((message, span)) => {
-                    deliveries.spawn(deliver_one(message, deliver.clone()).instrument(span));
+                Some((message, span, ticket)) => {
+                    deliveries.spawn(
+                        crate::link::queued(ticket, deliver_one(message, deliver.clone()))
+                            .instrument(span),
+                    );
                 }
                 None => break,
             },

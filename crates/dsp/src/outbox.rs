@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use dcc_proto::link::{Sequencer, Ticket};
 use tokio::sync::mpsc;
 use tracing::{info, warn, Instrument};
 
@@ -15,7 +16,11 @@ use crate::store::{Delivery, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
-    sender: mpsc::UnboundedSender<(u64, Delivery)>,
+    sender: mpsc::UnboundedSender<(u64, Delivery, Option<Ticket>)>,
+    /// The link layer's sequencer, when the DSP was built with one at hand: a document holds
+    /// a ticket from being queued until the user answers its first delivery, so the layer is
+    /// not quiet while a response is on its way to a user.
+    sequencer: Option<Arc<Sequencer>>,
 }
 
 const FIRST_RETRY: Duration = Duration::from_millis(50);
@@ -32,27 +37,32 @@ impl Outbox {
         if !owed.is_empty() {
             info!(documents = owed.len(), "resuming deliveries owed to users");
         }
-        for entry in owed {
-            let _ = sender.send(entry);
+        for (sequence, delivery) in owed {
+            let _ = sender.send((sequence, delivery, None));
         }
-        Ok((Self { sender }, deliver_all(receiver, store, clock)))
+        let outbox = Self {
+            sender,
+            sequencer: dcc_proto::link::building_sequencer(),
+        };
+        Ok((outbox, deliver_all(receiver, store, clock)))
     }
 
     /// Sends a document already queued in the store under `sequence`.
     pub fn send(&self, sequence: u64, delivery: Delivery) {
-        if self.sender.send((sequence, delivery)).is_err() {
+        let ticket = self.sequencer.as_ref().map(Sequencer::ticket);
+        if self.sender.send((sequence, delivery, ticket)).is_err() {
             warn!("outbox closed; the dsp is shutting down");
         }
     }
 }
 
 async fn deliver_all(
-    mut receiver: mpsc::UnboundedReceiver<(u64, Delivery)>,
+    mut receiver: mpsc::UnboundedReceiver<(u64, Delivery, Option<Ticket>)>,
     store: Arc<Store>,
     clock: clock::Clock,
 ) {
     let client = reqwest::Client::new();
-    while let Some((sequence, delivery)) = receiver.recv().await {
+    while let Some((sequence, delivery, ticket)) = receiver.recv().await {
         let span = tracing::info_span!("dsp.deliver_response", request_id = %delivery.request_id, device_id = %delivery.device_id);
         // Each delivery retries on its own so one unreachable user does not hold up others.
         tokio::spawn(
@@ -62,6 +72,7 @@ async fn deliver_all(
                 clock.clone(),
                 sequence,
                 delivery,
+                ticket,
             )
             .instrument(span),
         );
@@ -74,6 +85,7 @@ async fn deliver_one(
     clock: clock::Clock,
     sequence: u64,
     delivery: Delivery,
+    mut ticket: Option<Ticket>,
 ) {
     let mut wait = FIRST_RETRY;
     loop {
@@ -83,6 +95,8 @@ async fn deliver_one(
             .body(delivery.xml.clone())
             .send()
             .await;
+        // The first attempt is over: what follows is retries on a timer.
+        drop(ticket.take());
         match outcome {
             Ok(response) if response.status().is_success() => {
                 let status = response.status().as_u16();

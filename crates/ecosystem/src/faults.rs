@@ -2,7 +2,8 @@
 //! link (delay, drop, duplicate, reorder, corrupt, partition) and per party (crash, slow), each
 //! with a probability and a seed, so that a failing run replays exactly. [`LinkConditions`] is
 //! the [`LinkLayer`] the ecosystem's transports pass through; it also records every call in a
-//! [`MessageLog`].
+//! [`MessageLog`], each call numbered as it enters its link, under the same lock as the
+//! faults' random draws, and ordered by the layer's [`Sequencer`] (see [`dcc_proto::link`]).
 //!
 //! In one process a crashed party stops answering and sending (its calls fail UNAVAILABLE)
 //! while keeping its memory: it behaves as a party whose host was cut off and came back.
@@ -10,7 +11,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dcc_proto::link::{Call, CallContent, Fate, Link, LinkLayer, Outcome, Sending};
+use dcc_proto::link::{
+    Call, CallContent, Entry, Fate, Link, LinkLayer, Outcome, Queued, Sending, Sequencer, Turn,
+};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -403,6 +406,7 @@ pub struct LinkConditions {
     faults: Mutex<Vec<ActiveFault>>,
     added: Mutex<u64>,
     log: MessageLog,
+    sequencer: Arc<Sequencer>,
 }
 
 impl LinkConditions {
@@ -413,11 +417,18 @@ impl LinkConditions {
             faults: Mutex::new(Vec::new()),
             added: Mutex::new(0),
             log,
+            sequencer: Arc::new(Sequencer::new()),
         })
     }
 
     pub fn log(&self) -> &MessageLog {
         &self.log
+    }
+
+    /// Waits, at most `limit`, until nothing is on its way but calls asleep in their delays
+    /// (see [`Sequencer`]); says whether that happened.
+    pub async fn quiet(&self, limit: Duration) -> bool {
+        self.sequencer.quiet(limit).await
     }
 
     /// Puts a fault in force.
@@ -461,7 +472,9 @@ impl LinkConditions {
         lock(&self.faults).clear();
     }
 
-    fn decide(&self, call: &Call<'_>) -> Decision {
+    /// What the faults decide for `call`, with `faults` locked (the caller numbers the call
+    /// before letting go).
+    fn decide(faults: &mut [ActiveFault], call: &Call<'_>) -> Decision {
         let mut decision = Decision {
             copies: 1,
             ..Decision::default()
@@ -471,7 +484,6 @@ impl LinkConditions {
         if is_plumbing(call.method) {
             return decision;
         }
-        let mut faults = lock(&self.faults);
         for fault in faults.iter_mut() {
             if !fault.applies(call) || !fault.strikes() {
                 continue;
@@ -508,15 +520,37 @@ impl LinkConditions {
         decision
     }
 
-    /// The fate of a DUIS hop (`user->dsp` requests, `dsp->user` deliveries), decided as for
-    /// gRPC calls; `method` is the endpoint (`serviceS`, `responses`).
-    pub fn duis_fate(&self, from: &str, to: &str, method: &str) -> Fate {
+    /// A DUIS hop (`user->dsp` requests, `dsp->user` deliveries, `queued` for the DSP's)
+    /// enters its link as a gRPC call does; `method` is the endpoint (`serviceS`,
+    /// `responses`). The hop goes once the [`Turn`] is over its wait; dropping it ends the hop.
+    /// A DSP's delivery waits while a duplicate is on its way, but not for quiet: the DSP holds
+    /// its ticket until the user answers.
+    pub async fn duis_hop(
+        &self,
+        from: &str,
+        to: &str,
+        method: &str,
+        queued: bool,
+    ) -> (Entry, Turn<'_>) {
         let link = Link::new(from, to);
-        self.fate(&Call {
+        let call = Call {
             link: &link,
             method,
             message: &[],
-        })
+        };
+        let (entry, turn) = self
+            .sequencer
+            .enter(
+                &link,
+                Queued {
+                    duplicate: queued,
+                    quiet: false,
+                },
+                || self.entry(&call, false),
+            )
+            .await;
+        turn.wait().await;
+        (entry, turn)
     }
 
     /// A note for the message log describing a fate, if it is not plain delivery.
@@ -556,28 +590,51 @@ fn is_plumbing(method: &str) -> bool {
     method.starts_with("/grpc.health")
 }
 
-impl LinkLayer for LinkConditions {
-    fn fate(&self, call: &Call<'_>) -> Fate {
-        let decision = self.decide(call);
-        if let Some(reason) = decision.drop {
-            return Fate::Drop {
+impl LinkConditions {
+    /// The entry of `call`, numbered once per copy when `per_copy` (a gRPC call's copies are
+    /// each recorded; a DUIS hop is recorded once).
+    fn entry(&self, call: &Call<'_>, per_copy: bool) -> Entry {
+        let mut faults = lock(&self.faults);
+        let decision = Self::decide(&mut faults, call);
+        let fate = match decision.drop {
+            Some(reason) => Fate::Drop {
                 delay: decision.delay,
                 reason,
+            },
+            None => Fate::Deliver {
+                delay: decision.delay,
+                copies: decision.copies,
+                corrupt: decision.corrupt,
+            },
+        };
+        if is_plumbing(call.method) {
+            return Entry {
+                fate,
+                sending: Sending::default(),
             };
         }
-        Fate::Deliver {
-            delay: decision.delay,
-            copies: decision.copies,
-            corrupt: decision.corrupt,
+        // Numbered before the faults are let go: the next call's draws come after this one's
+        // in the log too.
+        let numbers = match per_copy {
+            true => fate.copies().max(1),
+            false => 1,
+        };
+        let (sequence, at) = self.log.reserve_many(u64::from(numbers));
+        drop(faults);
+        Entry {
+            fate,
+            sending: Sending { sequence, at },
         }
     }
+}
 
-    fn sending(&self, call: &Call<'_>) -> Sending {
-        if is_plumbing(call.method) {
-            return Sending::default();
-        }
-        let (sequence, at) = self.log.reserve();
-        Sending { sequence, at }
+impl LinkLayer for LinkConditions {
+    fn enter(&self, call: &Call<'_>) -> Entry {
+        self.entry(call, true)
+    }
+
+    fn sequencer(&self) -> Option<&Arc<Sequencer>> {
+        Some(&self.sequencer)
     }
 
     fn observe(
@@ -725,7 +782,7 @@ mod tests {
             conditions.inject(fault).unwrap();
             let link = Link::new("dsp", "csp-north");
             (0..64)
-                .map(|_| matches!(conditions.fate(&call(&link)), Fate::Drop { .. }))
+                .map(|_| matches!(conditions.enter(&call(&link)).fate, Fate::Drop { .. }))
                 .collect::<Vec<_>>()
         };
         assert_eq!(choices(42), choices(42));
@@ -743,14 +800,20 @@ mod tests {
         conditions.inject(crash).unwrap();
         let down = Link::new("csp-north", "commshub");
         let up = Link::new("commshub", "csp-north");
-        assert!(matches!(conditions.fate(&call(&down)), Fate::Drop { .. }));
-        assert!(matches!(conditions.fate(&call(&up)), Fate::Drop { .. }));
+        assert!(matches!(
+            conditions.enter(&call(&down)).fate,
+            Fate::Drop { .. }
+        ));
+        assert!(matches!(
+            conditions.enter(&call(&up)).fate,
+            Fate::Drop { .. }
+        ));
         assert_eq!(
-            conditions.fate(&call(&Link::new("dsp", "tsp"))),
+            conditions.enter(&call(&Link::new("dsp", "tsp"))).fate,
             Fate::DELIVER
         );
         conditions.restart("commshub").unwrap();
-        assert_eq!(conditions.fate(&call(&down)), Fate::DELIVER);
+        assert_eq!(conditions.enter(&call(&down)).fate, Fate::DELIVER);
         assert_eq!(
             conditions.restart("commshub"),
             Err(FaultError::UnknownFault("crash of commshub".into()))
@@ -764,8 +827,11 @@ mod tests {
         drop.count = Some(1);
         conditions.inject(drop).unwrap();
         let link = Link::new("dsp", "csp-north");
-        assert!(matches!(conditions.fate(&call(&link)), Fate::Drop { .. }));
-        assert_eq!(conditions.fate(&call(&link)), Fate::DELIVER);
+        assert!(matches!(
+            conditions.enter(&call(&link)).fate,
+            Fate::Drop { .. }
+        ));
+        assert_eq!(conditions.enter(&call(&link)).fate, Fate::DELIVER);
         conditions.clear("f").unwrap();
         assert_eq!(
             conditions.clear("f"),

@@ -290,7 +290,14 @@ pub async fn start_parties_with(
             .with_tls(tls.clone())
             .with_link_layer(&party, hooks.link_layer.clone())
             .with_local_parties(local.clone());
-        let built = parties::build(&party, &config, &identities, &directory, &clock)?;
+        // Its outboxes take their tickets from the link layer's sequencer.
+        let sequencer = hooks
+            .link_layer
+            .as_ref()
+            .and_then(|layer| layer.sequencer().cloned());
+        let built = dcc_proto::link::building(sequencer, || {
+            parties::build(&party, &config, &identities, &directory, &clock)
+        })?;
         let http_listener = match party.as_str() {
             "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
             "tsp" => Some(bind("SMKI repository", config.smki_repository_address).await?),

@@ -65,8 +65,14 @@ impl MessageLog {
     /// Takes a sequence number for a message about to be sent (so order is sending order even
     /// when the answer comes later).
     pub fn reserve(&self) -> (u64, Duration) {
+        self.reserve_many(1)
+    }
+
+    /// Takes `count` consecutive sequence numbers (a duplicated call's copies), the first
+    /// returned.
+    pub fn reserve_many(&self, count: u64) -> (u64, Duration) {
         (
-            self.inner.next.fetch_add(1, Ordering::SeqCst),
+            self.inner.next.fetch_add(count, Ordering::SeqCst),
             self.inner.started.elapsed(),
         )
     }

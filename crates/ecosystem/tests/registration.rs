@@ -469,11 +469,11 @@ struct DroppingThenDuplicating {
 }
 
 impl dcc_proto::link::LinkLayer for DroppingThenDuplicating {
-    fn fate(&self, _call: &dcc_proto::link::Call<'_>) -> dcc_proto::link::Fate {
+    fn enter(&self, _call: &dcc_proto::link::Call<'_>) -> dcc_proto::link::Entry {
         let call = self
             .calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        match call {
+        let fate = match call {
             0 => dcc_proto::link::Fate::Deliver {
                 delay: Duration::ZERO,
                 copies: 2,
@@ -484,6 +484,10 @@ impl dcc_proto::link::LinkLayer for DroppingThenDuplicating {
                 reason: "the RDP to DSP link is down (fault injection)".to_owned(),
             },
             _ => dcc_proto::link::Fate::DELIVER,
+        };
+        dcc_proto::link::Entry {
+            fate,
+            sending: dcc_proto::link::Sending::default(),
         }
     }
 

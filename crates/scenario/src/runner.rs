@@ -268,6 +268,16 @@ impl Ecosystem<'_> {
         }
     }
 
+    /// Waits until what the last step set going is done, but for calls asleep in their
+    /// delays: the next step then starts from the same state whatever the scheduler did.
+    async fn quiet(&self) {
+        let conditions = match self {
+            Ecosystem::Sandbox(sandbox) => &sandbox.conditions,
+            Ecosystem::Remote { conditions, .. } => conditions,
+        };
+        conditions.quiet(SETTLE_LIMIT).await;
+    }
+
     /// The agent of user `id` with keys from `identities`, checking this ecosystem's DSP.
     fn agent(&self, id: Eui64, identities: &Identities) -> Result<UserAgent, UserError> {
         let endpoints = match self {
@@ -479,6 +489,7 @@ async fn run_case(case: &TestCase, shared: &Shared) -> CaseResult {
     for (index, step) in case.steps.iter().enumerate() {
         let description = describe_step(step);
         let end = run.step(step, &ecosystem).await;
+        ecosystem.quiet().await;
         let (record_status, notes, stop) = match end {
             StepEnd::Done(notes) => ("passed", notes, None),
             StepEnd::Skip(reason) => (

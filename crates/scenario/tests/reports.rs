@@ -1,11 +1,13 @@
 //! What a run tells people: a scenario made to fail fails the SIT exit gate, is classified in
 //! the issue log and shows in the traceability matrix, with a diff a person can read (a
 //! snapshot); the HTML report renders in headless Chromium with every scenario's sequence
-//! diagram; and faults seeded alike replay alike (the same message order on every link twice).
+//! diagram; and faults seeded alike replay alike (the same message order, all links together,
+//! twice), while another seed strikes differently.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ecosystem::faults::FaultSpec;
 use scenario::format::{FaultStep, Step};
 use scenario::outcome::{RunReport, Status};
 use scenario::runner::RunOptions;
@@ -243,25 +245,23 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-/// Each case's messages link by link, in the order they were put on the link, as
-/// (label, outcome, fault). Per link, because parties work concurrently: how two links'
-/// messages interleave is the scheduler's choice, not the seed's. The RDPs' links are left out:
-/// they republish registration data every second by the wall clock, not the scenario.
-fn message_order(report: &RunReport) -> Vec<(String, BTreeMap<String, Vec<String>>)> {
+/// Each case's messages in the order they entered their links, all links together, as
+/// `from -> to label [outcome] fault`. The RDPs' links are left out: they republish
+/// registration data every second by the wall clock, not the scenario.
+fn message_order(report: &RunReport) -> BTreeMap<String, Vec<String>> {
     report
         .cases
         .iter()
         .map(|case| {
-            let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for message in &case.messages {
-                if message.from.starts_with("rdp") {
-                    continue;
-                }
-                links
-                    .entry(format!("{} -> {}", message.from, message.to))
-                    .or_default()
-                    .push(format!(
-                        "{} [{}]{}",
+            let order = case
+                .messages
+                .iter()
+                .filter(|message| !message.from.starts_with("rdp"))
+                .map(|message| {
+                    format!(
+                        "{} -> {} {} [{}]{}",
+                        message.from,
+                        message.to,
                         message.label,
                         message.outcome,
                         message
@@ -269,11 +269,56 @@ fn message_order(report: &RunReport) -> Vec<(String, BTreeMap<String, Vec<String
                             .as_deref()
                             .map(|fault| format!(" fault {fault}"))
                             .unwrap_or_default()
-                    ));
-            }
-            (case.name.clone(), links)
+                    )
+                })
+                .collect();
+            (case.name.clone(), order)
         })
         .collect()
+}
+
+/// Whether a case injects a fault whose choices are drawn: a probability, a delay from a
+/// distribution.
+fn draws(case: &scenario::load::TestCase) -> bool {
+    injected(case).any(|fault| {
+        fault
+            .probability
+            .is_some_and(|probability| probability < 1.0)
+            || matches!(
+                fault.delay,
+                Some(ecosystem::faults::DelaySpec::Distribution(_))
+            )
+    })
+}
+
+fn injected(case: &scenario::load::TestCase) -> impl Iterator<Item = &FaultSpec> {
+    case.steps.iter().filter_map(|step| match step {
+        Step::Fault(FaultStep::Inject(fault)) => Some(fault),
+        _ => None,
+    })
+}
+
+fn run_cases(cases: Vec<scenario::load::TestCase>, seed: Option<u64>) -> RunReport {
+    let options = RunOptions {
+        jobs: 2,
+        seed,
+        ..RunOptions::default()
+    };
+    runtime()
+        .block_on(scenario::runner::run(cases, &options))
+        .expect("the run starts")
+}
+
+fn all_passed(report: &RunReport) {
+    let text = scenario::report::render_text(report);
+    for case in &report.cases {
+        assert!(
+            matches!(case.status, Status::Passed),
+            "{}: {:?}\n{text}",
+            case.name,
+            case.status
+        );
+    }
 }
 
 #[test]
@@ -281,43 +326,53 @@ fn resilience_pack_passes_and_the_same_seed_gives_the_same_message_order_twice()
     let cases = scenario::load::load(&[pack("resilience")]).expect("the pack loads");
     let kinds: std::collections::BTreeSet<&str> = cases
         .iter()
-        .flat_map(|case| case.steps.iter())
-        .filter_map(|step| match step {
-            Step::Fault(FaultStep::Inject(fault)) => Some(fault.kind.name()),
-            _ => None,
-        })
+        .flat_map(injected)
+        .map(|fault| fault.kind.name())
         .collect();
     assert!(kinds.len() >= 8, "kinds of fault injected: {kinds:?}");
 
-    let first = run(&[pack("resilience")], 2);
-    let text = scenario::report::render_text(&first);
+    let first = run_cases(cases.clone(), None);
+    all_passed(&first);
     for case in &first.cases {
-        assert!(
-            matches!(case.status, Status::Passed),
-            "{}: {:?}\n{text}",
-            case.name,
-            case.status
-        );
         assert!(
             case.messages.iter().any(|message| message.fault.is_some()),
             "{}: no message shows the fault it injects",
             case.name
         );
     }
-
-    let second = run(&[pack("resilience")], 2);
-    assert_eq!(
-        second.passed(),
-        second.cases.len(),
-        "{}",
-        scenario::report::render_text(&second)
-    );
+    let second = run_cases(cases.clone(), None);
+    all_passed(&second);
     let (first_order, second_order) = (message_order(&first), message_order(&second));
-    assert_eq!(first_order.len(), second_order.len());
-    for ((name, once), (_, again)) in first_order.iter().zip(&second_order) {
+    assert_eq!(first_order.len(), cases.len());
+    for (name, once) in &first_order {
+        let again = &second_order[name];
         assert_eq!(
             once, again,
-            "{name}: the message order differs between two runs"
+            "{name}: the message order differs between two runs with the same seed"
+        );
+    }
+
+    // The order is the seed's: faults drawn with another seed strike differently.
+    let drawn: Vec<_> = cases
+        .iter()
+        .filter(|case| draws(case))
+        .cloned()
+        .map(|mut case| {
+            for step in &mut case.steps {
+                if let Step::Fault(FaultStep::Inject(fault)) = step {
+                    fault.seed = fault.seed.map(|seed| seed + 1);
+                }
+            }
+            case
+        })
+        .collect();
+    assert!(drawn.len() >= 2, "cases whose faults draw: {}", drawn.len());
+    let other = run_cases(drawn, Some(43));
+    all_passed(&other);
+    for (name, order) in &message_order(&other) {
+        assert_ne!(
+            &first_order[name], order,
+            "{name}: another seed struck exactly as the first"
         );
     }
 }

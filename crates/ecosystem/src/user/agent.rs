@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dcc_model::{CommandVariant, Eui64, RequestId, ResponseCode};
-use dcc_proto::link::Fate;
+use dcc_proto::link::{Fate, Sending};
 use duis::catalogue::{self, ServiceDefinition};
 use duis::{BodyElement, RequestBody, ResponseBody};
 use gbcs::crypto::SigningKey;
@@ -390,21 +390,23 @@ impl UserAgent {
     /// answer, recording the hop.
     pub async fn post(&self, endpoint: &str, xml: String, what: &str) -> Result<Answer, UserError> {
         let conditions = self.conditions.as_ref();
-        let fate = conditions
-            .map(|conditions| conditions.duis_fate("user", "dsp", endpoint))
+        let hop = match conditions {
+            Some(conditions) => Some(conditions.duis_hop("user", "dsp", endpoint, false).await),
+            None => None,
+        };
+        let fate = hop
+            .as_ref()
+            .map(|(entry, _)| entry.fate.clone())
             .unwrap_or(Fate::DELIVER);
-        let reserved = conditions.map(|conditions| conditions.log().reserve());
         let outcome = match &fate {
-            Fate::Drop { delay, reason } => {
-                tokio::time::sleep(*delay).await;
+            Fate::Drop { reason, .. } => {
                 Err(UserError::Http(format!("the request was lost: {reason}")))
             }
-            Fate::Deliver { delay, .. } => {
-                tokio::time::sleep(*delay).await;
-                self.user.post(endpoint, xml.clone()).await
-            }
+            Fate::Deliver { .. } => self.user.post(endpoint, xml.clone()).await,
         };
-        if let (Some(conditions), Some((sequence, at))) = (conditions, reserved) {
+        if let (Some(conditions), Some((entry, turn))) = (conditions, hop) {
+            drop(turn);
+            let Sending { sequence, at } = entry.sending;
             let parsed = duis::parse_request(xml.as_bytes()).ok();
             let (code, failed) = match &outcome {
                 Ok(answer) => (

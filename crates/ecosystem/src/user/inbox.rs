@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use dcc_model::{Eui64, RequestId};
-use dcc_proto::link::Fate;
+use dcc_proto::link::{Fate, Sending};
 use duis::{Response, ResponseBody};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -195,21 +195,21 @@ struct Receiver {
 impl Receiver {
     async fn receive(&self, mut xml: Vec<u8>) -> StatusCode {
         let conditions = self.options.conditions.as_ref();
-        let fate = conditions
-            .map(|conditions| conditions.duis_fate("dsp", "user", "responses"))
+        // The DSP's deliveries are queued by it: they wait while a duplicate is on its way.
+        let hop = match conditions {
+            Some(conditions) => Some(conditions.duis_hop("dsp", "user", "responses", true).await),
+            None => None,
+        };
+        let (entry, _turn) = hop.unzip();
+        let fate = entry
+            .as_ref()
+            .map(|entry| entry.fate.clone())
             .unwrap_or(Fate::DELIVER);
-        let reserved = conditions.map(|conditions| conditions.log().reserve());
         let (copies, status) = match &fate {
-            Fate::Drop { delay, .. } => {
-                tokio::time::sleep(*delay).await;
-                (0, StatusCode::SERVICE_UNAVAILABLE)
-            }
+            Fate::Drop { .. } => (0, StatusCode::SERVICE_UNAVAILABLE),
             Fate::Deliver {
-                delay,
-                copies,
-                corrupt,
+                copies, corrupt, ..
             } => {
-                tokio::time::sleep(*delay).await;
                 if *corrupt {
                     corrupt_document(&mut xml);
                 }
@@ -221,7 +221,8 @@ impl Receiver {
             (Err(_), StatusCode::NO_CONTENT) => StatusCode::BAD_REQUEST,
             (_, status) => status,
         };
-        if let (Some(conditions), Some((sequence, at))) = (conditions, reserved) {
+        if let (Some(conditions), Some(entry)) = (conditions, entry) {
+            let Sending { sequence, at } = entry.sending;
             conditions.log().record(delivery_trace(
                 sequence,
                 at,
