@@ -50,15 +50,25 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     let dccki_directory = config.dccki_directory.clone().expect("dccki material");
     let tools_tls = ecosystem::dccki::load(&dccki_directory, ecosystem::dccki::TOOLS)
         .expect("tools TLS material");
+    // Port 0 stays 0 in the file: each party process takes a free port itself.
+    assert_eq!(config.duis_address.port(), 0);
+    assert!(config.grpc_addresses.values().all(|address| address.port() == 0));
+    let addresses = ecosystem::processes::AddressBook::default();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
         Vec::new(),
+        addresses.clone(),
         stopped,
     ));
-    let duis_url = format!("http://{}", config.duis_address);
+    let endpoints = addresses
+        .endpoints(Duration::from_secs(120))
+        .await
+        .expect("every party listening");
+    let config = endpoints.apply(config);
+    let duis_url = endpoints.duis_url();
     ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
         .await
         .expect("ecosystem ready");
@@ -70,7 +80,7 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         .expect("the inbox's address");
     let target = Target {
         duis_url: duis_url.clone(),
-        smki_url: format!("http://{}", config.smki_repository_address),
+        smki_url: endpoints.smki_url(),
         listen,
         seed: config.seed,
         dccboxed_keystore: None,
