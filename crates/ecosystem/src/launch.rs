@@ -578,6 +578,92 @@ pub async fn wait_until_serving(
 mod tests {
     use super::*;
 
+    /// A gRPC health service alone on a fresh loopback port, until `stop` is sent.
+    async fn health_server() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (_reporter, service) = tonic_health::server::health_reporter();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(grpc_incoming(listener), async move {
+                    let _ = stopped.await;
+                }),
+        );
+        (address, stop)
+    }
+
+    async fn health_check(directory: &NetworkDirectory) -> Result<(), tonic::Status> {
+        use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+        HealthClient::new(directory.transport("party"))
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// A party process learns a peer's address after its clients are made (the supervisor
+    /// tells it once the peer's process reports): a call waiting meanwhile goes through.
+    #[tokio::test]
+    async fn a_peer_learnt_after_the_client_is_made_is_reached() {
+        let addresses = PeerAddresses::default();
+        let directory = NetworkDirectory::learning(addresses.clone());
+        let (address, _stop) = health_server().await;
+        let call = tokio::spawn(async move { health_check(&directory).await });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        addresses.set("party", address);
+        call.await.unwrap().expect("served once its address is known");
+    }
+
+    /// A peer restarted on another port (its old one taken meanwhile) is reached there by a
+    /// client made before, once told.
+    #[tokio::test]
+    async fn a_peer_that_moved_is_reached_at_its_new_address() {
+        let (first, stop_first) = health_server().await;
+        let addresses = PeerAddresses::new(BTreeMap::from([("party".to_owned(), first)]));
+        let directory = NetworkDirectory::learning(addresses.clone());
+        health_check(&directory).await.expect("served at its first address");
+        let _ = stop_first.send(());
+        let (second, _stop_second) = health_server().await;
+        addresses.set("party", second);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while let Err(status) = health_check(&directory).await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not reached at {second}: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The race the supervisor once lost: the port a listener is to take is taken first by
+    /// another process. A listener on port 0 that listened at `previous` before goes there
+    /// when it is free, and to a fresh port when it is taken; a configured port is not
+    /// traded for another.
+    #[tokio::test]
+    async fn a_listener_whose_previous_port_was_taken_listens_on_a_fresh_one() {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let taken = std::net::TcpListener::bind(any).unwrap();
+        let previous = taken.local_addr().unwrap();
+        let listener = bind_again("test", any, Some(previous)).await.unwrap();
+        let fresh = listener.local_addr().unwrap();
+        assert_ne!(fresh.port(), previous.port());
+        assert_ne!(fresh.port(), 0);
+        drop(listener);
+        let configured = bind_again("test", previous, None).await;
+        assert!(matches!(configured, Err(LaunchError::Bind { .. })));
+        let elsewhere = bind_again("test", previous, Some(fresh)).await;
+        assert!(
+            matches!(elsewhere, Err(LaunchError::Bind { .. })),
+            "a configured port is the one listened on"
+        );
+        drop(taken);
+        let again = bind_again("test", any, Some(previous)).await.unwrap();
+        assert_eq!(again.local_addr().unwrap(), previous);
+    }
+
     /// The 44 ms stall of issue 10: every accepted connection must have `TCP_NODELAY` set.
     #[tokio::test]
     async fn accepted_http_connections_do_not_wait_for_delayed_acks() {

@@ -56,12 +56,21 @@ pub fn parse_peer(line: &str) -> Option<(&str, SocketAddr)> {
 /// A party process's side: applies the supervisor's `peer` lines from `input` to `peers`
 /// until `input` ends (the supervisor is gone).
 pub async fn follow_supervisor(input: impl AsyncRead + Unpin, peers: &PeerAddresses) {
-    let mut lines = BufReader::new(input).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut input = BufReader::new(input);
+    while let Some(line) = read_line(&mut input).await {
         match parse_peer(&line) {
             Some((party, address)) => peers.set(party, address),
             None => warn!(line = %line.escape_debug(), "not a line from the supervisor; ignored"),
         }
+    }
+}
+
+/// The next line of `input` (not UTF-8: with replacement characters), `None` at its end.
+async fn read_line(input: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> Option<String> {
+    let mut line = Vec::new();
+    match input.read_until(b'\n', &mut line).await {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(String::from_utf8_lossy(&line).trim_end().to_owned()),
     }
 }
 
@@ -180,6 +189,9 @@ pub const LISTEN_AGAIN: &str = "--listen-again";
 /// A `--listen-again` value: the listener's name and address.
 pub fn parse_listen_again(value: &str) -> Option<(String, SocketAddr)> {
     let (name, address) = value.split_once('=')?;
+    if name.is_empty() {
+        return None;
+    }
     Some((name.to_owned(), address.parse().ok()?))
 }
 
@@ -287,7 +299,7 @@ async fn keep_running(
         };
         // Held, and written only with peers' addresses: the child stops when it closes.
         let mut stdin = child.stdin.take();
-        let mut reports = child.stdout.take().map(|out| BufReader::new(out).lines());
+        let mut reports = child.stdout.take().map(BufReader::new);
         let pid = child.id().unwrap_or_default();
         let _ = std::fs::write(pid_file(&run_dir, &name), pid.to_string());
         info!(party = %name, pid, "party process started");
@@ -338,11 +350,9 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
 }
 
 /// The next line of a party process's output; pending forever once it has closed.
-async fn next_line(
-    reports: &mut Option<tokio::io::Lines<BufReader<tokio::process::ChildStdout>>>,
-) -> Option<String> {
+async fn next_line(reports: &mut Option<BufReader<tokio::process::ChildStdout>>) -> Option<String> {
     match reports {
-        Some(lines) => lines.next_line().await.ok().flatten(),
+        Some(output) => read_line(output).await,
         None => std::future::pending().await,
     }
 }
@@ -379,4 +389,77 @@ pub fn prepare_run(
         source,
     })?;
     Ok((config, config_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lines_read_back_what_they_write() {
+        let address = SocketAddr::from(([127, 0, 0, 1], 40123));
+        assert_eq!(
+            parse_listening(&listening_line("dsp", address)),
+            Some(("dsp", address))
+        );
+        assert_eq!(parse_peer(&peer_line("csp-north", address)), Some(("csp-north", address)));
+        assert_eq!(
+            parse_listen_again(&format!("duis={address}")),
+            Some(("duis".to_owned(), address))
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_refused_not_panicked_on() {
+        for line in [
+            "",
+            "peer",
+            "peer dsp",
+            "peer dsp 127.0.0.1",
+            "peer dsp 127.0.0.1:99999",
+            "peer dsp 127.0.0.1:1 more",
+            "listening dsp 127.0.0.1:1",
+            "\u{FFFD}\u{FFFD} dsp 127.0.0.1:1",
+        ] {
+            assert_eq!(parse_peer(line), None, "{line:?}");
+        }
+        assert_eq!(parse_listening("peer dsp 127.0.0.1:1"), None);
+        for value in ["", "dsp", "=127.0.0.1:1", "dsp=", "dsp=localhost:1", "dsp=127.0.0.1:1=2"] {
+            assert!(parse_listen_again(value).is_none(), "{value:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_party_learns_its_peers_and_stops_following_only_at_the_end() {
+        let peers = PeerAddresses::default();
+        let input: &[u8] = b"peer dsp 127.0.0.1:4000\nnonsense\n\xff\xfe\npeer tsp 127.0.0.1:4001\npeer dsp 127.0.0.1:4002";
+        follow_supervisor(input, &peers).await;
+        assert_eq!(peers.get("dsp"), Some(SocketAddr::from(([127, 0, 0, 1], 4002))));
+        assert_eq!(peers.get("tsp"), Some(SocketAddr::from(([127, 0, 0, 1], 4001))));
+    }
+
+    #[tokio::test]
+    async fn the_endpoints_wait_for_every_listener_and_name_the_missing() {
+        let book = AddressBook::default();
+        for (index, party) in PARTIES.iter().enumerate() {
+            book.set(party, SocketAddr::from(([127, 0, 0, 1], 5000 + index as u16)));
+        }
+        book.set(DUIS_LISTENER, SocketAddr::from(([127, 0, 0, 1], 6000)));
+        let missing = book
+            .endpoints(Duration::from_millis(10))
+            .await
+            .expect_err("the SMKI repository has not said");
+        assert_eq!(missing.1, SMKI_REPOSITORY_LISTENER);
+        let waiting = tokio::spawn({
+            let book = book.clone();
+            async move { book.endpoints(Duration::from_secs(10)).await }
+        });
+        book.set(SMKI_REPOSITORY_LISTENER, SocketAddr::from(([127, 0, 0, 1], 6001)));
+        let endpoints = waiting.await.expect("no panic").expect("complete");
+        assert_eq!(endpoints.duis_url(), "http://127.0.0.1:6000");
+        assert_eq!(endpoints.grpc_addresses.len(), PARTIES.len());
+        book.forget(["dsp".to_owned()]);
+        let missing = book.endpoints(Duration::from_millis(10)).await.expect_err("dsp gone");
+        assert_eq!(missing.1, "dsp");
+    }
 }
