@@ -553,7 +553,11 @@ async fn serve(
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         for (name, address) in &running.listening {
-            writeln!(out, "{}", ecosystem::processes::listening_line(name, *address))?;
+            writeln!(
+                out,
+                "{}",
+                ecosystem::processes::listening_line(name, *address)
+            )?;
         }
         out.flush()?;
     }

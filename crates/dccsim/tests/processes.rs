@@ -52,7 +52,10 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         .expect("tools TLS material");
     // Port 0 stays 0 in the file: each party process takes a free port itself.
     assert_eq!(config.duis_address.port(), 0);
-    assert!(config.grpc_addresses.values().all(|address| address.port() == 0));
+    assert!(config
+        .grpc_addresses
+        .values()
+        .all(|address| address.port() == 0));
     let addresses = ecosystem::processes::AddressBook::default();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(

@@ -106,7 +106,10 @@ impl PeerAddresses {
     /// `party`'s address, once known.
     async fn wait(&self, party: &str) -> SocketAddr {
         let mut known = self.0.subscribe();
-        let address = match known.wait_for(|addresses| addresses.contains_key(party)).await {
+        let address = match known
+            .wait_for(|addresses| addresses.contains_key(party))
+            .await
+        {
             Ok(addresses) => addresses.get(party).copied(),
             Err(_) => None,
         };
@@ -614,7 +617,9 @@ mod tests {
         let call = tokio::spawn(async move { health_check(&directory).await });
         tokio::time::sleep(Duration::from_millis(200)).await;
         addresses.set("party", address);
-        call.await.unwrap().expect("served once its address is known");
+        call.await
+            .unwrap()
+            .expect("served once its address is known");
     }
 
     /// A peer restarted on another port (its old one taken meanwhile) is reached there by a
@@ -624,7 +629,9 @@ mod tests {
         let (first, stop_first) = health_server().await;
         let addresses = PeerAddresses::new(BTreeMap::from([("party".to_owned(), first)]));
         let directory = NetworkDirectory::learning(addresses.clone());
-        health_check(&directory).await.expect("served at its first address");
+        health_check(&directory)
+            .await
+            .expect("served at its first address");
         let _ = stop_first.send(());
         let (second, _stop_second) = health_server().await;
         addresses.set("party", second);

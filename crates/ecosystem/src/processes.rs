@@ -123,7 +123,8 @@ impl AddressBook {
     }
 
     fn set(&self, name: &str, address: SocketAddr) {
-        self.0.send_if_modified(|known| known.insert(name.to_owned(), address) != Some(address));
+        self.0
+            .send_if_modified(|known| known.insert(name.to_owned(), address) != Some(address));
     }
 
     fn forget(&self, names: impl IntoIterator<Item = String>) {
@@ -402,7 +403,10 @@ mod tests {
             parse_listening(&listening_line("dsp", address)),
             Some(("dsp", address))
         );
-        assert_eq!(parse_peer(&peer_line("csp-north", address)), Some(("csp-north", address)));
+        assert_eq!(
+            parse_peer(&peer_line("csp-north", address)),
+            Some(("csp-north", address))
+        );
         assert_eq!(
             parse_listen_again(&format!("duis={address}")),
             Some(("duis".to_owned(), address))
@@ -424,7 +428,14 @@ mod tests {
             assert_eq!(parse_peer(line), None, "{line:?}");
         }
         assert_eq!(parse_listening("peer dsp 127.0.0.1:1"), None);
-        for value in ["", "dsp", "=127.0.0.1:1", "dsp=", "dsp=localhost:1", "dsp=127.0.0.1:1=2"] {
+        for value in [
+            "",
+            "dsp",
+            "=127.0.0.1:1",
+            "dsp=",
+            "dsp=localhost:1",
+            "dsp=127.0.0.1:1=2",
+        ] {
             assert!(parse_listen_again(value).is_none(), "{value:?}");
         }
     }
@@ -434,15 +445,24 @@ mod tests {
         let peers = PeerAddresses::default();
         let input: &[u8] = b"peer dsp 127.0.0.1:4000\nnonsense\n\xff\xfe\npeer tsp 127.0.0.1:4001\npeer dsp 127.0.0.1:4002";
         follow_supervisor(input, &peers).await;
-        assert_eq!(peers.get("dsp"), Some(SocketAddr::from(([127, 0, 0, 1], 4002))));
-        assert_eq!(peers.get("tsp"), Some(SocketAddr::from(([127, 0, 0, 1], 4001))));
+        assert_eq!(
+            peers.get("dsp"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 4002)))
+        );
+        assert_eq!(
+            peers.get("tsp"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 4001)))
+        );
     }
 
     #[tokio::test]
     async fn the_endpoints_wait_for_every_listener_and_name_the_missing() {
         let book = AddressBook::default();
         for (index, party) in PARTIES.iter().enumerate() {
-            book.set(party, SocketAddr::from(([127, 0, 0, 1], 5000 + index as u16)));
+            book.set(
+                party,
+                SocketAddr::from(([127, 0, 0, 1], 5000 + index as u16)),
+            );
         }
         book.set(DUIS_LISTENER, SocketAddr::from(([127, 0, 0, 1], 6000)));
         let missing = book
@@ -454,12 +474,18 @@ mod tests {
             let book = book.clone();
             async move { book.endpoints(Duration::from_secs(10)).await }
         });
-        book.set(SMKI_REPOSITORY_LISTENER, SocketAddr::from(([127, 0, 0, 1], 6001)));
+        book.set(
+            SMKI_REPOSITORY_LISTENER,
+            SocketAddr::from(([127, 0, 0, 1], 6001)),
+        );
         let endpoints = waiting.await.expect("no panic").expect("complete");
         assert_eq!(endpoints.duis_url(), "http://127.0.0.1:6000");
         assert_eq!(endpoints.grpc_addresses.len(), PARTIES.len());
         book.forget(["dsp".to_owned()]);
-        let missing = book.endpoints(Duration::from_millis(10)).await.expect_err("dsp gone");
+        let missing = book
+            .endpoints(Duration::from_millis(10))
+            .await
+            .expect_err("dsp gone");
         assert_eq!(missing.1, "dsp");
     }
 }
