@@ -461,6 +461,7 @@ pub async fn start_parties_with(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve_party(
     tasks: &mut JoinSet<()>,
     party: String,
