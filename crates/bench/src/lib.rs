@@ -283,12 +283,14 @@ impl Processes {
         let (config, config_path) =
             ecosystem::processes::prepare_run(config, &run_dir).map_err(|error| failed(&error))?;
         let identities = ecosystem::Identities::build(&config)?;
+        let addresses = ecosystem::processes::AddressBook::default();
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let supervisor = tokio::spawn(ecosystem::processes::supervise(
             executable.to_owned(),
             config_path,
             run_dir.clone(),
             Vec::new(),
+            addresses.clone(),
             stopped,
         ));
         let processes = Self {
@@ -296,7 +298,13 @@ impl Processes {
             supervisor,
             run_dir,
         };
-        let duis_url = format!("http://{}", config.duis_address);
+        let duis_url = match addresses.endpoints(READY_LIMIT).await {
+            Ok(endpoints) => endpoints.duis_url(),
+            Err(error) => {
+                processes.stop().await;
+                return Err(failed(&error));
+            }
+        };
         if let Err(error) = ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await {
             processes.stop().await;
             return Err(error.into());

@@ -52,9 +52,15 @@ enum Command {
         party: String,
         #[command(flatten)]
         options: EcosystemOptions,
-        /// Stop when standard input closes (set by `up --processes`, so no party outlives it).
+        /// Run under `up --processes`'s supervisor: report each listener's address on standard
+        /// output, learn peers' addresses from standard input, and stop when it closes (so no
+        /// party outlives the supervisor).
         #[arg(long, hide = true)]
         exit_when_stdin_closes: bool,
+        /// NAME=ADDRESS: where this listener of the party's previous process was (set by the
+        /// supervisor on a restart); a listener configured on port 0 tries there first.
+        #[arg(long = "listen-again", hide = true, value_parser = parse_listen_again)]
+        listen_again: Vec<(String, std::net::SocketAddr)>,
     },
     /// Run the smoke pack (`run scenarios/smoke`): the end-to-end slice, each case in its own ecosystem.
     Demo {
@@ -272,7 +278,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             party,
             options,
             exit_when_stdin_closes,
-        } => serve(&party, options.load()?, exit_when_stdin_closes).await,
+            listen_again,
+        } => {
+            let supervised = exit_when_stdin_closes.then(|| listen_again.into_iter().collect());
+            serve(&party, options.load()?, supervised).await
+        }
         Command::Demo { html, junit } => {
             run_cli::run(run_cli::RunArgs {
                 paths: vec![run_cli::smoke_pack()],
@@ -438,6 +448,7 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
     }
     let (config, config_path) = ecosystem::processes::prepare_run(config, &run_dir)?;
     let identities = ecosystem::Identities::build(&config)?;
+    let addresses = ecosystem::processes::AddressBook::default();
     let written = write_pki(&identities.pki, Path::new(DEFAULT_CERTS_DIRECTORY))?;
     println!(
         "certs         {written} PEM files of the test PKI (seed {}) in {DEFAULT_CERTS_DIRECTORY}/",
@@ -450,8 +461,18 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
         config_path.clone(),
         run_dir.clone(),
         Vec::new(),
+        addresses.clone(),
         stopped,
     ));
+    let endpoints = match addresses.endpoints(READY_LIMIT).await {
+        Ok(endpoints) => endpoints,
+        Err(error) => {
+            let _ = stop.send(true);
+            let _ = supervisor.await;
+            return Err(error.into());
+        }
+    };
+    let config = endpoints.apply(config);
     print_endpoints(&config, None);
     println!("config        {}", config_path.display());
     println!("pids          {}/<party>.pid", run_dir.display());
@@ -459,7 +480,11 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
         "dccki         {}/dccki (mutual TLS on every gRPC link)",
         run_dir.display()
     );
-    ecosystem::wait_until_ready(&format!("http://{}", config.duis_address), READY_LIMIT).await?;
+    if let Err(error) = ecosystem::wait_until_ready(&endpoints.duis_url(), READY_LIMIT).await {
+        let _ = stop.send(true);
+        let _ = supervisor.await;
+        return Err(error.into());
+    }
     println!("ready");
     stop_requested().await;
     println!("shutting down");
@@ -491,22 +516,18 @@ async fn stop_requested() {
     }
 }
 
-/// Resolves when standard input reaches its end (the supervising process is gone).
-async fn stdin_closed() {
-    use tokio::io::AsyncReadExt;
-    let mut stdin = tokio::io::stdin();
-    let mut buffer = [0u8; 64];
-    while let Ok(read) = stdin.read(&mut buffer).await {
-        if read == 0 {
-            return;
-        }
-    }
+fn parse_listen_again(value: &str) -> Result<(String, std::net::SocketAddr), String> {
+    ecosystem::processes::parse_listen_again(value)
+        .ok_or_else(|| format!("{value:?} is not NAME=ADDRESS (e.g. dsp=127.0.0.1:50051)"))
 }
 
+/// Runs `party` alone. `supervised` (under `up --processes`, with where the listeners of the
+/// party's previous process were): reports its listeners on standard output, learns its
+/// peers' addresses from standard input, and stops when standard input closes.
 async fn serve(
     party: &str,
     config: EcosystemConfig,
-    exit_when_stdin_closes: bool,
+    supervised: Option<std::collections::BTreeMap<String, std::net::SocketAddr>>,
 ) -> anyhow::Result<ExitCode> {
     if !ecosystem::config::PARTIES.contains(&party) {
         anyhow::bail!(
@@ -514,15 +535,36 @@ async fn serve(
             ecosystem::config::PARTIES.join(", ")
         );
     }
-    let running = ecosystem::start_parties(config, &[party], None).await?;
-    tracing::info!(party, "serving");
-    if exit_when_stdin_closes {
-        tokio::select! {
-            _ = stop_requested() => {}
-            _ = stdin_closed() => {}
-        }
-    } else {
+    let Some(previous_listeners) = supervised else {
+        let running = ecosystem::start_parties(config, &[party], None).await?;
+        tracing::info!(party, "serving");
         stop_requested().await;
+        running.shutdown().await;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let peers = ecosystem::launch::PeerAddresses::new(config.grpc_addresses.clone());
+    let hooks = ecosystem::launch::LaunchHooks {
+        peer_addresses: Some(peers.clone()),
+        previous_listeners,
+        ..ecosystem::launch::LaunchHooks::default()
+    };
+    let running = ecosystem::launch::start_parties_with(config, &[party], None, hooks).await?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        for (name, address) in &running.listening {
+            writeln!(
+                out,
+                "{}",
+                ecosystem::processes::listening_line(name, *address)
+            )?;
+        }
+        out.flush()?;
+    }
+    tracing::info!(party, "serving");
+    tokio::select! {
+        _ = stop_requested() => {}
+        _ = ecosystem::processes::follow_supervisor(tokio::io::stdin(), &peers) => {}
     }
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)

@@ -86,15 +86,21 @@ async fn a_killed_dsp_owes_and_delivers_every_answer_exactly_once() {
     config.dsp_data_directory = Some(run_dir.path().join("dsp-data"));
     let (config, config_path) =
         ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
+    let addresses = ecosystem::processes::AddressBook::default();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
         Vec::new(),
+        addresses.clone(),
         stopped,
     ));
-    let duis_url = format!("http://{}", config.duis_address);
+    let endpoints = addresses
+        .endpoints(Duration::from_secs(120))
+        .await
+        .expect("every party listening");
+    let duis_url = endpoints.duis_url();
     ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
         .await
         .expect("ecosystem ready");

@@ -50,15 +50,28 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     let dccki_directory = config.dccki_directory.clone().expect("dccki material");
     let tools_tls = ecosystem::dccki::load(&dccki_directory, ecosystem::dccki::TOOLS)
         .expect("tools TLS material");
+    // Port 0 stays 0 in the file: each party process takes a free port itself.
+    assert_eq!(config.duis_address.port(), 0);
+    assert!(config
+        .grpc_addresses
+        .values()
+        .all(|address| address.port() == 0));
+    let addresses = ecosystem::processes::AddressBook::default();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let supervisor = tokio::spawn(ecosystem::processes::supervise(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
         Vec::new(),
+        addresses.clone(),
         stopped,
     ));
-    let duis_url = format!("http://{}", config.duis_address);
+    let endpoints = addresses
+        .endpoints(Duration::from_secs(120))
+        .await
+        .expect("every party listening");
+    let config = endpoints.apply(config);
+    let duis_url = endpoints.duis_url();
     ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
         .await
         .expect("ecosystem ready");
@@ -70,7 +83,7 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         .expect("the inbox's address");
     let target = Target {
         duis_url: duis_url.clone(),
-        smki_url: format!("http://{}", config.smki_repository_address),
+        smki_url: endpoints.smki_url(),
         listen,
         seed: config.seed,
         dccboxed_keystore: None,
@@ -143,15 +156,25 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         Some(rustls::AlertDescription::DecryptError)
     );
 
-    // Kill the CSP North process: the supervisor restarts it and the slice works again.
+    // Kill the CSP North process and take its port before the supervisor restarts it (as any
+    // process on the machine might): the restarted party listens on a fresh port, the
+    // supervisor tells the others, and the slice works again.
     let pid_path = ecosystem::processes::pid_file(run_dir.path(), "csp-north");
     let pid = std::fs::read_to_string(&pid_path).expect("pid file");
+    let old_address = config.grpc_address("csp-north").expect("csp-north address");
     let killed = std::process::Command::new("kill")
         .arg("-9")
         .arg(pid.trim())
         .status()
         .expect("kill");
     assert!(killed.success());
+    let squatter = {
+        let pid_path = pid_path.clone();
+        let pid = pid.trim().to_owned();
+        tokio::task::spawn_blocking(move || take_when_free(old_address, &pid_path, &pid))
+            .await
+            .expect("squatter")
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while std::fs::read_to_string(&pid_path)
         .unwrap_or_default()
@@ -164,7 +187,21 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let csp_north = config.grpc_address("csp-north").expect("csp-north address");
+    let restarted = addresses
+        .endpoints(Duration::from_secs(60))
+        .await
+        .expect("the restarted csp-north reports");
+    let csp_north = restarted.grpc_addresses["csp-north"];
+    match &squatter {
+        // Its old port was taken: a fresh one.
+        Some(_) => assert_ne!(csp_north, old_address),
+        // The restart came first (a slow machine): it listens where it did.
+        None => assert_eq!(csp_north, old_address),
+    }
+    eprintln!(
+        "csp-north restarted on {csp_north} (before {old_address}, taken meanwhile: {})",
+        squatter.is_some()
+    );
     ecosystem::wait_until_serving(csp_north, Some(tools_tls.clone()), Duration::from_secs(60))
         .await
         .expect("restarted csp-north serving");
@@ -190,6 +227,26 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
             pid.trim()
         );
     }
+}
+
+/// Listens at `address` as soon as the process that held it is gone, unless the party's
+/// supervisor restarts it first (its pid file no longer says `pid`).
+fn take_when_free(
+    address: SocketAddr,
+    pid_path: &Path,
+    pid: &str,
+) -> Option<std::net::TcpListener> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Ok(listener) = std::net::TcpListener::bind(address) {
+            return Some(listener);
+        }
+        if std::fs::read_to_string(pid_path).unwrap_or_default().trim() != pid {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    None
 }
 
 /// The first byte of a TLS alert record (content type 21).

@@ -638,6 +638,9 @@ pub struct Batch {
     carried: CarriedWrites,
 }
 
+// One a write, held in place in its `Batch`: boxing the redb transaction would only add an
+// allocation to every write.
+#[allow(clippy::large_enum_variant)]
 enum Transaction {
     File(redb::WriteTransaction),
     Memory(memory::MemoryBatch),

@@ -29,7 +29,8 @@ pub struct EcosystemConfig {
     pub duis_address: SocketAddr,
     /// The SMKI repository (DCC Boxed: 8083).
     pub smki_repository_address: SocketAddr,
-    /// Each party's gRPC address; port 0 picks a free port (in-process only).
+    /// Each party's gRPC address; port 0 picks a free port (under `--processes` the party's
+    /// process reports it to its supervisor, which tells the others).
     pub grpc_addresses: BTreeMap<String, SocketAddr>,
     /// Where users' asynchronous responses go unless a user names its own.
     pub response_url: Option<String>,

@@ -43,11 +43,79 @@ pub enum LaunchError {
 }
 
 /// What a launch may add to the parties: a layer on every link (fault injection, message
-/// log) and the ecosystem's clock.
+/// log), the ecosystem's clock, where the peers of other processes are as they become known
+/// (a party process learns them from its supervisor), and where this process's listeners were
+/// before it restarted.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchHooks {
     pub link_layer: Option<Arc<dyn LinkLayer>>,
     pub clock: Option<clock::Clock>,
+    /// The parties' gRPC addresses, learnt while running; without, the configured ones.
+    pub peer_addresses: Option<PeerAddresses>,
+    /// By listener name ([`DUIS_LISTENER`], [`SMKI_REPOSITORY_LISTENER`] or the party's):
+    /// where a listener configured on port 0 listened before, tried first so those who knew
+    /// it find it again; taken meanwhile, it gets a fresh port.
+    pub previous_listeners: BTreeMap<String, SocketAddr>,
+}
+
+/// The name of the DSP's DUIS listener in [`Running::listening`] (a gRPC listener's is its
+/// party's).
+pub const DUIS_LISTENER: &str = "duis";
+/// The name of the TSP's SMKI repository listener in [`Running::listening`].
+pub const SMKI_REPOSITORY_LISTENER: &str = "smki-repository";
+
+/// Each party's gRPC address, fixed or learnt while running (a party process hears its peers'
+/// from its supervisor as they start, and again when one restarts elsewhere). A connection is
+/// made to the address known when it is made; until a party's is known, connecting to it
+/// waits (within the connect timeout).
+#[derive(Debug, Clone)]
+pub struct PeerAddresses(Arc<watch::Sender<BTreeMap<String, SocketAddr>>>);
+
+impl Default for PeerAddresses {
+    fn default() -> Self {
+        Self::new(BTreeMap::new())
+    }
+}
+
+impl PeerAddresses {
+    /// `addresses`, less any on port 0 (nothing listens there: the party's is not known yet).
+    pub fn new(addresses: BTreeMap<String, SocketAddr>) -> Self {
+        let known = addresses
+            .into_iter()
+            .filter(|(_, address)| address.port() != 0)
+            .collect();
+        Self(Arc::new(watch::channel(known).0))
+    }
+
+    /// `party` listens at `address` from now on.
+    pub fn set(&self, party: &str, address: SocketAddr) {
+        self.0.send_if_modified(|addresses| {
+            addresses.insert(party.to_owned(), address) != Some(address)
+        });
+    }
+
+    pub fn get(&self, party: &str) -> Option<SocketAddr> {
+        self.0.borrow().get(party).copied()
+    }
+
+    /// Every address known now.
+    pub fn known(&self) -> BTreeMap<String, SocketAddr> {
+        self.0.borrow().clone()
+    }
+
+    /// `party`'s address, once known.
+    async fn wait(&self, party: &str) -> SocketAddr {
+        let mut known = self.0.subscribe();
+        let address = match known
+            .wait_for(|addresses| addresses.contains_key(party))
+            .await
+        {
+            Ok(addresses) => addresses.get(party).copied(),
+            Err(_) => None,
+        };
+        // `None` is unreachable (`self` holds the sender): refused at once, like an unknown peer.
+        address.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9)))
+    }
 }
 
 /// The gRPC routes of the parties running in this process, filled in as each is mounted, so
@@ -87,7 +155,7 @@ impl LocalParties {
 /// order; or, for a party in [`LocalParties`], through its routes in this process.
 #[derive(Debug, Clone)]
 pub struct NetworkDirectory {
-    addresses: BTreeMap<String, SocketAddr>,
+    addresses: PeerAddresses,
     tls: Option<TlsMaterial>,
     /// The calling party and the layer its calls pass through.
     link_layer: Option<(String, Arc<dyn LinkLayer>)>,
@@ -96,6 +164,12 @@ pub struct NetworkDirectory {
 
 impl NetworkDirectory {
     pub fn new(addresses: BTreeMap<String, SocketAddr>) -> Self {
+        Self::learning(PeerAddresses::new(addresses))
+    }
+
+    /// Reaches each party at its address in `addresses` when connecting, which may be learnt
+    /// (or change) after the directory is made.
+    pub fn learning(addresses: PeerAddresses) -> Self {
         Self {
             addresses,
             tls: None,
@@ -140,14 +214,11 @@ impl PeerDirectory for NetworkDirectory {
 
 impl NetworkDirectory {
     fn remote(&self, party: &str) -> GrpcTransport {
-        let address = self
-            .addresses
-            .get(party)
-            .copied()
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9)));
         let scheme = if self.tls.is_some() { "https" } else { "http" };
-        let mut endpoint = tonic::transport::Endpoint::from_shared(format!("{scheme}://{address}"))
-            .unwrap_or_else(|_| tonic::transport::Endpoint::from_static("http://127.0.0.1:9"))
+        // The URI names the party; the connector below finds where it listens. (TLS checks the
+        // DCCKI name `localhost`, not the URI's.)
+        let mut endpoint = tonic::transport::Endpoint::from_shared(format!("{scheme}://{party}"))
+            .unwrap_or_else(|_| tonic::transport::Endpoint::from_static("http://peer"))
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(30));
         if let Some(tls) = &self.tls {
@@ -159,7 +230,19 @@ impl NetworkDirectory {
                 }
             };
         }
-        dcc_proto::transport::remote(endpoint.connect_lazy())
+        let addresses = self.addresses.clone();
+        let party: Arc<str> = Arc::from(party);
+        let connector = tower::service_fn(move |_: tonic::transport::Uri| {
+            let addresses = addresses.clone();
+            let party = party.clone();
+            async move {
+                let address = addresses.wait(&party).await;
+                let stream = tokio::net::TcpStream::connect(address).await?;
+                stream.set_nodelay(true)?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        });
+        dcc_proto::transport::remote(endpoint.connect_with_connector_lazy(connector))
     }
 }
 
@@ -170,8 +253,11 @@ pub struct Running {
     pub duis_url: Option<String>,
     /// The SMKI repository, when the TSP runs here.
     pub smki_url: Option<String>,
-    /// Each party's gRPC address.
+    /// Each party's gRPC address (as known when started).
     pub grpc_addresses: BTreeMap<String, SocketAddr>,
+    /// This process's listeners by name (the parties', [`DUIS_LISTENER`],
+    /// [`SMKI_REPOSITORY_LISTENER`]) and where each listens.
+    pub listening: BTreeMap<String, SocketAddr>,
     pub identities: Identities,
     /// The clock the parties of this process share (a virtual one moves with `advance`).
     pub clock: clock::Clock,
@@ -216,6 +302,37 @@ async fn bind(what: &str, address: SocketAddr) -> Result<TcpListener, LaunchErro
         })
 }
 
+/// Listens at `configured`; when that is port 0 (any free port) and the listener had
+/// `previous`, there first, so those who knew it find it again; if `previous` was taken
+/// meanwhile, on a fresh port. A configured port is always the one listened on.
+async fn bind_again(
+    what: &str,
+    configured: SocketAddr,
+    previous: Option<SocketAddr>,
+) -> Result<TcpListener, LaunchError> {
+    if let Some(previous) = previous.filter(|_| configured.port() == 0) {
+        match TcpListener::bind(previous).await {
+            Ok(listener) => return Ok(listener),
+            Err(error) => {
+                warn!(%what, %previous, %error, "cannot listen where it did before; on a fresh port");
+            }
+        }
+    }
+    bind(what, configured).await
+}
+
+fn local_address(
+    what: &str,
+    listener: &TcpListener,
+    configured: SocketAddr,
+) -> Result<SocketAddr, LaunchError> {
+    listener.local_addr().map_err(|source| LaunchError::Bind {
+        what: what.to_owned(),
+        address: configured,
+        source,
+    })
+}
+
 /// Starts every party in this process.
 pub async fn start_in_process(config: EcosystemConfig) -> Result<Running, LaunchError> {
     start_parties(config, PARTIES, None).await
@@ -250,17 +367,19 @@ pub async fn start_parties_with(
         hooks.link_layer = Some(conditions);
     }
     let mut listeners = BTreeMap::new();
-    let mut addresses = config.grpc_addresses.clone();
+    let mut listening = BTreeMap::new();
+    let addresses = hooks
+        .peer_addresses
+        .clone()
+        .unwrap_or_else(|| PeerAddresses::new(config.grpc_addresses.clone()));
     for party in parties {
-        let listener = bind(&format!("{party} gRPC"), config.grpc_address(party)?).await?;
-        let address = listener.local_addr().map_err(|source| LaunchError::Bind {
-            what: party.to_string(),
-            address: config
-                .grpc_address(party)
-                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
-            source,
-        })?;
-        addresses.insert((*party).to_owned(), address);
+        let what = format!("{party} gRPC");
+        let configured = config.grpc_address(party)?;
+        let previous = hooks.previous_listeners.get(*party).copied();
+        let listener = bind_again(&what, configured, previous).await?;
+        let address = local_address(&what, &listener, configured)?;
+        addresses.set(party, address);
+        listening.insert((*party).to_owned(), address);
         listeners.insert((*party).to_owned(), listener);
     }
     let identities = match identities {
@@ -286,7 +405,7 @@ pub async fn start_parties_with(
             Some(directory) => Some(dccki::load(directory, &party)?),
             None => None,
         };
-        let directory = NetworkDirectory::new(addresses.clone())
+        let directory = NetworkDirectory::learning(addresses.clone())
             .with_tls(tls.clone())
             .with_link_layer(&party, hooks.link_layer.clone())
             .with_local_parties(local.clone());
@@ -298,20 +417,27 @@ pub async fn start_parties_with(
         let built = dcc_proto::link::building(sequencer, || {
             parties::build(&party, &config, &identities, &directory, &clock)
         })?;
-        let http_listener = match party.as_str() {
-            "dsp" => Some(bind("DUIS front door", config.duis_address).await?),
-            "tsp" => Some(bind("SMKI repository", config.smki_repository_address).await?),
+        let http = match party.as_str() {
+            "dsp" => Some(("DUIS front door", DUIS_LISTENER, config.duis_address)),
+            "tsp" => Some((
+                "SMKI repository",
+                SMKI_REPOSITORY_LISTENER,
+                config.smki_repository_address,
+            )),
             _ => None,
         };
-        if let Some(listener) = &http_listener {
-            let url = listener
-                .local_addr()
-                .map(|address| format!("http://{address}"))
-                .ok();
-            match party.as_str() {
-                "dsp" => duis_url = url,
+        let mut http_listener = None;
+        if let Some((what, name, configured)) = http {
+            let previous = hooks.previous_listeners.get(name).copied();
+            let listener = bind_again(what, configured, previous).await?;
+            let address = local_address(what, &listener, configured)?;
+            listening.insert(name.to_owned(), address);
+            let url = Some(format!("http://{address}"));
+            match name {
+                DUIS_LISTENER => duis_url = url,
                 _ => smki_url = url,
             }
+            http_listener = Some(listener);
         }
         let server = match &tls {
             Some(tls) => tonic::transport::Server::builder()
@@ -333,7 +459,8 @@ pub async fn start_parties_with(
     Ok(Running {
         duis_url,
         smki_url,
-        grpc_addresses: addresses,
+        grpc_addresses: addresses.known(),
+        listening,
         identities,
         clock,
         shutdown,
@@ -341,6 +468,7 @@ pub async fn start_parties_with(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve_party(
     tasks: &mut JoinSet<()>,
     party: String,
@@ -460,6 +588,96 @@ pub async fn wait_until_serving(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A gRPC health service alone on a fresh loopback port, until `stop` is sent.
+    async fn health_server() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (_reporter, service) = tonic_health::server::health_reporter();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(grpc_incoming(listener), async move {
+                    let _ = stopped.await;
+                }),
+        );
+        (address, stop)
+    }
+
+    async fn health_check(directory: &NetworkDirectory) -> Result<(), tonic::Status> {
+        use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+        HealthClient::new(directory.transport("party"))
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// A party process learns a peer's address after its clients are made (the supervisor
+    /// tells it once the peer's process reports): a call waiting meanwhile goes through.
+    #[tokio::test]
+    async fn a_peer_learnt_after_the_client_is_made_is_reached() {
+        let addresses = PeerAddresses::default();
+        let directory = NetworkDirectory::learning(addresses.clone());
+        let (address, _stop) = health_server().await;
+        let call = tokio::spawn(async move { health_check(&directory).await });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        addresses.set("party", address);
+        call.await
+            .unwrap()
+            .expect("served once its address is known");
+    }
+
+    /// A peer restarted on another port (its old one taken meanwhile) is reached there by a
+    /// client made before, once told.
+    #[tokio::test]
+    async fn a_peer_that_moved_is_reached_at_its_new_address() {
+        let (first, stop_first) = health_server().await;
+        let addresses = PeerAddresses::new(BTreeMap::from([("party".to_owned(), first)]));
+        let directory = NetworkDirectory::learning(addresses.clone());
+        health_check(&directory)
+            .await
+            .expect("served at its first address");
+        let _ = stop_first.send(());
+        let (second, _stop_second) = health_server().await;
+        addresses.set("party", second);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while let Err(status) = health_check(&directory).await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not reached at {second}: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The race the supervisor once lost: the port a listener is to take is taken first by
+    /// another process. A listener on port 0 that listened at `previous` before goes there
+    /// when it is free, and to a fresh port when it is taken; a configured port is not
+    /// traded for another.
+    #[tokio::test]
+    async fn a_listener_whose_previous_port_was_taken_listens_on_a_fresh_one() {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let taken = std::net::TcpListener::bind(any).unwrap();
+        let previous = taken.local_addr().unwrap();
+        let listener = bind_again("test", any, Some(previous)).await.unwrap();
+        let fresh = listener.local_addr().unwrap();
+        assert_ne!(fresh.port(), previous.port());
+        assert_ne!(fresh.port(), 0);
+        drop(listener);
+        let configured = bind_again("test", previous, None).await;
+        assert!(matches!(configured, Err(LaunchError::Bind { .. })));
+        let elsewhere = bind_again("test", previous, Some(fresh)).await;
+        assert!(
+            matches!(elsewhere, Err(LaunchError::Bind { .. })),
+            "a configured port is the one listened on"
+        );
+        drop(taken);
+        let again = bind_again("test", any, Some(previous)).await.unwrap();
+        assert_eq!(again.local_addr().unwrap(), previous);
+    }
 
     /// The 44 ms stall of issue 10: every accepted connection must have `TCP_NODELAY` set.
     #[tokio::test]

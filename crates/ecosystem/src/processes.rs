@@ -1,33 +1,178 @@
 //! `dccsim up --processes`: each party in its own OS process (`dccsim serve <party>`), started
 //! and, when one exits, started again, so killing a party is survivable.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::process::Command;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::process::{ChildStdin, Command};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::{EcosystemConfig, PARTIES};
+use crate::launch::{PeerAddresses, DUIS_LISTENER, SMKI_REPOSITORY_LISTENER};
 
-/// Gives every port-0 address of `config` a free loopback port, since each process binds its
-/// own and the others must know where.
-pub fn assign_free_ports(mut config: EcosystemConfig) -> std::io::Result<EcosystemConfig> {
-    let free = |address: &mut SocketAddr| -> std::io::Result<()> {
-        if address.port() == 0 {
-            let listener = std::net::TcpListener::bind(*address)?;
-            *address = listener.local_addr()?;
-        }
-        Ok(())
-    };
-    free(&mut config.duis_address)?;
-    free(&mut config.smki_repository_address)?;
-    for address in config.grpc_addresses.values_mut() {
-        free(address)?;
+// The supervisor and its party processes talk in lines. A party process binds its listeners
+// (port 0: the system picks a free one, so no other process can take it first) and writes
+// `listening <name> <address>` for each on its standard output; the supervisor writes
+// `peer <party> <address>` on each one's standard input for every party's gRPC listener, when
+// it learns it and again when it changes. Standard input closing stops the party.
+
+/// The line a party process writes for one of its listeners.
+pub fn listening_line(name: &str, address: SocketAddr) -> String {
+    format!("listening {name} {address}")
+}
+
+/// The line the supervisor writes to tell a party process where `party` listens.
+pub fn peer_line(party: &str, address: SocketAddr) -> String {
+    format!("peer {party} {address}")
+}
+
+fn parse_line<'a>(keyword: &str, line: &'a str) -> Option<(&'a str, SocketAddr)> {
+    let mut words = line.split_whitespace();
+    if words.next()? != keyword {
+        return None;
     }
-    Ok(config)
+    let name = words.next()?;
+    let address = words.next()?.parse().ok()?;
+    words.next().is_none().then_some((name, address))
+}
+
+/// A `listening` line's listener name and address.
+pub fn parse_listening(line: &str) -> Option<(&str, SocketAddr)> {
+    parse_line("listening", line)
+}
+
+/// A `peer` line's party and address.
+pub fn parse_peer(line: &str) -> Option<(&str, SocketAddr)> {
+    parse_line("peer", line)
+}
+
+/// A party process's side: applies the supervisor's `peer` lines from `input` to `peers`
+/// until `input` ends (the supervisor is gone).
+pub async fn follow_supervisor(input: impl AsyncRead + Unpin, peers: &PeerAddresses) {
+    let mut input = BufReader::new(input);
+    while let Some(line) = read_line(&mut input).await {
+        match parse_peer(&line) {
+            Some((party, address)) => peers.set(party, address),
+            None => warn!(line = %line.escape_debug(), "not a line from the supervisor; ignored"),
+        }
+    }
+}
+
+/// The next line of `input` (not UTF-8: with replacement characters), `None` at its end.
+async fn read_line(input: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> Option<String> {
+    let mut line = Vec::new();
+    match input.read_until(b'\n', &mut line).await {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(String::from_utf8_lossy(&line).trim_end().to_owned()),
+    }
+}
+
+/// Where every party process's listeners are, as they report them: by listener name (the
+/// party's for its gRPC listener, [`DUIS_LISTENER`], [`SMKI_REPOSITORY_LISTENER`]). A party's
+/// entries go when its process exits and come back when its next one reports.
+#[derive(Debug, Clone)]
+pub struct AddressBook(Arc<watch::Sender<BTreeMap<String, SocketAddr>>>);
+
+impl Default for AddressBook {
+    fn default() -> Self {
+        Self(Arc::new(watch::channel(BTreeMap::new()).0))
+    }
+}
+
+/// Where a process-per-party ecosystem listens, once every party has said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub duis_address: SocketAddr,
+    pub smki_repository_address: SocketAddr,
+    pub grpc_addresses: BTreeMap<String, SocketAddr>,
+}
+
+impl Endpoints {
+    pub fn duis_url(&self) -> String {
+        format!("http://{}", self.duis_address)
+    }
+
+    pub fn smki_url(&self) -> String {
+        format!("http://{}", self.smki_repository_address)
+    }
+
+    /// `config` with these addresses (for tools reaching the parties).
+    pub fn apply(&self, mut config: EcosystemConfig) -> EcosystemConfig {
+        config.duis_address = self.duis_address;
+        config.smki_repository_address = self.smki_repository_address;
+        config.grpc_addresses = self.grpc_addresses.clone();
+        config
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the party processes did not all report their addresses within {0:?}; missing: {1}")]
+pub struct NotListening(pub Duration, pub String);
+
+impl AddressBook {
+    /// Every listener known now.
+    pub fn known(&self) -> BTreeMap<String, SocketAddr> {
+        self.0.borrow().clone()
+    }
+
+    fn set(&self, name: &str, address: SocketAddr) {
+        self.0
+            .send_if_modified(|known| known.insert(name.to_owned(), address) != Some(address));
+    }
+
+    fn forget(&self, names: impl IntoIterator<Item = String>) {
+        self.0.send_modify(|known| {
+            for name in names {
+                known.remove(&name);
+            }
+        });
+    }
+
+    /// Waits until every party's listeners are known, at most `limit`.
+    pub async fn endpoints(&self, limit: Duration) -> Result<Endpoints, NotListening> {
+        let mut known = self.0.subscribe();
+        let complete = known.wait_for(|known| Self::complete(known).is_some());
+        let _ = tokio::time::timeout(limit, complete).await;
+        let known = self.known();
+        Self::complete(&known).ok_or_else(|| {
+            let missing: Vec<&str> = PARTIES
+                .iter()
+                .copied()
+                .chain([DUIS_LISTENER, SMKI_REPOSITORY_LISTENER])
+                .filter(|name| !known.contains_key(*name))
+                .collect();
+            NotListening(limit, missing.join(", "))
+        })
+    }
+
+    fn complete(known: &BTreeMap<String, SocketAddr>) -> Option<Endpoints> {
+        let mut grpc_addresses = BTreeMap::new();
+        for party in PARTIES {
+            grpc_addresses.insert((*party).to_owned(), *known.get(*party)?);
+        }
+        Some(Endpoints {
+            duis_address: *known.get(DUIS_LISTENER)?,
+            smki_repository_address: *known.get(SMKI_REPOSITORY_LISTENER)?,
+            grpc_addresses,
+        })
+    }
+
+    /// Every party's gRPC address known now, but `party`'s own.
+    fn peers_of(&self, party: &str) -> Vec<(String, SocketAddr)> {
+        self.0
+            .borrow()
+            .iter()
+            .filter(|(name, _)| name.as_str() != party && PARTIES.contains(&name.as_str()))
+            .map(|(name, address)| (name.clone(), *address))
+            .collect()
+    }
 }
 
 /// Where the supervisor writes the process id of each party: `<dir>/<party>.pid`.
@@ -37,84 +182,184 @@ pub fn pid_file(dir: &Path, party: &str) -> PathBuf {
 
 const RESTART_DELAY: Duration = Duration::from_millis(200);
 
+/// The argument a restarted party process is given for each listener of its predecessor,
+/// `--listen-again <name>=<address>`: a listener configured on port 0 listens there again if
+/// it can (so those who knew it find it), elsewhere if that port was taken meanwhile.
+pub const LISTEN_AGAIN: &str = "--listen-again";
+
+/// A `--listen-again` value: the listener's name and address.
+pub fn parse_listen_again(value: &str) -> Option<(String, SocketAddr)> {
+    let (name, address) = value.split_once('=')?;
+    if name.is_empty() {
+        return None;
+    }
+    Some((name.to_owned(), address.parse().ok()?))
+}
+
 /// Runs every party as `<executable> serve <party> --config <config_path>` until `shutdown`,
-/// restarting any that exits.
+/// restarting any that exits; `addresses` learns where each listens as it reports, and every
+/// party process learns its peers' from it.
 pub async fn supervise(
     executable: PathBuf,
     config_path: PathBuf,
     run_dir: PathBuf,
     extra_args: Vec<String>,
+    addresses: AddressBook,
     shutdown: watch::Receiver<bool>,
 ) {
     let mut tasks = JoinSet::new();
     for party in PARTIES {
         tasks.spawn(keep_running(
-            executable.clone(),
-            config_path.clone(),
+            PartyCommand {
+                executable: executable.clone(),
+                config_path: config_path.clone(),
+                party: (*party).to_owned(),
+                extra_args: extra_args.clone(),
+            },
             run_dir.clone(),
-            (*party).to_owned(),
-            extra_args.clone(),
+            addresses.clone(),
             shutdown.clone(),
         ));
     }
     while tasks.join_next().await.is_some() {}
 }
 
-async fn keep_running(
+struct PartyCommand {
     executable: PathBuf,
     config_path: PathBuf,
-    run_dir: PathBuf,
     party: String,
     extra_args: Vec<String>,
+}
+
+impl PartyCommand {
+    /// The command, naming where the listeners of the party's previous process were.
+    fn command(&self, previous: &BTreeMap<String, SocketAddr>) -> Command {
+        let mut command = Command::new(&self.executable);
+        command
+            .arg("serve")
+            .arg(&self.party)
+            .arg("--config")
+            .arg(&self.config_path)
+            .arg("--exit-when-stdin-closes");
+        for (name, address) in previous {
+            command.arg(LISTEN_AGAIN).arg(format!("{name}={address}"));
+        }
+        command
+            .args(&self.extra_args)
+            // Written only with peers' addresses: when this process dies, the pipe closes
+            // and the child stops.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true);
+        command
+    }
+}
+
+/// How long the supervisor waits for a party process to take a line before leaving it.
+const WRITE_LIMIT: Duration = Duration::from_secs(5);
+
+/// Tells a party process where its peers are.
+async fn tell_peers(stdin: &mut ChildStdin, peers: Vec<(String, SocketAddr)>) {
+    let mut text = String::new();
+    for (party, address) in peers {
+        text.push_str(&peer_line(&party, address));
+        text.push('\n');
+    }
+    let written = async {
+        stdin.write_all(text.as_bytes()).await?;
+        stdin.flush().await
+    };
+    match tokio::time::timeout(WRITE_LIMIT, written).await {
+        Ok(Ok(())) => {}
+        // Gone: its exit is seen next.
+        Ok(Err(error)) => debug!(%error, "cannot tell a party process its peers"),
+        Err(_) => warn!("a party process does not read its peers' addresses"),
+    }
+}
+
+async fn keep_running(
+    party: PartyCommand,
+    run_dir: PathBuf,
+    addresses: AddressBook,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let name = party.party.clone();
+    // Where the party's latest process listened: its next one tries there first.
+    let mut previous: BTreeMap<String, SocketAddr> = BTreeMap::new();
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let mut command = Command::new(&executable);
-        command
-            .arg("serve")
-            .arg(&party)
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--exit-when-stdin-closes")
-            .args(&extra_args)
-            // The child keeps the write end open by never being written to; when this
-            // process dies, the pipe closes and the child stops.
-            .stdin(std::process::Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = match command.spawn() {
+        let mut child = match party.command(&previous).spawn() {
             Ok(child) => child,
             Err(error) => {
-                warn!(%party, %error, "cannot start party process");
+                warn!(party = %name, %error, "cannot start party process");
                 tokio::time::sleep(RESTART_DELAY).await;
                 continue;
             }
         };
-        // Held, not written: `wait` would close it, and the child stops when it closes.
-        let _stdin = child.stdin.take();
+        // Held, and written only with peers' addresses: the child stops when it closes.
+        let mut stdin = child.stdin.take();
+        let mut reports = child.stdout.take().map(BufReader::new);
         let pid = child.id().unwrap_or_default();
-        let _ = std::fs::write(pid_file(&run_dir, &party), pid.to_string());
-        info!(%party, pid, "party process started");
-        let exited = tokio::select! {
-            status = child.wait() => Some(status.ok()),
-            _ = shutdown.wait_for(|stop| *stop) => None,
+        let _ = std::fs::write(pid_file(&run_dir, &name), pid.to_string());
+        info!(party = %name, pid, "party process started");
+        let mut book = addresses.0.subscribe();
+        book.mark_changed();
+        let exited = loop {
+            tokio::select! {
+                status = child.wait() => break Some(status.ok()),
+                _ = stopping(&mut shutdown) => break None,
+                changed = book.changed() => {
+                    if changed.is_err() {
+                        continue;
+                    }
+                    let peers = addresses.peers_of(&name);
+                    if let (Some(stdin), false) = (stdin.as_mut(), peers.is_empty()) {
+                        tell_peers(stdin, peers).await;
+                    }
+                }
+                line = next_line(&mut reports) => match line {
+                    Some(line) => match parse_listening(&line) {
+                        Some((listener, address)) => {
+                            info!(party = %name, listener, %address, "listening");
+                            previous.insert(listener.to_owned(), address);
+                            addresses.set(listener, address);
+                        }
+                        None => debug!(party = %name, line = %line.escape_debug(), "party output"),
+                    },
+                    // Its output closed: it is exiting, or prints nothing more.
+                    None => reports = None,
+                },
+            }
         };
+        addresses.forget(previous.keys().cloned());
+        drop(stdin);
         let Some(status) = exited else {
             let _ = child.start_kill();
             let _ = child.wait().await;
             return;
         };
-        warn!(%party, pid, ?status, "party process exited; restarting");
+        warn!(party = %name, pid, ?status, "party process exited; restarting");
         tokio::time::sleep(RESTART_DELAY).await;
+    }
+}
+
+/// Resolves when the supervisor is to stop (or nothing can tell it any more).
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// The next line of a party process's output; pending forever once it has closed.
+async fn next_line(reports: &mut Option<BufReader<tokio::process::ChildStdout>>) -> Option<String> {
+    match reports {
+        Some(output) => read_line(output).await,
+        None => std::future::pending().await,
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
-    #[error("cannot find free ports: {0}")]
-    Ports(std::io::Error),
     #[error(transparent)]
     Dccki(#[from] crate::dccki::DcckiError),
     #[error("cannot write {path}: {source}")]
@@ -124,14 +369,16 @@ pub enum PrepareError {
     },
 }
 
-/// Readies `run_dir` for a process per party: free ports for any port 0, DCCKI material for
-/// mutual TLS between the processes (and for tools), and the configuration file every
-/// process reads. Returns the configuration and its path.
+/// Readies `run_dir` for a process per party: DCCKI material for mutual TLS between the
+/// processes (and for tools), and the configuration file every process reads. Returns the
+/// configuration and its path. A port 0 stays 0: the party's process takes a free port
+/// itself and reports it to the supervisor (a port chosen here and released would be free
+/// for any process until the party took it).
 pub fn prepare_run(
     config: EcosystemConfig,
     run_dir: &Path,
 ) -> Result<(EcosystemConfig, PathBuf), PrepareError> {
-    let mut config = assign_free_ports(config).map_err(PrepareError::Ports)?;
+    let mut config = config;
     let dccki_directory = run_dir.join("dccki");
     let mut names: Vec<&str> = PARTIES.to_vec();
     names.push(crate::dccki::TOOLS);
@@ -143,4 +390,102 @@ pub fn prepare_run(
         source,
     })?;
     Ok((config, config_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lines_read_back_what_they_write() {
+        let address = SocketAddr::from(([127, 0, 0, 1], 40123));
+        assert_eq!(
+            parse_listening(&listening_line("dsp", address)),
+            Some(("dsp", address))
+        );
+        assert_eq!(
+            parse_peer(&peer_line("csp-north", address)),
+            Some(("csp-north", address))
+        );
+        assert_eq!(
+            parse_listen_again(&format!("duis={address}")),
+            Some(("duis".to_owned(), address))
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_refused_not_panicked_on() {
+        for line in [
+            "",
+            "peer",
+            "peer dsp",
+            "peer dsp 127.0.0.1",
+            "peer dsp 127.0.0.1:99999",
+            "peer dsp 127.0.0.1:1 more",
+            "listening dsp 127.0.0.1:1",
+            "\u{FFFD}\u{FFFD} dsp 127.0.0.1:1",
+        ] {
+            assert_eq!(parse_peer(line), None, "{line:?}");
+        }
+        assert_eq!(parse_listening("peer dsp 127.0.0.1:1"), None);
+        for value in [
+            "",
+            "dsp",
+            "=127.0.0.1:1",
+            "dsp=",
+            "dsp=localhost:1",
+            "dsp=127.0.0.1:1=2",
+        ] {
+            assert!(parse_listen_again(value).is_none(), "{value:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_party_learns_its_peers_and_stops_following_only_at_the_end() {
+        let peers = PeerAddresses::default();
+        let input: &[u8] = b"peer dsp 127.0.0.1:4000\nnonsense\n\xff\xfe\npeer tsp 127.0.0.1:4001\npeer dsp 127.0.0.1:4002";
+        follow_supervisor(input, &peers).await;
+        assert_eq!(
+            peers.get("dsp"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 4002)))
+        );
+        assert_eq!(
+            peers.get("tsp"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 4001)))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_endpoints_wait_for_every_listener_and_name_the_missing() {
+        let book = AddressBook::default();
+        for (index, party) in PARTIES.iter().enumerate() {
+            book.set(
+                party,
+                SocketAddr::from(([127, 0, 0, 1], 5000 + index as u16)),
+            );
+        }
+        book.set(DUIS_LISTENER, SocketAddr::from(([127, 0, 0, 1], 6000)));
+        let missing = book
+            .endpoints(Duration::from_millis(10))
+            .await
+            .expect_err("the SMKI repository has not said");
+        assert_eq!(missing.1, SMKI_REPOSITORY_LISTENER);
+        let waiting = tokio::spawn({
+            let book = book.clone();
+            async move { book.endpoints(Duration::from_secs(10)).await }
+        });
+        book.set(
+            SMKI_REPOSITORY_LISTENER,
+            SocketAddr::from(([127, 0, 0, 1], 6001)),
+        );
+        let endpoints = waiting.await.expect("no panic").expect("complete");
+        assert_eq!(endpoints.duis_url(), "http://127.0.0.1:6000");
+        assert_eq!(endpoints.grpc_addresses.len(), PARTIES.len());
+        book.forget(["dsp".to_owned()]);
+        let missing = book
+            .endpoints(Duration::from_millis(10))
+            .await
+            .expect_err("dsp gone");
+        assert_eq!(missing.1, "dsp");
+    }
 }

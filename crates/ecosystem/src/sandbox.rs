@@ -94,6 +94,7 @@ impl Sandbox {
         let hooks = LaunchHooks {
             link_layer: Some(conditions.clone()),
             clock: Some(clock.clone()),
+            ..LaunchHooks::default()
         };
         let running =
             launch::start_parties_with(config.clone(), PARTIES, Some(identities), hooks).await?;
