@@ -638,7 +638,7 @@ pub struct Batch {
     carried: CarriedWrites,
 }
 
-// One a write, held in place in its `Batch`: boxing the redb transaction would only add an
+// One per write, held in place in its `Batch`: boxing the redb transaction would only add an
 // allocation to every write.
 #[allow(clippy::large_enum_variant)]
 enum Transaction {

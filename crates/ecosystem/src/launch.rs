@@ -449,8 +449,10 @@ pub async fn start_parties_with(
             &mut tasks,
             party,
             server,
-            listener,
-            http_listener,
+            PartyListeners {
+                grpc: listener,
+                http: http_listener,
+            },
             built,
             local.as_ref(),
             shutdown_signal.clone(),
@@ -468,18 +470,26 @@ pub async fn start_parties_with(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Where a party serves: its gRPC listener, and the DSP's or TSP's HTTP one.
+struct PartyListeners {
+    grpc: TcpListener,
+    http: Option<TcpListener>,
+}
+
 fn serve_party(
     tasks: &mut JoinSet<()>,
     party: String,
     mut server: tonic::transport::Server,
-    listener: TcpListener,
-    http_listener: Option<TcpListener>,
+    listeners: PartyListeners,
     built: BuiltParty,
     local: Option<&LocalParties>,
     shutdown: watch::Receiver<bool>,
 ) {
     let BuiltParty { mounted, http } = built;
+    let PartyListeners {
+        grpc: listener,
+        http: http_listener,
+    } = listeners;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     let routes = mounted.routes.add_service(health_service).prepare();
     if let Some(local) = local {
