@@ -61,6 +61,10 @@ where
 /// A transport that calls the routes in `routes` (a party of this process, mounted once it is
 /// built): the same encoded messages as over the network, without HTTP/2 or a socket. Until
 /// the routes are there, calls fail as UNAVAILABLE, as a peer not listening yet would.
+///
+/// The peer answers on a task of its own, as a server does, so nothing of the caller's task
+/// (its task-local values, such as `link::queued`'s) reaches the peer's handler; the call
+/// dropped stops that task, as a reset stream stops a server's.
 pub fn local_routes(party: &str, routes: Arc<OnceLock<tonic::service::Routes>>) -> GrpcTransport {
     let party: Arc<str> = Arc::from(party);
     let service = tower::service_fn(move |request: http::Request<Body>| {
@@ -71,11 +75,25 @@ pub fn local_routes(party: &str, routes: Arc<OnceLock<tonic::service::Routes>>) 
                 let status = tonic::Status::unavailable(format!("{party} is not serving yet"));
                 return Ok(status.into_http());
             };
-            match mounted.oneshot(request).await {
-                Ok(response) => Ok(response),
-                Err(never) => match never {},
+            let mut answering = AbortOnDrop(tokio::spawn(mounted.oneshot(request)));
+            match (&mut answering.0).await {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(never)) => match never {},
+                Err(stopped) => Ok(tonic::Status::internal(format!(
+                    "{party} stopped while answering: {stopped}"
+                ))
+                .into_http()),
             }
         }
     });
     BoxCloneSyncService::new(service)
+}
+
+/// A spawned task stopped when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
