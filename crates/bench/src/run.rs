@@ -617,6 +617,7 @@ async fn warm_up(shared: &Arc<Shared>, options: &BenchOptions) -> u64 {
         .iter()
         .flat_map(|kind| (0..devices).map(move |device| (device, *kind)))
         .collect();
+    let errors_before = lock(&shared.measurements).errors;
     let next = Arc::new(AtomicU64::new(0));
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..options.concurrency.max(1) {
@@ -634,8 +635,14 @@ async fn warm_up(shared: &Arc<Shared>, options: &BenchOptions) -> u64 {
         });
     }
     while senders.join_next().await.is_some() {}
+    // Each request is counted once, as completed or as an error, as the last thing its
+    // handling does: once all are, nothing of the warm-up can still touch what is measured.
+    let settled = || {
+        let measurements = lock(&shared.measurements);
+        measurements.completed + (measurements.errors - errors_before) >= plan.len() as u64
+    };
     let drain_deadline = Instant::now() + DRAIN_LIMIT;
-    while shared.outstanding() > 0 && Instant::now() < drain_deadline {
+    while !settled() && Instant::now() < drain_deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let missing: Vec<RequestId> = lock(&shared.pending).drain().map(|(id, _)| id).collect();
