@@ -470,20 +470,14 @@ impl Store {
     }
 
     pub fn awaiting(&self, command: SentCommand) -> Result<Option<AwaitingResponse>, StoreError> {
-        let file = match &self.database {
-            Database::File(file) => file,
-            Database::Memory(memory) => {
-                return table::awaiting
-                    .read(memory, &command.key())
-                    .map(|bytes| decode("commands_awaiting_response", &bytes))
-                    .transpose()
-            }
-        };
-        let table = read(file)?.open_table(AWAITING).map_err(database)?;
-        let value = table.get(command.key()).map_err(database)?;
-        value
-            .map(|guard| decode("commands_awaiting_response", guard.value()))
-            .transpose()
+        let key = command.key();
+        self.one_value(
+            AWAITING,
+            table::awaiting,
+            "commands_awaiting_response",
+            key,
+            &key,
+        )
     }
 
     /// Every command awaiting a response.
@@ -507,20 +501,13 @@ impl Store {
         request_id: &RequestId,
     ) -> Result<Option<IssuedPreCommand>, StoreError> {
         let key = request_id.to_string();
-        let file = match &self.database {
-            Database::File(file) => file,
-            Database::Memory(memory) => {
-                return table::pre_commands
-                    .read(memory, &key)
-                    .map(|bytes| decode("pre_commands", &bytes))
-                    .transpose()
-            }
-        };
-        let table = read(file)?.open_table(PRE_COMMANDS).map_err(database)?;
-        let value = table.get(key.as_str()).map_err(database)?;
-        value
-            .map(|guard| decode("pre_commands", guard.value()))
-            .transpose()
+        self.one_value(
+            PRE_COMMANDS,
+            table::pre_commands,
+            "pre_commands",
+            key.as_str(),
+            &key,
+        )
     }
 
     pub fn all_held(&self) -> Result<Vec<HeldRequest>, StoreError> {
@@ -528,20 +515,13 @@ impl Store {
     }
 
     pub fn schedule(&self, schedule_id: u64) -> Result<Option<Schedule>, StoreError> {
-        let file = match &self.database {
-            Database::File(file) => file,
-            Database::Memory(memory) => {
-                return table::schedules
-                    .read(memory, &schedule_id)
-                    .map(|bytes| decode("schedules", &bytes))
-                    .transpose()
-            }
-        };
-        let table = read(file)?.open_table(SCHEDULES).map_err(database)?;
-        let value = table.get(schedule_id).map_err(database)?;
-        value
-            .map(|guard| decode("schedules", guard.value()))
-            .transpose()
+        self.one_value(
+            SCHEDULES,
+            table::schedules,
+            "schedules",
+            schedule_id,
+            &schedule_id,
+        )
     }
 
     pub fn all_schedules(&self) -> Result<Vec<Schedule>, StoreError> {
@@ -598,6 +578,34 @@ impl Store {
             events.push(decode("audit", value.value())?);
         }
         Ok(events)
+    }
+
+    /// The record under a key of one table: `file_key` in the file, `memory_key` in memory.
+    fn one_value<'k, K, MemoryKey, T>(
+        &self,
+        definition: TableDefinition<'_, K, &[u8]>,
+        in_memory: memory::Table<MemoryKey, Vec<u8>>,
+        name: &'static str,
+        file_key: impl std::borrow::Borrow<K::SelfType<'k>>,
+        memory_key: &MemoryKey,
+    ) -> Result<Option<T>, StoreError>
+    where
+        K: redb::Key + 'static,
+        MemoryKey: Ord + Clone,
+        T: DeserializeOwned,
+    {
+        let file = match &self.database {
+            Database::File(file) => file,
+            Database::Memory(memory) => {
+                return in_memory
+                    .read(memory, memory_key)
+                    .map(|bytes| decode(name, &bytes))
+                    .transpose()
+            }
+        };
+        let table = read(file)?.open_table(definition).map_err(database)?;
+        let value = table.get(file_key).map_err(database)?;
+        value.map(|guard| decode(name, guard.value())).transpose()
     }
 
     fn all_values<K, MemoryKey, T>(
