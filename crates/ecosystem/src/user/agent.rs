@@ -1,6 +1,7 @@
 //! The user agent: one call sends a service request the way a DCC user must. It picks the
 //! endpoint and command variant from the service table (`duis::catalogue`), does CV4 → sign
-//! the pre-command with the user's DS key → CV5 for critical services, awaits the asynchronous
+//! the pre-command with the DS key the device trusts for the user (its default one until a
+//! 6.15.1 replacing it there succeeded) → CV5 for critical services, awaits the asynchronous
 //! response by its RequestID, and checks the device's MAC or signature with certificates from
 //! the SMKI repository, decrypting sensitive blocks.
 
