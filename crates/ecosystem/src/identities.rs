@@ -9,6 +9,10 @@ use smki::{CertificateStore, Identity, KeyUsage, RemotePartyRole, TestPki};
 
 use crate::config::EcosystemConfig;
 
+/// The last generation of an organisation's certificate [`Identities::private_key_of`] looks
+/// for a key in.
+pub const LATER_GENERATIONS: u32 = 3;
+
 #[derive(Debug, Clone)]
 pub struct Identities {
     pub pki: Arc<TestPki>,
@@ -93,6 +97,61 @@ impl Identities {
                 what: usage.code(),
                 id,
             })
+    }
+
+    /// Generation `generation` of organisation `id`'s certificate for `usage` (generation 1 is
+    /// the one [`Self::organisation`] gives from the test PKI): a new key from the seed, issued
+    /// by the test PKI's organisation CA (`TestPki::issue_organisation_generation`). What the
+    /// organisation replaces its trust anchors on a device with (6.15.1).
+    pub fn organisation_generation(
+        &self,
+        id: Eui64,
+        usage: KeyUsage,
+        generation: u32,
+    ) -> Result<Identity, IdentityError> {
+        let missing = || IdentityError::Missing {
+            what: usage.code(),
+            id,
+        };
+        let organisation = smki::default_organisations()
+            .into_iter()
+            .find(|organisation| {
+                organisation.id == id
+                    && !organisation.role.is_xml_signing()
+                    && organisation.usages.contains(&usage)
+            })
+            .ok_or_else(missing)?;
+        self.pki
+            .issue_organisation_generation(&organisation, usage, generation)
+            .map_err(|error| IdentityError::Pki(error.to_string()))
+    }
+
+    /// The private key (PKCS#8 DER) of an organisation's `certificate`, when these identities
+    /// hold it: an identity of DCC Boxed's key store or of the test PKI with its public key, or
+    /// one of the later generations of its subject's certificate
+    /// ([`Self::organisation_generation`], up to [`LATER_GENERATIONS`]).
+    pub fn private_key_of(&self, certificate: &smki::Certificate) -> Option<Vec<u8>> {
+        let public_key = certificate.public_key_sec1();
+        let held = |identity: &Identity| {
+            (identity.certificate.public_key_sec1() == public_key)
+                .then(|| identity.private_key_pkcs8_der.clone())
+                .flatten()
+        };
+        if let Some(found) = self
+            .dccboxed
+            .iter()
+            .chain(self.pki.identities())
+            .find_map(held)
+        {
+            return Some(found);
+        }
+        let (id, usage) = (certificate.subject_id()?, certificate.key_usage()?);
+        (2..=LATER_GENERATIONS).find_map(|generation| {
+            self.organisation_generation(id, usage, generation)
+                .ok()
+                .as_ref()
+                .and_then(held)
+        })
     }
 
     /// The key `supplier` makes its UTRNs with (GBCS section 14), which its devices hold in

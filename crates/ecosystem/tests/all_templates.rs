@@ -27,12 +27,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use dcc_model::{CommandVariant, Eui64};
 use duis::catalogue::{self, ServiceDefinition};
 use duis::{Request, RequestBody, ResponseBody};
 use ecosystem::identities::Identities;
-use ecosystem::user::ResponseInbox;
+use ecosystem::user::{replaced_own_signing_certificate, ResponseInbox};
 use ecosystem::EcosystemConfig;
 use gbcs::crypto::SigningKey;
 use gbcs::SignatureField;
@@ -218,28 +217,17 @@ impl PreCommandSigners {
         let RequestBody::ServiceRequest(body) = &request.body else {
             return;
         };
-        if body.name != "UpdateSecurityCredentialsKRP" || body.child("ExecutionDateTime").is_some()
-        {
-            return;
-        }
-        let Some(replacement) = body
-            .find_text("DigitalSigningCertificate")
-            .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
-            .and_then(|der| smki::Certificate::from_der(&der).ok())
-        else {
+        let request_id = request.header.request_id;
+        let Some(replacement) = replaced_own_signing_certificate(
+            request.header.service_reference_variant.as_str(),
+            request_id.originator,
+            body,
+        ) else {
             return;
         };
-        let originator = request.header.request_id.originator;
-        if replacement.subject_id() != Some(originator) {
-            return;
-        }
-        let holder = self.identities.dccboxed.iter().find(|identity| {
-            identity.certificate.public_key_sec1() == replacement.public_key_sec1()
-                && identity.private_key_pkcs8_der.is_some()
-        });
-        if let Some(pkcs8) = holder.and_then(|identity| identity.private_key_pkcs8_der.clone()) {
+        if let Some(pkcs8) = self.identities.private_key_of(&replacement) {
             self.replaced
-                .insert((originator, request.header.request_id.target), pkcs8);
+                .insert((request_id.originator, request_id.target), pkcs8);
         }
     }
 }

@@ -2,6 +2,9 @@
 //! ESME with a new certificate through 6.15.1 Update Security Credentials (CS02b
 //! supplierBySupplier); afterwards the device refuses 7.1 Enable Supply signed with the old
 //! key (no response, the DSP answers with an error) and accepts it signed with the new one.
+//! The user agent follows the replacement on its own when it holds the new key (the test
+//! PKI's second generation of the supplier's DS certificate), and keeps the old key, saying
+//! so, when it does not (a key from elsewhere).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -138,6 +141,14 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
         replaced.existing_subject_key_id,
         replaced.replacing_subject_key_id
     );
+    // The agent does not hold the new certificate's key (it came from elsewhere): it keeps
+    // signing with the old one, and says so.
+    assert!(supplier.signing_key_for(TEMPLATE_ESME).is_none());
+    assert!(
+        log.text().contains("does not hold its private key"),
+        "the agent says it keeps the old key:\n{}",
+        log.text()
+    );
     println!(
         "6.15.1 CS02b: supplier DS anchor {} -> {}",
         hex(&replaced.existing_subject_key_id),
@@ -207,6 +218,69 @@ async fn a_replaced_supplier_anchor_refuses_the_old_key_and_accepts_the_new_one(
         new_key.request_id.counter
     );
     println!("7.1 ECS42 signed with the new key: I99, then the ESME's signed response");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_signs_with_the_replacement_key_it_holds_once_the_device_took_it() {
+    let sandbox = Sandbox::start().await.expect("ecosystem ready");
+    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let identities = sandbox.identities();
+    let replacement = identities
+        .organisation_generation(TEST_SUPPLIER, KeyUsage::DigitalSignature, 2)
+        .expect("the supplier's second DS generation");
+    let body = update_security_credentials(
+        &replacement.certificate,
+        &identities.pki.organisation_ca().certificate,
+    );
+
+    // The same certificate sent without its certification path: refused at CV4 (no pre-command
+    // issued), so nothing changes.
+    let mut without_path = body.clone();
+    without_path
+        .children
+        .retain(|child| child.name != "CertificationPathCertificates");
+    let refused = supplier
+        .request("6.15.1", TEMPLATE_ESME, without_path)
+        .await
+        .expect("CV4 answer");
+    assert!(
+        refused.response_code().is_error() && refused.pre_command.is_none(),
+        "refused at CV4: {}",
+        refused.response_code()
+    );
+    assert!(supplier.signing_key_for(TEMPLATE_ESME).is_none());
+
+    let exchange = supplier
+        .request("6.15.1", TEMPLATE_ESME, body)
+        .await
+        .expect("6.15.1");
+    exchange
+        .verified_gbcs()
+        .expect("the ESME's signed CS02b response");
+    let key = supplier
+        .signing_key_for(TEMPLATE_ESME)
+        .expect("the agent signs with the replacement's key now");
+    assert_eq!(
+        key.verifying_key().sec1_uncompressed(),
+        replacement.certificate.public_key_sec1()
+    );
+
+    // A critical command, no key given: signed with the new key, the ESME executes it.
+    let enable = supplier
+        .request(
+            "7.1",
+            TEMPLATE_ESME,
+            BodyElement::with_children("EnableSupply", Vec::new()),
+        )
+        .await
+        .expect("7.1");
+    assert_eq!(enable.response_code(), &ResponseCode::Acknowledgement);
+    let response = enable.verified_gbcs().expect("the ESME's signed response");
+    assert_eq!(
+        response.decoded.header.message_code(),
+        gbcs::use_case::ecs42::MESSAGE_CODE
+    );
     sandbox.shutdown().await;
 }
 

@@ -302,6 +302,7 @@ impl Ecosystem<'_> {
             ),
         };
         Ok(UserAgent::with_user(user, endpoints, inbox, counters)?
+            .with_identities(identities)
             .with_conditions(Some(conditions)))
     }
 
@@ -346,7 +347,9 @@ fn failure(kind: FailureKind, message: impl Into<String>) -> StepEnd {
 
 /// Certificates scenarios may send (base64 DER): `<user>_ds_certificate` and
 /// `<user>_ka_certificate` (digital signing, key agreement) for the supplier, second supplier
-/// and network operator, and `organisation_ca_certificate`.
+/// and network operator, `<user>_replacement_ds_certificate` (the second generation of its DS
+/// certificate, a new key the user's agent holds: what a 6.15.1 replaces its anchor with), and
+/// `organisation_ca_certificate`.
 fn certificate_vars(identities: &Identities) -> BTreeMap<String, String> {
     use base64::Engine as _;
     let encode = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
@@ -366,6 +369,13 @@ fn certificate_vars(identities: &Identities) -> BTreeMap<String, String> {
                     encode(identity.certificate.der()),
                 );
             }
+        }
+        if let Ok(identity) = identities.organisation_generation(id, KeyUsage::DigitalSignature, 2)
+        {
+            vars.insert(
+                format!("{name}_replacement_ds_certificate"),
+                encode(identity.certificate.der()),
+            );
         }
     }
     vars.insert(

@@ -387,25 +387,41 @@ impl TestPki {
         Ok(identities)
     }
 
+    /// A later generation of `organisation`'s certificate for `usage` (generation 1 is the one
+    /// [`TestPki::generate`] issues): a new key pair derived from the seed and
+    /// `<stem>-g<generation>`, issued by the organisation CA with the same profile, and not
+    /// kept. What an organisation replaces its trust anchors on a device with (6.15.1).
+    pub fn issue_organisation_generation(
+        &self,
+        organisation: &OrganisationSpec,
+        usage: KeyUsage,
+        generation: u32,
+    ) -> Result<Identity, PkiError> {
+        let issuer = issuer_of(&self.organisation_ca)?;
+        let common_name = (usage == KeyUsage::DigitalSignature && !organisation.name.is_empty())
+            .then(|| organisation.name.clone());
+        let profile = Profile::Organisation {
+            id: organisation.id,
+            role: organisation.role,
+            common_name,
+            usage,
+        };
+        let name = match generation {
+            0 | 1 => organisation.file_stem(usage),
+            later => format!("{}-g{later}", organisation.file_stem(usage)),
+        };
+        self.issue_leaf(name, profile, &issuer)
+    }
+
     fn issue_organisation(
         &self,
         organisation: &OrganisationSpec,
     ) -> Result<Vec<Identity>, PkiError> {
-        let issuer = issuer_of(&self.organisation_ca)?;
-        let mut identities = Vec::new();
-        for usage in &organisation.usages {
-            let common_name = (*usage == KeyUsage::DigitalSignature
-                && !organisation.name.is_empty())
-            .then(|| organisation.name.clone());
-            let profile = Profile::Organisation {
-                id: organisation.id,
-                role: organisation.role,
-                common_name,
-                usage: *usage,
-            };
-            identities.push(self.issue_leaf(organisation.file_stem(*usage), profile, &issuer)?);
-        }
-        Ok(identities)
+        organisation
+            .usages
+            .iter()
+            .map(|usage| self.issue_organisation_generation(organisation, *usage, 1))
+            .collect()
     }
 
     fn issue_leaf(

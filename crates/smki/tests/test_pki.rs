@@ -348,6 +348,46 @@ fn every_generated_certificate_chains() {
 }
 
 #[test]
+fn a_later_generation_has_a_new_key_the_same_profile_and_chains() {
+    let pki = pki();
+    let store = CertificateStore::from_pki(&pki);
+    let supplier =
+        smki::OrganisationSpec::new(SUPPLIER, RemotePartyRole::SUPPLIER, "GITTESTSUPPLIER");
+    let first = pki
+        .identity(SUPPLIER, KeyUsage::DigitalSignature, None)
+        .unwrap();
+    let again = pki
+        .issue_organisation_generation(&supplier, KeyUsage::DigitalSignature, 1)
+        .unwrap();
+    assert_eq!(again.certificate.der(), first.certificate.der());
+    let second = pki
+        .issue_organisation_generation(&supplier, KeyUsage::DigitalSignature, 2)
+        .unwrap();
+    assert_eq!(second.name, "90b3d51f30010000-ds-g2");
+    assert_ne!(
+        second.certificate.public_key_sec1(),
+        first.certificate.public_key_sec1()
+    );
+    assert_ne!(
+        second.certificate.serial_decimal(),
+        first.certificate.serial_decimal()
+    );
+    assert_eq!(second.certificate.subject_id(), Some(SUPPLIER));
+    assert_eq!(second.certificate.role(), Some(RemotePartyRole::SUPPLIER));
+    assert_eq!(
+        second.certificate.key_usage(),
+        Some(KeyUsage::DigitalSignature)
+    );
+    assert_eq!(second.certificate.common_name(), Some("GITTESTSUPPLIER"));
+    store.validate_path(&second.certificate, IN_2030).unwrap();
+    let repeated = pki
+        .issue_organisation_generation(&supplier, KeyUsage::DigitalSignature, 2)
+        .unwrap();
+    assert_eq!(repeated.certificate.der(), second.certificate.der());
+    assert_eq!(repeated.private_key_pkcs8_der, second.private_key_pkcs8_der);
+}
+
+#[test]
 fn chains_break_without_the_root_or_with_a_foreign_ca() {
     let pki = pki();
     let device = &pki

@@ -1,6 +1,7 @@
 //! The user agent: one call sends a service request the way a DCC user must. It picks the
 //! endpoint and command variant from the service table (`duis::catalogue`), does CV4 → sign
-//! the pre-command with the user's DS key → CV5 for critical services, awaits the asynchronous
+//! the pre-command with the DS key the device trusts for the user (its default one until a
+//! 6.15.1 replacing it there succeeded) → CV5 for critical services, awaits the asynchronous
 //! response by its RequestID, and checks the device's MAC or signature with certificates from
 //! the SMKI repository, decrypting sensitive blocks.
 
@@ -195,6 +196,11 @@ impl Exchange {
     }
 }
 
+/// The DS key each device trusts for an originator where it is not the originator's default
+/// one: set once a 6.15.1 replacing the originator's own DS anchor there is answered with
+/// success (CS02b executed now).
+type TrustedSigningKeys = HashMap<(Eui64, Eui64), Arc<SigningKey>>;
+
 /// A DCC user with everything it needs to talk to the DCC.
 #[derive(Debug, Clone)]
 pub struct UserAgent {
@@ -203,6 +209,10 @@ pub struct UserAgent {
     inbox: Arc<ResponseInbox>,
     counters: Arc<CounterBook>,
     certificates: Arc<Mutex<HashMap<(Eui64, &'static str), smki::Certificate>>>,
+    /// Where the agent looks for the private key of a replacement certificate it sent.
+    identities: Option<Arc<Identities>>,
+    /// By (originator, device).
+    signing_keys: Arc<Mutex<TrustedSigningKeys>>,
     conditions: Option<Arc<LinkConditions>>,
     response_wait: Duration,
 }
@@ -215,12 +225,13 @@ impl UserAgent {
         inbox: Arc<ResponseInbox>,
         counters: Arc<CounterBook>,
     ) -> Result<Self, UserError> {
-        Self::with_user(
+        Ok(Self::with_user(
             DuisUser::new(id, identities, &endpoints.duis_url)?,
             endpoints,
             inbox,
             counters,
-        )
+        )?
+        .with_identities(identities))
     }
 
     /// An agent for a user whose keys were made elsewhere (e.g. [`DuisUser::trusting_dsp_of`]).
@@ -236,9 +247,27 @@ impl UserAgent {
             inbox,
             counters,
             certificates: Arc::new(Mutex::new(HashMap::new())),
+            identities: None,
+            signing_keys: Arc::new(Mutex::new(HashMap::new())),
             conditions: None,
             response_wait: DEFAULT_RESPONSE_WAIT,
         })
+    }
+
+    /// Where the agent finds the private key of a DS certificate it replaced its anchor on a
+    /// device with ([`Identities::private_key_of`]); without them it keeps its default key.
+    pub fn with_identities(mut self, identities: &Identities) -> Self {
+        self.identities = Some(Arc::new(identities.clone()));
+        self
+    }
+
+    /// The key this agent signs pre-commands to `device` with: the one of the DS certificate
+    /// it last replaced its anchor there with (a 6.15.1 answered with success), else its
+    /// default DS key.
+    pub fn signing_key_for(&self, device: Eui64) -> Option<Arc<SigningKey>> {
+        self.lock_signing_keys()
+            .get(&(self.user.id, device))
+            .cloned()
     }
 
     /// Records DUIS hops in the conditions' message log and applies their user → DSP faults.
@@ -305,6 +334,8 @@ impl UserAgent {
             None => self.counters.next(self.user.id, target),
         };
         let request_id = RequestId::new(self.user.id, target, counter);
+        let replacement =
+            replaced_own_signing_certificate(service_reference_variant, self.user.id, &body);
         let xml = self.user.signed_request(
             target,
             counter,
@@ -331,9 +362,11 @@ impl UserAgent {
             let ResponseBody::PreCommand { payload, .. } = &exchange.answer.response.body else {
                 return Ok(exchange);
             };
+            let trusted = self.signing_key_for(target);
             let key = options
                 .signing_key
                 .as_deref()
+                .or(trusted.as_deref())
                 .unwrap_or(&self.user.digital_signature);
             let signed = sign_pre_command(payload, key)?;
             let xml = self.user.signed_request(
@@ -361,8 +394,57 @@ impl UserAgent {
         }
         let wait = options.response_wait.unwrap_or(self.response_wait);
         let answer = self.inbox.response_to(request_id, wait).await?;
-        exchange.device_response = Some(self.check_device_answer(answer).await);
+        let device_answer = self.check_device_answer(answer).await;
+        if let Some(replacement) = &replacement {
+            self.note_replacement(target, replacement, &device_answer);
+        }
+        exchange.device_response = Some(device_answer);
         Ok(exchange)
+    }
+
+    /// After a 6.15.1 replacing this user's own DS anchor on `device` (executed now): when the
+    /// device's answer says the replacement succeeded, later pre-commands to it are signed
+    /// with the new certificate's key, if the agent holds it.
+    fn note_replacement(
+        &self,
+        device: Eui64,
+        replacement: &smki::Certificate,
+        answer: &DeviceAnswer,
+    ) {
+        let originator = self.user.id;
+        if let Err(reason) = replacement_succeeded(replacement, answer) {
+            tracing::info!(
+                %originator, %device,
+                "the DS anchor replacement did not succeed ({reason}): pre-commands stay signed with the key the device trusted before"
+            );
+            return;
+        }
+        let key = self
+            .identities
+            .as_deref()
+            .and_then(|identities| identities.private_key_of(replacement))
+            .and_then(|pkcs8| SigningKey::from_pkcs8(&pkcs8).ok());
+        match key {
+            Some(key) => {
+                tracing::info!(
+                    %originator, %device, serial = replacement.serial_decimal(),
+                    "the device trusts the replacement DS certificate: later pre-commands are signed with its key"
+                );
+                self.lock_signing_keys()
+                    .insert((originator, device), Arc::new(key));
+            }
+            None => tracing::warn!(
+                %originator, %device, serial = replacement.serial_decimal(),
+                "the device trusts the replacement DS certificate, but the agent does not hold its private key: pre-commands stay signed with the old key"
+            ),
+        }
+    }
+
+    fn lock_signing_keys(&self) -> std::sync::MutexGuard<'_, TrustedSigningKeys> {
+        // One insert at a time: a panicking holder leaves the map consistent.
+        self.signing_keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The asynchronous response to a request sent earlier, checked.
@@ -559,6 +641,57 @@ pub fn sign_pre_command(pre_command: &[u8], key: &SigningKey) -> Result<Vec<u8>,
         .with_signature(SignatureField::Present(signature))
         .encode();
     Ok(signed)
+}
+
+/// The DS certificate of `originator` itself that a 6.15.1 request body puts in the
+/// originator's own anchor at once (no `ExecutionDateTime`): after it succeeds the device
+/// takes only commands signed with that certificate's key.
+pub fn replaced_own_signing_certificate(
+    service_reference_variant: &str,
+    originator: Eui64,
+    body: &BodyElement,
+) -> Option<smki::Certificate> {
+    use base64::Engine as _;
+    if service_reference_variant != "6.15.1" || body.find("ExecutionDateTime").is_some() {
+        return None;
+    }
+    let text = body.find_text("DigitalSigningCertificate")?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text.split_whitespace().collect::<String>())
+        .ok()?;
+    let certificate = smki::Certificate::from_der(&der).ok()?;
+    (certificate.subject_id() == Some(originator)
+        && certificate.key_usage() == Some(KeyUsage::DigitalSignature))
+    .then_some(certificate)
+}
+
+/// Whether a device's answer to a CS02b says `replacement` took its cell: a verified I0
+/// response whose execution outcome has that certificate (by subject key identifier)
+/// replacing with success.
+fn replacement_succeeded(
+    replacement: &smki::Certificate,
+    answer: &DeviceAnswer,
+) -> Result<(), String> {
+    let code = &answer.answer.response.response_code;
+    if *code != ResponseCode::Success {
+        return Err(format!("answered {code}"));
+    }
+    let verified = answer.verified().map_err(|error| error.to_string())?;
+    let outcome = gbcs::credentials::cs02b::decode_response_payload(&verified.decoded.payload)
+        .map_err(|error| format!("the CS02b response: {error}"))?
+        .ok_or("the device accepted the update for later")?;
+    let key_id = replacement
+        .subject_key_identifier()
+        .ok_or("the replacement has no subject key identifier")?;
+    let replaced = outcome
+        .replacement_outcomes
+        .iter()
+        .find(|replaced| replaced.replacing_subject_key_id == key_id);
+    match replaced {
+        Some(replaced) if replaced.status == gbcs::credentials::StatusCode::SUCCESS => Ok(()),
+        Some(replaced) => Err(format!("status {:?}", replaced.status)),
+        None => Err("no outcome for the replacement certificate".to_owned()),
+    }
 }
 
 /// The device response a response message carries in its `GBCSPayload` child, if any.

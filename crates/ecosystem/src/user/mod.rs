@@ -8,8 +8,8 @@ mod agent;
 mod inbox;
 
 pub use agent::{
-    endpoint_for, sign_pre_command, CounterBook, DeviceAnswer, Endpoints, Exchange, RequestOptions,
-    UserAgent, VerifiedGbcs, DEFAULT_RESPONSE_WAIT,
+    endpoint_for, replaced_own_signing_certificate, sign_pre_command, CounterBook, DeviceAnswer,
+    Endpoints, Exchange, RequestOptions, UserAgent, VerifiedGbcs, DEFAULT_RESPONSE_WAIT,
 };
 pub use inbox::{device_alert, InboxOptions, ResponseInbox};
 
