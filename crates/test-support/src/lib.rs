@@ -157,7 +157,9 @@ pub fn fetch_dcc_tooling_if_missing() {
     };
     let complete = ["duis-templates", "dccboxed-keystore", "duis-sign-wrap"]
         .iter()
-        .all(|package| tooling.join(package).join("package.json").is_file());
+        .all(|package| tooling.join(package).join("package.json").is_file())
+        && (!shared_root().join("tools/dcc-oracle/setup.sh").is_file()
+            || tooling.join(ORACLE_SCRIPT).is_file());
     if complete {
         return;
     }
@@ -211,6 +213,44 @@ pub fn subfolders(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     folders.sort();
     Ok(folders)
+}
+
+/// DCC's oracle script under `.dcc-tooling/` (see `../shared/tools/dcc-oracle/README.md`).
+const ORACLE_SCRIPT: &str = "oracle/check_response.js";
+
+/// Whether DCC's parsers (`.dcc-tooling/oracle`, installed by `.ci/fetch-dcc-tooling` from
+/// `../shared/tools/dcc-oracle`) are there, else `false` after [`skip`].
+pub fn dcc_oracle_available(what: &str) -> bool {
+    fetch_dcc_tooling_if_missing();
+    dcc_tooling(ORACLE_SCRIPT, what).is_some() && tool_available("node", "--version", what)
+}
+
+/// Runs DCC's oracle (`node check_response.js --full ARGUMENTS… FILES…`: DCC's duis-parser
+/// and gbcs-parser) and returns its verdict on each file, one JSON text a file, in the files'
+/// order. `Err` when node cannot run or prints something else than one line a file.
+pub fn dcc_oracle(arguments: &[&str], files: &[PathBuf]) -> Result<Vec<String>, String> {
+    let script = dcc_tooling_root().join(ORACLE_SCRIPT);
+    let output = std::process::Command::new("node")
+        .arg(&script)
+        .arg("--full")
+        .args(arguments)
+        .args(files)
+        .output()
+        .map_err(|error| format!("cannot run node {}: {error}", script.display()))?;
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    if lines.len() != files.len() {
+        return Err(format!(
+            "DCC's oracle printed {} lines for {} files: {}",
+            lines.len(),
+            files.len(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(lines)
 }
 
 /// Runs DCC's Java `Validate` (`.dcc-tooling/duis-sign-wrap/dist/tool.jar`) on `file`.
