@@ -9,11 +9,15 @@
 //! the TWIN ones); error pairs on a device put, through `--state`, into the state the reference
 //! error shows (a fault at the request that failed).
 //!
+//! DCC's own gbcs-parser judges each of our responses against the reference one as well
+//! (`oracle_shape`): it must parse it, verify it and find a parse tree of the same shape.
+//!
 //! The test prints both counts. `device_respond_not_yet.txt` lists the pairs that do not hold
 //! yet, one pair name per line with the reason: the test fails on any other pair that does not
 //! hold, and on a listed pair that now holds (take it off the list), so the list only shrinks
 //! and the counts only rise. Done-when 1 of issue 8 is met when the list is empty.
 
+mod oracle_shape;
 mod rtds_shape;
 
 use std::collections::BTreeMap;
@@ -409,8 +413,28 @@ fn judge(mine: &[u8], theirs: &[u8], keys: &KeyRing) -> Result<(), String> {
 }
 
 /// Runs `dccsim device respond` on one pair's command, the device put in the state the
-/// reference response shows, and judges its answer against the reference one.
-fn check(pair: &Pair, keys: &Path, ring: &KeyRing, state_path: &Path) -> Result<(), String> {
+/// reference response shows, and judges its answer against the reference one; returns the
+/// answer, when there is one, for DCC's oracle to judge too.
+fn check(
+    pair: &Pair,
+    keys: &Path,
+    ring: &KeyRing,
+    state_path: &Path,
+) -> (Option<Vec<u8>>, Result<(), String>) {
+    let mine = match respond_as_reference_device(pair, keys, ring, state_path) {
+        Ok(mine) => mine,
+        Err(reason) => return (None, Err(reason)),
+    };
+    let verdict = judge(&mine, &read_hex(&pair.response), ring);
+    (Some(mine), verdict)
+}
+
+fn respond_as_reference_device(
+    pair: &Pair,
+    keys: &Path,
+    ring: &KeyRing,
+    state_path: &Path,
+) -> Result<Vec<u8>, String> {
     let command = read_hex(&pair.command);
     let theirs = read_hex(&pair.response);
     let command_apdu = apdu(&command);
@@ -428,15 +452,14 @@ fn check(pair: &Pair, keys: &Path, ring: &KeyRing, state_path: &Path) -> Result<
         })
         .unwrap_or_default();
     let state = state_file(pair, &command_apdu, &their_apdu, &their_plaintexts);
-    let mine = respond(
+    respond(
         keys,
         pair,
         device_type,
         &state,
         &now_of(&their_apdu),
         state_path,
-    )?;
-    judge(&mine, &theirs, ring)
+    )
 }
 
 #[test]
@@ -459,42 +482,60 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
     // One `dccsim` process per pair, as many at once as there are cores.
     let workers = std::thread::available_parallelism().map_or(2, |cores| cores.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut verdicts: Vec<(usize, Result<(), String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(pair) = pairs.get(index) else {
-                            return done;
-                        };
-                        let state_path = scratch.path().join(format!("state-{index}.toml"));
-                        done.push((index, check(pair, &keys, &ring, &state_path)));
-                    }
+    #[allow(clippy::type_complexity)]
+    let mut verdicts: Vec<(usize, (Option<Vec<u8>>, Result<(), String>))> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(pair) = pairs.get(index) else {
+                                return done;
+                            };
+                            let state_path = scratch.path().join(format!("state-{index}.toml"));
+                            done.push((index, check(pair, &keys, &ring, &state_path)));
+                        }
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a worker thread"))
-            .collect()
-    });
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().expect("a worker thread"))
+                .collect()
+        });
     verdicts.sort_by_key(|(index, _)| *index);
+    let oracle_failures = oracle_verdicts(&pairs, &verdicts, &keys, scratch.path());
     let (mut success_total, mut error_total) = (0, 0);
     let (mut success_holding, mut error_holding) = (0, 0);
     let mut failures = Vec::new();
-    for (pair, (_, verdict)) in pairs.iter().zip(verdicts) {
+    for (pair, (_, (_, verdict))) in pairs.iter().zip(verdicts) {
         match pair.success {
             true => success_total += 1,
             false => error_total += 1,
         }
+        let oracle_failure = oracle_failures.iter().find(|failure| {
+            failure
+                .split_once(':')
+                .is_some_and(|(name, _)| name == pair.name)
+        });
+        let verdict = match (verdict, oracle_failure) {
+            (Ok(()), Some(failure)) => Err(format!("DCC's gbcs-parser: {failure}")),
+            (verdict, _) => verdict,
+        };
         match verdict {
             Ok(()) if pair.success => success_holding += 1,
             Ok(()) => error_holding += 1,
             Err(reason) => failures.push(format!("{}: {reason}", pair.name)),
         }
     }
+    failures.extend(
+        oracle_failures
+            .iter()
+            .filter(|failure| failure.starts_with("the oracle"))
+            .cloned(),
+    );
     let not_yet = not_yet();
     let failed: Vec<&str> = failures
         .iter()
@@ -532,4 +573,38 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
         now_holding.is_empty(),
         "pairs that hold now: take them off device_respond_not_yet.txt: {now_holding:#?}"
     );
+}
+
+/// DCC's oracle on every answer against its reference response (see `oracle_shape`): one line
+/// `pair name: reason` per pair that does not hold. Nothing, after a SKIPPED line, when the
+/// oracle is not installed (a failure under CI=true).
+#[allow(clippy::type_complexity)]
+fn oracle_verdicts(
+    pairs: &[Pair],
+    verdicts: &[(usize, (Option<Vec<u8>>, Result<(), String>))],
+    rtds_keys: &Path,
+    scratch: &Path,
+) -> Vec<String> {
+    if !test_support::dcc_oracle_available("DCC's gbcs-parser, to judge device responses") {
+        return Vec::new();
+    }
+    let key_folder = scratch.join("oracle-keys");
+    std::fs::create_dir_all(&key_folder).expect("key folder");
+    oracle_shape::stand_in_key_folder(rtds_keys, &key_folder).expect("stand-in keys");
+    let mut judged = Vec::new();
+    for (pair, (_, (mine, _))) in pairs.iter().zip(verdicts) {
+        let Some(mine) = mine else {
+            continue;
+        };
+        let ours = scratch.join(format!("{}.mine.hex", pair.name));
+        std::fs::write(&ours, hex::encode_upper(mine)).expect("scratch file");
+        judged.push((pair.name.clone(), ours, pair.response.clone()));
+    }
+    let failures = oracle_shape::judge_pairs(&key_folder, &judged);
+    println!(
+        "DCC's gbcs-parser: {} of {} answers hold",
+        judged.len() - failures.len(),
+        judged.len()
+    );
+    failures
 }

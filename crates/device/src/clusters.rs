@@ -297,18 +297,24 @@ fn selected_snapshot(
         .map(|(time, cause)| (*time, *cause, snapshots.len()))
 }
 
-/// Get Snapshot (metering): a Publish Snapshot of the registers (payload type 0: TOU
-/// information set delivered registers, no tiers in use).
+/// Get Snapshot (metering): a Publish Snapshot of the registers with their TOU and block
+/// counter matrices (payload type 6), as RTDS's GSME answers GCS15b and GCS16a and as DCC's
+/// gbcs-parser reads every metering snapshot.
 fn snapshot(
     device: &Device,
     request: &ClusterCommand,
     now: DeviceDateTime,
 ) -> Option<Vec<ComponentAnswer>> {
     let (time, cause, found) = selected_snapshot(device, request, now)?;
-    let mut payload = device.state.gas_current_summation_delivered.to_le_bytes()[..6].to_vec();
-    payload.extend_from_slice(&[0; 16]);
-    payload.extend_from_slice(&[0x00, 0x00]);
-    snapshot_answer(METERING, 0x06, time, cause, found, 0x00, payload)
+    snapshot_answer(
+        METERING,
+        0x06,
+        time,
+        cause,
+        found,
+        TOU_AND_BLOCK_REGISTERS,
+        tou_and_block_registers(device),
+    )
 }
 
 /// Snapshot payload type 6: the registers with their TOU and block counter matrices.
@@ -353,7 +359,9 @@ pub(crate) fn billing_snapshot(device: &Device, time: u32) -> Option<ComponentAn
 }
 
 /// Get Prepay Snapshot: a Publish Prepay Snapshot of the debt and credit registers (payload
-/// type 0: debt/credit status).
+/// type 0, debt/credit status: accumulated debt, the two time debt registers, the payment
+/// debt register, emergency credit remaining (SMETS emergency credit balance) and credit
+/// remaining (SMETS meter balance), in ZSE's order).
 fn prepayment_snapshot(
     device: &Device,
     request: &ClusterCommand,
@@ -365,9 +373,9 @@ fn prepayment_snapshot(
         0,
         0,
         0,
-        device.state.meter_balance,
-        device.state.emergency_credit_balance,
         0,
+        device.state.emergency_credit_balance,
+        device.state.meter_balance,
     ] {
         payload.extend_from_slice(&value.to_le_bytes());
     }

@@ -99,6 +99,9 @@ pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<
         .map_err(|error| DeviceError::Malformed(format!("GBZ payload: {error}")))?;
     let mut components = Vec::with_capacity(gbz.components.len());
     let mut failed = false;
+    // The additional header's frame counter numbers the encrypted components of the response
+    // from 0, as RTDS's GSME responses number them.
+    let mut encrypted_components: u8 = 0;
     for (index, component) in gbz.components.iter().enumerate() {
         let ComponentBody::Plain(payload) = &component.body else {
             return Err(DeviceError::Malformed(
@@ -118,10 +121,14 @@ pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<
             let encrypt =
                 answer.carries_data() && command.entry.encrypts_gbz_cluster(component.cluster);
             let body = match encrypt {
-                true => ComponentBody::Encrypted {
-                    additional_header: [0, 0],
-                    block: device.encrypt_for(command, &answer.payload)?,
-                },
+                true => {
+                    let frame_counter = encrypted_components;
+                    encrypted_components = encrypted_components.wrapping_add(1);
+                    ComponentBody::Encrypted {
+                        additional_header: [0, frame_counter],
+                        block: device.encrypt_for(command, &answer.payload)?,
+                    }
+                }
                 false => ComponentBody::Plain(answer.payload),
             };
             components.push(GbzComponent {
