@@ -7,10 +7,12 @@
 //! the controller (high byte 0x10 + n, 0x20 + n where it takes its input from the controlled
 //! load) and the commanded level (low byte 0x80 + level, 100 switching an ALCS on).
 //!
-//! ECS46c has no RTDS message: it is built as ECS46d, its successor, builds the same schedule.
-//! Its `SwitchTypeAndId` (which switches are HC ALCSs, and their EUI-64s) has no ESME object
-//! dccsim knows, so a body that carries it is refused as not served.
+//! ECS46c has no RTDS message: its schedule is built as ECS46d, its successor, builds the
+//! same schedule, and its `SwitchTypeAndId` (which switches are HC ALCSs, and their EUI-64s)
+//! sets the switch identity objects ECS61a reads back (0-0:94.44.0.21–25: eight zero bytes for
+//! an ALCS, the EUI-64 of an HC ALCS), before the schedule, in the order ECS61a reads them.
 
+use dcc_model::Eui64;
 use duis::catalogue::ServiceDefinition;
 use duis::BodyElement;
 use gbcs::dlms::Data;
@@ -28,6 +30,11 @@ use crate::services::{CommandContext, DeviceCommand, ServiceRequest};
 /// The switch descriptions (labels) of auxiliary load control switches 1–5.
 fn switch_description(index: u8) -> CosemObject {
     CosemObject::new(class::DATA, [0, 0, 94, 44, 0, 10 + index])
+}
+/// The identity of auxiliary load control switch 1–5: eight zero bytes for an ALCS, the
+/// EUI-64 of an HC ALCS.
+fn switch_identity(index: u8) -> CosemObject {
+    CosemObject::new(class::DATA, [0, 0, 94, 44, 0, 20 + index])
 }
 /// The passive special days table and passive schedule of the auxiliary controllers, with the
 /// GBCS Extended Data objects whose activation time activates each.
@@ -234,6 +241,7 @@ impl Scheduler {
         &self,
         service: &ServiceDefinition,
         context: &CommandContext,
+        switch_identities: &[(u8, [u8; 8])],
     ) -> Result<DeviceCommand, Rejection> {
         let special_days = self
             .special_days
@@ -269,15 +277,20 @@ impl Scheduler {
             })
             .collect();
         let activation = Data::OctetString(self.execution.activation_time().to_vec());
+        let identities = switch_identities.iter().map(|(index, identity)| {
+            switch_identity(*index).set(VALUE, Data::OctetString(identity.to_vec()))
+        });
         dlms_command(
             service,
             context,
-            [
-                PASSIVE_SPECIAL_DAYS.set(ENTRIES, Data::Array(special_days)),
-                PASSIVE_SCHEDULE.set(ENTRIES, Data::Array(entries)),
-                SPECIAL_DAYS_ACTIVATION.set(ACTIVATION_TIME, activation.clone()),
-                SCHEDULE_ACTIVATION.set(ACTIVATION_TIME, activation),
-            ],
+            identities
+                .chain([
+                    PASSIVE_SPECIAL_DAYS.set(ENTRIES, Data::Array(special_days)),
+                    PASSIVE_SCHEDULE.set(ENTRIES, Data::Array(entries)),
+                    SPECIAL_DAYS_ACTIVATION.set(ACTIVATION_TIME, activation.clone()),
+                    SCHEDULE_ACTIVATION.set(ACTIVATION_TIME, activation),
+                ])
+                .collect::<Vec<_>>(),
         )
     }
 }
@@ -285,6 +298,8 @@ impl Scheduler {
 /// 6.14.2 Update Device Configuration (Auxiliary Load Control Scheduler).
 pub struct UpdateLoadControlScheduler {
     scheduler: Scheduler,
+    /// (switch index, identity), in index order.
+    switch_identities: Vec<(u8, [u8; 8])>,
 }
 
 impl ServiceRequest for UpdateLoadControlScheduler {
@@ -313,20 +328,34 @@ impl ServiceRequest for UpdateLoadControlScheduler {
                 input_from_controlled_load: false,
             })
         })?;
-        let mut identities = 0;
+        let mut switch_identities: Vec<(u8, [u8; 8])> = Vec::new();
         for switch in children(body, "SwitchTypeAndId") {
-            integer_attribute(switch, "index", 1, MAXIMUM_SWITCHES)?;
+            let index = integer_attribute(switch, "index", 1, MAXIMUM_SWITCHES)?;
             only_children(switch, &["ALCS", "HCALCS"])?;
-            choice(switch, &["ALCS", "HCALCS"])?;
-            identities += 1;
+            let kind = choice(switch, &["ALCS", "HCALCS"])?;
+            if switch_identities.iter().any(|(known, _)| *known == index) {
+                return Err(values::malformed(format!(
+                    "SwitchTypeAndId index {index} given twice"
+                )));
+            }
+            let identity = match kind.name.as_str() {
+                "HCALCS" => kind
+                    .text
+                    .trim()
+                    .parse::<Eui64>()
+                    .map_err(|error| {
+                        values::malformed(format!("SwitchTypeAndId {index} HCALCS: {error}"))
+                    })?
+                    .octets(),
+                _ => [0; 8],
+            };
+            switch_identities.push((index, identity));
         }
-        if identities > 0 {
-            return Err(Rejection::UnsupportedService(
-                "6.14.2 SwitchTypeAndId: dccsim does not know the ESME object of HC ALCS identities"
-                    .into(),
-            ));
-        }
-        Ok(Self { scheduler })
+        switch_identities.sort_by_key(|(index, _)| *index);
+        Ok(Self {
+            scheduler,
+            switch_identities,
+        })
     }
 
     fn command(
@@ -334,7 +363,8 @@ impl ServiceRequest for UpdateLoadControlScheduler {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.scheduler.command(service, context)
+        self.scheduler
+            .command(service, context, &self.switch_identities)
     }
 }
 
@@ -369,7 +399,7 @@ impl ServiceRequest for UpdateAuxiliaryControllerScheduler {
         service: &ServiceDefinition,
         context: &CommandContext,
     ) -> Result<DeviceCommand, Rejection> {
-        self.scheduler.command(service, context)
+        self.scheduler.command(service, context, &[])
     }
 }
 
@@ -440,5 +470,89 @@ mod tests {
         assert!(
             matches!(UpdateAuxiliaryControllerScheduler::parse(&body), Err(Rejection::Malformed(m)) if m.contains("SpecialDaysApplicability 3"))
         );
+    }
+
+    fn unspecified_date(name: &str) -> BodyElement {
+        let part = |name: &str, unspecified: &str| {
+            BodyElement::with_children(name, vec![BodyElement::leaf(unspecified, "")])
+        };
+        BodyElement::with_children(
+            name,
+            vec![
+                part("Year", "NonSpecifiedYear"),
+                part("Month", "NonSpecifiedMonth"),
+                part("DayOfMonth", "NonSpecifiedDayOfMonth"),
+                part("DayOfWeek", "NonSpecifiedDayOfWeek"),
+            ],
+        )
+    }
+
+    fn switch(index: &str, kind: BodyElement) -> BodyElement {
+        BodyElement {
+            name: "SwitchTypeAndId".into(),
+            attributes: vec![("index".into(), index.into())],
+            children: vec![kind],
+            ..BodyElement::default()
+        }
+    }
+
+    fn load_control_scheduler(switches: Vec<BodyElement>) -> BodyElement {
+        let action = BodyElement {
+            name: "ActivateDeactivateSwitch".into(),
+            attributes: vec![("index".into(), "1".into())],
+            children: vec![BodyElement::leaf("ActivateSwitch", "")],
+            ..BodyElement::default()
+        };
+        let schedule = BodyElement::with_children(
+            "ALCSHCALCSConnectionSchedule",
+            vec![
+                action,
+                BodyElement::with_children(
+                    "ALCSScheduleDatesAndTime",
+                    vec![
+                        BodyElement::leaf("SwitchTime", "06:00:00.00Z"),
+                        unspecified_date("StartDate"),
+                        unspecified_date("EndDate"),
+                    ],
+                ),
+            ],
+        );
+        let mut children = vec![
+            schedule,
+            BodyElement::with_children("ALCSHCALCSSpecialDays", vec![]),
+        ];
+        children.extend(switches);
+        BodyElement::with_children("UpdateDeviceConfigurationALCScheduler", children)
+    }
+
+    #[test]
+    fn switch_identities_are_zero_for_an_alcs_and_the_eui_of_an_hc_alcs() {
+        let body = load_control_scheduler(vec![
+            switch("2", BodyElement::leaf("HCALCS", "00-DB-12-34-56-78-90-97")),
+            switch("1", BodyElement::leaf("ALCS", "")),
+        ]);
+        let request = UpdateLoadControlScheduler::parse(&body).expect("a valid 6.14.2 body");
+        assert_eq!(
+            request.switch_identities,
+            vec![
+                (1, [0; 8]),
+                (2, [0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0x97])
+            ]
+        );
+        let twice = load_control_scheduler(vec![
+            switch("3", BodyElement::leaf("ALCS", "")),
+            switch("3", BodyElement::leaf("ALCS", "")),
+        ]);
+        assert!(
+            matches!(UpdateLoadControlScheduler::parse(&twice), Err(Rejection::Malformed(m)) if m.contains("twice"))
+        );
+        let not_an_eui = load_control_scheduler(vec![switch(
+            "2",
+            BodyElement::leaf("HCALCS", "not a device"),
+        )]);
+        assert!(matches!(
+            UpdateLoadControlScheduler::parse(&not_an_eui),
+            Err(Rejection::Malformed(_))
+        ));
     }
 }
