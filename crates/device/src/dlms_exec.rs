@@ -175,13 +175,27 @@ impl Device {
             return outcome.map(|()| Data::Null);
         }
         if let Some(existing) = self.store.cosem(attribute) {
-            if !same_shape(existing, value) {
+            if !same_shape(existing, value) && !takes_either_type(attribute) {
                 return Err(result::TYPE_UNMATCHED);
             }
         }
         self.store.set_cosem(attribute, value.clone());
         Ok(Data::Null)
     }
+}
+
+/// Whether an attribute GBCS writes with two types takes either, whatever it holds: the value
+/// of an auxiliary load control switch's (or controller's) data objects 0-0:94.44.(117–121).1
+/// and .2 is the activation and deactivation duration in ECS47 (long-unsigned minutes) and the
+/// start and end of the commanded state in ECS47a (date-time octet strings), and the reference
+/// ESME takes both, in either order.
+fn takes_either_type(attribute: CosemAttribute) -> bool {
+    let [a, b, c, d, e, f] = attribute.obis;
+    attribute.class_id == 1
+        && attribute.attribute == 2
+        && [a, b, c, d] == [0, 0, 94, 44]
+        && (117..=121).contains(&e)
+        && (1..=2).contains(&f)
 }
 
 /// Whether two data have the same A-XDR type (arrays: any element count).

@@ -483,3 +483,48 @@ fn responses_are_not_taken_as_commands() {
         Err(DeviceError::NotACommand(Cra::Response))
     );
 }
+
+#[test]
+fn an_auxiliary_switch_takes_ecs47_durations_and_ecs47a_date_times_on_the_same_objects() {
+    use gbcs::cosem::{class, reference, AccessRequest};
+    use gbcs::dlms::{Data, DlmsApdu};
+    let mut esme = esme();
+    let start_and_end = |object: u8| reference(class::DATA, [0, 0, 94, 44, 119, object], 2);
+    let script = |index: u16| {
+        AccessRequest::new()
+            .set(start_and_end(2), Data::LongUnsigned(60))
+            .execute_script([0, 0, 10, 0, 103, 255], index)
+    };
+    let date_time =
+        |hour: u8| Data::OctetString(vec![0x07, 0xDF, 1, 3, 0xFF, hour, 0, 0, 0, 0x80, 0, 0xFF]);
+    // RTDS's ECS47 (7.6: deactivate switch 3 for 60 minutes), then its ECS47a (7.13: the
+    // controller's state from one date-time to another) on the same objects.
+    let ecs47 = script(0x0312);
+    let ecs47a = AccessRequest::new()
+        .set(start_and_end(1), date_time(0))
+        .set(start_and_end(2), date_time(1))
+        .execute_script([0, 0, 10, 0, 103, 255], 0x2332);
+    for (counter, code, request) in [
+        (3_000, MessageCode(0x0055), ecs47),
+        (3_001, MessageCode(0x011E), ecs47a),
+    ] {
+        let bytes = command(
+            code,
+            counter,
+            SUPPLIER,
+            ESME,
+            request.encode(counter),
+            Some(&ds_private(SUPPLIER)),
+        );
+        let response = esme.handle_command(&bytes, NOW).unwrap();
+        let apdu = protection::verify_response(&response, None, Some(&ds_public(ESME)))
+            .expect("device signature verifies");
+        let Ok(DlmsApdu::AccessResponse { results, .. }) = DlmsApdu::parse(&apdu.payload) else {
+            panic!("not an access-response: {:02X?}", apdu.payload);
+        };
+        assert!(
+            results.iter().all(|result| result.result == 0),
+            "{code}: {results:?}"
+        );
+    }
+}

@@ -22,16 +22,27 @@
 //! not get the right answer yet, one a line with the reason: the test fails on any other
 //! difference, and on a listed template that now gets it (take it off), so the list only
 //! shrinks. Needs Java and `.dcc-tooling/`: SKIPPED without them, failing under `CI=true`.
+//!
+//! Every device command answered `I99` gets its asynchronous response, and DCC's own parsers
+//! (the oracle of `.dcc-tooling/oracle`: `@smartdcc/duis-parser`, `@smartdcc/gbcs-parser`)
+//! read every answer the user gets, synchronous or delivered to its inbox (device responses,
+//! device and DCC alerts): the DUIS document and each GBCSPayload in it must parse, and each
+//! MAC and signature must verify. The oracle finds the users' keys in DCC Boxed's
+//! `keystore.json` (the Z1 generation, as DCC Boxed's own nodes do) and the devices'
+//! certificates, which dccsim issues, through the ecosystem's SMKI repository, as it would ask
+//! DCC Boxed's. `all_templates_oracle_not_yet.txt` lists, the same way, the templates whose
+//! answers the oracle does not pass yet. Without the oracle (node, `.dcc-tooling/oracle`)
+//! that part is SKIPPED, failing under `CI=true`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use dcc_model::{CommandVariant, Eui64};
+use dcc_model::{CommandVariant, Eui64, RequestId};
 use duis::catalogue::{self, ServiceDefinition};
 use duis::{Request, RequestBody, ResponseBody};
 use ecosystem::identities::Identities;
-use ecosystem::user::{replaced_own_signing_certificate, ResponseInbox};
+use ecosystem::user::{replaced_own_signing_certificate, Answer, ResponseInbox};
 use ecosystem::EcosystemConfig;
 use gbcs::crypto::SigningKey;
 use gbcs::SignatureField;
@@ -78,8 +89,17 @@ fn tooling() -> Option<PathBuf> {
 }
 
 fn not_yet() -> BTreeMap<String, String> {
-    include_str!("all_templates_not_yet.txt")
-        .lines()
+    listed(include_str!("all_templates_not_yet.txt"))
+}
+
+/// The templates whose answers DCC's oracle does not pass yet, with why.
+fn oracle_not_yet() -> BTreeMap<String, String> {
+    listed(include_str!("all_templates_oracle_not_yet.txt"))
+}
+
+/// A not-yet list: a template's name then the reason, a line each; `#` starts a comment.
+fn listed(list: &str) -> BTreeMap<String, String> {
+    list.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|line| match line.split_once(' ') {
@@ -280,6 +300,7 @@ async fn send_stage(
     dsp: &Dsp,
     signers: &mut PreCommandSigners,
     templates: &mut [Template],
+    posts: &mut Posts<'_>,
 ) -> Vec<String> {
     let unsigned: Vec<Vec<u8>> = templates
         .iter()
@@ -298,6 +319,7 @@ async fn send_stage(
         // The RequestID with the counter Sign gave it (the command variant 5 reuses it).
         template.request = duis::parse_request(&xml).expect("a signed template parses");
         let url = url_of(template.request.header.command_variant);
+        posts.sent(&template.name);
         template.answers.push(dsp.post(url, xml).await);
     }
     let mut cv5_unsigned = Vec::new();
@@ -322,7 +344,10 @@ async fn send_stage(
     let cv5_signed = tool.sign(&cv5_unsigned, true).expect("DCC's Sign runs");
     for (index, signed) in cv5_of.into_iter().zip(cv5_signed) {
         let answer = match signed {
-            Ok(xml) => dsp.post("serviceS", xml).await,
+            Ok(xml) => {
+                posts.sent(&templates[index].name);
+                dsp.post("serviceS", xml).await
+            }
             Err(log) => format!("the CV5 request did not sign: {log}").into_bytes(),
         };
         templates[index].answers.push(answer);
@@ -330,9 +355,167 @@ async fn send_stage(
     unsignable
 }
 
+/// Which template was sent when, by how many documents the inbox held then: a document the
+/// DSP delivers that answers no template's request (a device or DCC alert) is named by the
+/// template last sent before it arrived.
+struct Posts<'a> {
+    inbox: &'a ResponseInbox,
+    /// (documents delivered when it was sent, the template's name), in order.
+    sent: Vec<(usize, String)>,
+}
+
+impl Posts<'_> {
+    fn sent(&mut self, name: &str) {
+        self.sent
+            .push((self.inbox.delivered().len(), name.to_owned()));
+    }
+
+    /// The template last sent before the `index`-th delivered document arrived.
+    fn before(&self, index: usize) -> Option<&str> {
+        self.sent
+            .iter()
+            .take_while(|(delivered, _)| *delivered <= index)
+            .last()
+            .map(|(_, name)| name.as_str())
+    }
+}
+
+/// How long the device commands answered `I99` may take, all told, to get their asynchronous
+/// responses once the last template is sent (they take about a second).
+const ASYNCHRONOUS_LIMIT: Duration = Duration::from_secs(60);
+
+/// The RequestIDs of the templates that await an asynchronous response: a device command (any
+/// command variant but 8) whose last synchronous answer is `I99`.
+fn awaiting_response(templates: &[Template]) -> Vec<(RequestId, &str)> {
+    templates
+        .iter()
+        .filter(|template| template.request.header.command_variant.number() != 8)
+        .filter(|template| {
+            template
+                .answers
+                .last()
+                .is_some_and(|answer| summary(answer) == "I99")
+        })
+        .map(|template| (template.request.header.request_id, template.name.as_str()))
+        .collect()
+}
+
+/// Waits until each template in `awaiting` has its response delivered (at most
+/// [`ASYNCHRONOUS_LIMIT`]), then until no document has arrived for half a second (the alerts
+/// some commands raise); returns every document delivered, in order of arrival.
+async fn settle(inbox: &ResponseInbox, awaiting: &[(RequestId, &str)]) -> Vec<Answer> {
+    let deadline = Instant::now() + ASYNCHRONOUS_LIMIT;
+    loop {
+        let delivered = inbox.delivered();
+        let all_there = awaiting.iter().all(|(request_id, _)| {
+            delivered
+                .iter()
+                .any(|answer| answer.response.request_id == Some(*request_id))
+        });
+        if all_there || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut count = inbox.delivered().len();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = inbox.delivered().len();
+        if now == count {
+            return inbox.delivered();
+        }
+        count = now;
+    }
+}
+
+/// An answer the user got, for the oracle: the template it is charged to and how to name it.
+struct Judged<'a> {
+    template: &'a str,
+    what: String,
+    xml: &'a [u8],
+}
+
+/// The answers the user got, each charged to a template: the synchronous answers; each
+/// delivered document that answers a template's request; any other (alerts) to the template
+/// sent last before it arrived.
+fn judged<'a>(
+    templates: &'a [Template],
+    delivered: &'a [Answer],
+    posts: &'a Posts<'_>,
+) -> Vec<Judged<'a>> {
+    let mut judged = Vec::new();
+    for template in templates {
+        for (index, answer) in template.answers.iter().enumerate() {
+            judged.push(Judged {
+                template: &template.name,
+                what: format!("synchronous answer {} ({})", index + 1, summary(answer)),
+                xml: answer,
+            });
+        }
+    }
+    for (index, answer) in delivered.iter().enumerate() {
+        let answers = templates.iter().find(|template| {
+            answer.response.request_id == Some(template.request.header.request_id)
+        });
+        let (template, what) = match answers {
+            Some(template) => (
+                template.name.as_str(),
+                format!("asynchronous response ({})", summary(&answer.xml)),
+            ),
+            None => (
+                posts.before(index).unwrap_or("(before any template)"),
+                format!(
+                    "delivered {} {} (delivered after this template was sent)",
+                    summary(&answer.xml),
+                    answer.response.response_id.as_deref().unwrap_or_default()
+                ),
+            ),
+        };
+        judged.push(Judged {
+            template,
+            what,
+            xml: &answer.xml,
+        });
+    }
+    judged
+}
+
+/// How many documents one run of the oracle reads: one node process for many files (each
+/// takes a few milliseconds), the command line kept well short of the system's limit.
+const ORACLE_BATCH: usize = 400;
+
+/// DCC's oracle's problems with each document, in order (see
+/// [`test_support::dcc_oracle_problems`]), the documents written to `folder`.
+fn oracle_problems(
+    folder: &std::path::Path,
+    documents: &[Vec<u8>],
+    arguments: &[String],
+) -> Vec<Vec<String>> {
+    std::fs::create_dir_all(folder).expect("oracle folder");
+    let files: Vec<PathBuf> = documents
+        .iter()
+        .enumerate()
+        .map(|(index, document)| {
+            let file = folder.join(format!("{index:04}.xml"));
+            std::fs::write(&file, document).expect("write a document for the oracle");
+            file
+        })
+        .collect();
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    files
+        .chunks(ORACLE_BATCH)
+        .flat_map(|batch| {
+            test_support::dcc_oracle(&arguments, batch).unwrap_or_else(|error| panic!("{error}"))
+        })
+        .map(|verdict| test_support::dcc_oracle_problems(&verdict))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     let Some(root) = tooling() else { return };
+    let oracle =
+        test_support::dcc_oracle_available("DCC's parsers on every answer to the templates");
     let started = Instant::now();
     let work = tempfile::tempdir().expect("work dir");
     let tool = DccBatchTool::compile(work.path()).expect("the batch driver compiles");
@@ -380,6 +563,10 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     };
 
     let mut unsignable = Vec::new();
+    let mut posts = Posts {
+        inbox: &inbox,
+        sent: Vec::new(),
+    };
     let mut rest = templates.as_mut_slice();
     while !rest.is_empty() {
         let current = stage(&rest[0]);
@@ -388,15 +575,52 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
             .take_while(|template| stage(template) == current)
             .count();
         let (now, later) = rest.split_at_mut(length);
-        unsignable.extend(send_stage(&tool, &peer, &mut signers, now).await);
+        unsignable.extend(send_stage(&tool, &peer, &mut signers, now, &mut posts).await);
         rest = later;
     }
     println!("sent and answered in {:?}", started.elapsed());
+    let awaiting = awaiting_response(&templates);
+    let delivered = settle(&inbox, &awaiting).await;
+    let unanswered: Vec<&str> = awaiting
+        .iter()
+        .filter(|(request_id, _)| {
+            !delivered
+                .iter()
+                .any(|answer| answer.response.request_id == Some(*request_id))
+        })
+        .map(|(_, name)| *name)
+        .collect();
+    println!(
+        "{} documents delivered, {} responses awaited, in {:?}",
+        delivered.len(),
+        awaiting.len(),
+        started.elapsed()
+    );
 
-    // One batch of DCC's Validate over every answer.
+    // DCC's oracle over every answer the user got (in its own thread, beside Validate; the
+    // ecosystem's SMKI repository answers its look-ups), then one batch of DCC's Validate
+    // over the synchronous answers and the documents delivered.
+    let judged = judged(&templates, &delivered, &posts);
+    let oracle_run = oracle.then(|| {
+        let documents: Vec<Vec<u8>> = judged.iter().map(|judged| judged.xml.to_vec()).collect();
+        let arguments = vec![
+            "--keystore".to_owned(),
+            root.join("dccboxed-keystore/keystore.json")
+                .to_string_lossy()
+                .into_owned(),
+            "--smki".to_owned(),
+            running
+                .smki_url
+                .clone()
+                .expect("the SMKI repository runs here"),
+        ];
+        let folder = work.path().join("oracle");
+        tokio::task::spawn_blocking(move || oracle_problems(&folder, &documents, &arguments))
+    });
     let answers: Vec<Vec<u8>> = templates
         .iter()
         .flat_map(|template| template.answers.iter().cloned())
+        .chain(delivered.iter().map(|answer| answer.xml.clone()))
         .collect();
     let mut verdicts = tool
         .validate(&answers)
@@ -407,6 +631,11 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
         answers.len(),
         started.elapsed()
     );
+    let oracle_verdicts = match oracle_run {
+        Some(run) => Some(run.await.expect("the oracle's thread")),
+        None => None,
+    };
+    println!("the oracle read them by {:?}", started.elapsed());
 
     let not_yet = not_yet();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -464,7 +693,28 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
             )),
         }
     }
+    // The documents delivered pass Validate, and every device command answered I99 gets its
+    // response.
+    let synchronous = answers.len() - delivered.len();
+    for (judged, verdict) in judged[synchronous..].iter().zip(verdicts) {
+        if let Err(log) = verdict {
+            unexpected.push(format!(
+                "{}: {} fails DCC's Validate: {log}\n    {}",
+                judged.template,
+                judged.what,
+                String::from_utf8_lossy(judged.xml)
+            ));
+        }
+    }
+    for name in &unanswered {
+        unexpected.push(format!(
+            "{name}: no asynchronous response within {ASYNCHRONOUS_LIMIT:?} of the last template"
+        ));
+    }
     running.shutdown().await;
+    let oracle_outcome = oracle_verdicts
+        .as_ref()
+        .map(|verdicts| judge_oracle(&judged, verdicts, &templates));
     println!("answers by outcome:");
     for (outcome, count) in &counts {
         println!("  {count:4}  {outcome}");
@@ -482,6 +732,9 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     }
     for line in &unexpected {
         println!("NOT RIGHT {line}");
+    }
+    if let Some(outcome) = &oracle_outcome {
+        outcome.print();
     }
     for name in not_yet.keys() {
         assert!(
@@ -511,4 +764,98 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
         "these now get their answer: take them off all_templates_not_yet.txt:\n{}",
         now_right.join("\n")
     );
+    if let Some(outcome) = oracle_outcome {
+        outcome.assert();
+    }
+}
+
+/// What DCC's oracle made of the answers, by template.
+struct OracleOutcome {
+    answers: usize,
+    passed: usize,
+    /// Templates with an answer the oracle does not pass, not on the list: what fails.
+    unexpected: Vec<String>,
+    /// Listed templates still failing.
+    still_failing: Vec<String>,
+    /// Listed templates whose answers all pass now.
+    now_passing: Vec<String>,
+}
+
+/// Charges the oracle's problems with each answer to its template and compares them with
+/// `all_templates_oracle_not_yet.txt`.
+fn judge_oracle(
+    judged: &[Judged<'_>],
+    problems: &[Vec<String>],
+    templates: &[Template],
+) -> OracleOutcome {
+    let listed = oracle_not_yet();
+    for name in listed.keys() {
+        assert!(
+            templates.iter().any(|template| &template.name == name),
+            "{name} in all_templates_oracle_not_yet.txt is not a template"
+        );
+    }
+    let mut failing: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (judged, problems) in judged.iter().zip(problems) {
+        if !problems.is_empty() {
+            failing.entry(judged.template).or_default().push(format!(
+                "{}: {}",
+                judged.what,
+                problems.join("; ")
+            ));
+        }
+    }
+    let mut outcome = OracleOutcome {
+        answers: judged.len(),
+        passed: problems
+            .iter()
+            .filter(|problems| problems.is_empty())
+            .count(),
+        unexpected: Vec::new(),
+        still_failing: Vec::new(),
+        now_passing: Vec::new(),
+    };
+    for (name, failures) in &failing {
+        let line = format!("{name}: {}", failures.join("\n    "));
+        match listed.contains_key(*name) {
+            true => outcome.still_failing.push(line),
+            false => outcome.unexpected.push(line),
+        }
+    }
+    outcome.now_passing = listed
+        .keys()
+        .filter(|name| !failing.contains_key(name.as_str()))
+        .cloned()
+        .collect();
+    outcome
+}
+
+impl OracleOutcome {
+    fn print(&self) {
+        println!(
+            "{} of {} answers pass DCC's oracle (duis-parser, gbcs-parser: parsed, MACs and \
+             signatures valid)",
+            self.passed, self.answers
+        );
+        for line in &self.still_failing {
+            println!("ORACLE NOT YET {line}");
+        }
+        for line in &self.unexpected {
+            println!("ORACLE FAILS {line}");
+        }
+    }
+
+    fn assert(self) {
+        assert!(
+            self.unexpected.is_empty(),
+            "DCC's oracle does not pass the answers to {} templates:\n{}",
+            self.unexpected.len(),
+            self.unexpected.join("\n")
+        );
+        assert!(
+            self.now_passing.is_empty(),
+            "DCC's oracle passes these now: take them off all_templates_oracle_not_yet.txt:\n{}",
+            self.now_passing.join("\n")
+        );
+    }
 }

@@ -253,6 +253,84 @@ pub fn dcc_oracle(arguments: &[&str], files: &[PathBuf]) -> Result<Vec<String>, 
     Ok(lines)
 }
 
+/// What DCC's oracle finds wrong in its verdict on one file (one line of [`dcc_oracle`]'s
+/// output): the DUIS document does not parse (or fails duis-parser's response check), a
+/// GBCSPayload does not parse, its MAC or signature is invalid, or its key could not be found
+/// (MAC `unknown`, a signature whose key look-up failed is a parse failure); empty when it
+/// passes. Whatever else makes the oracle's verdict `FAIL` is reported too.
+pub fn dcc_oracle_problems(verdict: &str) -> Vec<String> {
+    let verdict: serde_json::Value = match serde_json::from_str(verdict) {
+        Ok(value) => value,
+        Err(error) => {
+            return vec![format!(
+                "the oracle's verdict is not JSON ({error}): {verdict}"
+            )]
+        }
+    };
+    let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
+    let mut problems = Vec::new();
+    if let Some(error) = verdict.get("error").and_then(text) {
+        problems.push(format!("not read: {error}"));
+    }
+    if let Some(duis) = verdict.get("duis") {
+        if duis.get("ok").and_then(serde_json::Value::as_bool) != Some(true) {
+            let error = duis.get("error").and_then(text).unwrap_or_default();
+            problems.push(format!("duis-parser cannot parse it: {error}"));
+        }
+        if let Some(problem) = duis.get("problem").and_then(text) {
+            problems.push(format!("duis-parser: {problem}"));
+        }
+    }
+    let payloads = verdict
+        .get("gbcs")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for payload in &payloads {
+        let at = payload
+            .get("path")
+            .and_then(text)
+            .unwrap_or_else(|| "GBCS".into());
+        let code = payload
+            .get("messageCode")
+            .and_then(text)
+            .unwrap_or_default();
+        let lookups = payload
+            .get("keyLookups")
+            .and_then(serde_json::Value::as_array)
+            .map(|lookups| {
+                lookups
+                    .iter()
+                    .filter_map(text)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        if payload.get("ok").and_then(serde_json::Value::as_bool) != Some(true) {
+            let error = payload.get("error").and_then(text).unwrap_or_default();
+            problems.push(format!(
+                "gbcs-parser cannot parse {at}: {error} (key look-ups: {lookups})"
+            ));
+            continue;
+        }
+        let mac = payload.get("mac").and_then(text).unwrap_or_default();
+        if mac.starts_with("invalid") || mac.starts_with("unknown") {
+            problems.push(format!("{at} {code}: MAC {mac} (key look-ups: {lookups})"));
+        }
+        let signature = payload.get("signature").and_then(text).unwrap_or_default();
+        if signature.starts_with("invalid") || signature.starts_with("unknown") {
+            problems.push(format!(
+                "{at} {code}: signature {signature} (key look-ups: {lookups})"
+            ));
+        }
+    }
+    let failed = verdict.get("verdict").and_then(text).as_deref() != Some("OK");
+    if failed && problems.is_empty() {
+        problems.push(format!("the oracle's verdict is not OK: {verdict}"));
+    }
+    problems
+}
+
 /// Runs DCC's Java `Validate` (`.dcc-tooling/duis-sign-wrap/dist/tool.jar`) on `file`.
 /// `Ok(log)` only when it exits 0 *and* its log says it checked the signature: it exits 0
 /// on a document it found no signature to check in. `Err(log)` otherwise.
@@ -285,6 +363,46 @@ fn validate_verdict(exit_code: Option<i32>, log: String) -> Result<String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_oracle_s_problems_are_its_parse_failures_and_invalid_or_unknown_macs_and_signatures() {
+        let passes = r#"{"duis":{"ok":true},"gbcs":[{"path":"body.GBCSPayload","ok":true,"mac":"valid","signature":"null (length 0)"}],"verdict":"OK"}"#;
+        assert!(dcc_oracle_problems(passes).is_empty());
+        let unsigned = r#"{"duis":{"ok":true},"gbcs":[{"ok":true,"mac":"n/a (not general-ciphering)","signature":"absent"}],"verdict":"OK"}"#;
+        assert!(dcc_oracle_problems(unsigned).is_empty());
+        for (verdict, wanted) in [
+            (
+                r#"{"duis":{"ok":false,"error":"bad body"},"verdict":"FAIL"}"#,
+                "bad body",
+            ),
+            (
+                r#"{"duis":{"ok":true,"problem":"header/body"},"verdict":"FAIL"}"#,
+                "header/body",
+            ),
+            (
+                r#"{"duis":{"ok":true},"gbcs":[{"ok":false,"error":"out of bounds"}],"verdict":"FAIL"}"#,
+                "out of bounds",
+            ),
+            (
+                r#"{"duis":{"ok":true},"gbcs":[{"ok":true,"mac":"invalid","signature":"absent"}],"verdict":"FAIL"}"#,
+                "MAC invalid",
+            ),
+            (
+                r#"{"duis":{"ok":true},"gbcs":[{"ok":true,"mac":"unknown","signature":"absent"}],"verdict":"OK"}"#,
+                "MAC unknown",
+            ),
+            (
+                r#"{"duis":{"ok":true},"gbcs":[{"ok":true,"mac":"valid","signature":"invalid"}],"verdict":"FAIL"}"#,
+                "signature invalid",
+            ),
+            (r#"{"error":"ENOENT"}"#, "ENOENT"),
+            (r#"{"verdict":"FAIL"}"#, "not OK"),
+            ("not json", "not JSON"),
+        ] {
+            let problems = dcc_oracle_problems(verdict).join("; ");
+            assert!(problems.contains(wanted), "{verdict}: {problems}");
+        }
+    }
 
     #[test]
     fn validate_passes_a_document_only_when_it_exits_0_having_checked_a_signature() {
