@@ -114,12 +114,13 @@ pub(crate) fn authenticate(
 
 /// The SMKI repository (the TSP) is the authority on revocation: a request signed with a
 /// certificate it has revoked is refused with E3. When the repository cannot answer, the
-/// request is refused too rather than trusted unchecked.
+/// request is refused too rather than trusted unchecked. Requests in flight together share
+/// a look-up (`revocation`), each answered by one that started after it asked.
 pub(crate) async fn check_status_in_repository(
     shared: &Shared,
     serial: &str,
 ) -> Result<(), Rejection> {
-    match shared.tsp.is_revoked(serial).await {
+    match shared.revocations.is_revoked(serial).await {
         Ok(false) => Ok(()),
         Ok(true) => Err(Rejection::UserStatus(format!(
             "certificate serial {serial} is revoked in the SMKI repository"

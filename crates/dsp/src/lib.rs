@@ -21,6 +21,7 @@ mod outbox;
 mod readiness;
 mod registration_intake;
 pub mod rejection;
+mod revocation;
 mod routing;
 mod scheduler;
 mod schedules;
@@ -197,6 +198,8 @@ pub(crate) struct Shared {
     outbox: outbox::Outbox,
     /// The SMKI repository: device certificates and revocation status.
     tsp: tsp::TspClient,
+    /// Revocation look-ups in the SMKI repository, shared between the requests in flight.
+    revocations: revocation::RevocationLookups,
     csp_north: csp::CspClient,
     csp_central_south: csp::CspClient,
     readiness: Readiness,
@@ -276,6 +279,7 @@ fn shared_state(
         shared_secrets: SharedSecretCache::new(),
         outbox,
         tsp: tsp::TspClient::new(peers.tsp.clone()),
+        revocations: revocation::RevocationLookups::new(tsp::TspClient::new(peers.tsp.clone())),
         csp_north: csp::CspClient::new(peers.csp_north.clone()),
         csp_central_south: csp::CspClient::new(peers.csp_central_south.clone()),
         readiness: readiness.clone(),
