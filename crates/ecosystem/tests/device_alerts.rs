@@ -5,7 +5,10 @@
 //! device signature verified with the device's certificates from the SMKI repository, encrypted
 //! content decrypted, as `dccsim gbcs decode` does. A power cut and its restoration reach the
 //! network operator (8F35, an outage under 3 minutes). What the control API refuses, it
-//! refuses with the reason.
+//! refuses with the reason. Every alert the users got is read by DCC's own parsers too
+//! (`.dcc-tooling/oracle`: duis-parser, gbcs-parser), which must parse it, decrypt its
+//! encrypted content and verify its MAC or signature: the users' private keys from the
+//! sandbox's identities, the devices' certificates from its SMKI repository.
 
 use std::time::Duration;
 
@@ -24,14 +27,15 @@ use gbcs::decode::Verification;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Awaits the alert `code` from `device` as `user` and checks it as a user would.
+/// Awaits the alert `code` from `device` as `user` and checks it as a user would; returns
+/// the DUIS document as received.
 async fn received(
     user: &UserAgent,
     device: Eui64,
     code: AlertCode,
     critical: bool,
     encrypted: bool,
-) {
+) -> Vec<u8> {
     let what = format!("{code} from {device}");
     let answer = user
         .alert(Some(&code.to_string()), Some(device), WAIT)
@@ -82,6 +86,70 @@ async fn received(
         "{what}: encrypted content decrypted for the user"
     );
     assert_eq!(payload, verified.payload, "{what}");
+    answer.answer.xml.clone()
+}
+
+/// A key folder for DCC's oracle (`<eui>-ka.key`, as gbcs-parser's RTDS key store names
+/// them) with the key-agreement private keys of `users`.
+fn oracle_key_folder(sandbox: &Sandbox, users: &[Eui64], folder: &std::path::Path) {
+    use base64::Engine;
+    std::fs::create_dir_all(folder).expect("key folder");
+    for user in users {
+        let identity = sandbox
+            .identities()
+            .organisation(*user, smki::KeyUsage::KeyAgreement, None)
+            .expect("the user's key-agreement identity");
+        let der = identity
+            .private_key_pkcs8_der
+            .as_ref()
+            .expect("its private key");
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
+            .collect();
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        );
+        let name = format!("{:016x}-ka.key", user.as_u64());
+        std::fs::write(folder.join(name), pem).expect("key file");
+    }
+}
+
+/// DCC's oracle on each (what, DUIS document): the problems it finds, one line each.
+fn oracle_problems(
+    sandbox: &Sandbox,
+    users: &[Eui64],
+    documents: &[(String, Vec<u8>)],
+) -> Vec<String> {
+    let work = tempfile::tempdir().expect("scratch folder");
+    let keys = work.path().join("keys");
+    oracle_key_folder(sandbox, users, &keys);
+    let files: Vec<std::path::PathBuf> = documents
+        .iter()
+        .enumerate()
+        .map(|(index, (_, xml))| {
+            let file = work.path().join(format!("alert-{index}.xml"));
+            std::fs::write(&file, xml).expect("alert file");
+            file
+        })
+        .collect();
+    let smki = sandbox.endpoints().smki_url;
+    let keys = keys.to_string_lossy().into_owned();
+    let arguments = ["--smki", smki.as_str(), "--keydir", keys.as_str()];
+    let mut problems = Vec::new();
+    for (batch, documents) in files.chunks(100).zip(documents.chunks(100)) {
+        let verdicts =
+            test_support::dcc_oracle(&arguments, batch).unwrap_or_else(|error| panic!("{error}"));
+        for (verdict, (what, _)) in verdicts.iter().zip(documents) {
+            for problem in test_support::dcc_oracle_problems(verdict) {
+                problems.push(format!("{what}: {problem}"));
+            }
+        }
+    }
+    problems
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,6 +171,7 @@ async fn every_alert_of_the_fleet_reaches_its_user_as_a_device_alert_message() {
         ),
     ];
     let mut kinds = 0;
+    let mut documents: Vec<(String, Vec<u8>)> = Vec::new();
     for (device, device_type) in fleet {
         for entry in ALERT_CODES
             .iter()
@@ -119,7 +188,7 @@ async fn every_alert_of_the_fleet_reaches_its_user_as_a_device_alert_message() {
                 // The DCC's own alerts (a GPF's device log backup): no user's.
                 AlertRecipient::AccessControlBroker => continue,
             };
-            received(
+            let document = received(
                 user,
                 device,
                 entry.code,
@@ -127,11 +196,22 @@ async fn every_alert_of_the_fleet_reaches_its_user_as_a_device_alert_message() {
                 entry.has_encrypted_content(),
             )
             .await;
+            documents.push((format!("{} from {device}", entry.code), document));
             kinds += 1;
         }
     }
     println!("{kinds} kinds of alert reached their users");
     assert!(kinds >= 290, "{kinds} kinds");
+    if test_support::dcc_oracle_available("DCC's parsers on every device alert") {
+        let users = [TEST_SUPPLIER, TEST_NETWORK_OPERATOR];
+        let problems = oracle_problems(&sandbox, &users, &documents);
+        println!(
+            "DCC's oracle read {} alerts: {} problems",
+            documents.len(),
+            problems.len()
+        );
+        assert!(problems.is_empty(), "DCC's oracle: {problems:#?}");
+    }
 
     // Power: cut, then restored at once.
     let power = |state| DeviceAction::Power(state);
