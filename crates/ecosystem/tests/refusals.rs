@@ -1,6 +1,7 @@
 //! Refusals, table driven: each request is one a user could send, each is refused with its
 //! specific DUIS code, and each row says which stage of the DSP refused it. The answers are
-//! checked as any user would: signed by the DSP, `sr:Response`, the code expected.
+//! checked as any user would: signed by the DSP, `sr:Response`, the code expected; and each
+//! is read by DCC's own duis-parser (`.dcc-tooling/oracle`), which must parse it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -325,6 +326,7 @@ async fn every_refusal_carries_its_specific_code() {
     assert!(rows.len() >= 50, "{} rows", rows.len());
     let client = reqwest::Client::new();
     let mut wrong = Vec::new();
+    let mut answers: Vec<(&str, Vec<u8>)> = Vec::new();
     for row in &rows {
         let response = client
             .post(format!("{duis_url}/api/v1/{}", row.url))
@@ -341,6 +343,7 @@ async fn every_refusal_carries_its_specific_code() {
             row.what,
             String::from_utf8_lossy(&body)
         );
+        answers.push((row.what, body.clone()));
         let answer = supplier
             .read_dsp_document(body)
             .unwrap_or_else(|error| panic!("{}: {error}", row.what));
@@ -360,6 +363,30 @@ async fn every_refusal_carries_its_specific_code() {
         wrong.join("\n")
     );
     println!("{} refusals, each with its code", rows.len());
+    if test_support::dcc_oracle_available("DCC's duis-parser on every refusal") {
+        let work = tempfile::tempdir().expect("scratch folder");
+        let files: Vec<std::path::PathBuf> = answers
+            .iter()
+            .enumerate()
+            .map(|(index, (_, body))| {
+                let file = work.path().join(format!("refusal-{index}.xml"));
+                std::fs::write(&file, body).expect("answer file");
+                file
+            })
+            .collect();
+        let verdicts = test_support::dcc_oracle(&["--smki", "none"], &files)
+            .unwrap_or_else(|error| panic!("{error}"));
+        let problems: Vec<String> = verdicts
+            .iter()
+            .zip(&answers)
+            .flat_map(|(verdict, (what, _))| {
+                test_support::dcc_oracle_problems(verdict)
+                    .into_iter()
+                    .map(move |problem| format!("{what}: {problem}"))
+            })
+            .collect();
+        assert!(problems.is_empty(), "DCC's duis-parser: {problems:#?}");
+    }
     running.shutdown().await;
 }
 
