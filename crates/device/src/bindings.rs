@@ -174,6 +174,15 @@ pub(crate) fn read_zcl(
             i64::from(state.meter_balance),
         ));
     }
+    if (attribute.cluster, attribute.attribute) == (PREPAYMENT_CLUSTER, 0x0000) {
+        return Some(ZclValue::unsigned(
+            data_type::BITMAP16,
+            u64::from(payment_control_configuration(device)),
+        ));
+    }
+    if attribute.cluster == crate::gas_tariff::PRICE_CLUSTER {
+        return crate::gas_tariff::GasTariff::held(&device.store)?.attribute(attribute.attribute);
+    }
     if attribute.cluster != METERING_CLUSTER {
         return None;
     }
@@ -182,6 +191,11 @@ pub(crate) fn read_zcl(
         0x0206 => ZclValue::octet_string(state.firmware_version.clone()),
         0x0014 => ZclValue::unsigned(data_type::ENUM8, zcl_supply_status(state.supply)),
         0x0000 => ZclValue::unsigned(data_type::UINT48, state.gas_current_summation_delivered),
+        // Current Tier 1–4 Summation Delivered (GCS13c).
+        tier @ (0x0100 | 0x0102 | 0x0104 | 0x0106) => ZclValue::unsigned(
+            data_type::UINT48,
+            gas_tier_summations(state)[usize::from((tier - 0x0100) / 2)],
+        ),
         0x0300 => ZclValue::unsigned(data_type::ENUM8, u64::from(state.gas_unit_of_measure)),
         0x0301 => ZclValue::unsigned(data_type::UINT24, u64::from(state.gas_multiplier)),
         0x0302 => ZclValue::unsigned(data_type::UINT24, u64::from(state.gas_divisor)),
@@ -191,4 +205,29 @@ pub(crate) fn read_zcl(
         ),
         _ => return None,
     })
+}
+
+/// The gas consumed in each TOU tier (1–4): dccsim does not split the meter's consumption by
+/// its calendar, so all of it is tier 1's and the tier registers sum to the total register.
+pub(crate) fn gas_tier_summations(state: &crate::state::DeviceState) -> [u64; 4] {
+    [state.gas_current_summation_delivered, 0, 0, 0]
+}
+
+/// The ZCL Payment Control Configuration of a GSME (bit 1: prepayment enabled), as the DCC
+/// sets it with 1.6's Change Payment Mode (GCS02 to credit mode, GCS03 to prepayment mode):
+/// the configuration last proposed, when it agrees with the meter's payment mode, else the one
+/// RTDS's GCS02 or GCS03 proposes for that mode.
+pub(crate) fn payment_control_configuration(device: &Device) -> u16 {
+    const PREPAYMENT_ENABLED: u16 = 0x0002;
+    let prepayment = device.state.payment_mode == crate::state::PaymentMode::Prepayment;
+    let proposed = device
+        .store
+        .zcl(crate::store::ZclAttribute::new(PREPAYMENT_CLUSTER, 0x0000))
+        .and_then(gbcs::zcl::ZclValue::as_unsigned)
+        .and_then(|value| u16::try_from(value).ok());
+    match proposed {
+        Some(bits) if (bits & PREPAYMENT_ENABLED != 0) == prepayment => bits,
+        _ if prepayment => 0x0897,
+        _ => 0x0C94,
+    }
 }

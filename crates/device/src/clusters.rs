@@ -89,6 +89,16 @@ pub(crate) fn invoke(
             published(device, CALENDAR, get, FROM_SERVER_IN_SERIES)
         }
         (PRICE, false, 0x0B, _) => published(device, PRICE, 0x09, FROM_SERVER),
+        // Get Current Price: a Publish Price of the tariff the meter holds.
+        (PRICE, false, 0x00, _) => {
+            crate::gas_tariff::publish_price(&device.store, now).map(|payload| {
+                vec![ComponentAnswer {
+                    frame_control: FROM_SERVER,
+                    command_id: 0x00,
+                    payload,
+                }]
+            })
+        }
         (EVENTS, false, 0x00, Some(_)) => event_log(device),
         (EVENTS, false, 0x01, Some(_)) => {
             device.state.event_log.clear();
@@ -196,10 +206,16 @@ fn change_payment_mode(
     request: &ClusterCommand,
     now: DeviceDateTime,
 ) -> Option<Vec<ComponentAnswer>> {
-    device.state.payment_mode = match number(request, 3) & 0x0002 {
+    let configuration = number(request, 3);
+    device.state.payment_mode = match configuration & 0x0002 {
         0 => PaymentMode::Credit,
         _ => PaymentMode::Prepayment,
     };
+    // The configuration proposed is the meter's now (GCS21j reads it).
+    device.store.set_zcl(
+        crate::store::ZclAttribute::new(PREPAYMENT, 0x0000),
+        unsigned(FieldType::Bitmap16, configuration),
+    );
     let attribute = |id| {
         device
             .read_zcl(crate::store::ZclAttribute::new(PREPAYMENT, id), now)
@@ -328,7 +344,11 @@ fn tou_and_block_registers(device: &Device) -> Vec<u8> {
     let state = &device.state;
     let mut payload = register(state.gas_current_summation_delivered);
     payload.push(4);
-    payload.extend((0..4).flat_map(|_| register(0)));
+    payload.extend(
+        crate::bindings::gas_tier_summations(state)
+            .iter()
+            .flat_map(|summation| register(*summation)),
+    );
     payload.push(0x14);
     payload.extend(
         state

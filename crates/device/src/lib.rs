@@ -40,6 +40,7 @@ mod engine;
 mod error;
 mod fault;
 mod firmware;
+mod gas_tariff;
 mod han;
 mod handlers;
 mod key_folder;

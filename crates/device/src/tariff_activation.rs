@@ -1,9 +1,10 @@
-//! An ESME's passive tariff becoming active: a tariff update (ECS01a, ECS01b…) writes the
+//! An ESME's passive settings becoming active: a tariff update (ECS01a, ECS01b…) writes the
 //! passive attributes (the activity calendar's passive season, week and day profiles, the
 //! passive special days, thresholds, price matrix and unit charges) and the calendar's
-//! `activate_passive_calendar_time`; once that time has come, each passive value is copied to
-//! its active attribute, which tariff reads (ECS24) return. A time still to come is left for
-//! later: dccsim does not activate future-dated tariffs yet.
+//! `activate_passive_calendar_time`, a load limiting update (ECS28a) the passive load limit
+//! settings and their activation times; once that time has come, each passive value is copied
+//! to its active attribute, which reads (ECS24, ECS27) return. A time still to come is left for
+//! later: dccsim does not activate future-dated settings yet.
 
 use gbcs::dlms::{Data, RequestSpecification};
 
@@ -18,6 +19,23 @@ const PRICE_MATRIX: [u8; 6] = [0, 0, 94, 44, 2, 0];
 /// The unit charges of block and time-of-use tariffs (class 113 Charge): passive 6, active
 /// 5, activation time 7.
 const UNIT_CHARGES: [[u8; 6]; 2] = [[0, 0, 19, 20, 4, 255], [0, 0, 19, 20, 0, 255]];
+
+/// Load limiting (ECS28a): whether the supply is disabled when the limit is exceeded (GBCS
+/// Extended Data: passive 4, active 2, activation time 6).
+const LOAD_LIMIT_SUPPLY_STATE: [u8; 6] = [0, 0, 94, 44, 0, 3];
+/// The Limiter (class 71) whose settings ECS27 reads.
+const LIMITER: [u8; 6] = [0, 0, 17, 0, 0, 255];
+/// The GBCS Extended Data objects holding the Limiter's passive settings (value 4, activation
+/// time 6), with the Limiter attribute each becomes: the power threshold (threshold_normal),
+/// the load limit period (min_over_threshold_duration) and the restoration period
+/// (min_under_threshold_duration). RTDS's ECS28a writes the passive objects and RTDS's ESME
+/// names them in its 8F66 alerts; ECS27 reads the Limiter, as ECS26a reads the Charge, Account
+/// and Credit attributes whose passive values ECS08 writes to 0-0:94.44.128.x.
+const LOAD_LIMIT_SETTINGS: [([u8; 6], u8); 3] = [
+    ([0, 0, 94, 44, 128, 7], 4),
+    ([0, 0, 94, 44, 128, 6], 6),
+    ([0, 0, 94, 44, 128, 8], 7),
+];
 
 /// What setting `trigger` to a time that has come activates: each passive attribute with the
 /// active one it becomes; `None` for an attribute that is no activation time.
@@ -52,6 +70,18 @@ fn activated_by(trigger: CosemAttribute) -> Option<Vec<(CosemAttribute, CosemAtt
     }
     if trigger == CosemAttribute::new(9000, PRICE_MATRIX, 6) {
         return Some(vec![same_object(9000, PRICE_MATRIX, 4, 2)]);
+    }
+    if trigger == CosemAttribute::new(9000, LOAD_LIMIT_SUPPLY_STATE, 6) {
+        return Some(vec![same_object(9000, LOAD_LIMIT_SUPPLY_STATE, 4, 2)]);
+    }
+    if let Some((passive, limiter_attribute)) = LOAD_LIMIT_SETTINGS
+        .into_iter()
+        .find(|(passive, _)| trigger == CosemAttribute::new(9000, *passive, 6))
+    {
+        return Some(vec![(
+            CosemAttribute::new(9000, passive, 4),
+            CosemAttribute::new(71, LIMITER, limiter_attribute),
+        )]);
     }
     UNIT_CHARGES
         .into_iter()

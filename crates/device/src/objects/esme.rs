@@ -322,12 +322,34 @@ pub(super) fn attributes() -> Vec<(CosemAttribute, Data)> {
             2,
             a([schedule_entry(1, [0, 0, 10, 0, 103, 255], 0x0101, 7)]),
         ),
+        // Instantaneous power thresholds (ECS34 writes, ECS26f reads): the register monitor of
+        // the import power, its low/medium and medium/high thresholds in W.
+        (21, [0, 0, 16, 1, 0, 255], 2, a([dlu(3_000), dlu(6_000)])),
+        // Load limiting (ECS28a writes the passive values and their activation times, ECS27
+        // reads the active ones): whether the supply is disabled when the limit is exceeded
+        // (GBCS Extended Data), the power threshold (W) and the periods over and under it (s)
+        // (the Limiter's threshold_normal, min_over_threshold_duration and
+        // min_under_threshold_duration, whose passive values are the GBCS Extended Data
+        // objects 0-0:94.44.128.7, .6 and .8), and the count of limits exceeded (Register).
+        (9000, [0, 0, 94, 44, 0, 3], 2, b(false)),
+        (9000, [0, 0, 94, 44, 0, 3], 4, b(false)),
+        (9000, [0, 0, 94, 44, 0, 3], 6, no_date_time()),
+        (71, [0, 0, 17, 0, 0, 255], 4, dlu(0)),
+        (71, [0, 0, 17, 0, 0, 255], 6, dlu(0)),
+        (71, [0, 0, 17, 0, 0, 255], 7, dlu(0)),
+        (9000, [0, 0, 94, 44, 128, 6], 4, dlu(0)),
+        (9000, [0, 0, 94, 44, 128, 6], 6, no_date_time()),
+        (9000, [0, 0, 94, 44, 128, 7], 4, dlu(0)),
+        (9000, [0, 0, 94, 44, 128, 7], 6, no_date_time()),
+        (9000, [0, 0, 94, 44, 128, 8], 4, dlu(0)),
+        (9000, [0, 0, 94, 44, 128, 8], 6, no_date_time()),
+        (3, [0, 0, 94, 44, 42, 255], 2, dlu(0)),
+        (3, [0, 0, 94, 44, 42, 255], 3, scaler_unit(0, unit::COUNT)),
         // Objects only ever written or acted upon still exist.
         (9, [0, 0, 10, 0, 100, 255], 2, a([])),
         (9, [0, 0, 10, 0, 103, 255], 2, a([])),
         (9, [0, 0, 10, 0, 106, 255], 2, a([])),
         (9, [0, 0, 10, 0, 107, 255], 2, a([])),
-        (3, [0, 0, 94, 44, 42, 255], 2, dlu(0)),
         (115, [0, 0, 19, 40, 0, 255], 1, oct(&[0, 0, 19, 40, 0, 255])),
         (112, [0, 0, 19, 10, 2, 255], 2, dl(0)),
         (113, [0, 0, 19, 20, 3, 255], 5, charge(0)),

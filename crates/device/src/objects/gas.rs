@@ -79,6 +79,7 @@ pub(super) fn fill(store: &mut ObjectStore, state: &DeviceState) {
 /// day, two tiers from 07:00), one week, one season, one special day, a monthly billing period.
 fn publishes(store: &mut ObjectStore, state: &DeviceState) {
     let issued = u64::from(state.installed.seconds_since_2000());
+    tariff(store, issued);
     let header = |fields: &[u64]| -> Vec<ZclValue> {
         [0, issued, 1]
             .iter()
@@ -152,6 +153,44 @@ fn publishes(store: &mut ObjectStore, state: &DeviceState) {
         ],
         Vec::new(),
     );
+}
+
+/// The tariff a meter in service holds until the DCC publishes another (1.1.1, 1.2.1): a TOU
+/// tariff of the calendar's two tiers in pounds to five decimal places per kWh (7p and 5p),
+/// a standing charge of 26p a day, no blocks.
+fn tariff(store: &mut ObjectStore, issued: u64) {
+    use gbcs::zse::price::{self, PublishPriceMatrix, PublishTariffInformation};
+    use gbcs::zse::{ClusterCommand as _, Uint24, UtcTime};
+    let issued = u32::try_from(issued).unwrap_or(0);
+    let information = PublishTariffInformation {
+        provider_id: 0,
+        issuer_event_id: issued,
+        issuer_tariff_id: 1,
+        start_time: UtcTime(issued),
+        tariff_type_charging_scheme: price::TARIFF_TYPE_TOU,
+        tariff_label: Vec::new(),
+        number_of_price_tiers_in_use: 2,
+        number_of_block_thresholds_in_use: 0,
+        unit_of_measure: price::UNIT_OF_MEASURE_KWH,
+        currency: price::CURRENCY_GBP,
+        price_trailing_digit: 0x50,
+        standing_charge: 26_000,
+        tier_block_mode: 0xFF,
+        block_threshold_multiplier: Uint24(1),
+        block_threshold_divisor: Uint24(1_000),
+    };
+    let matrix = PublishPriceMatrix {
+        provider_id: 0,
+        issuer_event_id: issued,
+        start_time: UtcTime(issued),
+        issuer_tariff_id: 1,
+        command_index: 0,
+        total_number_of_commands: 1,
+        sub_payload_control: price::PRICE_MATRIX_TOU,
+        prices: vec![(1, 7_000), (2, 5_000)],
+    };
+    store.publish(PRICE, 0x04, 0, information.payload());
+    store.publish(PRICE, 0x05, 0, matrix.payload());
 }
 
 /// A ZCL date: year − 1900 (`FF` any), month, day, day of week not specified.

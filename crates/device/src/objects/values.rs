@@ -81,6 +81,8 @@ pub mod unit {
     pub const VAR_HOUR: u8 = 32;
     pub const VOLT: u8 = 35;
     pub const CURRENCY: u8 = 254;
+    /// No unit: a count.
+    pub const COUNT: u8 = 255;
 }
 
 /// A COSEM date repeating every year (year not specified).
