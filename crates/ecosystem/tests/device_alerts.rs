@@ -127,29 +127,10 @@ fn oracle_problems(
     let work = tempfile::tempdir().expect("scratch folder");
     let keys = work.path().join("keys");
     oracle_key_folder(sandbox, users, &keys);
-    let files: Vec<std::path::PathBuf> = documents
-        .iter()
-        .enumerate()
-        .map(|(index, (_, xml))| {
-            let file = work.path().join(format!("alert-{index}.xml"));
-            std::fs::write(&file, xml).expect("alert file");
-            file
-        })
-        .collect();
     let smki = sandbox.endpoints().smki_url;
     let keys = keys.to_string_lossy().into_owned();
     let arguments = ["--smki", smki.as_str(), "--keydir", keys.as_str()];
-    let mut problems = Vec::new();
-    for (batch, documents) in files.chunks(100).zip(documents.chunks(100)) {
-        let verdicts =
-            test_support::dcc_oracle(&arguments, batch).unwrap_or_else(|error| panic!("{error}"));
-        for (verdict, (what, _)) in verdicts.iter().zip(documents) {
-            for problem in test_support::dcc_oracle_problems(verdict) {
-                problems.push(format!("{what}: {problem}"));
-            }
-        }
-    }
-    problems
+    test_support::dcc_oracle_on(&arguments, documents).unwrap_or_else(|error| panic!("{error}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

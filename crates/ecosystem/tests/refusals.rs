@@ -364,27 +364,12 @@ async fn every_refusal_carries_its_specific_code() {
     );
     println!("{} refusals, each with its code", rows.len());
     if test_support::dcc_oracle_available("DCC's duis-parser on every refusal") {
-        let work = tempfile::tempdir().expect("scratch folder");
-        let files: Vec<std::path::PathBuf> = answers
+        let documents: Vec<(String, Vec<u8>)> = answers
             .iter()
-            .enumerate()
-            .map(|(index, (_, body))| {
-                let file = work.path().join(format!("refusal-{index}.xml"));
-                std::fs::write(&file, body).expect("answer file");
-                file
-            })
+            .map(|(what, body)| ((*what).to_owned(), body.clone()))
             .collect();
-        let verdicts = test_support::dcc_oracle(&["--smki", "none"], &files)
+        let problems = test_support::dcc_oracle_on(&["--smki", "none"], &documents)
             .unwrap_or_else(|error| panic!("{error}"));
-        let problems: Vec<String> = verdicts
-            .iter()
-            .zip(&answers)
-            .flat_map(|(verdict, (what, _))| {
-                test_support::dcc_oracle_problems(verdict)
-                    .into_iter()
-                    .map(move |problem| format!("{what}: {problem}"))
-            })
-            .collect();
         assert!(problems.is_empty(), "DCC's duis-parser: {problems:#?}");
     }
     running.shutdown().await;

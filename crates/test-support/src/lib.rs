@@ -331,6 +331,45 @@ pub fn dcc_oracle_problems(verdict: &str) -> Vec<String> {
     problems
 }
 
+/// DCC's oracle on documents in memory, each named by what it is: writes them to a scratch
+/// folder, reads them in batches of 100 and returns the problems it finds
+/// ([`dcc_oracle_problems`]), one line `what: problem` each; empty when all pass.
+pub fn dcc_oracle_on(
+    arguments: &[&str],
+    documents: &[(String, Vec<u8>)],
+) -> Result<Vec<String>, String> {
+    let work = tempfile_folder()?;
+    let mut problems = Vec::new();
+    for (batch_index, batch) in documents.chunks(100).enumerate() {
+        let mut files = Vec::with_capacity(batch.len());
+        for (index, (_, document)) in batch.iter().enumerate() {
+            let file = work.join(format!("document-{batch_index}-{index}"));
+            std::fs::write(&file, document)
+                .map_err(|error| format!("cannot write {}: {error}", file.display()))?;
+            files.push(file);
+        }
+        for (verdict, (what, _)) in dcc_oracle(arguments, &files)?.iter().zip(batch) {
+            problems.extend(
+                dcc_oracle_problems(verdict)
+                    .into_iter()
+                    .map(|problem| format!("{what}: {problem}")),
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(problems)
+}
+
+/// A fresh folder under the system's temporary folder for one call's files.
+fn tempfile_folder() -> Result<PathBuf, String> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let folder = std::env::temp_dir().join(format!("dccsim-oracle-{}-{next}", std::process::id()));
+    std::fs::create_dir_all(&folder)
+        .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
+    Ok(folder)
+}
+
 /// Runs DCC's Java `Validate` (`.dcc-tooling/duis-sign-wrap/dist/tool.jar`) on `file`.
 /// `Ok(log)` only when it exits 0 *and* its log says it checked the signature: it exits 0
 /// on a document it found no signature to check in. `Err(log)` otherwise.
