@@ -280,14 +280,21 @@ fn sampled_data(request: &ClusterCommand) -> Option<Vec<ComponentAnswer>> {
 }
 
 /// The snapshots a meter holds: one at midnight every day since installation (cause bit 0,
-/// general), and one at installation (cause bit 3, change of tariff), newest first.
+/// general), one at the end of each billing period (cause bit 1: the default monthly billing
+/// calendar, midnight UTC on the first of each month), and one at installation (cause bit 3,
+/// change of tariff), newest first.
 fn snapshot_times(device: &Device, earliest: u64, latest: u64, cause: u64) -> Vec<(u32, u32)> {
     let installed = device.state.installed.seconds_since_2000();
     let mut snapshots = Vec::new();
-    if cause & 0x0000_0001 != 0 {
+    if cause & (0x0000_0001 | END_OF_BILLING_PERIOD_CAUSE) != 0 {
         let mut day = installed - installed % 86_400 + 86_400;
         while u64::from(day) <= latest {
-            snapshots.push((day, 0x0000_0001));
+            if cause & 0x0000_0001 != 0 {
+                snapshots.push((day, 0x0000_0001));
+            }
+            if cause & END_OF_BILLING_PERIOD_CAUSE != 0 && first_of_a_month(day) {
+                snapshots.push((day, END_OF_BILLING_PERIOD));
+            }
             day += 86_400;
         }
     }
@@ -297,6 +304,16 @@ fn snapshot_times(device: &Device, earliest: u64, latest: u64, cause: u64) -> Ve
     snapshots.retain(|(time, _)| u64::from(*time) >= earliest && u64::from(*time) <= latest);
     snapshots.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
     snapshots
+}
+
+/// The snapshot cause bit of a billing period's end, as a request's cause filter.
+const END_OF_BILLING_PERIOD_CAUSE: u64 = 0x0000_0002;
+
+/// Whether `time` (UTC seconds since 2000) falls on the first day of a month.
+fn first_of_a_month(time: u32) -> bool {
+    DeviceDateTime::from_seconds_since_2000(time)
+        .to_offset_date_time()
+        .is_some_and(|instant| instant.day() == 1)
 }
 
 /// The snapshot selected by a Get (Prepay) Snapshot's earliest, latest, offset and cause.

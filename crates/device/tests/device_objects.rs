@@ -466,3 +466,39 @@ fn gcs21f_reads_the_tariff_gcs01a_publishes() {
     assert_eq!(numbers[16], 54_794);
     assert_eq!(current_price(&answer), 9_600);
 }
+
+const GCS15C: MessageCode = MessageCode(0x0076);
+
+/// The snapshot time and the number found of a Publish Snapshot component.
+fn published_snapshot(answer: &GbzPayload, index: usize) -> (u32, u8) {
+    let component = &answer.components[index];
+    assert_eq!(
+        (component.cluster, component.command_id),
+        (METERING, 0x06),
+        "component {index}: a Publish Snapshot"
+    );
+    let ComponentBody::Plain(payload) = &component.body else {
+        panic!("component {index} still encrypted");
+    };
+    let time = u32::from_le_bytes(payload[4..8].try_into().unwrap());
+    (time, payload[8])
+}
+
+#[test]
+fn gcs15c_reads_a_snapshot_at_the_end_of_each_billing_month() {
+    let mut gsme = gsme_in(DeviceState::default());
+    // 2015-01-01 to 2015-06-30, UTC seconds since 2000: six months end in it.
+    let get = |offset| {
+        ZclRequest::command(Request::GetSnapshot {
+            earliest_start_time: 473_385_600,
+            latest_end_time: 488_937_600,
+            snapshot_offset: offset,
+            snapshot_cause: 0x0000_0002,
+        })
+    };
+    for (offset, expected_time) in [(0, 486_432_000), (1, 483_753_600)] {
+        let payload = CommandPayload::new().with(get(offset)).encode();
+        let answer = gbz(&mut gsme, GCS15C, 40 + u64::from(offset), payload, false);
+        assert_eq!(published_snapshot(&answer, 0), (expected_time, 6));
+    }
+}
