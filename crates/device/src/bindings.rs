@@ -181,6 +181,11 @@ pub(crate) fn read_zcl(
         ));
     }
     if attribute.cluster == crate::gas_tariff::PRICE_CLUSTER {
+        if let Some(value) =
+            crate::gas_tariff::commodity_attribute(&device.store, attribute.attribute)
+        {
+            return Some(value);
+        }
         return crate::gas_tariff::GasTariff::held(&device.store)?.attribute(attribute.attribute);
     }
     if attribute.cluster != METERING_CLUSTER {

@@ -135,6 +135,47 @@ impl GasTariff {
     }
 }
 
+/// Publish Conversion Factor and Publish Calorific Value (GCS23, 6.6).
+const CONVERSION_FACTOR: u8 = 0x02;
+const CALORIFIC_VALUE: u8 = 0x03;
+
+/// The value of a price cluster commodity attribute the DCC last published to the meter
+/// (GCS23): Conversion Factor (0x0302) and its Trailing Digit (0x0303) from the last Publish
+/// Conversion Factor, Calorific Value (0x0304), its Unit (0x0305) and Trailing Digit (0x0306)
+/// from the last Publish Calorific Value. `None` for other attributes, or when nothing was
+/// published (the meter's initial values then answer).
+pub(crate) fn commodity_attribute(store: &ObjectStore, attribute: u16) -> Option<ZclValue> {
+    let last = |command| store.published(PRICE_CLUSTER, command).last();
+    // Both payloads start Issuer Event ID (4 octets), Start Time (4 octets), then the value
+    // (Uint32) and its unit and trailing digit octets.
+    let value = |payload: &Vec<u8>| -> Option<u64> {
+        let octets: [u8; 4] = payload.get(8..12)?.try_into().ok()?;
+        Some(u64::from(u32::from_le_bytes(octets)))
+    };
+    let octet = |payload: &Vec<u8>, index: usize| payload.get(index).copied().map(u64::from);
+    let unsigned = ZclValue::unsigned;
+    match attribute {
+        0x0302 => Some(unsigned(
+            data_type::UINT32,
+            value(last(CONVERSION_FACTOR)?)?,
+        )),
+        0x0303 => Some(unsigned(
+            data_type::BITMAP8,
+            octet(last(CONVERSION_FACTOR)?, 12)?,
+        )),
+        0x0304 => Some(unsigned(data_type::UINT32, value(last(CALORIFIC_VALUE)?)?)),
+        0x0305 => Some(unsigned(
+            data_type::ENUM8,
+            octet(last(CALORIFIC_VALUE)?, 12)?,
+        )),
+        0x0306 => Some(unsigned(
+            data_type::BITMAP8,
+            octet(last(CALORIFIC_VALUE)?, 13)?,
+        )),
+        _ => None,
+    }
+}
+
 /// The calendar cluster and its Publish Day Profile and Publish Week Profile.
 const CALENDAR_CLUSTER: u16 = 0x0707;
 const DAY_PROFILE: u8 = 0x01;

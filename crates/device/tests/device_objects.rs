@@ -502,3 +502,68 @@ fn gcs15c_reads_a_snapshot_at_the_end_of_each_billing_month() {
         assert_eq!(published_snapshot(&answer, 0), (expected_time, 6));
     }
 }
+
+const GCS21A: MessageCode = MessageCode(0x007B);
+const GCS23: MessageCode = MessageCode(0x007C);
+
+/// A price cluster publish (frame control: cluster specific, server to client) as GCS23 sends
+/// it.
+fn publish(command_id: u8, payload: Vec<u8>) -> gbcs::gbz::GbzComponent {
+    gbcs::gbz::GbzComponent {
+        control: 0,
+        cluster: PRICE,
+        from_date_time: None,
+        frame_control: 0x09,
+        sequence_number: 0,
+        command_id,
+        body: ComponentBody::Plain(payload),
+    }
+}
+
+#[test]
+fn gcs21a_reads_the_conversion_factor_and_calorific_value_gcs23_publishes() {
+    let mut gsme = gsme_in(DeviceState::default());
+    // GCS21a's price cluster read: calorific value trailing digit, unit and value, conversion
+    // factor trailing digit and value.
+    let types = [
+        (0x0306, data_type::BITMAP8),
+        (0x0305, data_type::ENUM8),
+        (0x0304, data_type::UINT32),
+        (0x0303, data_type::BITMAP8),
+        (0x0302, data_type::UINT32),
+    ];
+    let attributes: Vec<u16> = types.iter().map(|(attribute, _)| *attribute).collect();
+    let commodity = |gsme: &mut Device, counter| {
+        let answer = gbz(gsme, GCS21A, counter, read(PRICE, &attributes), false);
+        values(&read_records(&answer, 0), &types)
+            .iter()
+            .map(|value| value.as_unsigned().unwrap())
+            .collect::<Vec<u64>>()
+    };
+    // A meter in service: 39.500 MJ/m3, conversion factor 1.022640.
+    assert_eq!(commodity(&mut gsme, 50), [0x30, 1, 39_500, 0x60, 1_022_640]);
+
+    // 6.6 as RTDS sends it: conversion factor 1.02264 (5 digits), calorific value 40.0 (1 digit).
+    let mut conversion_factor = vec![0x80, 0x4A, 0x37, 0x1C, 0, 0, 0, 0];
+    conversion_factor.extend(102_264u32.to_le_bytes());
+    conversion_factor.push(0x50);
+    let mut calorific_value = vec![0x80, 0x4A, 0x37, 0x1C, 0, 0, 0, 0];
+    calorific_value.extend(400u32.to_le_bytes());
+    calorific_value.extend([0x01, 0x10]);
+    let answer = gbz(
+        &mut gsme,
+        GCS23,
+        51,
+        numbered(vec![
+            publish(0x02, conversion_factor),
+            publish(0x03, calorific_value),
+        ])
+        .encode(),
+        true,
+    );
+    assert!(answer.components.iter().all(|component| matches!(
+        &component.body,
+        ComponentBody::Plain(payload) if payload.last() == Some(&0)
+    )));
+    assert_eq!(commodity(&mut gsme, 52), [0x10, 1, 400, 0x50, 102_264]);
+}

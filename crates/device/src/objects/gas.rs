@@ -12,13 +12,14 @@ use crate::store::{ObjectStore, ZclAttribute};
 const ATTRIBUTES: &[(u16, u16, u8, u64)] = &[
     // Basic: hardware version.
     (0x0000, 0x0003, data_type::UINT8, 1),
-    // Price: calorific value, its unit and trailing digits, conversion factor, tier price
-    // labels, price trailing digits.
-    (0x0700, 0x0302, data_type::UINT32, 39_500),
-    (0x0700, 0x0303, data_type::BITMAP8, 0x30),
-    (0x0700, 0x0304, data_type::UINT32, 1_022_640),
+    // Price (ZSE 1.4's commodity set): conversion factor 1.022640 (0x0302, with 6 digits
+    // after the point in 0x0303's top nibble), calorific value 39.500 MJ/m3 (0x0304, unit 0x0305
+    // 1 = MJ/m3, 3 digits after the point in 0x0306); then currency and price trailing digit.
+    (0x0700, 0x0302, data_type::UINT32, 1_022_640),
+    (0x0700, 0x0303, data_type::BITMAP8, 0x60),
+    (0x0700, 0x0304, data_type::UINT32, 39_500),
     (0x0700, 0x0305, data_type::ENUM8, 1),
-    (0x0700, 0x0306, data_type::BITMAP8, 0x60),
+    (0x0700, 0x0306, data_type::BITMAP8, 0x30),
     (0x0700, 0x0616, data_type::UINT16, 0),
     (0x0700, 0x0617, data_type::BITMAP8, 0x50),
     // Metering: configuration, alarms, uncontrolled flow and valve settings.
