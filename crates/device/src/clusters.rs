@@ -71,6 +71,9 @@ pub(crate) fn invoke(
         &request,
     ) {
         (PREPAYMENT, false, 0x04, Some(request)) => top_up(device, request, now),
+        (PREPAYMENT, false, 0x05, Some(request)) => {
+            return acknowledge(credit_adjustment(device, request))
+        }
         (PREPAYMENT, false, 0x06, Some(request)) => change_payment_mode(device, request, now),
         (PREPAYMENT, false, 0x07, Some(request)) => prepayment_snapshot(device, request, now),
         (PREPAYMENT, false, 0x08, Some(request)) => top_up_log(device, component, request),
@@ -235,6 +238,34 @@ fn change_payment_mode(
         Vec::new(),
     )
 }
+
+/// Credit Adjustment (GCS40a–d, 1.5): the meter balance changes by the value (credit
+/// adjustment type 0, prepayment mode; 3, credit mode) or becomes it (1, prepayment mode; 2,
+/// credit mode: a reset is the value 0). The meter keeps one balance in either mode; another
+/// type is refused as an invalid value. Returns the Default Response status.
+fn credit_adjustment(device: &mut Device, request: &ClusterCommand) -> u8 {
+    let Some(value) = request
+        .fields
+        .get(3)
+        .and_then(ZclValue::as_signed)
+        .and_then(|value| i32::try_from(value).ok())
+    else {
+        return status::INVALID_VALUE;
+    };
+    let balance = &mut device.state.meter_balance;
+    *balance = match number(request, 2) {
+        CREDIT_INCREMENTAL | CREDIT_MODE_INCREMENTAL => balance.saturating_add(value),
+        CREDIT_ABSOLUTE | CREDIT_MODE_ABSOLUTE => value,
+        _ => return status::INVALID_VALUE,
+    };
+    status::SUCCESS
+}
+
+/// Credit adjustment types: GBCS's GCS40a, GCS40b, GCS40d and GCS40c send these.
+const CREDIT_INCREMENTAL: u64 = 0x00;
+const CREDIT_ABSOLUTE: u64 = 0x01;
+const CREDIT_MODE_ABSOLUTE: u64 = 0x02;
+const CREDIT_MODE_INCREMENTAL: u64 = 0x03;
 
 /// Change Supply: the proposed supply status (0 off, 1 armed, 2 on) takes effect now.
 fn change_supply(device: &mut Device, request: &ClusterCommand) -> Option<Vec<ComponentAnswer>> {

@@ -567,3 +567,67 @@ fn gcs21a_reads_the_conversion_factor_and_calorific_value_gcs23_publishes() {
     )));
     assert_eq!(commodity(&mut gsme, 52), [0x10, 1, 400, 0x50, 102_264]);
 }
+
+const GCS40A: MessageCode = MessageCode(0x0086);
+const GCS40B: MessageCode = MessageCode(0x00B4);
+const GCS40C: MessageCode = MessageCode(0x00C0);
+const GCS40D: MessageCode = MessageCode(0x00C2);
+const GCS21B: MessageCode = MessageCode(0x00B5);
+
+/// A Credit Adjustment (prepayment cluster, client to server) of `kind` and `value`.
+fn credit_adjustment(kind: u8, value: i32) -> Vec<u8> {
+    let mut payload = vec![0x80, 0x4A, 0x37, 0x1C, 0, 0, 0, 0, kind];
+    payload.extend(value.to_le_bytes());
+    numbered(vec![gbcs::gbz::GbzComponent {
+        control: 0,
+        cluster: PREPAYMENT,
+        from_date_time: None,
+        frame_control: 0x01,
+        sequence_number: 0,
+        command_id: 0x05,
+        body: ComponentBody::Plain(payload),
+    }])
+    .encode()
+}
+
+/// The Default Response status of an answer's only component.
+fn default_response_status(answer: &GbzPayload) -> u8 {
+    match &answer.components[..] {
+        [component] => match &component.body {
+            ComponentBody::Plain(payload) if component.command_id == 0x0B => payload[1],
+            other => panic!("not a default response: {other:?}"),
+        },
+        other => panic!("one component expected: {other:?}"),
+    }
+}
+
+#[test]
+fn gcs40a_to_gcs40d_adjust_and_reset_the_balance_gcs21b_reads() {
+    let mut gsme = gsme_in(DeviceState {
+        meter_balance: 1_000,
+        ..DeviceState::default()
+    });
+    let balance = |gsme: &mut Device, counter| {
+        let answer = gbz(gsme, GCS21B, counter, read(PREPAYMENT, &[0x0001]), false);
+        values(&read_records(&answer, 0), &[(0x0001, data_type::INT32)])[0]
+            .as_signed()
+            .unwrap()
+    };
+    let adjust = |gsme: &mut Device, code, counter, kind, value| {
+        let answer = gbz(gsme, code, counter, credit_adjustment(kind, value), true);
+        default_response_status(&answer)
+    };
+    // GCS40a adds RTDS's 23,130 to the prepayment mode balance; GCS40b resets it.
+    assert_eq!(adjust(&mut gsme, GCS40A, 60, 0x00, 23_130), 0);
+    assert_eq!(balance(&mut gsme, 61), 24_130);
+    assert_eq!(adjust(&mut gsme, GCS40B, 62, 0x01, 0), 0);
+    assert_eq!(balance(&mut gsme, 63), 0);
+    // GCS40c adds to the credit mode balance (a debit may make it negative); GCS40d resets it.
+    assert_eq!(adjust(&mut gsme, GCS40C, 64, 0x03, -5_000_000), 0);
+    assert_eq!(balance(&mut gsme, 65), -5_000_000);
+    assert_eq!(adjust(&mut gsme, GCS40D, 66, 0x02, 0), 0);
+    assert_eq!(balance(&mut gsme, 67), 0);
+    // An adjustment type GBCS does not define changes nothing.
+    assert_eq!(adjust(&mut gsme, GCS40A, 68, 0x07, 100), 0x87);
+    assert_eq!(balance(&mut gsme, 69), 0);
+}

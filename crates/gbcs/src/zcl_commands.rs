@@ -136,6 +136,7 @@ pub const COMMANDS: &[CommandLayout] = &[
     command(PREPAYMENT, true, 0x06, "Publish Debt Log", &[Uint8, Uint8], &[UtcTime, Uint32, Enum8, Uint32]),
     // Prepayment, from the client.
     command(PREPAYMENT, false, 0x04, "Consumer Top Up", &[Enum8, OctetString], &[]),
+    command(PREPAYMENT, false, 0x05, "Credit Adjustment", &[Uint32, UtcTime, Enum8, Int32], &[]),
     command(PREPAYMENT, false, 0x06, "Change Payment Mode", &[Uint32, Uint32, UtcTime, Bitmap16, Int32], &[]),
     command(PREPAYMENT, false, 0x07, "Get Prepay Snapshot", &[UtcTime, UtcTime, Uint8, Bitmap32], &[]),
     command(PREPAYMENT, false, 0x08, "Get Top Up Log", &[UtcTime, Uint8], &[]),
