@@ -433,6 +433,9 @@ struct Judged<'a> {
     template: &'a str,
     what: String,
     xml: &'a [u8],
+    /// A device's response to a template named SUCCESS: its GBCS must report every
+    /// instruction done.
+    success_expected: bool,
 }
 
 /// The answers the user got, each charged to a template: the synchronous answers; each
@@ -450,6 +453,7 @@ fn judged<'a>(
                 template: &template.name,
                 what: format!("synchronous answer {} ({})", index + 1, summary(answer)),
                 xml: answer,
+                success_expected: false,
             });
         }
     }
@@ -475,6 +479,7 @@ fn judged<'a>(
             template,
             what,
             xml: &answer.xml,
+            success_expected: answers.is_some_and(|template| template.name.contains("SUCCESS")),
         });
     }
     judged
@@ -485,10 +490,12 @@ fn judged<'a>(
 const ORACLE_BATCH: usize = 400;
 
 /// DCC's oracle's problems with each document, in order (see
-/// [`test_support::dcc_oracle_problems`]), the documents written to `folder`.
+/// [`test_support::dcc_oracle_problems`]), the documents written to `folder`; for a document
+/// whose `success_expected`, also each instruction its GBCS reports not done
+/// ([`test_support::dcc_oracle_failures`]).
 fn oracle_problems(
     folder: &std::path::Path,
-    documents: &[Vec<u8>],
+    documents: &[(Vec<u8>, bool)],
     arguments: &[String],
 ) -> Vec<Vec<String>> {
     std::fs::create_dir_all(folder).expect("oracle folder");
@@ -497,7 +504,7 @@ fn oracle_problems(
         .enumerate()
         .map(|(index, document)| {
             let file = folder.join(format!("{index:04}.xml"));
-            std::fs::write(&file, document).expect("write a document for the oracle");
+            std::fs::write(&file, &document.0).expect("write a document for the oracle");
             file
         })
         .collect();
@@ -507,7 +514,18 @@ fn oracle_problems(
         .flat_map(|batch| {
             test_support::dcc_oracle(&arguments, batch).unwrap_or_else(|error| panic!("{error}"))
         })
-        .map(|verdict| test_support::dcc_oracle_problems(&verdict))
+        .zip(documents)
+        .map(|(verdict, (_, success_expected))| {
+            let mut problems = test_support::dcc_oracle_problems(&verdict);
+            if *success_expected {
+                problems.extend(
+                    test_support::dcc_oracle_failures(&verdict)
+                        .into_iter()
+                        .map(|failure| format!("a success template's response reports {failure}")),
+                );
+            }
+            problems
+        })
         .collect()
 }
 
@@ -602,7 +620,10 @@ async fn every_rtds_template_signed_by_dcc_gets_its_answer() {
     // over the synchronous answers and the documents delivered.
     let judged = judged(&templates, &delivered, &posts);
     let oracle_run = oracle.then(|| {
-        let documents: Vec<Vec<u8>> = judged.iter().map(|judged| judged.xml.to_vec()).collect();
+        let documents: Vec<(Vec<u8>, bool)> = judged
+            .iter()
+            .map(|judged| (judged.xml.to_vec(), judged.success_expected))
+            .collect();
         let arguments = vec![
             "--keystore".to_owned(),
             root.join("dccboxed-keystore/keystore.json")
@@ -834,7 +855,7 @@ impl OracleOutcome {
     fn print(&self) {
         println!(
             "{} of {} answers pass DCC's oracle (duis-parser, gbcs-parser: parsed, MACs and \
-             signatures valid)",
+             signatures valid, every instruction of a SUCCESS template's response done)",
             self.passed, self.answers
         );
         for line in &self.still_failing {

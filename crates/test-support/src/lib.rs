@@ -331,6 +331,79 @@ pub fn dcc_oracle_problems(verdict: &str) -> Vec<String> {
     problems
 }
 
+/// What the GBCS payloads of DCC's oracle's verdict on one file (one line of [`dcc_oracle`]'s
+/// output, run with `--full`) report as not done: each DLMS data access result and each ZCL
+/// status code (Default Response, read attribute record) gbcs-parser names other than
+/// `Success`, with the payload's message code; empty when every one succeeded (or the verdict
+/// cannot be read: [`dcc_oracle_problems`] reports that). A `Not Found` in a GBZ payload that
+/// also carries data is the end of a log read in part (RTDS's own success responses to
+/// GCS15b end so), not a failure.
+pub fn dcc_oracle_failures(verdict: &str) -> Vec<String> {
+    fn status_codes(node: &serde_json::Value, found: &mut Vec<String>) {
+        let Some(children) = node.as_object() else {
+            return;
+        };
+        for (name, child) in children {
+            let notes = child.get("notes").and_then(serde_json::Value::as_str);
+            if name == "Status Code" && notes.is_some_and(|notes| notes != "Success") {
+                found.push(format!("ZCL status {}", notes.unwrap_or_default()));
+            }
+            status_codes(child, found);
+        }
+    }
+    let Ok(verdict) = serde_json::from_str::<serde_json::Value>(verdict) else {
+        return Vec::new();
+    };
+    let payloads = verdict
+        .get("gbcs")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut failures = Vec::new();
+    for payload in &payloads {
+        let code = payload
+            .get("messageCode")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let mut found: Vec<String> = payload
+            .get("dataAccessResults")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+            .filter(|result| *result != "Success")
+            .map(|result| format!("DLMS result {result}"))
+            .collect();
+        if let Some(parsed) = payload.get("parsed") {
+            let mut statuses = Vec::new();
+            status_codes(parsed, &mut statuses);
+            // A component whose header's command is not a Default Response carries data.
+            let carries_data = parsed
+                .as_object()
+                .into_iter()
+                .flatten()
+                .any(|(name, component)| {
+                    name.starts_with("GBZ Component")
+                        && component
+                            .pointer("/ZCL Header/children/Command Id/notes")
+                            .and_then(serde_json::Value::as_str)
+                            .is_some_and(|command| command != "Default Response")
+                });
+            found.extend(
+                statuses
+                    .into_iter()
+                    .filter(|status| !(carries_data && status == "ZCL status Not Found")),
+            );
+        }
+        failures.extend(
+            found
+                .into_iter()
+                .map(|failure| format!("{code}: {failure}")),
+        );
+    }
+    failures
+}
+
 /// DCC's oracle on documents in memory, each named by what it is: writes them to a scratch
 /// folder, reads them in batches of 100 and returns the problems it finds
 /// ([`dcc_oracle_problems`]), one line `what: problem` each; empty when all pass.
