@@ -16,7 +16,8 @@ use crate::answers::Answer;
 use crate::inventory::DeviceRecord;
 use crate::rejection::Rejection;
 use crate::store::{
-    AwaitingKind, AwaitingResponse, HeldRequest, IssuedPreCommand, SentCommand, StoredElement,
+    AwaitingKind, AwaitingResponse, FutureDatedInstructions, HeldRequest, IssuedPreCommand,
+    SentCommand, StoredElement, StoredInstruction,
 };
 use crate::Shared;
 
@@ -185,6 +186,21 @@ pub(crate) async fn route(
         deadline_ms: Some(deadline),
     };
     send_over_wan(shared, device, &awaiting, protected.clone()).await?;
+    if let Timing::ExecutedByDeviceAt(_) = timing {
+        // The device reports each instruction's outcome at its time: keep them to number
+        // the reports.
+        let instructions = FutureDatedInstructions {
+            request_id,
+            instructions: gbcs::future_dated::instructions(&apdu.payload)
+                .into_iter()
+                .map(StoredInstruction::from)
+                .collect(),
+            reported: 0,
+        };
+        let batch = shared.store.batch()?;
+        batch.put_future_dated_instructions(command, &instructions)?;
+        batch.commit()?;
+    }
     if local {
         return Ok(local_command(request, protected));
     }

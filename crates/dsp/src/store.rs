@@ -43,6 +43,10 @@ const AWAITING: TableDefinition<'static, (u64, u64, u64), &[u8]> =
 /// twice by a retrying CSP is taken once).
 const ANSWERED: TableDefinition<'static, (u64, u64, u64), i64> =
     TableDefinition::new("commands_answered");
+/// (device, originator, counter) → the instructions of a future-dated command a device
+/// executes at its time, until it has reported the outcome of each.
+const FUTURE_DATED_INSTRUCTIONS: TableDefinition<'static, (u64, u64, u64), &[u8]> =
+    TableDefinition::new("future_dated_instructions");
 /// RequestID → the pre-command issued (CV4), until its signed form comes back.
 const PRE_COMMANDS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("pre_commands");
 /// RequestID → a future-dated request the DSP holds until its execution time.
@@ -139,6 +143,55 @@ pub struct AwaitingResponse {
     /// Unix milliseconds after which the DSP gives up and answers with a time-out; none for
     /// local delivery, which waits for the user.
     pub deadline_ms: Option<i64>,
+}
+
+/// A future-dated command a device executes at its time: the request it answers and the
+/// instructions whose outcomes (8F66, 8F67 alerts) the device reports, each once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FutureDatedInstructions {
+    pub request_id: RequestId,
+    /// The instructions, in command order (`gbcs::future_dated::instructions`), as
+    /// [`StoredInstruction`]s.
+    pub instructions: Vec<StoredInstruction>,
+    /// How many outcomes the device has reported so far.
+    pub reported: usize,
+}
+
+/// A future-dated command's instruction, as stored: a COSEM attribute (class, OBIS,
+/// attribute), a ZCL cluster command, or the whole command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredInstruction {
+    Dlms {
+        class_id: u16,
+        obis: [u8; 6],
+        index: u8,
+    },
+    Gbz {
+        cluster: u16,
+        command_id: u8,
+    },
+    Whole,
+}
+
+impl From<gbcs::future_dated::Instruction> for StoredInstruction {
+    fn from(instruction: gbcs::future_dated::Instruction) -> Self {
+        use gbcs::future_dated::Instruction;
+        match instruction {
+            Instruction::Dlms(reference) => Self::Dlms {
+                class_id: reference.class_id,
+                obis: reference.obis,
+                index: reference.index,
+            },
+            Instruction::Gbz {
+                cluster,
+                command_id,
+            } => Self::Gbz {
+                cluster,
+                command_id,
+            },
+            Instruction::Whole => Self::Whole,
+        }
+    }
 }
 
 /// A pre-command handed to a user (CV4), kept until the signed form comes back (CV5–7).
@@ -392,6 +445,8 @@ impl Store {
             txn.open_table(COUNTERS).map_err(database)?;
             txn.open_table(AWAITING).map_err(database)?;
             txn.open_table(ANSWERED).map_err(database)?;
+            txn.open_table(FUTURE_DATED_INSTRUCTIONS)
+                .map_err(database)?;
             txn.open_table(PRE_COMMANDS).map_err(database)?;
             txn.open_table(HELD).map_err(database)?;
             txn.open_table(SCHEDULES).map_err(database)?;
@@ -824,6 +879,79 @@ impl Batch {
         Ok(taken)
     }
 
+    /// Keeps the instructions of a future-dated command sent to its device.
+    pub fn put_future_dated_instructions(
+        &self,
+        command: SentCommand,
+        instructions: &FutureDatedInstructions,
+    ) -> Result<(), StoreError> {
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                table::future_dated_instructions.insert(batch, command.key(), encode(instructions));
+                return Ok(());
+            }
+        };
+        let mut table = file
+            .open_table(FUTURE_DATED_INSTRUCTIONS)
+            .map_err(database)?;
+        table
+            .insert(command.key(), encode(instructions).as_slice())
+            .map_err(database)?;
+        Ok(())
+    }
+
+    /// The instructions of a future-dated command, one more outcome counted as reported; the
+    /// record is forgotten once every instruction's outcome is. `None` for a command the DSP
+    /// keeps none of.
+    pub fn report_future_dated_outcome(
+        &self,
+        command: SentCommand,
+    ) -> Result<Option<FutureDatedInstructions>, StoreError> {
+        const TABLE: &str = "future_dated_instructions";
+        let file = match &self.transaction {
+            Transaction::File(file) => file,
+            Transaction::Memory(batch) => {
+                let table = table::future_dated_instructions;
+                let Some(bytes) = table.get(batch, &command.key()) else {
+                    return Ok(None);
+                };
+                let mut kept: FutureDatedInstructions = decode(TABLE, &bytes)?;
+                kept.reported += 1;
+                match kept.reported >= kept.instructions.len() {
+                    true => {
+                        table.remove(batch, &command.key());
+                    }
+                    false => table.insert(batch, command.key(), encode(&kept)),
+                }
+                return Ok(Some(kept));
+            }
+        };
+        let mut table = file
+            .open_table(FUTURE_DATED_INSTRUCTIONS)
+            .map_err(database)?;
+        let kept = table
+            .get(command.key())
+            .map_err(database)?
+            .map(|guard| decode::<FutureDatedInstructions>(TABLE, guard.value()))
+            .transpose()?;
+        let Some(mut kept) = kept else {
+            return Ok(None);
+        };
+        kept.reported += 1;
+        match kept.reported >= kept.instructions.len() {
+            true => {
+                table.remove(command.key()).map_err(database)?;
+            }
+            false => {
+                table
+                    .insert(command.key(), encode(&kept).as_slice())
+                    .map_err(database)?;
+            }
+        }
+        Ok(Some(kept))
+    }
+
     /// Forgets a command that never left (its CSP refused it).
     pub fn drop_awaiting(&self, command: SentCommand) -> Result<(), StoreError> {
         let file = match &self.transaction {
@@ -1230,6 +1358,49 @@ mod tests {
             ..command
         };
         assert!(!store.was_answered(later).unwrap());
+    }
+
+    #[test]
+    fn a_future_dated_commands_instructions_are_kept_until_each_outcome_is_reported() {
+        let folder = tempfile::tempdir().unwrap();
+        let on_file = Store::open(folder.path()).unwrap();
+        let in_memory = Store::in_memory().unwrap();
+        for store in [on_file, in_memory] {
+            let command = SentCommand {
+                device: Eui64::from_u64(2),
+                originator: Eui64::from_u64(1),
+                counter: 7,
+            };
+            let kept = FutureDatedInstructions {
+                request_id: request_id(7),
+                instructions: vec![
+                    StoredInstruction::Gbz {
+                        cluster: 0x0707,
+                        command_id: 0x00,
+                    },
+                    StoredInstruction::Whole,
+                ],
+                reported: 0,
+            };
+            let batch = store.batch().unwrap();
+            batch.put_future_dated_instructions(command, &kept).unwrap();
+            batch.commit().unwrap();
+            let report = || {
+                let batch = store.batch().unwrap();
+                let reported = batch.report_future_dated_outcome(command).unwrap();
+                batch.commit().unwrap();
+                reported.map(|kept| kept.reported)
+            };
+            assert_eq!(report(), Some(1));
+            assert_eq!(report(), Some(2));
+            assert_eq!(report(), None, "forgotten once every outcome is in");
+            let another = SentCommand {
+                counter: 8,
+                ..command
+            };
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.report_future_dated_outcome(another).unwrap(), None);
+        }
     }
 
     #[test]

@@ -18,7 +18,9 @@ use tonic::{Request, Response, Status};
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::answers::{sign_response, Owed};
-use crate::store::{AwaitingKind, AwaitingResponse, SentCommand};
+use crate::store::{
+    AwaitingKind, AwaitingResponse, FutureDatedInstructions, SentCommand, StoredInstruction,
+};
 use crate::{Registration, Shared};
 
 /// The largest registration message the DSP takes (a snapshot or a batch).
@@ -183,9 +185,27 @@ impl Upstream {
             info!(alert_code = %format!("{alert_code:04X}"), "device alert for the dcc recorded");
             return Ok(());
         }
-        let answering = alert
-            .future_dated_command
-            .and_then(|command| future_dated_answer(command, alert_code, &gbcs));
+        let numbered = match alert.future_dated_command {
+            Some((_, counter)) => shared
+                .store
+                .batch()
+                .and_then(|batch| {
+                    let command = SentCommand {
+                        device,
+                        originator: recipient,
+                        counter,
+                    };
+                    let kept = batch.report_future_dated_outcome(command)?;
+                    batch.commit()?;
+                    Ok(kept)
+                })
+                .map_err(store_status)?
+                .map(|kept| instruction_number(&kept, alert.future_dated_instruction)),
+            None => None,
+        };
+        let answering = alert.future_dated_command.and_then(|command| {
+            future_dated_answer(command, alert_code, &gbcs, numbered.unwrap_or((1, 1)))
+        });
         let (request_id, body) = match answering {
             Some((counter, body)) => {
                 let request_id = dcc_model::RequestId {
@@ -240,15 +260,39 @@ struct ReadAlert {
     /// For a future-dated command's outcome (8F66, 8F67): the command it names (message
     /// code and counter).
     future_dated_command: Option<(gbcs::MessageCode, u64)>,
+    /// For a future-dated command's outcome: the instruction it reports.
+    future_dated_instruction: Option<gbcs::future_dated::Instruction>,
+}
+
+/// The DUIS `InstructionNumber` and `TotalCommandInstructions` of an outcome reporting
+/// `instruction` of a command whose instructions the DSP kept: its place in the command (else,
+/// an instruction the DSP did not foresee, the order it was reported in), of how many.
+fn instruction_number(
+    kept: &FutureDatedInstructions,
+    instruction: Option<gbcs::future_dated::Instruction>,
+) -> (usize, usize) {
+    let total = kept.instructions.len().max(kept.reported);
+    let place = instruction
+        .map(StoredInstruction::from)
+        .and_then(|instruction| {
+            kept.instructions
+                .iter()
+                .position(|kept| *kept == instruction)
+        });
+    match place {
+        Some(index) => (index + 1, total),
+        None => (kept.reported, total),
+    }
 }
 
 /// A future-dated command's outcome answers the command's request: its counter, and a
 /// `ResponseMessage` of the command's service carrying a `FutureDatedDeviceAlertMessage`
-/// (one instruction reported). `None` when the command's use case names no service.
+/// (which instruction of how many it reports). `None` when the command's use case names no service.
 fn future_dated_answer(
     (message_code, counter): (gbcs::MessageCode, u64),
     alert_code: u16,
     gbcs: &[u8],
+    (instruction_number, total_instructions): (usize, usize),
 ) -> Option<(u64, ResponseBody)> {
     let variant = gbcs::catalogue::entry(message_code)?
         .service_reference_variants
@@ -259,8 +303,8 @@ fn future_dated_answer(
         vec![
             BodyElement::leaf("FutureDatedAlertCode", format!("{alert_code:04X}")),
             BodyElement::leaf("GBCSPayload", base64_of(gbcs)),
-            BodyElement::leaf("InstructionNumber", "1"),
-            BodyElement::leaf("TotalCommandInstructions", "1"),
+            BodyElement::leaf("InstructionNumber", instruction_number.to_string()),
+            BodyElement::leaf("TotalCommandInstructions", total_instructions.to_string()),
         ],
     );
     Some((
@@ -282,6 +326,7 @@ fn read_alert(envelope: &gbcs::Envelope) -> ReadAlert {
         return ReadAlert {
             code: message_code.0,
             future_dated_command: None,
+            future_dated_instruction: None,
         };
     };
     let code = match gbcs::alert::alert_code(&apdu.payload) {
@@ -296,6 +341,9 @@ fn read_alert(envelope: &gbcs::Envelope) -> ReadAlert {
         .then(|| gbcs::alert::Alert::parse(message_code, &apdu.payload).ok())
         .flatten()
         .map(|alert| alert.details);
+    let future_dated_instruction = details
+        .as_ref()
+        .and_then(gbcs::alert::AlertDetails::future_dated_instruction);
     let future_dated_command = match details {
         Some(gbcs::alert::AlertDetails::FutureDatedDlms {
             message_code,
@@ -312,6 +360,7 @@ fn read_alert(envelope: &gbcs::Envelope) -> ReadAlert {
     ReadAlert {
         code,
         future_dated_command,
+        future_dated_instruction,
     }
 }
 
@@ -435,5 +484,50 @@ impl RegistrationDataIntake for Intake {
         request: Request<dcc_proto::registration::RegistrationBatch>,
     ) -> Result<Response<dcc_proto::registration::RegistrationBatchAccepted>, Status> {
         crate::registration_intake::accept_batch(&self.0, request.into_inner()).map(Response::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gbcs::future_dated::Instruction;
+
+    fn kept(reported: usize) -> FutureDatedInstructions {
+        FutureDatedInstructions {
+            request_id: "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000"
+                .parse()
+                .unwrap(),
+            instructions: vec![
+                StoredInstruction::Gbz {
+                    cluster: 0x0707,
+                    command_id: 0x00,
+                },
+                StoredInstruction::Gbz {
+                    cluster: 0x0700,
+                    command_id: 0x05,
+                },
+                StoredInstruction::Gbz {
+                    cluster: 0x0700,
+                    command_id: 0x06,
+                },
+            ],
+            reported,
+        }
+    }
+
+    #[test]
+    fn an_outcome_is_numbered_by_its_instructions_place_in_the_command() {
+        let price_matrix = Instruction::Gbz {
+            cluster: 0x0700,
+            command_id: 0x05,
+        };
+        assert_eq!(instruction_number(&kept(1), Some(price_matrix)), (2, 3));
+        // An instruction the DSP did not foresee takes the order it was reported in.
+        let unforeseen = Instruction::Gbz {
+            cluster: 0x0705,
+            command_id: 0x06,
+        };
+        assert_eq!(instruction_number(&kept(3), Some(unforeseen)), (3, 3));
+        assert_eq!(instruction_number(&kept(4), None), (4, 4));
     }
 }

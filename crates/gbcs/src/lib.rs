@@ -64,6 +64,7 @@ pub mod dlms;
 pub mod envelope;
 pub mod error;
 pub mod firmware;
+pub mod future_dated;
 pub mod gbt;
 pub mod gbz;
 pub mod han;

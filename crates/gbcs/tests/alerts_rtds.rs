@@ -148,3 +148,68 @@ fn every_catalogue_row_travels_as_an_alert_use_case_of_its_devices() {
     assert!(catalogue::entry(AlertCode(0x8F1D), DeviceType::ElectricitySmartMeter).is_none());
     assert!(catalogue::entry(AlertCode(0x1234), DeviceType::ElectricitySmartMeter).is_none());
 }
+
+/// Every RTDS future-dated command (`*_FUTURE_DATED_*_COMMAND_GBCS.HEX`) with outcome alerts
+/// (`*_8F66_FUTURE_DATED_*_ALERT_*`): its instructions are as many as its alerts, and each alert
+/// names one of them, no two the same one.
+#[test]
+fn each_future_dated_outcome_alert_names_one_instruction_of_its_command() {
+    let Some(rtds) = rtds() else { return };
+    let files = test_support::rtds_alert_files(&rtds.join("gbcs")).unwrap();
+    let mut by_command: std::collections::BTreeMap<std::path::PathBuf, Vec<std::path::PathBuf>> =
+        Default::default();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some((before, after)) = name.split_once("_8F66_") else {
+            continue;
+        };
+        let Some((variant, _)) = after.split_once("_ALERT_") else {
+            continue;
+        };
+        let command = path.with_file_name(format!("{before}_{variant}_COMMAND_GBCS.HEX"));
+        by_command.entry(command).or_default().push(path);
+    }
+    assert!(by_command.len() >= 10, "{by_command:?}");
+    let mut failures = Vec::new();
+    for (command, alerts) in &by_command {
+        let name = command.file_name().unwrap().to_string_lossy().into_owned();
+        if !command.exists() {
+            continue;
+        }
+        let bytes = read_hex_file(command);
+        let envelope = Envelope::parse(&bytes).unwrap();
+        let instructions =
+            gbcs::future_dated::instructions(&envelope.general_signing().unwrap().payload);
+        let mut named = Vec::new();
+        for alert in alerts {
+            let bytes = read_hex_file(alert);
+            let envelope = Envelope::parse(&bytes).unwrap();
+            let apdu = envelope.general_signing().unwrap();
+            let alert = Alert::parse(apdu.header.message_code(), &apdu.payload).unwrap();
+            let Some(instruction) = alert.details.future_dated_instruction() else {
+                failures.push(format!(
+                    "{name}: an alert names no instruction: {:?}",
+                    alert.details
+                ));
+                continue;
+            };
+            match instructions
+                .iter()
+                .position(|candidate| *candidate == instruction)
+            {
+                Some(index) if !named.contains(&index) => named.push(index),
+                _ => failures.push(format!(
+                    "{name}: {instruction:?} is not one of {instructions:?}"
+                )),
+            }
+        }
+        if instructions.len() != alerts.len() {
+            failures.push(format!(
+                "{name}: {} instructions, {} alerts: {instructions:?}",
+                instructions.len(),
+                alerts.len()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -48,6 +48,7 @@ tables! {
     counters: (u64, u64) => u64,
     awaiting: (u64, u64, u64) => Vec<u8>,
     answered: (u64, u64, u64) => i64,
+    future_dated_instructions: (u64, u64, u64) => Vec<u8>,
     pre_commands: String => Vec<u8>,
     held: String => Vec<u8>,
     schedules: u64 => Vec<u8>,
