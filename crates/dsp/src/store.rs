@@ -1,7 +1,8 @@
 //! The DSP's durable state, in one embedded transactional store (redb, one file `dsp.redb` in
 //! the data folder): counters per (originator, target) (RequestID counters, and those of the
 //! commands DCC parties originate: see `crate::counters`), commands awaiting a device's
-//! response, pre-commands issued, requests held for a future date, DCC schedules, the Smart
+//! response, the instructions of future-dated commands a device executes at their time,
+//! pre-commands issued, requests held for a future date, DCC schedules, the Smart
 //! Metering Inventory, the outbox of signed documents still owed to users, and an audit log of
 //! every request and answer. A change that spans several of them (a response correlated, its
 //! delivery queued and audited) commits in one transaction, so a DSP killed at any instant
