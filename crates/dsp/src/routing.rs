@@ -191,6 +191,8 @@ pub(crate) async fn route(
         // the reports.
         let instructions = FutureDatedInstructions {
             request_id,
+            service_reference: awaiting.service_reference.clone(),
+            service_reference_variant: awaiting.service_reference_variant.clone(),
             instructions: gbcs::future_dated::instructions(&apdu.payload)
                 .into_iter()
                 .map(StoredInstruction::from)

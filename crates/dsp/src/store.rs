@@ -151,6 +151,8 @@ pub struct AwaitingResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FutureDatedInstructions {
     pub request_id: RequestId,
+    pub service_reference: String,
+    pub service_reference_variant: ServiceReferenceVariant,
     /// The instructions, in command order (`gbcs::future_dated::instructions`), as
     /// [`StoredInstruction`]s.
     pub instructions: Vec<StoredInstruction>,
@@ -1374,6 +1376,8 @@ mod tests {
             };
             let kept = FutureDatedInstructions {
                 request_id: request_id(7),
+                service_reference: "1.1".into(),
+                service_reference_variant: "1.1.1".parse().unwrap(),
                 instructions: vec![
                     StoredInstruction::Gbz {
                         cluster: 0x0707,

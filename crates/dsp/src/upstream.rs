@@ -185,7 +185,7 @@ impl Upstream {
             info!(alert_code = %format!("{alert_code:04X}"), "device alert for the dcc recorded");
             return Ok(());
         }
-        let numbered = match alert.future_dated_command {
+        let kept = match alert.future_dated_command {
             Some((_, counter)) => shared
                 .store
                 .batch()
@@ -199,12 +199,17 @@ impl Upstream {
                     batch.commit()?;
                     Ok(kept)
                 })
-                .map_err(store_status)?
-                .map(|kept| instruction_number(&kept, alert.future_dated_instruction)),
+                .map_err(store_status)?,
             None => None,
         };
         let answering = alert.future_dated_command.and_then(|command| {
-            future_dated_answer(command, alert_code, &gbcs, numbered.unwrap_or((1, 1)))
+            future_dated_answer(
+                command,
+                alert_code,
+                &gbcs,
+                kept.as_ref(),
+                alert.future_dated_instruction,
+            )
         });
         let (request_id, body) = match answering {
             Some((counter, body)) => {
@@ -286,18 +291,33 @@ fn instruction_number(
 }
 
 /// A future-dated command's outcome answers the command's request: its counter, and a
-/// `ResponseMessage` of the command's service carrying a `FutureDatedDeviceAlertMessage`
-/// (which instruction of how many it reports). `None` when the command's use case names no service.
+/// `ResponseMessage` of the request's service (as the DSP kept it with the command's
+/// instructions, else the first its use case names) carrying a `FutureDatedDeviceAlertMessage`
+/// (which instruction of how many it reports; 1 of 1 for a command the DSP kept nothing of). `None` when the command's use case names no service.
 fn future_dated_answer(
     (message_code, counter): (gbcs::MessageCode, u64),
     alert_code: u16,
     gbcs: &[u8],
-    (instruction_number, total_instructions): (usize, usize),
+    kept: Option<&FutureDatedInstructions>,
+    instruction: Option<gbcs::future_dated::Instruction>,
 ) -> Option<(u64, ResponseBody)> {
-    let variant = gbcs::catalogue::entry(message_code)?
-        .service_reference_variants
-        .first()?;
-    let service = duis::catalogue::lookup(variant)?;
+    let (service_reference, service_reference_variant) = match kept {
+        Some(kept) => (
+            kept.service_reference.clone(),
+            kept.service_reference_variant.clone(),
+        ),
+        None => {
+            let variant = gbcs::catalogue::entry(message_code)?
+                .service_reference_variants
+                .first()?;
+            let service = duis::catalogue::lookup(variant)?;
+            (service.service_reference().to_owned(), service.variant())
+        }
+    };
+    let (instruction_number, total_instructions) = match kept {
+        Some(kept) => instruction_number(kept, instruction),
+        None => (1, 1),
+    };
     let content = BodyElement::with_children(
         "FutureDatedDeviceAlertMessage",
         vec![
@@ -310,8 +330,8 @@ fn future_dated_answer(
     Some((
         counter,
         ResponseBody::OtherResponseMessage {
-            service_reference: service.service_reference().to_owned(),
-            service_reference_variant: service.variant(),
+            service_reference,
+            service_reference_variant,
             content,
         },
     ))
@@ -344,19 +364,18 @@ fn read_alert(envelope: &gbcs::Envelope) -> ReadAlert {
     let future_dated_instruction = details
         .as_ref()
         .and_then(gbcs::alert::AlertDetails::future_dated_instruction);
-    let future_dated_command = match details {
-        Some(gbcs::alert::AlertDetails::FutureDatedDlms {
-            message_code,
-            counter,
-            ..
+    // The command's message code names its service; an execution outcome (CS02b, CS02g)
+    // names none, and its alert's use case names the service instead.
+    let future_dated_command = details.as_ref().and_then(|details| {
+        let counter = details.future_dated_counter()?;
+        Some(match details {
+            gbcs::alert::AlertDetails::FutureDatedDlms { message_code, .. }
+            | gbcs::alert::AlertDetails::FutureDatedGbz { message_code, .. } => {
+                (*message_code, counter)
+            }
+            _ => (message_code, counter),
         })
-        | Some(gbcs::alert::AlertDetails::FutureDatedGbz {
-            message_code,
-            counter,
-            ..
-        }) => Some((message_code, counter)),
-        _ => None,
-    };
+    });
     ReadAlert {
         code,
         future_dated_command,
@@ -497,6 +516,8 @@ mod tests {
             request_id: "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000"
                 .parse()
                 .unwrap(),
+            service_reference: "1.1".into(),
+            service_reference_variant: "1.1.1".parse().unwrap(),
             instructions: vec![
                 StoredInstruction::Gbz {
                     cluster: 0x0707,

@@ -10,6 +10,7 @@
 //! apart, Special Days, Tariff Information, Block Thresholds and Price Matrix: five alerts).
 
 use crate::alert::AlertDetails;
+use crate::asn1::{tag, DerReader};
 use crate::dlms::{CosemReference, Data, DlmsApdu, RequestSpecification};
 use crate::gbz::GbzPayload;
 use crate::zcl_commands::CALENDAR;
@@ -89,6 +90,22 @@ impl AlertDetails {
                 command_id: *command_id,
             }),
             AlertDetails::ExecutionOutcome(_) => Some(Instruction::Whole),
+            _ => None,
+        }
+    }
+
+    /// The counter of the future-dated command a future-dated outcome alert reports on: the
+    /// one it names, or for an execution outcome (CS02b, CS02g) its authorising sequence
+    /// number; `None` for other details or an outcome that does not read.
+    pub fn future_dated_counter(&self) -> Option<u64> {
+        match self {
+            AlertDetails::FutureDatedDlms { counter, .. }
+            | AlertDetails::FutureDatedGbz { counter, .. } => Some(*counter),
+            AlertDetails::ExecutionOutcome(outcome) => {
+                DerReader::whole_element(outcome, tag::SEQUENCE, "execution outcome")
+                    .and_then(|mut outcome| outcome.integer("authorising seq number"))
+                    .ok()
+            }
             _ => None,
         }
     }

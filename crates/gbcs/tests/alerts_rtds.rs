@@ -186,6 +186,13 @@ fn each_future_dated_outcome_alert_names_one_instruction_of_its_command() {
             let envelope = Envelope::parse(&bytes).unwrap();
             let apdu = envelope.general_signing().unwrap();
             let alert = Alert::parse(apdu.header.message_code(), &apdu.payload).unwrap();
+            let counter = envelope_counter(&read_hex_file(command));
+            if alert.details.future_dated_counter() != Some(counter) {
+                failures.push(format!(
+                    "{name}: an alert names the command's counter as {:?}, not {counter}",
+                    alert.details.future_dated_counter()
+                ));
+            }
             let Some(instruction) = alert.details.future_dated_instruction() else {
                 failures.push(format!(
                     "{name}: an alert names no instruction: {:?}",
@@ -212,4 +219,15 @@ fn each_future_dated_outcome_alert_names_one_instruction_of_its_command() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The originator counter of a message's header.
+fn envelope_counter(bytes: &[u8]) -> u64 {
+    let envelope = Envelope::parse(bytes).unwrap();
+    envelope
+        .general_signing()
+        .unwrap()
+        .header
+        .transaction
+        .counter
 }
