@@ -58,9 +58,10 @@ fn check(bytes: &[u8]) -> Result<(), String> {
         return Err("alert_code reads another code".to_owned());
     }
     let device = test_support::rtds_device_type(header.originator).unwrap();
-    // The future-dated credentials alerts of CS02b and CS02g (0x00CB, 0x0124) report their
-    // use case's execution: the catalogue carries 8F66/8F67 for the DLMS and GBZ commands.
-    if matches!(message_code.0, 0x00CB | 0x0124) {
+    // The future-dated firmware activation and credentials alerts of CS06, CS02b and CS02g
+    // (0x00CA, 0x00CB, 0x0124) report their use case's execution under 8F66/8F67, which the
+    // catalogue carries for the DLMS and GBZ commands (0x00CC, 0x00CD).
+    if matches!(message_code.0, 0x00CA | 0x00CB | 0x0124) {
         return Ok(());
     }
     let entry = catalogue::entry(alert.code, device)
