@@ -26,6 +26,7 @@ use tracing::{info, info_span, warn, Instrument};
 
 mod control;
 mod firmware;
+mod future_dated;
 
 /// The party name `dccsim serve` uses for the Comms Hubs.
 pub const PARTY_NAME: &str = "commshub";
@@ -119,7 +120,9 @@ pub fn new(
         clock,
         smart_meters: peers.smart_meters,
         outbox,
+        watched: future_dated::Watched::default(),
     });
+    let future_dated = future_dated::task(inner.clone());
     let routes =
         tonic::service::Routes::new(CommsHubWanServer::new(CommsHubWanService(inner.clone())))
             .add_service(dcc_proto::device_actions::server(inner.clone()))
@@ -134,7 +137,7 @@ pub fn new(
             <CommsHubHanUpstreamServer<CommsHubHanUpstreamService> as tonic::server::NamedService>::NAME,
             dcc_proto::device_actions::SERVICE_NAME,
         ],
-        tasks: vec![task],
+        tasks: vec![task, future_dated],
     })
 }
 
@@ -231,6 +234,8 @@ struct Inner {
     clock: clock::Clock,
     smart_meters: GrpcTransport,
     outbox: Outbox<(CspRegion, DeviceMessage)>,
+    /// The engines holding future-dated instructions, for the task that performs them.
+    watched: future_dated::Watched,
 }
 
 impl Inner {
@@ -374,12 +379,24 @@ impl CommsHubWanService {
         match hub.route(device) {
             Some(Route::Local(engine)) => {
                 let engine = inner.engine(engine, device)?;
-                let response = lock(engine)
-                    .handle_command(&command.gbcs, inner.now())
-                    .map_err(|error| {
+                let (outcome, alerts, next_due) = {
+                    let mut engine = lock(engine);
+                    (
+                        engine.handle_command(&command.gbcs, inner.now()),
+                        engine.take_alerts(),
+                        engine.next_due(),
+                    )
+                };
+                inner.watch(device, next_due);
+                let response = match outcome {
+                    Ok(response) => response,
+                    Err(error) => {
+                        // What fell due before the command still happened.
+                        inner.send_alerts(hub.region, device, alerts);
                         warn!(%error, "command refused");
-                        dcc_proto::convert::device_refusal(error.kind(), &error)
-                    })?;
+                        return Err(dcc_proto::convert::device_refusal(error.kind(), &error));
+                    }
+                };
                 info!(
                     bytes = response.len(),
                     "answered on the hub; response queued for the csp"
@@ -393,7 +410,7 @@ impl CommsHubWanService {
                         gbcs: response,
                     },
                 );
-                inner.send_alerts(hub.region, device, lock(engine).take_alerts());
+                inner.send_alerts(hub.region, device, alerts);
                 Ok(())
             }
             Some(Route::Han) => forward_over_han(inner, comms_hub, device, command).await,

@@ -22,8 +22,9 @@ const REFUSED: u8 = 2;
 pub enum DeviceCommand {
     /// Act as the device a GBCS command is addressed to: print, as uppercase hex one per line,
     /// the response it sends and then any alert it raises. A file of several commands (one per
-    /// line) goes to the same device in order. Exit code 2 with the reason when the device
-    /// refuses a command.
+    /// line) goes to the same device in order, all at `--now`: a future-dated instruction
+    /// still to come then raises nothing, unless `--until` lets its time come. Exit code 2
+    /// with the reason when the device refuses a command.
     Respond {
         /// A folder of keys as `dccsim gbcs decode --keys` reads it (the RTDS key store, or
         /// dccsim's `certs/`): the device's own keys and the organisations it trusts. May be
@@ -41,6 +42,10 @@ pub enum DeviceCommand {
         /// The date-time the device is told, RFC 3339 (default: now, UTC).
         #[arg(long, value_name = "DATE-TIME")]
         now: Option<String>,
+        /// After the commands, the device's time moves on to this date-time (RFC 3339): it
+        /// performs the future-dated instructions due by then and prints their alerts (8F66).
+        #[arg(long, value_name = "DATE-TIME")]
+        until: Option<String>,
         /// A file (hex text, one command per line, or binary), a hex string, or `-` for
         /// standard input.
         #[arg(value_name = "FILE|HEX|-")]
@@ -148,8 +153,15 @@ pub async fn run(command: DeviceCommand) -> ExitCode {
             state,
             device_type,
             now,
+            until,
             input,
-        } => match respond(&keys, state.as_deref(), device_type, now.as_deref(), &input) {
+        } => match respond(
+            &keys,
+            state.as_deref(),
+            device_type,
+            (now.as_deref(), until.as_deref()),
+            &input,
+        ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("dccsim device respond: {message}");
@@ -159,11 +171,13 @@ pub async fn run(command: DeviceCommand) -> ExitCode {
     }
 }
 
+/// `times`: the date-time the device is told (`--now`) and the one it moves on to after the
+/// commands (`--until`).
 fn respond(
     key_folders: &[PathBuf],
     state_file: Option<&Path>,
     device_type: Option<DeviceType>,
-    now: Option<&str>,
+    (now, until): (Option<&str>, Option<&str>),
     input: &str,
 ) -> Result<(), String> {
     let commands =
@@ -184,9 +198,12 @@ fn respond(
         None => DeviceState::default(),
     };
     let now = match now {
-        Some(text) => parse_now(text)?,
+        Some(text) => parse_date_time("--now", text)?,
         None => DeviceDateTime::from_offset_date_time(time::OffsetDateTime::now_utc()),
     };
+    let until = until
+        .map(|text| parse_date_time("--until", text))
+        .transpose()?;
     let files = crate::gbcs_cli::key_files(key_folders)?;
     let folder = KeyFolder::from_files(
         files
@@ -220,6 +237,12 @@ fn respond(
             );
         }
         let _ = writeln!(out, "{}", hex_upper(&response));
+        for alert in device.take_alerts() {
+            let _ = writeln!(out, "{}", hex_upper(&alert));
+        }
+    }
+    if let Some(until) = until {
+        device.catch_up(until);
         for alert in device.take_alerts() {
             let _ = writeln!(out, "{}", hex_upper(&alert));
         }
@@ -311,8 +334,9 @@ fn read_state(path: &Path) -> Result<DeviceState, String> {
     toml::from_str(&text).map_err(|error| format!("--state {}: {error}", path.display()))
 }
 
-fn parse_now(text: &str) -> Result<DeviceDateTime, String> {
+/// The date-time option `option` gives, RFC 3339.
+fn parse_date_time(option: &str, text: &str) -> Result<DeviceDateTime, String> {
     let instant = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|error| format!("--now {text}: not an RFC 3339 date-time: {error}"))?;
+        .map_err(|error| format!("{option} {text}: not an RFC 3339 date-time: {error}"))?;
     Ok(DeviceDateTime::from_offset_date_time(instant))
 }

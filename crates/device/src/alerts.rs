@@ -11,7 +11,7 @@ use dcc_model::{DeviceType, Eui64, DCC_ACCESS_CONTROL_BROKER};
 use gbcs::alert::catalogue::{self, AlertCodeEntry, AlertContent, AlertRecipient};
 use gbcs::alert::{Alert, AlertCode, AlertDetails, AlertEncoding};
 use gbcs::cosem::ProtectionParameters;
-use gbcs::dlms::{CosemReference, Data};
+use gbcs::dlms::Data;
 use gbcs::gbz::{ComponentBody, GbzComponent};
 use gbcs::han::{DeviceLogEntry, HanDeviceType};
 use gbcs::protection::{self, EncryptionParameters};
@@ -22,7 +22,9 @@ use sha2::{Digest, Sha256};
 use crate::anchors::management_cell;
 use crate::date_time::DeviceDateTime;
 use crate::engine::Device;
+use crate::future_dated::ExecutedInstruction;
 use crate::state::SupplyState;
+use crate::store::CosemAttribute;
 
 /// How long a supply outage lasts at least for ECS80 to report it (GBCS: 3 minutes).
 pub const LONG_OUTAGE_SECONDS: u32 = 180;
@@ -350,29 +352,28 @@ impl Device {
         }
     }
 
-    /// The last command accepted from the supplier, as the future-dated command executed:
-    /// ECS08's non-disablement calendar (ESME) or GCS02's change of payment mode (GSME).
+    /// An 8F66 or 8F67 raised at the premises names the last command accepted from the
+    /// supplier, as the future-dated command executed: ECS08's non-disablement calendar
+    /// (ESME) or GCS02's change of payment mode (GSME). The instructions the device executes
+    /// at their time name their own ([`crate::future_dated`]).
     fn future_dated_execution(&self) -> AlertDetails {
         let supplier = self.alert_recipient(AlertRecipient::Supplier);
         let counter = self.last_accepted_counter(supplier).unwrap_or(0);
-        match self.device_type() {
-            DeviceType::GasSmartMeter => AlertDetails::FutureDatedGbz {
-                message_code: MessageCode(0x006C),
-                counter,
-                cluster: gbcs::zcl_commands::PREPAYMENT,
-                frame_control: 0x01,
-                command_id: 0x06,
-            },
-            _ => AlertDetails::FutureDatedDlms {
-                message_code: MessageCode(0x001F),
-                counter,
-                target: CosemReference {
-                    class_id: 9000,
-                    obis: [0, 0, 94, 44, 128, 28],
-                    index: 6,
+        let (message_code, instruction) = match self.device_type() {
+            DeviceType::GasSmartMeter => (
+                MessageCode(0x006C),
+                ExecutedInstruction::Zcl {
+                    cluster: gbcs::zcl_commands::PREPAYMENT,
+                    frame_control: 0x01,
+                    command_id: 0x06,
                 },
-            },
-        }
+            ),
+            _ => (
+                MessageCode(0x001F),
+                ExecutedInstruction::Cosem(CosemAttribute::new(9000, [0, 0, 94, 44, 128, 28], 6)),
+            ),
+        };
+        crate::future_dated::alert_details(message_code, counter, instruction)
     }
 }
 

@@ -39,6 +39,8 @@ impl Device {
         action: &DeviceAction,
         now: DeviceDateTime,
     ) -> Result<Vec<AlertCode>, ActionRefusal> {
+        // What fell due before the action is done first, as before a command.
+        self.catch_up(now);
         let now = self.local_time(now);
         match action {
             DeviceAction::RaiseAlert(code) => {

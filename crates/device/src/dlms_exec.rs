@@ -67,7 +67,7 @@ pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<
         });
     }
     if !failed {
-        crate::tariff_activation::after_request(device, &specifications, &data, command.now);
+        crate::tariff_activation::after_request(device, command, &specifications, &data);
     }
     Ok(DlmsApdu::AccessResponse {
         long_invoke_id,

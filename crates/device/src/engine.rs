@@ -65,6 +65,9 @@ pub struct Device {
     pub(crate) pending_key: Option<(KeyUsage, [u8; 32])>,
     /// A future-dated firmware activation (CS06) accepted and not yet executed.
     pub(crate) pending_firmware_activation: Option<gbcs::firmware::ActivateFirmware>,
+    /// Future-dated tariff, payment mode and prepayment instructions accepted and not yet
+    /// executed ([`crate::future_dated`]), in the order given.
+    pub(crate) pending_instructions: Vec<crate::future_dated::PendingInstruction>,
     alerts: Vec<Vec<u8>>,
 }
 
@@ -128,6 +131,7 @@ impl Device {
             pending_credentials_updates: Vec::new(),
             pending_key: None,
             pending_firmware_activation: None,
+            pending_instructions: Vec::new(),
             alerts: Vec::new(),
         }
     }
@@ -199,11 +203,15 @@ impl Device {
     /// answer is MAC-protected (device KA × recipient KA), its sensitive blocks encrypted for
     /// the requester, or signed with the device's DS key when the catalogue says the response
     /// is signed. A refused command changes nothing and gets no answer.
+    ///
+    /// First the device catches up ([`Device::catch_up`]): the future-dated instructions due
+    /// by `now` are done before the command sees the device.
     pub fn handle_command(
         &mut self,
         gbcs: &[u8],
         now: DeviceDateTime,
     ) -> Result<Vec<u8>, DeviceError> {
+        self.catch_up(now);
         let host_now = now;
         let now = self.local_time(host_now);
         let command = self.verified_command(gbcs)?;

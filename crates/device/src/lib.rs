@@ -21,6 +21,9 @@
 //!   type raises ([`gbcs::alert::catalogue`]), protected as GBCS says; [`Device::act`] acts on
 //!   the device at its premises (raise an alert, power off and on, set a register). Raised
 //!   alerts wait in its outbox ([`Device::take_alerts`]).
+//! - Future-dated instructions (tariffs, payment mode, prepayment and load limiting settings
+//!   with an activation time to come) wait until the host's time reaches them
+//!   ([`Device::next_due`], [`Device::catch_up`]), then take effect and raise 8F66.
 #![forbid(unsafe_code)]
 
 mod alerts;
@@ -40,6 +43,7 @@ mod engine;
 mod error;
 mod fault;
 mod firmware;
+mod future_dated;
 mod gas_tariff;
 mod han;
 mod handlers;
@@ -69,6 +73,9 @@ pub use engine::Device;
 pub use error::DeviceError;
 pub use fault::{obis_text, parse_obis, Fault, FaultTarget, RequestKind};
 pub use firmware::firmware_version_octets;
+pub use future_dated::{
+    ACTIONED as FUTURE_DATED_ACTIONED, NOT_ACTIONED as FUTURE_DATED_NOT_ACTIONED,
+};
 pub use gbcs::use_case::cs02b::{CellKeyUsage, CellUsage, TrustAnchorCell};
 pub use key_folder::{FolderDevice, KeyFolder, KeyFolderError};
 pub use keys::{stand_in_signing_key, DeviceKeyAgreement, DeviceKeys};

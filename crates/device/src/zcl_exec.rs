@@ -38,7 +38,7 @@ impl ComponentAnswer {
     /// Whether the answer says its command failed: a default response with a status other
     /// than success, or than NOT_FOUND (a Get that walked past the end of a log or list), or
     /// a read or write of attributes that failed for one of them.
-    fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         if self.frame_control & 0x03 != zcl::FRAME_TYPE_GENERAL {
             return false;
         }
@@ -156,7 +156,7 @@ fn answer_component(
     let cluster = component.cluster;
     let general_command = component.frame_control & 0x03 == zcl::FRAME_TYPE_GENERAL;
     if !general_command {
-        return crate::clusters::invoke(device, command, component, position, payload);
+        return crate::future_dated::cluster_command(device, command, component, position, payload);
     }
     if let Some(status) = device.zcl_command_fault(cluster, component.command_id, position) {
         // A general command that fails as a whole is answered naming no command (FF), as

@@ -17,6 +17,7 @@ use dcc_proto::outbox::{Deliver, Outbox};
 use device::{Device, DeviceConfig, DeviceConfigError, DeviceDateTime};
 
 mod control;
+mod future_dated;
 
 /// The party name `dccsim serve` uses for the smart meters.
 pub const PARTY_NAME: &str = "smartmeter";
@@ -70,8 +71,10 @@ pub fn new(
         shared_secrets,
         clock,
         outbox,
+        watched: future_dated::Watched::default(),
     });
     let service = SmartMeterHanService(inner.clone());
+    let future_dated = future_dated::task(inner.clone());
     Ok(MountedService {
         name: PARTY_NAME.to_owned(),
         routes: tonic::service::Routes::new(SmartMeterHanServer::new(service))
@@ -80,7 +83,7 @@ pub fn new(
             <SmartMeterHanServer<SmartMeterHanService> as tonic::server::NamedService>::NAME,
             dcc_proto::device_actions::SERVICE_NAME,
         ],
-        tasks: vec![task],
+        tasks: vec![task, future_dated],
     })
 }
 
@@ -112,6 +115,8 @@ struct Inner {
     shared_secrets: gbcs::SharedSecretCache,
     clock: clock::Clock,
     outbox: Outbox<HanFrame>,
+    /// The devices holding future-dated instructions, for the task that performs them.
+    watched: future_dated::Watched,
 }
 
 impl Inner {
@@ -212,19 +217,26 @@ impl SmartMeterHanService {
             return Err(Status::not_found(format!("no HAN device {device_id} here")));
         };
         let now = self.0.now();
-        let (outcome, alerts) = {
+        let (outcome, alerts, next_due) = {
             let mut device = device
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             (
                 device.handle_command(&frame.gbcs, now),
                 device.take_alerts(),
+                device.next_due(),
             )
         };
-        let response = outcome.map_err(|error| {
-            warn!(%error, "command refused");
-            dcc_proto::convert::device_refusal(error.kind(), &error)
-        })?;
+        self.0.watch(device_id, next_due);
+        let response = match outcome {
+            Ok(response) => response,
+            Err(error) => {
+                // What fell due before the command still happened.
+                self.0.send_alerts(device_id, &frame.comms_hub_id, alerts);
+                warn!(%error, "command refused");
+                return Err(dcc_proto::convert::device_refusal(error.kind(), &error));
+            }
+        };
         info!(bytes = response.len(), "command executed; response queued");
         let span = info_span!("smartmeter.send_response", request_id = %frame.request_id, device_id = %frame.device_id);
         self.0.outbox.send(

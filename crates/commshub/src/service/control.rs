@@ -21,12 +21,14 @@ impl DeviceHost for Inner {
         let engine = self
             .engine(cell, device)
             .map_err(|_| ActionRefusal::UnknownDevice(device))?;
-        let (raised, alerts) = {
+        let (raised, alerts, next_due) = {
             let mut engine = lock(engine);
             let raised = engine.act(action, self.now())?;
-            (raised, engine.take_alerts())
+            (raised, engine.take_alerts(), engine.next_due())
         };
         self.send_alerts(region, device, alerts);
+        // A shifted clock moves when the device's instructions fall due on the host's.
+        self.watch(device, next_due);
         Ok(raised.into_iter().map(|code| code.0).collect())
     }
 

@@ -16,14 +16,16 @@ impl DeviceHost for Inner {
             .ok()
             .flatten()
             .ok_or(ActionRefusal::UnknownDevice(device))?;
-        let (raised, alerts) = {
+        let (raised, alerts, next_due) = {
             let mut engine = hosted
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let raised = engine.act(action, self.now())?;
-            (raised, engine.take_alerts())
+            (raised, engine.take_alerts(), engine.next_due())
         };
         self.send_alerts(device, "", alerts);
+        // A shifted clock moves when the device's instructions fall due on the host's.
+        self.watch(device, next_due);
         Ok(raised.into_iter().map(|code| code.0).collect())
     }
 
