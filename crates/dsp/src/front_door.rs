@@ -249,12 +249,12 @@ async fn serve(
         &caller,
         header.command_variant,
     )?;
-    let apdu = if header.command_variant.carries_signed_pre_command() {
+    let (apdu, execution_at_ms) = if header.command_variant.carries_signed_pre_command() {
         signed_pre_command(shared, request)?
     } else {
         let knowledge = InventoryKnowledge::for_request(shared, request).await;
         let requester_role = caller.roles.first().copied();
-        device_command(
+        let apdu = device_command(
             shared,
             service,
             request,
@@ -262,9 +262,10 @@ async fn serve(
             &knowledge,
             requester_role,
         )?
-        .apdu
+        .apdu;
+        (apdu, crate::routing::execution_date_time(request)?)
     };
-    crate::routing::route(shared, request, service, &device, apdu).await
+    crate::routing::route(shared, request, service, &device, apdu, execution_at_ms).await
 }
 
 /// The transform stage: the GBCS command for the request, after the checks some services
@@ -408,7 +409,12 @@ fn issued_by_the_issuer_of_a_trusted_certificate(
 
 /// A CV5–7 request: the signed form of a pre-command this DSP issued under the same
 /// RequestID for the same device, signed with one of the originator's DS keys.
-fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigning, Rejection> {
+/// The signed pre-command a request carries (command variants 5–7), checked against the one
+/// issued, with the execution time of the request it was issued for.
+fn signed_pre_command(
+    shared: &Shared,
+    request: &Request,
+) -> Result<(GeneralSigning, Option<i64>), Rejection> {
     let RequestBody::SignedPreCommand { gbcs_payload, .. } = &request.body else {
         return Err(Rejection::Malformed(format!(
             "command variant {} needs a SignedPreCommand body",
@@ -458,11 +464,11 @@ fn signed_pre_command(shared: &Shared, request: &Request) -> Result<GeneralSigni
     let batch = shared.store.batch()?;
     let taken = batch.take_pre_command(&request_id)?;
     batch.commit()?;
-    if taken.is_none() {
+    let Some(taken) = taken else {
         // Another request with the same RequestID took it in the meantime.
         return Err(Rejection::CommandVariantNotValid(format!(
             "the pre-command of {request_id} was already used"
         )));
-    }
-    Ok(signed)
+    };
+    Ok((signed, taken.execution_at_ms))
 }

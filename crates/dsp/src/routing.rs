@@ -60,11 +60,11 @@ pub(crate) fn parse_date_time(text: &str) -> Result<time::OffsetDateTime, Reject
 /// devices other than meters). An execution time already past is on demand.
 pub(crate) fn timing_of(
     shared: &Shared,
-    request: &Request,
+    execution_at_ms: Option<i64>,
     service: &ServiceDefinition,
     device: &DeviceRecord,
 ) -> Result<Timing, Rejection> {
-    let Some(at) = execution_date_time(request)? else {
+    let Some(at) = execution_at_ms else {
         return Ok(Timing::OnDemand);
     };
     if at <= shared.now_ms() {
@@ -88,20 +88,23 @@ pub(crate) fn timing_of(
     })
 }
 
-/// Routes a device command by the request's command variant.
+/// Routes a device command by the request's command variant; `execution_at_ms` is the
+/// request's `ExecutionDateTime` (for a signed pre-command, that of the request it was issued
+/// for).
 pub(crate) async fn route(
     shared: &Shared,
     request: &Request,
     service: &ServiceDefinition,
     device: &DeviceRecord,
     apdu: GeneralSigning,
+    execution_at_ms: Option<i64>,
 ) -> Result<Answer, Rejection> {
     let request_id = request.header.request_id;
     let command_variant = request.header.command_variant;
     if command_variant == CommandVariant::TransformToPreCommand {
-        return issue_pre_command(shared, request, device.device_id, apdu);
+        return issue_pre_command(shared, request, device.device_id, apdu, execution_at_ms);
     }
-    let timing = timing_of(shared, request, service, device)?;
+    let timing = timing_of(shared, execution_at_ms, service, device)?;
     let reference = (
         request.header.service_reference.clone(),
         request.header.service_reference_variant.clone(),
@@ -226,6 +229,7 @@ fn issue_pre_command(
     request: &Request,
     device: Eui64,
     apdu: GeneralSigning,
+    execution_at_ms: Option<i64>,
 ) -> Result<Answer, Rejection> {
     let pre_command = apdu.with_signature(SignatureField::Absent);
     let payload = pre_command.encode();
@@ -236,6 +240,7 @@ fn issue_pre_command(
         &IssuedPreCommand {
             apdu: payload.clone(),
             device,
+            execution_at_ms,
         },
     )?;
     batch.audit(

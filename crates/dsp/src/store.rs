@@ -203,6 +203,10 @@ pub struct IssuedPreCommand {
     /// The unsigned GBCS command (general signing APDU, signature field absent).
     pub apdu: Vec<u8>,
     pub device: Eui64,
+    /// The `ExecutionDateTime` (unix ms) of the request it was issued for: the signed command
+    /// that comes back (CV5–7) carries no body, and executes then.
+    #[serde(default)]
+    pub execution_at_ms: Option<i64>,
 }
 
 /// A future-dated request the DSP holds and sends at its execution time.

@@ -104,6 +104,7 @@ async fn a_future_dated_load_limit_update_takes_effect_at_its_time_and_is_report
         .advance(Duration::from_secs(2 * 3600))
         .expect("the virtual clock moves");
     let mut targets = Vec::new();
+    let mut instructions = Vec::new();
     for _ in 0..4 {
         let alert = supplier
             .alert(Some("8F66"), Some(TEMPLATE_ESME), WAIT)
@@ -118,6 +119,17 @@ async fn a_future_dated_load_limit_update_takes_effect_at_its_time_and_is_report
             panic!("not a future-dated alert: {:?}", alert.answer.response.body);
         };
         assert_eq!(content.name, "FutureDatedDeviceAlertMessage");
+        // The DSP numbers each outcome by its instruction's place in the command.
+        let number = |name| {
+            content
+                .find_text(name)
+                .and_then(|text| text.parse::<usize>().ok())
+                .unwrap_or_else(|| panic!("{name} in {content:?}"))
+        };
+        instructions.push((
+            number("InstructionNumber"),
+            number("TotalCommandInstructions"),
+        ));
         let verified = alert.verified().expect("the alert verifies");
         let message_code = verified.decoded.header.message_code();
         let parsed =
@@ -135,6 +147,8 @@ async fn a_future_dated_load_limit_update_takes_effect_at_its_time_and_is_report
         assert_eq!(counter, update.request_id.counter);
         targets.push(target.obis);
     }
+    instructions.sort_unstable();
+    assert_eq!(instructions, [(1, 4), (2, 4), (3, 4), (4, 4)]);
     targets.sort_unstable();
     assert_eq!(
         targets,

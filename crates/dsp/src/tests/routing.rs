@@ -189,7 +189,8 @@ async fn when_a_command_executes_follows_the_service_table_and_the_device_type()
     let chf = device(DeviceType::CommunicationsHubFunction);
     let timing = |variant: &str, text: &str, device: &crate::DeviceRecord| {
         let service = duis::catalogue::lookup(variant).expect("service");
-        routing::timing_of(&dsp.shared, &with_time(variant, text), service, device)
+        routing::execution_date_time(&with_time(variant, text))
+            .and_then(|at| routing::timing_of(&dsp.shared, at, service, device))
             .map_err(|rejection| rejection.response_code().to_string())
     };
     let future = clock::xml_date_time(at);
@@ -206,7 +207,12 @@ async fn when_a_command_executes_follows_the_service_table_and_the_device_type()
     let service = duis::catalogue::lookup("4.1.1").expect("service");
     let on_demand = dsp.request(SUPPLIER, ESME, 1, "4.1.1", Vec::new());
     assert_eq!(
-        routing::timing_of(&dsp.shared, &on_demand, service, &esme),
+        routing::timing_of(
+            &dsp.shared,
+            routing::execution_date_time(&on_demand).unwrap(),
+            service,
+            &esme
+        ),
         Ok(Timing::OnDemand)
     );
     assert_eq!(
