@@ -250,7 +250,12 @@ async fn serve(
         header.command_variant,
     )?;
     let (apdu, execution_at_ms) = if header.command_variant.carries_signed_pre_command() {
-        signed_pre_command(shared, request)?
+        // The SignedPreCommand's own ExecutionDateTime, else its pre-command's request's.
+        let (apdu, issued_for) = signed_pre_command(shared, request)?;
+        (
+            apdu,
+            crate::routing::execution_date_time(request)?.or(issued_for),
+        )
     } else {
         let knowledge = InventoryKnowledge::for_request(shared, request).await;
         let requester_role = caller.roles.first().copied();
