@@ -43,7 +43,7 @@ impl Device {
     pub fn raise(&mut self, code: AlertCode, now: DeviceDateTime) -> Result<(), ActionRefusal> {
         let entry = self.alert_entry(code)?;
         let details = self.details_for(entry, now);
-        self.raise_entry(entry, details, now)
+        self.raise_entry(entry, None, details, now)
     }
 
     /// Raises `code` at `now` carrying `details`. Sensitive content is given in plain and
@@ -56,7 +56,26 @@ impl Device {
         now: DeviceDateTime,
     ) -> Result<(), ActionRefusal> {
         let entry = self.alert_entry(code)?;
-        self.raise_entry(entry, details, now)
+        self.raise_entry(entry, None, details, now)
+    }
+
+    /// Raises `code` at `now` under `message_code` instead of the catalogue's (a future-dated
+    /// firmware activation's or credentials update's outcome, 0x00CA and 0x00CB, carries
+    /// 8F66/8F67 as the DLMS and GBZ outcomes do), to `recipient`, the party whose command it
+    /// reports on.
+    pub(crate) fn raise_as(
+        &mut self,
+        code: AlertCode,
+        message_code: MessageCode,
+        recipient: Eui64,
+        details: AlertDetails,
+        now: DeviceDateTime,
+    ) -> Result<(), ActionRefusal> {
+        let entry = AlertCodeEntry {
+            message_code,
+            ..*self.alert_entry(code)?
+        };
+        self.raise_entry(&entry, Some(recipient), details, now)
     }
 
     /// The catalogue row of `code` for this device's type.
@@ -82,12 +101,13 @@ impl Device {
 
     fn raise_entry(
         &mut self,
-        entry: &'static AlertCodeEntry,
+        entry: &AlertCodeEntry,
+        recipient: Option<Eui64>,
         details: AlertDetails,
         now: DeviceDateTime,
     ) -> Result<(), ActionRefusal> {
         let counter = self.state.originator_counter.saturating_add(1);
-        let recipient = self.alert_recipient(entry.recipient);
+        let recipient = recipient.unwrap_or_else(|| self.alert_recipient(entry.recipient));
         let mut apdu = gbcs::use_case::alert_apdu(
             entry.message_code,
             counter,

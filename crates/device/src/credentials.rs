@@ -15,6 +15,7 @@ use smki::{Certificate, KeyUsage, RemotePartyRole};
 use crate::anchors::{management_cell, TrustAnchor};
 use crate::engine::{Command, Device};
 use crate::error::DeviceError;
+use crate::future_dated::{Instruction, InstructionKey, PendingInstruction};
 use crate::handlers::UseCaseHandler;
 
 /// The update security credentials use cases, one handler for every mode.
@@ -68,7 +69,7 @@ fn update_security_credentials(
     let header = &command.apdu.header;
     let update = cs02b::UpdateSecurityCredentials::decode(command.payload())
         .map_err(|error| DeviceError::Malformed(error.to_string()))?;
-    let (replaced_roles, authorising_role) = mode_rule(update.mode).ok_or_else(|| {
+    let (_, authorising_role) = mode_rule(update.mode).ok_or_else(|| {
         DeviceError::NotSupported(format!("credentials replacement mode {}", update.mode.0))
     })?;
     let authorising_cell =
@@ -90,13 +91,46 @@ fn update_security_credentials(
         )));
     }
     if let Some(time) = &update.execution_date_time {
-        let pending = &mut device.pending_credentials_updates;
-        match time.as_str() {
-            CANCELLATION => pending.clear(),
-            _ => pending.push(command.apdu.clone()),
+        if time == CANCELLATION {
+            device.cancel_instruction(InstructionKey::CredentialsUpdate);
+            return Ok(cs02b::response_payload(None));
         }
-        return Ok(cs02b::response_payload(None));
+        let due = gbcs::alert::seconds_of_generalized_time(time)
+            .map_err(|error| DeviceError::Malformed(format!("execution date-time: {error}")))?;
+        if due > command.now.seconds_since_2000() {
+            device.hold_instruction(PendingInstruction {
+                due,
+                message_code: header.message_code(),
+                counter: header.transaction.counter,
+                instruction: Instruction::CredentialsUpdate {
+                    originator: header.originator,
+                    update: Box::new(update),
+                },
+            });
+            return Ok(cs02b::response_payload(None));
+        }
     }
+    let outcome = execute_update(device, header.originator, &update, command.now);
+    Ok(cs02b::response_payload(Some(&outcome)))
+}
+
+/// Replaces the cells `update` names from `originator` (the authorising party) at `now`,
+/// each as its certificate allows, and applies the counter floors; the outcome of each
+/// replacement. A future-dated update runs this at its execution time.
+pub(crate) fn execute_update(
+    device: &mut Device,
+    originator: Eui64,
+    update: &cs02b::UpdateSecurityCredentials,
+    now: crate::date_time::DeviceDateTime,
+) -> cs02b::ExecutionOutcome {
+    let Some((replaced_roles, _)) = mode_rule(update.mode) else {
+        return cs02b::ExecutionOutcome {
+            authorising_seq_number: update.authorising_seq_number,
+            mode: update.mode,
+            seq_number_changes: Vec::new(),
+            replacement_outcomes: Vec::new(),
+        };
+    };
     let authorities: Vec<Certificate> = update
         .certification_path_certificates
         .iter()
@@ -131,12 +165,12 @@ fn update_security_credentials(
     if !replaced.is_empty() {
         device
             .state
-            .log_event(command.now, crate::state::CREDENTIALS_UPDATED_EVENT, true);
+            .log_event(now, crate::state::CREDENTIALS_UPDATED_EVENT, true);
     }
     for (cell, anchor) in replaced {
         device.set_anchor(cell, anchor);
     }
-    apply_counter_floor(device, header.originator, replaced_roles, &update);
+    apply_counter_floor(device, originator, replaced_roles, update);
     let seq_number_changes = update
         .new_floor_seq_number
         .map(|floor| cs02b::RemotePartySeqNumberChange {
@@ -147,13 +181,12 @@ fn update_security_credentials(
         .into_iter()
         .chain(update.other_seq_number_changes.iter().copied())
         .collect();
-    let outcome = cs02b::ExecutionOutcome {
+    cs02b::ExecutionOutcome {
         authorising_seq_number: update.authorising_seq_number,
         mode: update.mode,
         seq_number_changes,
         replacement_outcomes: outcomes,
-    };
-    Ok(cs02b::response_payload(Some(&outcome)))
+    }
 }
 
 /// When a digital-signature cell of a replaced role now names another party, that party's

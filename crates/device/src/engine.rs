@@ -59,14 +59,11 @@ pub struct Device {
     pub(crate) last_accepted_counter: HashMap<Eui64, u64>,
     pub(crate) state: DeviceState,
     pub(crate) store: ObjectStore,
-    /// Future-dated credentials updates accepted and not yet executed.
-    pub(crate) pending_credentials_updates: Vec<GeneralSigning>,
     /// A key made for CS02c, waiting for its certificate (CS02d): its usage and scalar.
     pub(crate) pending_key: Option<(KeyUsage, [u8; 32])>,
-    /// A future-dated firmware activation (CS06) accepted and not yet executed.
-    pub(crate) pending_firmware_activation: Option<gbcs::firmware::ActivateFirmware>,
-    /// Future-dated tariff, payment mode and prepayment instructions accepted and not yet
-    /// executed ([`crate::future_dated`]), in the order given.
+    /// Future-dated instructions accepted and not yet executed ([`crate::future_dated`]):
+    /// tariff, payment mode and prepayment settings, credentials updates, firmware
+    /// activations; in the order given.
     pub(crate) pending_instructions: Vec<crate::future_dated::PendingInstruction>,
     alerts: Vec<Vec<u8>>,
 }
@@ -128,9 +125,7 @@ impl Device {
             last_accepted_counter: HashMap::new(),
             state,
             store,
-            pending_credentials_updates: Vec::new(),
             pending_key: None,
-            pending_firmware_activation: None,
             pending_instructions: Vec::new(),
             alerts: Vec::new(),
         }
@@ -181,7 +176,14 @@ impl Device {
 
     /// The future-dated firmware activation (CS06) the device is waiting to run, if any.
     pub fn pending_firmware_activation(&self) -> Option<&gbcs::firmware::ActivateFirmware> {
-        self.pending_firmware_activation.as_ref()
+        self.pending_instructions
+            .iter()
+            .find_map(|pending| match &pending.instruction {
+                crate::future_dated::Instruction::FirmwareActivation { activation, .. } => {
+                    Some(activation.as_ref())
+                }
+                _ => None,
+            })
     }
 
     /// The last counter accepted from `originator`, if any.

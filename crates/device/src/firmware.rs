@@ -24,6 +24,7 @@ use crate::date_time::DeviceDateTime;
 use crate::engine::{Command, Device};
 use crate::error::DeviceError;
 use crate::fault::FaultTarget;
+use crate::future_dated::{Instruction, InstructionKey, PendingInstruction};
 use crate::handlers::UseCaseHandler;
 use crate::state::HeldFirmwareImage;
 
@@ -93,15 +94,40 @@ fn activate_firmware(device: &mut Device, command: &Command<'_>) -> Result<Vec<u
     }
     match activation.execution_date_time.as_deref() {
         Some(CANCELLATION_DATE_TIME) => {
-            device.pending_firmware_activation = None;
+            device.cancel_instruction(InstructionKey::FirmwareActivation);
             return Ok(ActivateFirmwareResponse::CommandAccepted.encode());
         }
-        Some(_) => {
-            device.pending_firmware_activation = Some(activation);
-            return Ok(ActivateFirmwareResponse::CommandAccepted.encode());
+        Some(time) => {
+            let due = gbcs::alert::seconds_of_generalized_time(time).map_err(|error| {
+                DeviceError::Malformed(format!("activate firmware: execution date-time: {error}"))
+            })?;
+            if due > command.now.seconds_since_2000() {
+                let header = &command.apdu.header;
+                device.hold_instruction(PendingInstruction {
+                    due,
+                    message_code: header.message_code(),
+                    counter,
+                    instruction: Instruction::FirmwareActivation {
+                        originator: header.originator,
+                        activation: Box::new(activation),
+                    },
+                });
+                return Ok(ActivateFirmwareResponse::CommandAccepted.encode());
+            }
         }
         None => {}
     }
+    let executed = execute_activation(device, &activation);
+    Ok(ActivateFirmwareResponse::ExecutionOutcome(executed).encode())
+}
+
+/// Activates the image the device holds if it is the one `activation` names (by its
+/// manufacturer image hash): the outcome, and the version running after it. A future-dated
+/// activation runs this at its execution time.
+pub(crate) fn execute_activation(
+    device: &mut Device,
+    activation: &ActivateFirmware,
+) -> ActivationOutcome {
     let state = &mut device.state;
     let code = match &state.firmware_image {
         None => ActivationOutcome::NO_IMAGE_HELD,
@@ -114,7 +140,10 @@ fn activate_firmware(device: &mut Device, command: &Command<'_>) -> Result<Vec<u
             ActivationOutcome::SUCCESS
         }
     };
-    Ok(outcome(code, state.firmware_version.clone()))
+    ActivationOutcome {
+        response_code: code,
+        firmware_version: state.firmware_version.clone(),
+    }
 }
 
 fn outcome(response_code: u8, firmware_version: Vec<u8>) -> Vec<u8> {

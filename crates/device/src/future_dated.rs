@@ -10,6 +10,12 @@
 //!   calendar publishes, Change Payment Mode, the prepayment settings): each is one instruction,
 //!   answered at once as the meter answers it and executed at its time; the day, week and
 //!   season profiles published with a calendar go with it and are not reported on their own.
+//! - A CS02b/CS02g update of security credentials or a CS06 firmware activation with an
+//!   execution date-time to come is one instruction, run then as it would have run at once and
+//!   reported to the party that sent it under its own use case (0x00CB with the update's
+//!   execution outcome, 0x00CA with the command's counter and the activation's outcome: 8F66
+//!   when every replacement succeeded or the image activated, else 8F67); the cancellation
+//!   date-time (`99991231235959Z`) withdraws it.
 //!
 //! The device has no clock: its host tells it the time with each command
 //! ([`Device::handle_command`] catches up first) and between commands ([`Device::catch_up`]),
@@ -19,9 +25,11 @@
 
 use std::sync::Arc;
 
+use dcc_model::Eui64;
 use gbcs::alert::{AlertCode, AlertDetails};
 use gbcs::dlms::CosemReference;
 use gbcs::gbz::{ComponentBody, GbzComponent, GbzPayload};
+use gbcs::use_case::cs02b;
 use gbcs::zcl_commands::{CALENDAR, PREPAYMENT, PRICE};
 use gbcs::{GeneralSigning, MessageCode};
 
@@ -63,7 +71,24 @@ pub(crate) enum Instruction {
         executed: ExecutedInstruction,
         reported: bool,
     },
+    /// CS02b, CS02g: the update of security credentials `originator` authorised runs; its
+    /// execution outcome is reported (0x00CB).
+    CredentialsUpdate {
+        originator: Eui64,
+        update: Box<cs02b::UpdateSecurityCredentials>,
+    },
+    /// CS06: the firmware activation `originator` asked for runs; its outcome is reported
+    /// (0x00CA).
+    FirmwareActivation {
+        originator: Eui64,
+        activation: Box<gbcs::firmware::ActivateFirmware>,
+    },
 }
+
+/// The use cases whose alerts report a future-dated firmware activation's and credentials
+/// update's outcome.
+const FUTURE_DATED_FIRMWARE_ACTIVATION_ALERT: MessageCode = MessageCode(0x00CA);
+const FUTURE_DATED_CREDENTIALS_ALERT: MessageCode = MessageCode(0x00CB);
 
 /// The instruction of a future-dated command an 8F66 or 8F67 alert names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,6 +232,47 @@ impl Device {
                 let actioned = self.execute_zcl_command(command, *position, at);
                 (*executed, *reported, actioned)
             }
+            Instruction::CredentialsUpdate { originator, update } => {
+                let outcome = crate::credentials::execute_update(self, *originator, update, at);
+                let code = if outcome.all_succeeded() {
+                    ACTIONED
+                } else {
+                    NOT_ACTIONED
+                };
+                let details = AlertDetails::ExecutionOutcome(outcome.encode());
+                let _ = self.raise_as(
+                    code,
+                    FUTURE_DATED_CREDENTIALS_ALERT,
+                    *originator,
+                    details,
+                    at,
+                );
+                return;
+            }
+            Instruction::FirmwareActivation {
+                originator,
+                activation,
+            } => {
+                let outcome = crate::firmware::execute_activation(self, activation);
+                let code = match outcome.response_code {
+                    gbcs::firmware::ActivationOutcome::SUCCESS => ACTIONED,
+                    _ => NOT_ACTIONED,
+                };
+                // GBCS's Activate Firmware Alert: the command's counter, then the outcome.
+                let mut reported = gbcs::asn1::integer(activation.originator_counter);
+                reported.extend(
+                    gbcs::firmware::ActivateFirmwareResponse::ExecutionOutcome(outcome).encode(),
+                );
+                let details = AlertDetails::ExecutionOutcome(reported);
+                let _ = self.raise_as(
+                    code,
+                    FUTURE_DATED_FIRMWARE_ACTIVATION_ALERT,
+                    *originator,
+                    details,
+                    at,
+                );
+                return;
+            }
         };
         if !reported {
             return;
@@ -257,6 +323,8 @@ impl Device {
 pub(crate) enum InstructionKey {
     Cosem(CosemAttribute),
     Zcl { cluster: u16, command_id: u8 },
+    CredentialsUpdate,
+    FirmwareActivation,
 }
 
 impl Instruction {
@@ -274,6 +342,8 @@ impl Instruction {
                     command_id,
                 },
             },
+            Self::CredentialsUpdate { .. } => InstructionKey::CredentialsUpdate,
+            Self::FirmwareActivation { .. } => InstructionKey::FirmwareActivation,
         }
     }
 }

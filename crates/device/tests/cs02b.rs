@@ -390,3 +390,74 @@ fn future_dated_updates_wait_and_unreadable_ones_are_refused_and_change_nothing(
         supplier_key_agreement.subject_key_identifier()
     );
 }
+
+/// The alerts a device raised, each read: its message code and the alert.
+fn raised(device: &mut Device) -> Vec<(gbcs::MessageCode, gbcs::alert::Alert)> {
+    let alerts = device.take_alerts();
+    alerts
+        .iter()
+        .map(|bytes| {
+            let apdu = apdu_of(bytes);
+            let code = apdu.header.message_code();
+            (
+                code,
+                gbcs::alert::Alert::parse(code, &apdu.payload).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_future_dated_update_replaces_the_cell_at_its_time_and_reports_its_outcome() {
+    let mut device = Device::new(&device_config(
+        ESME,
+        DeviceType::ElectricitySmartMeter,
+        DeviceState::default(),
+    ))
+    .unwrap();
+    let before = supplier_signing_certificate(&device);
+    let (certificate, new_key) = new_supplier_signing_identity(support::pki());
+    let mut update =
+        UpdateSecurityCredentials::decode(&update(400, vec![replace_signing(&certificate)]))
+            .unwrap();
+    update.execution_date_time = Some("20300115000000Z".to_owned());
+    let future_dated = command(
+        cs02b::MESSAGE_CODE,
+        400,
+        SUPPLIER,
+        ESME,
+        update.encode(),
+        Some(&ds_private(SUPPLIER)),
+    );
+    device.handle_command(&future_dated, NOW).unwrap();
+    let due = device.next_due().expect("the update waits for its time");
+    device.catch_up(NOW);
+    assert_eq!(
+        supplier_signing_certificate(&device),
+        before,
+        "not before its time"
+    );
+    assert!(raised(&mut device).is_empty());
+
+    device.catch_up(due);
+    assert_eq!(
+        supplier_signing_certificate(&device).map(|held| held.serial_decimal().to_owned()),
+        Some(certificate.serial_decimal().to_owned()),
+        "replaced at its time"
+    );
+    let alerts = raised(&mut device);
+    let [(message_code, alert)] = alerts.as_slice() else {
+        panic!("one alert expected: {alerts:?}");
+    };
+    assert_eq!(
+        message_code.0, 0x00CB,
+        "Futured Dated Update Security Credentials Alert"
+    );
+    assert_eq!(alert.code.0, 0x8F66);
+    assert_eq!(alert.details.future_dated_counter(), Some(400));
+    // The new key is the supplier's now.
+    let enable = enable_supply(ESME, 401, &new_key);
+    device.handle_command(&enable, due).unwrap();
+    device.catch_up(due);
+    assert!(raised(&mut device).is_empty(), "reported once");
+}

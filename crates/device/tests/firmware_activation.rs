@@ -212,3 +212,41 @@ fn a_distributed_image_is_held_reported_by_its_hash_and_activated() {
     );
     assert_eq!(device::firmware_version_octets("V2.1"), b"V2.1");
 }
+
+#[test]
+fn a_future_dated_activation_runs_at_its_time_and_reports_its_outcome() {
+    let mut esme = esme(Some(held_image()));
+    assert_eq!(
+        activate(&mut esme, 3_000, IMAGE_HASH, Some("20300115090000Z")),
+        ActivateFirmwareResponse::CommandAccepted
+    );
+    let due = esme.next_due().expect("the activation waits for its time");
+    esme.catch_up(NOW);
+    assert_eq!(esme.state().firmware_version, FACTORY_VERSION);
+    assert!(esme.take_alerts().is_empty());
+
+    esme.catch_up(due);
+    assert_eq!(esme.state().firmware_version, NEW_VERSION);
+    assert!(esme.pending_firmware_activation().is_none());
+    let alerts = esme.take_alerts();
+    let [alert] = alerts.as_slice() else {
+        panic!("one alert expected: {alerts:?}");
+    };
+    let apdu = protection::verify_response(alert, None, Some(&ds_public(ESME)))
+        .expect("the device signs the alert");
+    assert_eq!(
+        apdu.header.message_code(),
+        MessageCode(0x00CA),
+        "Futured Dated Firmware Activation Alert"
+    );
+    let alert = gbcs::alert::Alert::parse(apdu.header.message_code(), &apdu.payload).unwrap();
+    assert_eq!(alert.code.0, 0x8F66);
+    assert_eq!(alert.details.future_dated_counter(), Some(3_000));
+    let gbcs::alert::AlertDetails::ExecutionOutcome(reported) = &alert.details else {
+        panic!("{:?}", alert.details);
+    };
+    // The counter, then the execution outcome as CS06's response carries it.
+    let mut expected = gbcs::asn1::integer(3_000);
+    expected.extend(outcome(ActivationOutcome::SUCCESS, NEW_VERSION).encode());
+    assert_eq!(reported, &expected);
+}

@@ -636,7 +636,8 @@ pub mod cs02b {
                 .all(|outcome| outcome.status == StatusCode::SUCCESS)
         }
 
-        fn encode(&self) -> Vec<u8> {
+        /// DER as a response and a future-dated outcome alert (0x00CB) carry it.
+        pub fn encode(&self) -> Vec<u8> {
             let mut content = asn1::integer(self.authorising_seq_number);
             content.extend(asn1::integer(u64::from(self.mode.0)));
             let changes: Vec<u8> = self

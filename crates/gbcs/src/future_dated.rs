@@ -95,17 +95,20 @@ impl AlertDetails {
     }
 
     /// The counter of the future-dated command a future-dated outcome alert reports on: the
-    /// one it names, or for an execution outcome (CS02b, CS02g) its authorising sequence
-    /// number; `None` for other details or an outcome that does not read.
+    /// one it names; for a firmware activation's (CS06: the originator counter, then the
+    /// execution outcome) its first integer; for a credentials update's (CS02b, CS02g: the
+    /// execution outcome) the outcome's authorising sequence number. `None` for other details
+    /// or an outcome that does not read.
     pub fn future_dated_counter(&self) -> Option<u64> {
         match self {
             AlertDetails::FutureDatedDlms { counter, .. }
             | AlertDetails::FutureDatedGbz { counter, .. } => Some(*counter),
-            AlertDetails::ExecutionOutcome(outcome) => {
-                DerReader::whole_element(outcome, tag::SEQUENCE, "execution outcome")
+            AlertDetails::ExecutionOutcome(outcome) => match outcome.first() {
+                Some(&tag::INTEGER) => DerReader::new(outcome).integer("originator counter").ok(),
+                _ => DerReader::whole_element(outcome, tag::SEQUENCE, "execution outcome")
                     .and_then(|mut outcome| outcome.integer("authorising seq number"))
-                    .ok()
-            }
+                    .ok(),
+            },
             _ => None,
         }
     }

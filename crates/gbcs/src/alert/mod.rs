@@ -785,7 +785,8 @@ pub fn generalized_time(seconds: u32) -> Result<String, AlertError> {
     ))
 }
 
-fn seconds_of_generalized_time(text: &str) -> Result<u32, AlertError> {
+/// The UTC seconds since 2000 of a GeneralizedTime text (`20150101000000Z`).
+pub fn seconds_of_generalized_time(text: &str) -> Result<u32, AlertError> {
     let bad = || malformed(&format!("GeneralizedTime {text:?}"));
     let digits = text.strip_suffix('Z').ok_or_else(bad)?;
     if digits.len() != 14 || !digits.chars().all(|c| c.is_ascii_digit()) {
