@@ -165,6 +165,15 @@ impl Clock {
         }
     }
 
+    /// Each time a virtual clock reads after it moves, from now on (`None` for the system
+    /// clock): unlike [`Clock::moved`], a move between two waits is not missed.
+    pub fn watch(&self) -> Option<watch::Receiver<OffsetDateTime>> {
+        match &*self.0 {
+            Inner::System => None,
+            Inner::Virtual { moved, .. } => Some(moved.subscribe()),
+        }
+    }
+
     /// Resolves the next time a virtual clock moves (never for the system clock, which moves
     /// by itself: callers wait with a deadline instead).
     pub async fn moved(&self) {

@@ -562,9 +562,18 @@ async fn serve(
         out.flush()?;
     }
     tracing::info!(party, "serving");
+    let clock = ecosystem::processes::ClockRelay::new(running.clock.clone());
+    let report_moves = clock.report_moves(|line| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if let Err(error) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            tracing::warn!(%error, "cannot tell the supervisor the time");
+        }
+    });
     tokio::select! {
         _ = stop_requested() => {}
-        _ = ecosystem::processes::follow_supervisor(tokio::io::stdin(), &peers) => {}
+        _ = ecosystem::processes::follow_supervisor(tokio::io::stdin(), &peers, &clock) => {}
+        _ = async { report_moves.await; std::future::pending::<()>().await } => {}
     }
     running.shutdown().await;
     Ok(ExitCode::SUCCESS)

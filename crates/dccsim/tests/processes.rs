@@ -358,3 +358,115 @@ fn bench_drives_a_process_per_party() {
     );
     assert_eq!(figures["devices"], 4);
 }
+
+/// One virtual clock for every process: the DSP's admin call moves the DSP's clock, its
+/// process reports the move, and the supervisor sets the others' clocks, so the ESME in the
+/// smart meter party's process executes a future-dated 6.4.1 (ECS28a) at its time and the
+/// supplier gets its four 8F66 alerts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_call_moves_the_clock_of_every_party_process() {
+    use ecosystem::config::{TEMPLATE_ESME, TEST_SUPPLIER};
+    let mut config = EcosystemConfig {
+        clock: clock::ClockMode::Virtual,
+        ..EcosystemConfig::default()
+    }
+    .with_ephemeral_ports();
+    let identities = Identities::build(&config).expect("identities");
+    let inbox = Arc::new(
+        ResponseInbox::start_with(InboxOptions {
+            dsp_xml_key: scenario::runner::dsp_xml_key(&identities),
+            ..InboxOptions::default()
+        })
+        .await
+        .expect("response inbox"),
+    );
+    config.response_url = Some(inbox.url.clone());
+    let run_dir = tempfile::tempdir().expect("run dir");
+    let (config, config_path) =
+        ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
+    let addresses = ecosystem::processes::AddressBook::default();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let supervisor = tokio::spawn(ecosystem::processes::supervise(
+        env!("CARGO_BIN_EXE_dccsim").into(),
+        config_path,
+        run_dir.path().to_owned(),
+        Vec::new(),
+        addresses.clone(),
+        stopped,
+    ));
+    let endpoints = addresses
+        .endpoints(Duration::from_secs(120))
+        .await
+        .expect("every party listening");
+    let duis_url = endpoints.duis_url();
+    ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
+        .await
+        .expect("ecosystem ready");
+    let supplier = ecosystem::user::UserAgent::new(
+        TEST_SUPPLIER,
+        &identities,
+        ecosystem::user::Endpoints {
+            duis_url: duis_url.clone(),
+            smki_url: endpoints.smki_url(),
+        },
+        inbox.clone(),
+        ecosystem::user::CounterBook::starting_after(0),
+    )
+    .expect("the supplier");
+    let http = reqwest::Client::new();
+    let clock_url = format!("{duis_url}/admin/clock");
+    // `virtual 2026-12-03T07:00:00.000Z`
+    let dsp_time = http
+        .get(&clock_url)
+        .send()
+        .await
+        .expect("the DSP's clock")
+        .text()
+        .await
+        .expect("its time");
+    let now = time::OffsetDateTime::parse(
+        dsp_time.split_whitespace().nth(1).expect("mode, then time"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("an RFC 3339 time");
+    let execution = (now + time::Duration::hours(1))
+        .replace_millisecond(0)
+        .expect("a whole second");
+    let body = duis::BodyElement::with_children(
+        "UpdateDeviceConfigurationLoadLimitingGeneralSettings",
+        vec![
+            duis::BodyElement::leaf("ExecutionDateTime", clock::xml_date_time(execution)),
+            duis::BodyElement::leaf("LoadLimitPeriod", "300"),
+            duis::BodyElement::leaf("LoadLimitPowerThreshold", "6900"),
+            duis::BodyElement::leaf("LoadLimitRestorationPeriod", "30"),
+            duis::BodyElement::leaf("LoadLimitSupplyState", "Disable"),
+        ],
+    );
+    let update = supplier
+        .request("6.4.1", TEMPLATE_ESME, body)
+        .await
+        .expect("6.4.1 answered");
+    update
+        .verified_gbcs()
+        .expect("the ESME accepted the update");
+
+    let moved = http
+        .post(format!("{clock_url}?advance=7200"))
+        .send()
+        .await
+        .expect("the admin call");
+    assert!(moved.status().is_success(), "{moved:?}");
+    for _ in 0..4 {
+        let alert = supplier
+            .alert(Some("8F66"), Some(TEMPLATE_ESME), Duration::from_secs(60))
+            .await
+            .expect("the ESME's 8F66 reaches the supplier");
+        assert_eq!(alert.answer.response.request_id, Some(update.request_id));
+    }
+
+    stop.send(true).expect("supervisor listening");
+    tokio::time::timeout(Duration::from_secs(60), supervisor)
+        .await
+        .expect("supervisor stops within a minute")
+        .expect("supervisor did not panic");
+}

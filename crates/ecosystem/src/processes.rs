@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::watch;
@@ -22,6 +23,11 @@ use crate::launch::{PeerAddresses, DUIS_LISTENER, SMKI_REPOSITORY_LISTENER};
 // `listening <name> <address>` for each on its standard output; the supervisor writes
 // `peer <party> <address>` on each one's standard input for every party's gRPC listener, when
 // it learns it and again when it changes. Standard input closing stops the party.
+//
+// One virtual clock for all: a party process whose virtual clock moves (the DSP's admin call)
+// writes `clock <unix nanoseconds>`; the supervisor writes the same line to every other party
+// process (and to one started again), which sets its clock there, so the devices' future-dated
+// instructions and the CSPs' timers follow the DSP's time.
 
 /// The line a party process writes for one of its listeners.
 pub fn listening_line(name: &str, address: SocketAddr) -> String {
@@ -53,15 +59,95 @@ pub fn parse_peer(line: &str) -> Option<(&str, SocketAddr)> {
     parse_line("peer", line)
 }
 
-/// A party process's side: applies the supervisor's `peer` lines from `input` to `peers`
-/// until `input` ends (the supervisor is gone).
-pub async fn follow_supervisor(input: impl AsyncRead + Unpin, peers: &PeerAddresses) {
+/// The line that tells the time of the ecosystem's virtual clock.
+pub fn clock_line(at: OffsetDateTime) -> String {
+    format!("clock {}", at.unix_timestamp_nanos())
+}
+
+/// A `clock` line's time.
+pub fn parse_clock(line: &str) -> Option<OffsetDateTime> {
+    let mut words = line.split_whitespace();
+    if words.next()? != "clock" {
+        return None;
+    }
+    let nanos = words.next()?.parse::<i128>().ok()?;
+    if words.next().is_some() {
+        return None;
+    }
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+}
+
+/// A party process's side of the one virtual clock: the time the supervisor last set, so
+/// that a move it made is not reported back.
+#[derive(Debug, Clone)]
+pub struct ClockRelay {
+    clock: clock::Clock,
+    set_by_supervisor: Arc<std::sync::Mutex<Option<OffsetDateTime>>>,
+}
+
+impl ClockRelay {
+    pub fn new(clock: clock::Clock) -> Self {
+        Self {
+            clock,
+            set_by_supervisor: Arc::default(),
+        }
+    }
+
+    fn set_by_supervisor(&self) -> std::sync::MutexGuard<'_, Option<OffsetDateTime>> {
+        self.set_by_supervisor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sets the clock to the supervisor's `at` (a virtual clock already past it stays).
+    fn apply(&self, at: OffsetDateTime) {
+        *self.set_by_supervisor() = Some(at);
+        if let Err(error) = self.clock.set(at) {
+            debug!(%error, "the supervisor's time is not applied here");
+        }
+    }
+
+    /// Writes a `clock` line with `write` each time the clock moves here (not by the
+    /// supervisor) from the call on, until the clock is gone; ends at once for the system
+    /// clock.
+    pub fn report_moves(
+        &self,
+        mut write: impl FnMut(String),
+    ) -> impl std::future::Future<Output = ()> {
+        let moves = self.clock.watch();
+        let relay = self.clone();
+        async move {
+            let Some(mut moves) = moves else {
+                return;
+            };
+            while moves.changed().await.is_ok() {
+                let now = *moves.borrow_and_update();
+                if *relay.set_by_supervisor() != Some(now) {
+                    write(clock_line(now));
+                }
+            }
+        }
+    }
+}
+
+/// A party process's side: applies the supervisor's `peer` lines from `input` to `peers`, and
+/// its `clock` lines to `clock`, until `input` ends (the supervisor is gone).
+pub async fn follow_supervisor(
+    input: impl AsyncRead + Unpin,
+    peers: &PeerAddresses,
+    clock: &ClockRelay,
+) {
     let mut input = BufReader::new(input);
     while let Some(line) = read_line(&mut input).await {
-        match parse_peer(&line) {
-            Some((party, address)) => peers.set(party, address),
-            None => warn!(line = %line.escape_debug(), "not a line from the supervisor; ignored"),
+        if let Some((party, address)) = parse_peer(&line) {
+            peers.set(party, address);
+            continue;
         }
+        if let Some(at) = parse_clock(&line) {
+            clock.apply(at);
+            continue;
+        }
+        warn!(line = %line.escape_debug(), "not a line from the supervisor; ignored");
     }
 }
 
@@ -208,6 +294,7 @@ pub async fn supervise(
     shutdown: watch::Receiver<bool>,
 ) {
     let mut tasks = JoinSet::new();
+    let ecosystem_time = EcosystemTime::default();
     for party in PARTIES {
         tasks.spawn(keep_running(
             PartyCommand {
@@ -218,10 +305,35 @@ pub async fn supervise(
             },
             run_dir.clone(),
             addresses.clone(),
+            ecosystem_time.clone(),
             shutdown.clone(),
         ));
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// The virtual clock's latest time as a party process reported it: the party, and the time.
+#[derive(Debug, Clone)]
+struct EcosystemTime(Arc<watch::Sender<Option<(String, OffsetDateTime)>>>);
+
+impl Default for EcosystemTime {
+    fn default() -> Self {
+        Self(Arc::new(watch::channel(None).0))
+    }
+}
+
+/// Writes one line to a party process (a `clock` line), leaving a process that does not take
+/// it.
+async fn tell_line(stdin: &mut ChildStdin, line: String) {
+    let written = async {
+        stdin.write_all(format!("{line}\n").as_bytes()).await?;
+        stdin.flush().await
+    };
+    match tokio::time::timeout(WRITE_LIMIT, written).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => debug!(%error, "cannot tell a party process the time"),
+        Err(_) => warn!("a party process does not read the time"),
+    }
 }
 
 struct PartyCommand {
@@ -281,6 +393,7 @@ async fn keep_running(
     party: PartyCommand,
     run_dir: PathBuf,
     addresses: AddressBook,
+    ecosystem_time: EcosystemTime,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let name = party.party.clone();
@@ -306,10 +419,24 @@ async fn keep_running(
         info!(party = %name, pid, "party process started");
         let mut book = addresses.0.subscribe();
         book.mark_changed();
+        // A process started again learns the time the others keep.
+        let mut time = ecosystem_time.0.subscribe();
+        time.mark_changed();
         let exited = loop {
             tokio::select! {
                 status = child.wait() => break Some(status.ok()),
                 _ = stopping(&mut shutdown) => break None,
+                changed = time.changed() => {
+                    if changed.is_err() {
+                        continue;
+                    }
+                    let latest = time.borrow_and_update().clone();
+                    if let (Some((source, at)), Some(stdin)) = (latest, stdin.as_mut()) {
+                        if source != name {
+                            tell_line(stdin, clock_line(at)).await;
+                        }
+                    }
+                }
                 changed = book.changed() => {
                     if changed.is_err() {
                         continue;
@@ -320,13 +447,17 @@ async fn keep_running(
                     }
                 }
                 line = next_line(&mut reports) => match line {
-                    Some(line) => match parse_listening(&line) {
-                        Some((listener, address)) => {
+                    Some(line) => match (parse_listening(&line), parse_clock(&line)) {
+                        (Some((listener, address)), _) => {
                             info!(party = %name, listener, %address, "listening");
                             previous.insert(listener.to_owned(), address);
                             addresses.set(listener, address);
                         }
-                        None => debug!(party = %name, line = %line.escape_debug(), "party output"),
+                        (None, Some(at)) => {
+                            debug!(party = %name, %at, "virtual clock moved");
+                            ecosystem_time.0.send_replace(Some((name.clone(), at)));
+                        }
+                        (None, None) => debug!(party = %name, line = %line.escape_debug(), "party output"),
                     },
                     // Its output closed: it is exiting, or prints nothing more.
                     None => reports = None,
@@ -444,7 +575,8 @@ mod tests {
     async fn a_party_learns_its_peers_and_stops_following_only_at_the_end() {
         let peers = PeerAddresses::default();
         let input: &[u8] = b"peer dsp 127.0.0.1:4000\nnonsense\n\xff\xfe\npeer tsp 127.0.0.1:4001\npeer dsp 127.0.0.1:4002";
-        follow_supervisor(input, &peers).await;
+        let clock = ClockRelay::new(clock::Clock::system());
+        follow_supervisor(input, &peers, &clock).await;
         assert_eq!(
             peers.get("dsp"),
             Some(SocketAddr::from(([127, 0, 0, 1], 4002)))
@@ -453,6 +585,39 @@ mod tests {
             peers.get("tsp"),
             Some(SocketAddr::from(([127, 0, 0, 1], 4001)))
         );
+    }
+
+    #[tokio::test]
+    async fn the_supervisors_time_is_applied_and_only_a_move_made_here_is_reported() {
+        let start = OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
+        let clock = clock::Clock::virtual_at(start);
+        let relay = ClockRelay::new(clock.clone());
+        let reported = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reporting = tokio::spawn({
+            let reported = reported.clone();
+            relay.report_moves(move |line| reported.lock().unwrap().push(line))
+        });
+        let later = start + time::Duration::hours(2);
+        let line = clock_line(later);
+        assert_eq!(parse_clock(&line), Some(later));
+        let peers = PeerAddresses::default();
+        follow_supervisor(format!("{line}\n").as_bytes(), &peers, &relay).await;
+        assert_eq!(clock.now(), later, "set by the supervisor's line");
+        // The DSP's admin call moves it here: reported, once.
+        let moved = clock.advance(Duration::from_secs(60)).unwrap();
+        let wait = async {
+            while reported.lock().unwrap().is_empty() {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .expect("the move reported");
+        assert_eq!(*reported.lock().unwrap(), [clock_line(moved)]);
+        reporting.abort();
+        for bad in ["clock", "clock x", "clock 1 2", "clocks 1"] {
+            assert_eq!(parse_clock(bad), None, "{bad:?}");
+        }
     }
 
     #[tokio::test]
