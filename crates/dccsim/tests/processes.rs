@@ -382,7 +382,7 @@ async fn the_admin_call_moves_the_clock_of_every_party_process() {
     );
     config.response_url = Some(inbox.url.clone());
     let run_dir = tempfile::tempdir().expect("run dir");
-    let (config, config_path) =
+    let (_, config_path) =
         ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
     let addresses = ecosystem::processes::AddressBook::default();
     let (stop, stopped) = tokio::sync::watch::channel(false);
