@@ -369,8 +369,8 @@ pub(crate) fn read(
         return Ok(event_buffer(profile, &device.state, &selected));
     }
     let times = match selection {
-        Selection::Range(from, to) => capture_times(profile, from, to),
-        Selection::Entries(from, to) => by_entry(&capture_times(profile, 0, now), from, to),
+        Selection::Range(from, to) => capture_times(device, profile, from, to),
+        Selection::Entries(from, to) => by_entry(&capture_times(device, profile, 0, now), from, to),
     };
     Ok(buffer(profile, &device.state, &times))
 }
@@ -410,7 +410,7 @@ pub(crate) fn whole_buffer(
             .collect();
         return Some(event_buffer(profile, &device.state, &entries));
     }
-    let times = capture_times(profile, 0, now.seconds_since_2000());
+    let times = capture_times(device, profile, 0, now.seconds_since_2000());
     Some(buffer(profile, &device.state, &times))
 }
 
@@ -442,9 +442,19 @@ pub(crate) fn seconds(value: &Data) -> Result<u32, u8> {
     }
 }
 
-/// The capture times of a profile within `[from, to]`, oldest first, at most its capacity.
-fn capture_times(profile: &Profile, from: u32, to: u32) -> Vec<u32> {
-    if profile.period == 0 || to < from {
+/// The capture times of a profile within `[from, to]`, oldest first, at most its capacity:
+/// the billing calendar log's at the dates and times of the meter's billing calendar (6.8,
+/// ECS30), the others' every period.
+fn capture_times(device: &Device, profile: &Profile, from: u32, to: u32) -> Vec<u32> {
+    if to < from {
+        return Vec::new();
+    }
+    if profile.logical_name == BILLING_CALENDAR_LOG {
+        if let Some(calendar) = BillingCalendar::of(device) {
+            return calendar.occurrences(from, to, profile.capacity);
+        }
+    }
+    if profile.period == 0 {
         return Vec::new();
     }
     let last = to - to % profile.period;
@@ -458,6 +468,119 @@ fn capture_times(profile: &Profile, from: u32, to: u32) -> Vec<u32> {
 
 /// The billing data log whose entries the billing calendar triggers (ECS20c).
 const BILLING_CALENDAR_LOG: [u8; 6] = [0, 0, 98, 1, 0, 255];
+
+/// The billing calendar: the Single action schedule 0-0:15.0.0.255's `execution_time`.
+const BILLING_CALENDAR: CosemAttribute = CosemAttribute {
+    class_id: 22,
+    obis: [0, 0, 15, 0, 0, 255],
+    attribute: 4,
+};
+
+/// How far back the billing calendar's occurrences are looked for: five years of days.
+const CALENDAR_LOOK_BACK_DAYS: u32 = 5 * 366;
+
+/// A billing calendar's entries: each a time of day (seconds) and a date whose year, month
+/// and day may be wildcards (`0xFFFF`/`0xFF`; day `0xFE` the last of the month, `0xFD` the
+/// one before).
+struct BillingCalendar(Vec<(u32, CalendarDate)>);
+
+struct CalendarDate {
+    year: Option<u16>,
+    month: Option<u8>,
+    day: u8,
+}
+
+impl BillingCalendar {
+    /// The meter's billing calendar; `None` when it holds none that reads.
+    fn of(device: &Device) -> Option<Self> {
+        let Some(Data::Array(entries)) = device.store.cosem(BILLING_CALENDAR) else {
+            return None;
+        };
+        let mut read = Vec::new();
+        for entry in entries {
+            let Data::Structure(fields) = entry else {
+                return None;
+            };
+            let [Data::OctetString(time), Data::OctetString(date)] = fields.as_slice() else {
+                return None;
+            };
+            let [hour, minute, second, ..] = time.as_slice() else {
+                return None;
+            };
+            let [year_high, year_low, month, day, ..] = date.as_slice() else {
+                return None;
+            };
+            let field = |value: u8| if value == 0xFF { 0 } else { u32::from(value) };
+            let time_of_day = field(*hour) * 3_600 + field(*minute) * 60 + field(*second);
+            let year = u16::from_be_bytes([*year_high, *year_low]);
+            read.push((
+                time_of_day,
+                CalendarDate {
+                    year: (year != 0xFFFF).then_some(year),
+                    month: (*month != 0xFF).then_some(*month),
+                    day: *day,
+                },
+            ));
+        }
+        (!read.is_empty()).then_some(Self(read))
+    }
+
+    /// Its occurrences within `[from, to]` (UTC seconds since 2000), oldest first, the latest
+    /// `capacity` of them.
+    fn occurrences(&self, from: u32, to: u32, capacity: u32) -> Vec<u32> {
+        let mut found = Vec::new();
+        let mut day_start = to - to % DAY;
+        for _ in 0..CALENDAR_LOOK_BACK_DAYS {
+            if found.len() >= capacity as usize {
+                break;
+            }
+            let Some(date) = DeviceDateTime::from_seconds_since_2000(day_start)
+                .to_offset_date_time()
+                .map(|instant| instant.date())
+            else {
+                break;
+            };
+            let mut today: Vec<u32> = self
+                .0
+                .iter()
+                .filter(|(_, calendar)| calendar.matches(date))
+                .map(|(time_of_day, _)| day_start + time_of_day)
+                .filter(|time| (from..=to).contains(time))
+                .collect();
+            today.sort_unstable_by(|a, b| b.cmp(a));
+            today.dedup();
+            found.extend(today);
+            match day_start.checked_sub(DAY) {
+                Some(earlier) if earlier + DAY > from => day_start = earlier,
+                _ => break,
+            }
+        }
+        found.truncate(capacity as usize);
+        found.reverse();
+        found
+    }
+}
+
+impl CalendarDate {
+    fn matches(&self, date: time::Date) -> bool {
+        if self.year.is_some_and(|year| i32::from(year) != date.year()) {
+            return false;
+        }
+        if self
+            .month
+            .is_some_and(|month| month != u8::from(date.month()))
+        {
+            return false;
+        }
+        let last = date.month().length(date.year());
+        match self.day {
+            0xFF => true,
+            0xFE => date.day() == last,
+            0xFD => date.day() + 1 == last,
+            day => day == date.day(),
+        }
+    }
+}
 
 /// The billing data log entry an ESME captures at `time` (UTC seconds since 2000) and pushes
 /// in its ECS68 alert: one row of the billing calendar's log as a compact array, in a

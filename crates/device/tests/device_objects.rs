@@ -631,3 +631,85 @@ fn gcs40a_to_gcs40d_adjust_and_reset_the_balance_gcs21b_reads() {
     assert_eq!(adjust(&mut gsme, GCS40A, 68, 0x07, 100), 0x87);
     assert_eq!(balance(&mut gsme, 69), 0);
 }
+
+const ECS20C: MessageCode = MessageCode(0x0030);
+const ECS30A: MessageCode = MessageCode(0x00D7);
+
+/// The octets one value of `description` takes in a compact array (double-long-unsigned
+/// values and arrays and structures of them, as the billing data log holds).
+fn compact_width(description: &gbcs::dlms::TypeDescription) -> usize {
+    use gbcs::dlms::TypeDescription;
+    match description {
+        TypeDescription::Simple(6) => 4,
+        TypeDescription::Array { elements, element } => {
+            usize::from(*elements) * compact_width(element)
+        }
+        TypeDescription::Structure(fields) => fields.iter().map(compact_width).sum(),
+        other => panic!("not in a billing data log: {other:?}"),
+    }
+}
+
+/// The capture times (each row's first column, double-long-unsigned seconds since 2000) of a
+/// billing data log read, as (year, month, day, hour).
+fn capture_dates(buffer: &Data) -> Vec<(u16, u8, u8, u8)> {
+    let Data::CompactArray {
+        type_description,
+        contents,
+    } = buffer
+    else {
+        panic!("not a compact buffer: {buffer:?}");
+    };
+    contents
+        .chunks(compact_width(type_description))
+        .map(|row| {
+            let seconds = u32::from_be_bytes(row[..4].try_into().unwrap());
+            let at = device::DeviceDateTime::from_seconds_since_2000(seconds);
+            (at.year, at.month, at.day, at.hour)
+        })
+        .collect()
+}
+
+#[test]
+fn ecs20c_reads_billing_data_log_entries_at_the_dates_of_the_billing_calendar_ecs30a_sets() {
+    let mut esme = esme();
+    let billing_log = reference(class::PROFILE_GENERIC, [0, 0, 98, 1, 0, 255], 2);
+    // Since 2023-06-01, until the test's now, 2024-05-01 12:30.
+    let read = |esme: &mut Device, counter| {
+        let from = device::DeviceDateTime {
+            year: 2023,
+            month: 6,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+        }
+        .seconds_since_2000();
+        let request = AccessRequest::new().get_captured_between(billing_log, from, u32::MAX);
+        let answers = dlms(esme, ECS20C, counter, request, false);
+        all_succeed(ECS20C, &answers);
+        capture_dates(&answers[0].1)
+    };
+    // The default calendar: the first of each month at midnight; the log keeps three.
+    assert_eq!(
+        read(&mut esme, 70),
+        [(2024, 3, 1, 0), (2024, 4, 1, 0), (2024, 5, 1, 0)]
+    );
+    // RTDS's ECS30a: quarterly, the first of January, April, July and October, here at 02:00.
+    let quarterly = Data::Array(
+        [1u8, 4, 7, 10]
+            .iter()
+            .map(|month| {
+                Data::Structure(vec![
+                    Data::OctetString(vec![2, 0, 0, 0]),
+                    Data::OctetString(vec![0xFF, 0xFF, *month, 1, 0xFF]),
+                ])
+            })
+            .collect(),
+    );
+    let set = AccessRequest::new().set(reference(22, [0, 0, 15, 0, 0, 255], 4), quarterly);
+    all_succeed(ECS30A, &dlms(&mut esme, ECS30A, 71, set, true));
+    assert_eq!(
+        read(&mut esme, 72),
+        [(2023, 10, 1, 2), (2024, 1, 1, 2), (2024, 4, 1, 2)]
+    );
+}
