@@ -202,6 +202,90 @@ pub fn xml_date_time(at: OffsetDateTime) -> String {
     )
 }
 
+/// Keys (devices, say) each awaiting a time on a clock, and what rings them: [`Alarm::run`]
+/// calls back each key set when its time may have come, and sleeps until the earliest time
+/// the keys still await, or until a key is set or the clock moves.
+#[derive(Debug)]
+pub struct Alarm<K> {
+    keys: Mutex<std::collections::HashSet<K>>,
+    changed: tokio::sync::Notify,
+}
+
+impl<K> Default for Alarm<K> {
+    fn default() -> Self {
+        Self {
+            keys: Mutex::new(std::collections::HashSet::new()),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Alarm<K> {
+    /// Sets the alarm for `key`: it is rung at once, then for as long as it awaits a time.
+    pub fn set(&self, key: K) {
+        self.keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key);
+        self.changed.notify_one();
+    }
+
+    /// Whether `key` awaits its time.
+    pub fn is_set(&self, key: K) -> bool {
+        self.keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&key)
+    }
+
+    /// Rings the keys set, forever: `ring(key)` does what is due for it by now and says when
+    /// it is next due (`None`: nothing more; its alarm is off until set again).
+    pub async fn run(&self, clock: &Clock, mut ring: impl FnMut(K) -> Option<OffsetDateTime>) {
+        loop {
+            // Made before the keys are read: a key set meanwhile still wakes this round.
+            let changed = self.changed.notified();
+            let keys: Vec<K> = self
+                .keys
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .copied()
+                .collect();
+            let mut earliest: Option<OffsetDateTime> = None;
+            let mut done = Vec::new();
+            for key in keys {
+                match ring(key) {
+                    Some(due) => earliest = Some(earliest.map_or(due, |known| known.min(due))),
+                    None => done.push(key),
+                }
+            }
+            {
+                let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+                for key in done {
+                    keys.remove(&key);
+                }
+            }
+            let until_due = async {
+                match earliest {
+                    Some(due) => self.sleep_until_or_moved(clock, due).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = until_due => {}
+                () = changed => {}
+            }
+        }
+    }
+
+    async fn sleep_until_or_moved(&self, clock: &Clock, due: OffsetDateTime) {
+        tokio::select! {
+            () = clock.sleep_until(due) => {}
+            () = clock.moved() => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +334,62 @@ mod tests {
             xml_date_time(datetime!(2030-01-02 03:04:05.678 UTC)),
             "2030-01-02T03:04:05.678Z"
         );
+    }
+
+    #[tokio::test]
+    async fn an_alarm_rings_a_key_when_set_and_again_at_its_time_until_it_says_done() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let start = OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
+        let due = start + time::Duration::hours(1);
+        let clock = Clock::virtual_at(start);
+        let alarm = Arc::new(Alarm::<u8>::default());
+        let rings = Arc::new(AtomicUsize::new(0));
+        let running = tokio::spawn({
+            let (alarm, clock, rings) = (alarm.clone(), clock.clone(), rings.clone());
+            async move {
+                alarm
+                    .run(&clock, |_| {
+                        rings.fetch_add(1, Ordering::SeqCst);
+                        (clock.now() < due).then_some(due)
+                    })
+                    .await
+            }
+        });
+        let rung = |count| {
+            let rings = rings.clone();
+            async move {
+                while rings.load(Ordering::SeqCst) < count {
+                    tokio::task::yield_now().await;
+                }
+            }
+        };
+        alarm.set(7);
+        tokio::time::timeout(Duration::from_secs(10), rung(1))
+            .await
+            .unwrap();
+        assert!(alarm.is_set(7), "it awaits its time");
+        clock.set(due).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), rung(2))
+            .await
+            .unwrap();
+        let wait_off = async {
+            while alarm.is_set(7) {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait_off)
+            .await
+            .unwrap();
+        let when_off = rings.load(Ordering::SeqCst);
+        clock.advance(Duration::from_secs(60)).unwrap();
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            rings.load(Ordering::SeqCst),
+            when_off,
+            "off until set again"
+        );
+        running.abort();
     }
 }
