@@ -263,11 +263,10 @@ impl Started {
     }
 }
 
-/// The parties as OS processes under `ecosystem::processes::supervise`, as `dccsim up
+/// The parties as OS processes under `ecosystem::processes::Supervisor`, as `dccsim up
 /// --processes` runs them, in a run folder of their own (configuration, DCCKI material).
 struct Processes {
-    stop: tokio::sync::watch::Sender<bool>,
-    supervisor: tokio::task::JoinHandle<()>,
+    supervisor: ecosystem::processes::Supervisor,
     run_dir: std::path::PathBuf,
 }
 
@@ -283,22 +282,16 @@ impl Processes {
         let (config, config_path) =
             ecosystem::processes::prepare_run(config, &run_dir).map_err(|error| failed(&error))?;
         let identities = ecosystem::Identities::build(&config)?;
-        let addresses = ecosystem::processes::AddressBook::default();
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let supervisor = tokio::spawn(ecosystem::processes::supervise(
+        let supervisor = ecosystem::processes::Supervisor::start(
             executable.to_owned(),
             config_path,
             run_dir.clone(),
-            Vec::new(),
-            addresses.clone(),
-            stopped,
-        ));
+        );
         let processes = Self {
-            stop,
             supervisor,
             run_dir,
         };
-        let duis_url = match addresses.endpoints(READY_LIMIT).await {
+        let duis_url = match processes.supervisor.endpoints(READY_LIMIT).await {
             Ok(endpoints) => endpoints.duis_url(),
             Err(error) => {
                 processes.stop().await;
@@ -313,8 +306,7 @@ impl Processes {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.supervisor.await;
+        let _ = self.supervisor.stop().await;
         let _ = std::fs::remove_dir_all(&self.run_dir);
     }
 }

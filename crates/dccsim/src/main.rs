@@ -448,27 +448,18 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
     }
     let (config, config_path) = ecosystem::processes::prepare_run(config, &run_dir)?;
     let identities = ecosystem::Identities::build(&config)?;
-    let addresses = ecosystem::processes::AddressBook::default();
     let written = write_pki(&identities.pki, Path::new(DEFAULT_CERTS_DIRECTORY))?;
     println!(
         "certs         {written} PEM files of the test PKI (seed {}) in {DEFAULT_CERTS_DIRECTORY}/",
         config.seed
     );
     let executable = std::env::current_exe().context("cannot find the dccsim executable")?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let supervisor = tokio::spawn(ecosystem::processes::supervise(
-        executable,
-        config_path.clone(),
-        run_dir.clone(),
-        Vec::new(),
-        addresses.clone(),
-        stopped,
-    ));
-    let endpoints = match addresses.endpoints(READY_LIMIT).await {
+    let supervisor =
+        ecosystem::processes::Supervisor::start(executable, config_path.clone(), run_dir.clone());
+    let endpoints = match supervisor.endpoints(READY_LIMIT).await {
         Ok(endpoints) => endpoints,
         Err(error) => {
-            let _ = stop.send(true);
-            let _ = supervisor.await;
+            let _ = supervisor.stop().await;
             return Err(error.into());
         }
     };
@@ -481,15 +472,13 @@ async fn up_processes(options: EcosystemOptions) -> anyhow::Result<ExitCode> {
         run_dir.display()
     );
     if let Err(error) = ecosystem::wait_until_ready(&endpoints.duis_url(), READY_LIMIT).await {
-        let _ = stop.send(true);
-        let _ = supervisor.await;
+        let _ = supervisor.stop().await;
         return Err(error.into());
     }
     println!("ready");
     stop_requested().await;
     println!("shutting down");
-    let _ = stop.send(true);
-    let _ = supervisor.await;
+    let _ = supervisor.stop().await;
     Ok(ExitCode::SUCCESS)
 }
 

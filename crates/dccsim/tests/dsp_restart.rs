@@ -86,17 +86,12 @@ async fn a_killed_dsp_owes_and_delivers_every_answer_exactly_once() {
     config.dsp_data_directory = Some(run_dir.path().join("dsp-data"));
     let (config, config_path) =
         ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
-    let addresses = ecosystem::processes::AddressBook::default();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let supervisor = tokio::spawn(ecosystem::processes::supervise(
+    let supervisor = ecosystem::processes::Supervisor::start(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
-        Vec::new(),
-        addresses.clone(),
-        stopped,
-    ));
-    let endpoints = addresses
+    );
+    let endpoints = supervisor
         .endpoints(Duration::from_secs(120))
         .await
         .expect("every party listening");
@@ -254,6 +249,5 @@ async fn a_killed_dsp_owes_and_delivers_every_answer_exactly_once() {
         assert!(std::time::Instant::now() < deadline, "{incomplete}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let _ = stop.send(true);
-    let _ = supervisor.await;
+    let _ = supervisor.stop().await;
 }

@@ -56,17 +56,12 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         .grpc_addresses
         .values()
         .all(|address| address.port() == 0));
-    let addresses = ecosystem::processes::AddressBook::default();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let supervisor = tokio::spawn(ecosystem::processes::supervise(
+    let supervisor = ecosystem::processes::Supervisor::start(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
-        Vec::new(),
-        addresses.clone(),
-        stopped,
-    ));
-    let endpoints = addresses
+    );
+    let endpoints = supervisor
         .endpoints(Duration::from_secs(120))
         .await
         .expect("every party listening");
@@ -187,7 +182,7 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let restarted = addresses
+    let restarted = supervisor
         .endpoints(Duration::from_secs(60))
         .await
         .expect("the restarted csp-north reports");
@@ -213,8 +208,7 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
     assert_eq!(again.passed(), again.cases.len(), "{text}");
 
     // Stopping: the supervisor returns (it did not panic) and its party processes are gone.
-    stop.send(true).expect("supervisor listening");
-    tokio::time::timeout(Duration::from_secs(60), supervisor)
+    tokio::time::timeout(Duration::from_secs(60), supervisor.stop())
         .await
         .expect("supervisor stops within a minute")
         .expect("supervisor did not panic");
@@ -384,17 +378,12 @@ async fn the_admin_call_moves_the_clock_of_every_party_process() {
     let run_dir = tempfile::tempdir().expect("run dir");
     let (_, config_path) =
         ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
-    let addresses = ecosystem::processes::AddressBook::default();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let supervisor = tokio::spawn(ecosystem::processes::supervise(
+    let supervisor = ecosystem::processes::Supervisor::start(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
-        Vec::new(),
-        addresses.clone(),
-        stopped,
-    ));
-    let endpoints = addresses
+    );
+    let endpoints = supervisor
         .endpoints(Duration::from_secs(120))
         .await
         .expect("every party listening");
@@ -464,8 +453,7 @@ async fn the_admin_call_moves_the_clock_of_every_party_process() {
         assert_eq!(alert.answer.response.request_id, Some(update.request_id));
     }
 
-    stop.send(true).expect("supervisor listening");
-    tokio::time::timeout(Duration::from_secs(60), supervisor)
+    tokio::time::timeout(Duration::from_secs(60), supervisor.stop())
         .await
         .expect("supervisor stops within a minute")
         .expect("supervisor did not panic");

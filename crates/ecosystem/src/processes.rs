@@ -336,6 +336,50 @@ async fn tell_line(stdin: &mut ChildStdin, line: String) {
     }
 }
 
+/// The supervisor of a process per party, running: [`supervise`] in a task, with where the
+/// parties listen as they report it.
+#[derive(Debug)]
+pub struct Supervisor {
+    /// Where every party process's listeners are.
+    pub addresses: AddressBook,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Supervisor {
+    /// Starts a process per party of `executable` (`dccsim`), each reading `config_path` (see
+    /// [`prepare_run`]), their pid files in `run_dir`.
+    pub fn start(executable: PathBuf, config_path: PathBuf, run_dir: PathBuf) -> Self {
+        let addresses = AddressBook::default();
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(supervise(
+            executable,
+            config_path,
+            run_dir,
+            Vec::new(),
+            addresses.clone(),
+            stopped,
+        ));
+        Self {
+            addresses,
+            stop,
+            task,
+        }
+    }
+
+    /// Where the parties listen, once every one has said (at most `limit`).
+    pub async fn endpoints(&self, limit: Duration) -> Result<Endpoints, NotListening> {
+        self.addresses.endpoints(limit).await
+    }
+
+    /// Stops every party process and waits for the supervisor to end; `Err` if its task
+    /// panicked.
+    pub async fn stop(self) -> Result<(), tokio::task::JoinError> {
+        let _ = self.stop.send(true);
+        self.task.await
+    }
+}
+
 struct PartyCommand {
     executable: PathBuf,
     config_path: PathBuf,
