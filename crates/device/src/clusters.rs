@@ -311,23 +311,25 @@ fn sampled_data(request: &ClusterCommand) -> Option<Vec<ComponentAnswer>> {
 }
 
 /// The snapshots a meter holds: one at midnight every day since installation (cause bit 0,
-/// general), one at the end of each billing period (cause bit 1: the default monthly billing
-/// calendar, midnight UTC on the first of each month), and one at installation (cause bit 3,
-/// change of tariff), newest first.
+/// general), one at the end of each billing period (cause bit 1: see
+/// [`billing_period_ends`]), and one at installation (cause bit 3, change of tariff), newest
+/// first.
 fn snapshot_times(device: &Device, earliest: u64, latest: u64, cause: u64) -> Vec<(u32, u32)> {
     let installed = device.state.installed.seconds_since_2000();
     let mut snapshots = Vec::new();
-    if cause & (0x0000_0001 | END_OF_BILLING_PERIOD_CAUSE) != 0 {
+    if cause & 0x0000_0001 != 0 {
         let mut day = installed - installed % 86_400 + 86_400;
         while u64::from(day) <= latest {
-            if cause & 0x0000_0001 != 0 {
-                snapshots.push((day, 0x0000_0001));
-            }
-            if cause & END_OF_BILLING_PERIOD_CAUSE != 0 && first_of_a_month(day) {
-                snapshots.push((day, END_OF_BILLING_PERIOD));
-            }
+            snapshots.push((day, 0x0000_0001));
             day += 86_400;
         }
+    }
+    if cause & END_OF_BILLING_PERIOD_CAUSE != 0 {
+        snapshots.extend(
+            billing_period_ends(device, latest)
+                .into_iter()
+                .map(|time| (time, END_OF_BILLING_PERIOD)),
+        );
     }
     if cause & 0x0000_0008 != 0 {
         snapshots.push((installed, 0x0000_0008));
@@ -346,6 +348,76 @@ fn first_of_a_month(time: u32) -> bool {
         .to_offset_date_time()
         .is_some_and(|instant| instant.day() == 1)
 }
+
+/// How many billing periods' ends are looked at, at most.
+const BILLING_PERIODS_LOOKED_AT: u32 = 10_000;
+
+/// The ends of the meter's billing periods up to `latest` (UTC seconds since 2000): from the
+/// start of the billing period the DCC last published to it (6.8, GCS25: Publish Billing
+/// Period's start time and its duration in minutes, days, weeks or months), every duration
+/// (a meter in service holds a monthly one from the first of the month it was installed);
+/// without one, midnight UTC on the first of each month; none before installation.
+fn billing_period_ends(device: &Device, latest: u64) -> Vec<u32> {
+    let installed = device.state.installed.seconds_since_2000();
+    let published = device
+        .store
+        .published(PRICE, PUBLISH_BILLING_PERIOD)
+        .last()
+        .and_then(|payload| {
+            let request = zcl_commands::layout(PRICE, true, PUBLISH_BILLING_PERIOD)?
+                .decode(payload)
+                .ok()?;
+            let start = u32::try_from(number(&request, 2)).ok()?;
+            let duration = u32::try_from(number(&request, 3)).ok()?;
+            let units = number(&request, 4) & 0x0F;
+            (duration > 0).then_some((start, duration, units))
+        });
+    let Some((start, duration, units)) = published else {
+        let mut ends = Vec::new();
+        let mut day = installed - installed % 86_400 + 86_400;
+        while u64::from(day) <= latest {
+            if first_of_a_month(day) {
+                ends.push(day);
+            }
+            day += 86_400;
+        }
+        return ends;
+    };
+    let start_instant = DeviceDateTime::from_seconds_since_2000(start).to_offset_date_time();
+    let mut ends = Vec::new();
+    for index in 0..BILLING_PERIODS_LOOKED_AT {
+        let end = match units {
+            0 => start.checked_add(index.saturating_mul(duration).saturating_mul(60)),
+            1 => start.checked_add(index.saturating_mul(duration).saturating_mul(86_400)),
+            2 => start.checked_add(index.saturating_mul(duration).saturating_mul(7 * 86_400)),
+            _ => start_instant
+                .and_then(|instant| add_months(instant, index.saturating_mul(duration)))
+                .map(|instant| DeviceDateTime::from_offset_date_time(instant).seconds_since_2000()),
+        };
+        match end {
+            Some(end) if u64::from(end) <= latest => ends.push(end),
+            _ => break,
+        }
+    }
+    // No snapshot before the meter was installed.
+    ends.retain(|end| *end >= installed);
+    ends
+}
+
+/// `instant` `months` calendar months later, its day of the month kept where the month has
+/// it (else the month's last).
+fn add_months(instant: time::OffsetDateTime, months: u32) -> Option<time::OffsetDateTime> {
+    let total = i64::from(instant.year()) * 12 + i64::from(u8::from(instant.month())) - 1
+        + i64::from(months);
+    let year = i32::try_from(total.div_euclid(12)).ok()?;
+    let month = time::Month::try_from(u8::try_from(total.rem_euclid(12) + 1).ok()?).ok()?;
+    let day = instant.day().min(month.length(year));
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    Some(instant.replace_date(date))
+}
+
+/// The price cluster's Publish Billing Period.
+const PUBLISH_BILLING_PERIOD: u8 = 0x09;
 
 /// The snapshot selected by a Get (Prepay) Snapshot's earliest, latest, offset and cause.
 fn selected_snapshot(

@@ -503,6 +503,55 @@ fn gcs15c_reads_a_snapshot_at_the_end_of_each_billing_month() {
     }
 }
 
+const GCS25: MessageCode = MessageCode(0x007E);
+
+#[test]
+fn gcs15c_follows_the_billing_period_gcs25_publishes() {
+    let mut gsme = gsme_in(DeviceState::default());
+    let at = |day| {
+        device::DeviceDateTime {
+            year: 2015,
+            month: 1,
+            day,
+            hour: 6,
+            minute: 0,
+            second: 0,
+        }
+        .seconds_since_2000()
+    };
+    // Publish Billing Period: provider, issuer event, start 2015-01-15 06:00, one month.
+    let mut period = vec![0, 0, 0, 0, 0x80, 0x4A, 0x37, 0x1C];
+    period.extend(at(15).to_le_bytes());
+    period.extend([0x01, 0x00, 0x00, 0x23, 0x00]);
+    let answer = gbz(
+        &mut gsme,
+        GCS25,
+        80,
+        numbered(vec![publish(0x09, period)]).encode(),
+        true,
+    );
+    assert!(answer.components.iter().all(|component| matches!(
+        &component.body,
+        ComponentBody::Plain(payload) if payload.last() == Some(&0)
+    )));
+    // 2015-01-01 to 2015-06-30: the periods end on the 15th of January to June, 06:00.
+    let get = |offset| {
+        ZclRequest::command(Request::GetSnapshot {
+            earliest_start_time: 473_385_600,
+            latest_end_time: 488_937_600,
+            snapshot_offset: offset,
+            snapshot_cause: 0x0000_0002,
+        })
+    };
+    let june_15 = at(15) + (31 + 28 + 31 + 30 + 31) * 86_400;
+    let may_15 = june_15 - 31 * 86_400;
+    for (offset, expected_time) in [(0, june_15), (1, may_15)] {
+        let payload = CommandPayload::new().with(get(offset)).encode();
+        let answer = gbz(&mut gsme, GCS15C, 81 + u64::from(offset), payload, false);
+        assert_eq!(published_snapshot(&answer, 0), (expected_time, 6));
+    }
+}
+
 const GCS21A: MessageCode = MessageCode(0x007B);
 const GCS23: MessageCode = MessageCode(0x007C);
 

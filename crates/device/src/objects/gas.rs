@@ -77,7 +77,8 @@ pub(super) fn fill(store: &mut ObjectStore, state: &DeviceState) {
 }
 
 /// The calendar and billing period a meter in service holds: two day profiles (one tier all
-/// day, two tiers from 07:00), one week, one season, one special day, a monthly billing period.
+/// day, two tiers from 07:00), one week, one season, one special day, a monthly billing period
+/// from the first of the month of installation.
 fn publishes(store: &mut ObjectStore, state: &DeviceState) {
     let issued = u64::from(state.installed.seconds_since_2000());
     tariff(store, issued);
@@ -141,15 +142,27 @@ fn publishes(store: &mut ObjectStore, state: &DeviceState) {
         special_days,
         vec![vec![zcl_date(0xFF, 12, 25), unsigned(FieldType::Uint8, 1)]],
     );
+    // Monthly (duration 1, timebase 3: months, as RTDS's GCS25 publishes it), from midnight
+    // UTC on the first of the month of installation.
+    let first_of_the_month = state
+        .installed
+        .to_offset_date_time()
+        .and_then(|installed| installed.replace_day(1).ok())
+        .map(|first| first.replace_time(time::Time::MIDNIGHT))
+        .map_or(issued, |first| {
+            u64::from(
+                crate::date_time::DeviceDateTime::from_offset_date_time(first).seconds_since_2000(),
+            )
+        });
     publish(
         PRICE,
         0x09,
         vec![
             unsigned(FieldType::Uint32, 0),
             unsigned(FieldType::Uint32, issued),
-            unsigned(FieldType::UtcTime, issued),
+            unsigned(FieldType::UtcTime, first_of_the_month),
             unsigned(FieldType::Uint24, 1),
-            unsigned(FieldType::Bitmap8, 0x22),
+            unsigned(FieldType::Bitmap8, 0x23),
             unsigned(FieldType::Enum8, 0),
         ],
         Vec::new(),
