@@ -203,71 +203,124 @@ pub fn xml_date_time(at: OffsetDateTime) -> String {
 }
 
 /// Keys (devices, say) each awaiting a time on a clock, and what rings them: [`Alarm::run`]
-/// calls back each key set when its time may have come, and sleeps until the earliest time
-/// the keys still await, or until a key is set or the clock moves.
+/// rings each key whose time has come, and sleeps until the earliest time a key awaits, or
+/// until a key is set earlier or the clock moves. Setting and ringing cost a logarithm of the
+/// keys waiting: a key not due is never looked at.
 #[derive(Debug)]
 pub struct Alarm<K> {
-    keys: Mutex<std::collections::HashSet<K>>,
+    waiting: Mutex<Waiting<K>>,
     changed: tokio::sync::Notify,
+}
+
+/// The keys waiting, by when: a key's time, and the queue in time order (an entry whose key
+/// has since been set to another time is stale and skipped).
+#[derive(Debug)]
+struct Waiting<K> {
+    due: std::collections::HashMap<K, OffsetDateTime>,
+    queue: std::collections::BinaryHeap<std::cmp::Reverse<(OffsetDateTime, K)>>,
 }
 
 impl<K> Default for Alarm<K> {
     fn default() -> Self {
         Self {
-            keys: Mutex::new(std::collections::HashSet::new()),
+            waiting: Mutex::new(Waiting {
+                due: std::collections::HashMap::new(),
+                queue: std::collections::BinaryHeap::new(),
+            }),
             changed: tokio::sync::Notify::new(),
         }
     }
 }
 
-impl<K: Copy + Eq + std::hash::Hash> Alarm<K> {
-    /// Sets the alarm for `key`: it is rung at once, then for as long as it awaits a time.
-    pub fn set(&self, key: K) {
-        self.keys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key);
-        self.changed.notify_one();
+impl<K: Copy + Eq + Ord + std::hash::Hash> Waiting<K> {
+    /// The earliest time waited for, stale entries dropped.
+    fn earliest(&mut self) -> Option<OffsetDateTime> {
+        while let Some(std::cmp::Reverse((due, key))) = self.queue.peek().copied() {
+            if self.due.get(&key) == Some(&due) {
+                return Some(due);
+            }
+            self.queue.pop();
+        }
+        None
     }
 
-    /// Whether `key` awaits its time.
-    pub fn is_set(&self, key: K) -> bool {
-        self.keys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(&key)
+    /// Takes the keys due by `now`.
+    fn take_due(&mut self, now: OffsetDateTime) -> Vec<K> {
+        let mut taken = Vec::new();
+        while let Some(due) = self.earliest() {
+            if due > now {
+                break;
+            }
+            if let Some(std::cmp::Reverse((_, key))) = self.queue.pop() {
+                self.due.remove(&key);
+                taken.push(key);
+            }
+        }
+        taken
+    }
+}
+
+impl<K: Copy + Eq + Ord + std::hash::Hash> Alarm<K> {
+    /// Sets the alarm for `key` at `due` (at once when `due` has come); a key already set for
+    /// earlier keeps its time (it is rung then, and says when next).
+    pub fn set(&self, key: K, due: OffsetDateTime) {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        if waiting.due.get(&key).is_some_and(|set| *set <= due) {
+            return;
+        }
+        let earliest = waiting.earliest();
+        waiting.due.insert(key, due);
+        waiting.queue.push(std::cmp::Reverse((due, key)));
+        drop(waiting);
+        if earliest.is_none_or(|earliest| due < earliest) {
+            self.changed.notify_one();
+        }
     }
 
-    /// Rings the keys set, forever: `ring(key)` does what is due for it by now and says when
-    /// it is next due (`None`: nothing more; its alarm is off until set again).
+    /// When `key` is next rung, if it is set.
+    pub fn due(&self, key: K) -> Option<OffsetDateTime> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .due
+            .get(&key)
+            .copied()
+    }
+
+    /// Rings the keys as their times come, forever: `ring(key)` does what is due for it by
+    /// now and says when it is next due (`None`: nothing more; its alarm is off until set
+    /// again).
     pub async fn run(&self, clock: &Clock, mut ring: impl FnMut(K) -> Option<OffsetDateTime>) {
         loop {
-            // Made before the keys are read: a key set meanwhile still wakes this round.
+            // Made before the queue is read: a key set earlier meanwhile still wakes this round.
             let changed = self.changed.notified();
-            let keys: Vec<K> = self
-                .keys
+            let now = clock.now();
+            let due = self
+                .waiting
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .copied()
-                .collect();
-            let mut earliest: Option<OffsetDateTime> = None;
-            let mut done = Vec::new();
-            for key in keys {
-                match ring(key) {
-                    Some(due) => earliest = Some(earliest.map_or(due, |known| known.min(due))),
-                    None => done.push(key),
+                .take_due(now);
+            for key in due {
+                if let Some(next) = ring(key) {
+                    // What ringing left for now or earlier waits for the clock to move: never
+                    // rung again at the same time.
+                    let next = next.max(now + time::Duration::MILLISECOND);
+                    self.set(key, next);
                 }
             }
-            {
-                let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-                for key in done {
-                    keys.remove(&key);
-                }
-            }
+            let earliest = self
+                .waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .earliest();
             let until_due = async {
                 match earliest {
-                    Some(due) => self.sleep_until_or_moved(clock, due).await,
+                    Some(due) => {
+                        tokio::select! {
+                            () = clock.sleep_until(due) => {}
+                            () = clock.moved() => {}
+                        }
+                    }
                     None => std::future::pending().await,
                 }
             };
@@ -275,13 +328,6 @@ impl<K: Copy + Eq + std::hash::Hash> Alarm<K> {
                 () = until_due => {}
                 () = changed => {}
             }
-        }
-    }
-
-    async fn sleep_until_or_moved(&self, clock: &Clock, due: OffsetDateTime) {
-        tokio::select! {
-            () = clock.sleep_until(due) => {}
-            () = clock.moved() => {}
         }
     }
 }
@@ -337,10 +383,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_alarm_rings_a_key_when_set_and_again_at_its_time_until_it_says_done() {
+    async fn an_alarm_rings_a_key_at_its_time_and_again_until_it_says_done() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let start = OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
-        let due = start + time::Duration::hours(1);
+        let first = start + time::Duration::hours(1);
+        let second = start + time::Duration::hours(2);
         let clock = Clock::virtual_at(start);
         let alarm = Arc::new(Alarm::<u8>::default());
         let rings = Arc::new(AtomicUsize::new(0));
@@ -348,48 +395,46 @@ mod tests {
             let (alarm, clock, rings) = (alarm.clone(), clock.clone(), rings.clone());
             async move {
                 alarm
-                    .run(&clock, |_| {
+                    .run(&clock, |key| {
+                        assert_eq!(key, 7, "only the key due is rung");
                         rings.fetch_add(1, Ordering::SeqCst);
-                        (clock.now() < due).then_some(due)
+                        (clock.now() < second).then_some(second)
                     })
                     .await
             }
         });
-        let rung = |count| {
-            let rings = rings.clone();
+        let settled = |count: usize| {
+            let (rings, alarm) = (rings.clone(), alarm.clone());
             async move {
                 while rings.load(Ordering::SeqCst) < count {
                     tokio::task::yield_now().await;
                 }
+                for _ in 0..100 {
+                    tokio::task::yield_now().await;
+                }
+                let _ = alarm;
             }
         };
-        alarm.set(7);
-        tokio::time::timeout(Duration::from_secs(10), rung(1))
+        alarm.set(7, first);
+        alarm.set(9, start + time::Duration::days(30));
+        alarm.set(7, second);
+        assert_eq!(alarm.due(7), Some(first), "an earlier time stands");
+        settled(0).await;
+        assert_eq!(rings.load(Ordering::SeqCst), 0, "not before its time");
+        clock.set(first).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), settled(1))
             .await
             .unwrap();
-        assert!(alarm.is_set(7), "it awaits its time");
-        clock.set(due).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), rung(2))
+        assert_eq!(alarm.due(7), Some(second), "set again for when it said");
+        clock.set(second).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), settled(2))
             .await
             .unwrap();
-        let wait_off = async {
-            while alarm.is_set(7) {
-                tokio::task::yield_now().await;
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(10), wait_off)
-            .await
-            .unwrap();
-        let when_off = rings.load(Ordering::SeqCst);
+        assert_eq!(alarm.due(7), None, "off: it said done");
         clock.advance(Duration::from_secs(60)).unwrap();
-        for _ in 0..100 {
-            tokio::task::yield_now().await;
-        }
-        assert_eq!(
-            rings.load(Ordering::SeqCst),
-            when_off,
-            "off until set again"
-        );
+        settled(2).await;
+        assert_eq!(rings.load(Ordering::SeqCst), 2, "off until set again");
+        assert!(!running.is_finished(), "the key not due was never rung");
         running.abort();
     }
 }

@@ -20,8 +20,8 @@ impl Inner {
     /// Watches `device` when it holds a future-dated instruction (`next_due`, after a command
     /// or an action), and has the task look again at when to wake.
     pub(super) fn watch(&self, device: Eui64, next_due: Option<DeviceDateTime>) {
-        if next_due.is_some() {
-            self.watched.set(device);
+        if let Some(due) = next_due.and_then(|due| due.to_offset_date_time()) {
+            self.watched.set(device, due);
         }
     }
 
