@@ -357,22 +357,9 @@ const BILLING_PERIODS_LOOKED_AT: u32 = 10_000;
 /// Period's start time and its duration in minutes, days, weeks or months), every duration
 /// (a meter in service holds a monthly one from the first of the month it was installed);
 /// without one, midnight UTC on the first of each month; none before installation.
-fn billing_period_ends(device: &Device, latest: u64) -> Vec<u32> {
+pub(crate) fn billing_period_ends(device: &Device, latest: u64) -> Vec<u32> {
     let installed = device.state.installed.seconds_since_2000();
-    let published = device
-        .store
-        .published(PRICE, PUBLISH_BILLING_PERIOD)
-        .last()
-        .and_then(|payload| {
-            let request = zcl_commands::layout(PRICE, true, PUBLISH_BILLING_PERIOD)?
-                .decode(payload)
-                .ok()?;
-            let start = u32::try_from(number(&request, 2)).ok()?;
-            let duration = u32::try_from(number(&request, 3)).ok()?;
-            let units = number(&request, 4) & 0x0F;
-            (duration > 0).then_some((start, duration, units))
-        });
-    let Some((start, duration, units)) = published else {
+    let Some((start, duration, units)) = published_billing_period(device) else {
         let mut ends = Vec::new();
         let mut day = installed - installed % 86_400 + 86_400;
         while u64::from(day) <= latest {
@@ -383,18 +370,9 @@ fn billing_period_ends(device: &Device, latest: u64) -> Vec<u32> {
         }
         return ends;
     };
-    let start_instant = DeviceDateTime::from_seconds_since_2000(start).to_offset_date_time();
     let mut ends = Vec::new();
     for index in 0..BILLING_PERIODS_LOOKED_AT {
-        let end = match units {
-            0 => start.checked_add(index.saturating_mul(duration).saturating_mul(60)),
-            1 => start.checked_add(index.saturating_mul(duration).saturating_mul(86_400)),
-            2 => start.checked_add(index.saturating_mul(duration).saturating_mul(7 * 86_400)),
-            _ => start_instant
-                .and_then(|instant| add_months(instant, index.saturating_mul(duration)))
-                .map(|instant| DeviceDateTime::from_offset_date_time(instant).seconds_since_2000()),
-        };
-        match end {
+        match billing_period_end(start, duration, units, index) {
             Some(end) if u64::from(end) <= latest => ends.push(end),
             _ => break,
         }
@@ -402,6 +380,74 @@ fn billing_period_ends(device: &Device, latest: u64) -> Vec<u32> {
     // No snapshot before the meter was installed.
     ends.retain(|end| *end >= installed);
     ends
+}
+
+/// The first end of a billing period after `after` (UTC seconds since 2000), as
+/// [`billing_period_ends`] counts them, found without counting from the first: a GSME asks at
+/// each command when to push its next billing data log.
+pub(crate) fn next_billing_period_end(device: &Device, after: u32) -> Option<u32> {
+    let installed = device.state.installed.seconds_since_2000();
+    let after = after.max(installed.saturating_sub(1));
+    let Some((start, duration, units)) = published_billing_period(device) else {
+        // The first of the next month, midnight UTC.
+        let date = DeviceDateTime::from_seconds_since_2000(after)
+            .to_offset_date_time()?
+            .replace_time(time::Time::MIDNIGHT)
+            .replace_day(1)
+            .ok()?;
+        let next = add_months(date, 1)?;
+        return Some(DeviceDateTime::from_offset_date_time(next).seconds_since_2000());
+    };
+    if after < start {
+        return Some(start);
+    }
+    let seconds = |unit: u32| duration.saturating_mul(unit);
+    let estimate = match units {
+        0 => (after - start) / seconds(60).max(1),
+        1 => (after - start) / seconds(86_400).max(1),
+        2 => (after - start) / seconds(7 * 86_400).max(1),
+        _ => {
+            let from = DeviceDateTime::from_seconds_since_2000(start).to_offset_date_time()?;
+            let to = DeviceDateTime::from_seconds_since_2000(after).to_offset_date_time()?;
+            let months = (to.year() - from.year()) * 12 + i32::from(u8::from(to.month()))
+                - i32::from(u8::from(from.month()));
+            u32::try_from(months.max(1) - 1).unwrap_or(0) / duration.max(1)
+        }
+    };
+    (estimate..estimate.saturating_add(4))
+        .filter_map(|index| billing_period_end(start, duration, units, index))
+        .find(|end| *end > after)
+}
+
+/// The billing period the DCC last published to the meter: start (UTC seconds since 2000),
+/// duration and its units (0 minutes, 1 days, 2 weeks, 3 months); `None` when none was (or it
+/// does not read, or lasts nothing).
+fn published_billing_period(device: &Device) -> Option<(u32, u32, u64)> {
+    let payload = device
+        .store
+        .published(PRICE, PUBLISH_BILLING_PERIOD)
+        .last()?;
+    let request = zcl_commands::layout(PRICE, true, PUBLISH_BILLING_PERIOD)?
+        .decode(payload)
+        .ok()?;
+    let start = u32::try_from(number(&request, 2)).ok()?;
+    let duration = u32::try_from(number(&request, 3)).ok()?;
+    let units = number(&request, 4) & 0x0F;
+    (duration > 0).then_some((start, duration, units))
+}
+
+/// The end of billing period `index` (0: the start) of a period from `start` lasting
+/// `duration` `units`.
+fn billing_period_end(start: u32, duration: u32, units: u64, index: u32) -> Option<u32> {
+    match units {
+        0 => start.checked_add(index.checked_mul(duration)?.checked_mul(60)?),
+        1 => start.checked_add(index.checked_mul(duration)?.checked_mul(86_400)?),
+        2 => start.checked_add(index.checked_mul(duration)?.checked_mul(7 * 86_400)?),
+        _ => DeviceDateTime::from_seconds_since_2000(start)
+            .to_offset_date_time()
+            .and_then(|instant| add_months(instant, index.saturating_mul(duration)))
+            .map(|instant| DeviceDateTime::from_offset_date_time(instant).seconds_since_2000()),
+    }
 }
 
 /// `instant` `months` calendar months later, its day of the month kept where the month has

@@ -65,6 +65,10 @@ pub struct Device {
     /// tariff, payment mode and prepayment settings, credentials updates, firmware
     /// activations; in the order given.
     pub(crate) pending_instructions: Vec<crate::future_dated::PendingInstruction>,
+    /// Until when (UTC seconds since 2000, the device's clock) the device has pushed its
+    /// billing data logs ([`crate::billing_push`]); `None` until its host first tells it the
+    /// time.
+    pub(crate) billing_observed_until: Option<u32>,
     alerts: Vec<Vec<u8>>,
 }
 
@@ -127,6 +131,7 @@ impl Device {
             store,
             pending_key: None,
             pending_instructions: Vec::new(),
+            billing_observed_until: None,
             alerts: Vec::new(),
         }
     }

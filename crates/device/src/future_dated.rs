@@ -167,18 +167,37 @@ impl Device {
             let pending = self.pending_instructions.remove(index);
             self.execute_pending(pending);
         }
+        self.push_billing_data_logs(now);
     }
 
-    /// When, on its host's clock, the earliest pending future-dated instruction falls due;
-    /// `None` when none is pending.
+    /// When, on its host's clock, the device next has something to do by itself: the
+    /// earliest pending future-dated instruction falls due, or its next billing data log push
+    /// ([`crate::billing_push`]); `None` when neither.
     pub fn next_due(&self) -> Option<DeviceDateTime> {
         let due = self
             .pending_instructions
             .iter()
             .map(|pending| pending.due)
+            .chain(self.next_billing_push())
             .min()?;
+        Some(self.host_time(due))
+    }
+
+    /// When, on its host's clock, the earliest pending future-dated instruction falls due;
+    /// `None` when none is pending.
+    pub fn next_instruction_due(&self) -> Option<DeviceDateTime> {
+        let due = self
+            .pending_instructions
+            .iter()
+            .map(|pending| pending.due)
+            .min()?;
+        Some(self.host_time(due))
+    }
+
+    /// The host's time when the device's clock reads `local` (UTC seconds since 2000).
+    fn host_time(&self, local: u32) -> DeviceDateTime {
         let drift = self.state.clock_offset_seconds;
-        Some(DeviceDateTime::from_seconds_since_2000(due).shifted(drift.saturating_neg()))
+        DeviceDateTime::from_seconds_since_2000(local).shifted(drift.saturating_neg())
     }
 
     /// How many future-dated instructions the device holds, not yet executed.

@@ -30,6 +30,7 @@ mod alerts;
 mod anchors;
 mod asn1;
 mod behaviour;
+mod billing_push;
 mod bindings;
 mod clusters;
 mod config;

@@ -482,7 +482,7 @@ const CALENDAR_LOOK_BACK_DAYS: u32 = 5 * 366;
 /// A billing calendar's entries: each a time of day (seconds) and a date whose year, month
 /// and day may be wildcards (`0xFFFF`/`0xFF`; day `0xFE` the last of the month, `0xFD` the
 /// one before).
-struct BillingCalendar(Vec<(u32, CalendarDate)>);
+pub(crate) struct BillingCalendar(Vec<(u32, CalendarDate)>);
 
 struct CalendarDate {
     year: Option<u16>,
@@ -492,7 +492,7 @@ struct CalendarDate {
 
 impl BillingCalendar {
     /// The meter's billing calendar; `None` when it holds none that reads.
-    fn of(device: &Device) -> Option<Self> {
+    pub(crate) fn of(device: &Device) -> Option<Self> {
         let Some(Data::Array(entries)) = device.store.cosem(BILLING_CALENDAR) else {
             return None;
         };
@@ -525,9 +525,31 @@ impl BillingCalendar {
         (!read.is_empty()).then_some(Self(read))
     }
 
+    /// Its first occurrence after `after` (UTC seconds since 2000), within a year and a day.
+    pub(crate) fn next_after(&self, after: u32) -> Option<u32> {
+        let mut day_start = after - after % DAY;
+        for _ in 0..367 {
+            let date = DeviceDateTime::from_seconds_since_2000(day_start)
+                .to_offset_date_time()?
+                .date();
+            let next = self
+                .0
+                .iter()
+                .filter(|(_, calendar)| calendar.matches(date))
+                .map(|(time_of_day, _)| day_start + time_of_day)
+                .filter(|time| *time > after)
+                .min();
+            if next.is_some() {
+                return next;
+            }
+            day_start = day_start.checked_add(DAY)?;
+        }
+        None
+    }
+
     /// Its occurrences within `[from, to]` (UTC seconds since 2000), oldest first, the latest
     /// `capacity` of them.
-    fn occurrences(&self, from: u32, to: u32, capacity: u32) -> Vec<u32> {
+    pub(crate) fn occurrences(&self, from: u32, to: u32, capacity: u32) -> Vec<u32> {
         let mut found = Vec::new();
         let mut day_start = to - to % DAY;
         for _ in 0..CALENDAR_LOOK_BACK_DAYS {

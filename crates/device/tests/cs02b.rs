@@ -393,7 +393,7 @@ fn future_dated_updates_wait_and_unreadable_ones_are_refused_and_change_nothing(
 
 /// The alerts a device raised, each read: its message code and the alert.
 fn raised(device: &mut Device) -> Vec<(gbcs::MessageCode, gbcs::alert::Alert)> {
-    let alerts = device.take_alerts();
+    let alerts = support::take_alerts_but_billing(device);
     alerts
         .iter()
         .map(|bytes| {
@@ -430,7 +430,20 @@ fn a_future_dated_update_replaces_the_cell_at_its_time_and_reports_its_outcome()
         Some(&ds_private(SUPPLIER)),
     );
     device.handle_command(&future_dated, NOW).unwrap();
-    let due = device.next_due().expect("the update waits for its time");
+    assert_eq!(
+        device.pending_instruction_count(),
+        1,
+        "the update waits for its time"
+    );
+    // Its execution date-time, 2030-01-15 00:00 UTC.
+    let due = device::DeviceDateTime {
+        year: 2030,
+        month: 1,
+        day: 15,
+        hour: 0,
+        minute: 0,
+        second: 0,
+    };
     device.catch_up(NOW);
     assert_eq!(
         supplier_signing_certificate(&device),

@@ -191,7 +191,7 @@ fn a_distributed_image_is_held_reported_by_its_hash_and_activated() {
         esme.receive_firmware_image(&image, version, NOW),
         hash.to_vec()
     );
-    let alerts = esme.take_alerts();
+    let alerts = take_alerts_but_billing(&mut esme);
     let [alert] = alerts.as_slice() else {
         panic!("one alert: {alerts:?}")
     };
@@ -220,15 +220,28 @@ fn a_future_dated_activation_runs_at_its_time_and_reports_its_outcome() {
         activate(&mut esme, 3_000, IMAGE_HASH, Some("20300115090000Z")),
         ActivateFirmwareResponse::CommandAccepted
     );
-    let due = esme.next_due().expect("the activation waits for its time");
+    assert_eq!(
+        esme.pending_instruction_count(),
+        1,
+        "the activation waits for its time"
+    );
+    // Its execution date-time, 2030-01-15 09:00 UTC.
+    let due = device::DeviceDateTime {
+        year: 2030,
+        month: 1,
+        day: 15,
+        hour: 9,
+        minute: 0,
+        second: 0,
+    };
     esme.catch_up(NOW);
     assert_eq!(esme.state().firmware_version, FACTORY_VERSION);
-    assert!(esme.take_alerts().is_empty());
+    assert!(take_alerts_but_billing(&mut esme).is_empty());
 
     esme.catch_up(due);
     assert_eq!(esme.state().firmware_version, NEW_VERSION);
     assert!(esme.pending_firmware_activation().is_none());
-    let alerts = esme.take_alerts();
+    let alerts = take_alerts_but_billing(&mut esme);
     let [alert] = alerts.as_slice() else {
         panic!("one alert expected: {alerts:?}");
     };

@@ -173,7 +173,7 @@ fn the_reference_devices_raise_the_reference_8f66_alerts_at_the_activation_time(
             failures.push(format!("{name}: refused: {error}"));
             continue;
         }
-        let early = device.take_alerts();
+        let early = take_alerts_but_billing(&mut device);
         if !early.is_empty() {
             failures.push(format!("{name}: {} alerts before the time", early.len()));
         }
@@ -187,14 +187,14 @@ fn the_reference_devices_raise_the_reference_8f66_alerts_at_the_activation_time(
             .max()
             .unwrap();
         let due = DeviceDateTime::from_seconds_since_2000(due);
-        if device.next_due() != Some(due) {
+        if device.next_instruction_due() != Some(due) {
             failures.push(format!(
                 "{name}: next due {:?}, the alerts' {due:?}",
-                device.next_due()
+                device.next_instruction_due()
             ));
         }
         device.catch_up(due.shifted(-1));
-        if !device.take_alerts().is_empty() {
+        if !take_alerts_but_billing(&mut device).is_empty() {
             failures.push(format!("{name}: alerts a second before the time"));
         }
         device.catch_up(due);
@@ -223,7 +223,9 @@ fn the_reference_devices_raise_the_reference_8f66_alerts_at_the_activation_time(
             ));
         }
         device.catch_up(due.shifted(86_400));
-        if !device.take_alerts().is_empty() || device.next_due().is_some() {
+        if !take_alerts_but_billing(&mut device).is_empty()
+            || device.pending_instruction_count() > 0
+        {
             failures.push(format!("{name}: alerts on catching up again"));
         }
     }
@@ -314,8 +316,7 @@ fn ecs28a(threshold: u32, period: u32, restoration: u32, at: [u8; 12]) -> Access
 /// The 8F66 alerts taken from `device`, verified as the supplier verifies them (signed with
 /// the device's DS key: 8F66 is critical), parsed.
 fn future_dated_alerts(device: &mut Device, device_id: Eui64) -> Vec<gbcs::alert::Alert> {
-    device
-        .take_alerts()
+    take_alerts_but_billing(device)
         .iter()
         .map(|alert| {
             let apdu = protection::verify_response(alert, None, Some(&ds_public(device_id)))
@@ -345,8 +346,11 @@ fn an_esme_activates_future_dated_load_limit_settings_at_their_time() {
         true,
         NOW,
     );
-    assert!(esme.take_alerts().is_empty(), "nothing before the time");
-    assert_eq!(esme.next_due(), Some(NEXT_MONTH));
+    assert!(
+        take_alerts_but_billing(&mut esme).is_empty(),
+        "nothing before the time"
+    );
+    assert_eq!(esme.next_instruction_due(), Some(NEXT_MONTH));
     assert_eq!(
         dlms(&mut esme, ECS27, 12, limiter_settings(), false, NOW),
         before
@@ -387,8 +391,8 @@ fn an_esme_activates_future_dated_load_limit_settings_at_their_time() {
         ]
     );
     esme.catch_up(NEXT_MONTH.shifted(3_600));
-    assert!(esme.take_alerts().is_empty());
-    assert_eq!(esme.next_due(), None);
+    assert!(take_alerts_but_billing(&mut esme).is_empty());
+    assert_eq!(esme.next_instruction_due(), None);
 }
 
 #[test]
@@ -408,9 +412,9 @@ fn an_activation_time_of_all_ff_cancels_the_pending_one() {
         0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0xFF,
     ];
     dlms(&mut esme, ECS28A, 12, ecs28a(1, 2, 3, never), true, NOW);
-    assert_eq!(esme.next_due(), None);
+    assert_eq!(esme.next_instruction_due(), None);
     esme.catch_up(NEXT_MONTH);
-    assert!(esme.take_alerts().is_empty());
+    assert!(take_alerts_but_billing(&mut esme).is_empty());
     assert_eq!(
         dlms(&mut esme, ECS27, 13, limiter_settings(), false, NEXT_MONTH),
         before
@@ -432,9 +436,9 @@ fn a_device_whose_clock_drifts_falls_due_at_its_own_time() {
         NOW,
     );
     // Its clock is a minute ahead of its host's: due a minute earlier on the host's.
-    assert_eq!(esme.next_due(), Some(NEXT_MONTH.shifted(-60)));
+    assert_eq!(esme.next_instruction_due(), Some(NEXT_MONTH.shifted(-60)));
     esme.catch_up(NEXT_MONTH.shifted(-61));
-    assert!(esme.take_alerts().is_empty());
+    assert!(take_alerts_but_billing(&mut esme).is_empty());
     esme.catch_up(NEXT_MONTH.shifted(-60));
     assert_eq!(future_dated_alerts(&mut esme, ESME).len(), 3);
 }
@@ -528,7 +532,7 @@ fn a_gsme_changes_payment_mode_at_the_implementation_time() {
         NOW,
     );
     assert_eq!(answer, at_once);
-    assert!(gsme.take_alerts().is_empty());
+    assert!(take_alerts_but_billing(&mut gsme).is_empty());
     assert_eq!(gsme.state().payment_mode, device::PaymentMode::Credit);
     assert_eq!(payment_control_configuration(&mut gsme, 42, NOW), credit);
 
@@ -556,5 +560,5 @@ fn a_gsme_changes_payment_mode_at_the_implementation_time() {
         0x0897
     );
     gsme.catch_up(NEXT_MONTH.shifted(60));
-    assert!(gsme.take_alerts().is_empty());
+    assert!(take_alerts_but_billing(&mut gsme).is_empty());
 }

@@ -5,7 +5,8 @@
 //! party's task catches the ESME up, and the supplier receives the ESME's 8F66 alerts, one
 //! per activated setting, each as a `FutureDatedDeviceAlertMessage` answering the request;
 //! 4.15 then reads the new settings. The same for a GSME's change of payment mode (1.6,
-//! GCS03), whose engine the Comms Hub party hosts.
+//! GCS03), whose engine the Comms Hub party hosts. And the device's own schedule: the ESME's
+//! billing data log pushed (ECS68) when the clock passes its billing date.
 
 // Not every test file uses every shared helper.
 #[allow(dead_code)]
@@ -279,6 +280,60 @@ async fn a_future_dated_payment_mode_change_on_a_gsme_takes_effect_at_its_time()
         prepayment & 0x0002,
         0x0002,
         "prepayment mode: {prepayment:04X}"
+    );
+    sandbox.shutdown().await;
+}
+
+/// A meter pushes its billing data log at each billing date: the supplier reads the template
+/// ESME (so its party watches it), the virtual clock moves to just past midnight on the first
+/// of next month (a meter in service bills monthly), and the supplier gets the ESME's ECS68
+/// (8F0A, Billing Data Log Updated) as a DeviceAlertMessage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_esme_pushes_its_billing_data_log_at_the_billing_date() {
+    let config = EcosystemConfig {
+        clock: clock::ClockMode::Virtual,
+        ..EcosystemConfig::default()
+    };
+    let sandbox = Sandbox::start_with(config, SandboxOptions::default())
+        .await
+        .expect("ecosystem ready");
+    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    load_limit_data(&supplier).await;
+    let now = sandbox.clock.now();
+    let first_of_next_month = now
+        .replace_day(1)
+        .and_then(|first| {
+            let (year, month) = match first.month() {
+                time::Month::December => (first.year() + 1, time::Month::January),
+                month => (first.year(), month.next()),
+            };
+            first.replace_year(year)?.replace_month(month)
+        })
+        .expect("the first of next month")
+        .replace_time(time::Time::MIDNIGHT);
+    sandbox
+        .clock
+        .set(first_of_next_month + time::Duration::minutes(1))
+        .expect("the virtual clock moves");
+    let alert = supplier
+        .alert(Some("8F0A"), Some(TEMPLATE_ESME), WAIT)
+        .await
+        .expect("the ESME's billing data log reaches the supplier");
+    assert!(
+        matches!(alert.answer.response.body, ResponseBody::DeviceAlert { .. }),
+        "{:?}",
+        alert.answer.response.body
+    );
+    let verified = alert.verified().expect("the alert verifies");
+    assert_eq!(verified.decoded.header.message_code().0, 0x0061, "ECS68");
+    let parsed = Alert::parse(
+        verified.decoded.header.message_code(),
+        &apdu_payload(&verified.payload),
+    )
+    .expect("an alert payload");
+    assert_eq!(
+        parsed.time,
+        device::DeviceDateTime::from_offset_date_time(first_of_next_month).seconds_since_2000()
     );
     sandbox.shutdown().await;
 }

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use dcc_model::{DeviceType, Eui64, DCC_ACCESS_CONTROL_BROKER};
-use device::{DeviceConfig, DeviceDateTime, DeviceState};
+use device::{Device, DeviceConfig, DeviceDateTime, DeviceState};
 use gbcs::crypto::{KeyAgreementPrivateKey, KeyAgreementPublicKey, SigningKey, VerifyingKey};
 use gbcs::protection::{self, EncryptionParameters};
 use gbcs::use_case::command_apdu;
@@ -132,4 +132,20 @@ pub fn apdu(bytes: &[u8]) -> GeneralSigning {
         .general_signing()
         .unwrap()
         .clone()
+}
+
+/// The alerts `device` raised, less the billing data logs it pushes at each billing date its
+/// clock passes (ECS68 from an ESME, GCS53 from a GSME: see `device::billing_push`), which a
+/// test moving the time by weeks also gets.
+pub fn take_alerts_but_billing(device: &mut Device) -> Vec<Vec<u8>> {
+    const BILLING_DATA_LOG_PUSHES: [u16; 2] = [0x0061, 0x008B];
+    device
+        .take_alerts()
+        .into_iter()
+        .filter(|alert| {
+            gbcs::Envelope::parse(alert).map_or(true, |envelope| {
+                !BILLING_DATA_LOG_PUSHES.contains(&envelope.header().message_code().0)
+            })
+        })
+        .collect()
 }
