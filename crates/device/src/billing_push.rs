@@ -74,14 +74,24 @@ impl Device {
 
     /// Pushes the billing data log for each billing date the device's clock passed since it
     /// last looked, up to `now` (the device's clock); the first look only starts observing.
+    /// Until the next billing date (worked out once, again after a command that sets the
+    /// dates) a look costs a comparison.
     pub(crate) fn push_billing_data_logs(&mut self, now: u32) {
         let Some(after) = self.billing_observed_until else {
             self.billing_observed_until = Some(now);
+            self.next_billing_date = None;
             return;
         };
         if now <= after {
             return;
         }
+        if let Some(next) = self.next_billing_date {
+            if next.is_none_or(|next| now < next) {
+                self.billing_observed_until = Some(now);
+                return;
+            }
+        }
+        self.next_billing_date = None;
         if now - after > LONGEST_WATCH_GAP {
             // The time jumped (a key folder's device told RTDS's 2015 and then 2030, a
             // virtual clock moved by months): nothing was watched in between.
@@ -102,7 +112,24 @@ impl Device {
 
     /// When the next billing data log push falls due (the device's clock); `None` before the
     /// device observes time, or for one that pushes none.
-    pub(crate) fn next_billing_push(&self) -> Option<u32> {
-        self.next_billing_date(self.billing_observed_until?)
+    pub(crate) fn next_billing_push(&mut self) -> Option<u32> {
+        let after = self.billing_observed_until?;
+        if let Some(known) = self.next_billing_date {
+            return known;
+        }
+        let next = self.next_billing_date(after);
+        self.next_billing_date = Some(next);
+        next
     }
+
+    /// Works the next billing date out again (the billing calendar or period changed).
+    pub(crate) fn forget_next_billing_date(&mut self) {
+        self.next_billing_date = None;
+    }
+}
+
+/// Whether a command of `message_code` sets a meter's billing dates: ECS30 and ECS30a (the
+/// ESME's billing calendar), GCS25 and GCS25a (the GSME's billing period).
+pub(crate) fn sets_billing_dates(message_code: gbcs::MessageCode) -> bool {
+    matches!(message_code.0, 0x0046 | 0x00D7 | 0x007E | 0x00D8)
 }

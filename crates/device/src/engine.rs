@@ -69,6 +69,9 @@ pub struct Device {
     /// billing data logs ([`crate::billing_push`]); `None` until its host first tells it the
     /// time.
     pub(crate) billing_observed_until: Option<u32>,
+    /// The next billing date after [`Device::billing_observed_until`], as last worked out
+    /// (`None`: to work out again; `Some(None)`: there is none).
+    pub(crate) next_billing_date: Option<Option<u32>>,
     alerts: Vec<Vec<u8>>,
 }
 
@@ -132,6 +135,7 @@ impl Device {
             pending_key: None,
             pending_instructions: Vec::new(),
             billing_observed_until: None,
+            next_billing_date: None,
             alerts: Vec::new(),
         }
     }
@@ -259,6 +263,9 @@ impl Device {
             remote_party_key,
         };
         let payload = crate::handlers::execute(self, &executing)?;
+        if crate::billing_push::sets_billing_dates(header.message_code()) {
+            self.forget_next_billing_date();
+        }
         self.last_accepted_counter
             .insert(header.originator, header.transaction.counter);
         if executing.remote_party_key.is_some() {

@@ -163,9 +163,15 @@ impl Device {
     /// commands gave them; each raises its alert (taken with [`Device::take_alerts`]).
     pub fn catch_up(&mut self, now: DeviceDateTime) {
         let now = self.local_time(now).seconds_since_2000();
+        let mut executed = false;
         while let Some(index) = self.next_pending(now) {
             let pending = self.pending_instructions.remove(index);
             self.execute_pending(pending);
+            executed = true;
+        }
+        if executed {
+            // A future-dated billing calendar or period may have taken effect.
+            self.forget_next_billing_date();
         }
         self.push_billing_data_logs(now);
     }
@@ -173,12 +179,13 @@ impl Device {
     /// When, on its host's clock, the device next has something to do by itself: the
     /// earliest pending future-dated instruction falls due, or its next billing data log push
     /// ([`crate::billing_push`]); `None` when neither.
-    pub fn next_due(&self) -> Option<DeviceDateTime> {
+    pub fn next_due(&mut self) -> Option<DeviceDateTime> {
+        let billing = self.next_billing_push();
         let due = self
             .pending_instructions
             .iter()
             .map(|pending| pending.due)
-            .chain(self.next_billing_push())
+            .chain(billing)
             .min()?;
         Some(self.host_time(due))
     }

@@ -762,3 +762,40 @@ fn ecs20c_reads_billing_data_log_entries_at_the_dates_of_the_billing_calendar_ec
         [(2023, 10, 1, 2), (2024, 1, 1, 2), (2024, 4, 1, 2)]
     );
 }
+
+#[test]
+fn the_next_billing_data_log_push_follows_the_billing_calendar_ecs30a_sets() {
+    let mut esme = esme();
+    esme.catch_up(NOW);
+    let first = |month| device::DeviceDateTime {
+        year: 2024,
+        month,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+    };
+    // The default calendar: monthly, on the first at midnight.
+    assert_eq!(esme.next_due(), Some(first(6)));
+    let quarterly = Data::Array(
+        [1u8, 4, 7, 10]
+            .iter()
+            .map(|month| {
+                Data::Structure(vec![
+                    Data::OctetString(vec![2, 0, 0, 0]),
+                    Data::OctetString(vec![0xFF, 0xFF, *month, 1, 0xFF]),
+                ])
+            })
+            .collect(),
+    );
+    let set = AccessRequest::new().set(reference(22, [0, 0, 15, 0, 0, 255], 4), quarterly);
+    all_succeed(ECS30A, &dlms(&mut esme, ECS30A, 90, set, true));
+    assert_eq!(
+        esme.next_due(),
+        Some(device::DeviceDateTime {
+            hour: 2,
+            ..first(7)
+        }),
+        "the first of July, 02:00"
+    );
+}
