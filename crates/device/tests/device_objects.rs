@@ -718,6 +718,23 @@ fn capture_dates(buffer: &Data) -> Vec<(u16, u8, u8, u8)> {
         .collect()
 }
 
+/// ECS30a as RTDS sends it: a quarterly billing calendar, the first of January, April, July
+/// and October (here at 02:00).
+fn quarterly_billing_calendar() -> AccessRequest {
+    let quarterly = Data::Array(
+        [1u8, 4, 7, 10]
+            .iter()
+            .map(|month| {
+                Data::Structure(vec![
+                    Data::OctetString(vec![2, 0, 0, 0]),
+                    Data::OctetString(vec![0xFF, 0xFF, *month, 1, 0xFF]),
+                ])
+            })
+            .collect(),
+    );
+    AccessRequest::new().set(reference(22, [0, 0, 15, 0, 0, 255], 4), quarterly)
+}
+
 #[test]
 fn ecs20c_reads_billing_data_log_entries_at_the_dates_of_the_billing_calendar_ecs30a_sets() {
     let mut esme = esme();
@@ -743,20 +760,10 @@ fn ecs20c_reads_billing_data_log_entries_at_the_dates_of_the_billing_calendar_ec
         read(&mut esme, 70),
         [(2024, 3, 1, 0), (2024, 4, 1, 0), (2024, 5, 1, 0)]
     );
-    // RTDS's ECS30a: quarterly, the first of January, April, July and October, here at 02:00.
-    let quarterly = Data::Array(
-        [1u8, 4, 7, 10]
-            .iter()
-            .map(|month| {
-                Data::Structure(vec![
-                    Data::OctetString(vec![2, 0, 0, 0]),
-                    Data::OctetString(vec![0xFF, 0xFF, *month, 1, 0xFF]),
-                ])
-            })
-            .collect(),
+    all_succeed(
+        ECS30A,
+        &dlms(&mut esme, ECS30A, 71, quarterly_billing_calendar(), true),
     );
-    let set = AccessRequest::new().set(reference(22, [0, 0, 15, 0, 0, 255], 4), quarterly);
-    all_succeed(ECS30A, &dlms(&mut esme, ECS30A, 71, set, true));
     assert_eq!(
         read(&mut esme, 72),
         [(2023, 10, 1, 2), (2024, 1, 1, 2), (2024, 4, 1, 2)]
@@ -777,19 +784,10 @@ fn the_next_billing_data_log_push_follows_the_billing_calendar_ecs30a_sets() {
     };
     // The default calendar: monthly, on the first at midnight.
     assert_eq!(esme.next_due(), Some(first(6)));
-    let quarterly = Data::Array(
-        [1u8, 4, 7, 10]
-            .iter()
-            .map(|month| {
-                Data::Structure(vec![
-                    Data::OctetString(vec![2, 0, 0, 0]),
-                    Data::OctetString(vec![0xFF, 0xFF, *month, 1, 0xFF]),
-                ])
-            })
-            .collect(),
+    all_succeed(
+        ECS30A,
+        &dlms(&mut esme, ECS30A, 90, quarterly_billing_calendar(), true),
     );
-    let set = AccessRequest::new().set(reference(22, [0, 0, 15, 0, 0, 255], 4), quarterly);
-    all_succeed(ECS30A, &dlms(&mut esme, ECS30A, 90, set, true));
     assert_eq!(
         esme.next_due(),
         Some(device::DeviceDateTime {

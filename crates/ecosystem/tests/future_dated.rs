@@ -36,6 +36,19 @@ fn apdu_payload(gbcs: &[u8]) -> Vec<u8> {
         .clone()
 }
 
+/// The default ecosystem on a virtual clock, and its test supplier.
+async fn on_a_virtual_clock() -> (Sandbox, UserAgent) {
+    let config = EcosystemConfig {
+        clock: clock::ClockMode::Virtual,
+        ..EcosystemConfig::default()
+    };
+    let sandbox = Sandbox::start_with(config, SandboxOptions::default())
+        .await
+        .expect("ecosystem ready");
+    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    (sandbox, supplier)
+}
+
 /// 4.15: the load limit supply state, the count of limits exceeded (value and scaler-unit)
 /// and the Limiter's threshold and periods, as the ESME answers them.
 async fn load_limit_data(supplier: &UserAgent) -> Vec<Data> {
@@ -64,14 +77,7 @@ async fn load_limit_data(supplier: &UserAgent) -> Vec<Data> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_future_dated_load_limit_update_takes_effect_at_its_time_and_is_reported() {
-    let config = EcosystemConfig {
-        clock: clock::ClockMode::Virtual,
-        ..EcosystemConfig::default()
-    };
-    let sandbox = Sandbox::start_with(config, SandboxOptions::default())
-        .await
-        .expect("ecosystem ready");
-    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let (sandbox, supplier) = on_a_virtual_clock().await;
     let before = load_limit_data(&supplier).await;
 
     let now = sandbox.clock.now();
@@ -212,14 +218,7 @@ async fn payment_control_configuration(supplier: &UserAgent) -> u64 {
 /// prepayment mode.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_future_dated_payment_mode_change_on_a_gsme_takes_effect_at_its_time() {
-    let config = EcosystemConfig {
-        clock: clock::ClockMode::Virtual,
-        ..EcosystemConfig::default()
-    };
-    let sandbox = Sandbox::start_with(config, SandboxOptions::default())
-        .await
-        .expect("ecosystem ready");
-    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let (sandbox, supplier) = on_a_virtual_clock().await;
     let credit = payment_control_configuration(&supplier).await;
     assert_eq!(credit & 0x0002, 0, "credit mode: {credit:04X}");
 
@@ -290,14 +289,7 @@ async fn a_future_dated_payment_mode_change_on_a_gsme_takes_effect_at_its_time()
 /// (8F0A, Billing Data Log Updated) as a DeviceAlertMessage.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_esme_pushes_its_billing_data_log_at_the_billing_date() {
-    let config = EcosystemConfig {
-        clock: clock::ClockMode::Virtual,
-        ..EcosystemConfig::default()
-    };
-    let sandbox = Sandbox::start_with(config, SandboxOptions::default())
-        .await
-        .expect("ecosystem ready");
-    let supplier = sandbox.user(TEST_SUPPLIER).expect("supplier");
+    let (sandbox, supplier) = on_a_virtual_clock().await;
     load_limit_data(&supplier).await;
     let now = sandbox.clock.now();
     let first_of_next_month = now
