@@ -463,9 +463,11 @@ async fn keep_running(
         info!(party = %name, pid, "party process started");
         let mut book = addresses.0.subscribe();
         book.mark_changed();
-        // A process started again learns the time the others keep.
+        // A process started again learns the time the others keep (its own last report
+        // too: it starts from the system's time).
         let mut time = ecosystem_time.0.subscribe();
         time.mark_changed();
+        let mut told_the_time = false;
         let exited = loop {
             tokio::select! {
                 status = child.wait() => break Some(status.ok()),
@@ -476,10 +478,11 @@ async fn keep_running(
                     }
                     let latest = time.borrow_and_update().clone();
                     if let (Some((source, at)), Some(stdin)) = (latest, stdin.as_mut()) {
-                        if source != name {
+                        if source != name || !told_the_time {
                             tell_line(stdin, clock_line(at)).await;
                         }
                     }
+                    told_the_time = true;
                 }
                 changed = book.changed() => {
                     if changed.is_err() {
