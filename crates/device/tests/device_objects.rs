@@ -199,8 +199,7 @@ fn ecs27_reads_the_load_limit_settings_ecs28a_activates() {
     );
 }
 
-/// A GSME's answer to a GBZ command sent by the supplier (signed when `signed`), its
-/// encrypted component (at most one) decrypted.
+/// A GSME's answer to a GBZ command sent by the supplier now.
 fn gbz(
     gsme: &mut Device,
     code: MessageCode,
@@ -208,33 +207,7 @@ fn gbz(
     payload: Vec<u8>,
     signed: bool,
 ) -> GbzPayload {
-    let signer = ds_private(SUPPLIER);
-    let bytes = command(
-        code,
-        counter,
-        SUPPLIER,
-        GSME,
-        payload,
-        signed.then_some(&signer),
-    );
-    let response = gsme.handle_command(&bytes, NOW).unwrap();
-    let (apdu, plaintext) = match signed {
-        true => (
-            protection::verify_response(&response, None, Some(&ds_public(GSME)))
-                .expect("the meter's signature verifies"),
-            None,
-        ),
-        false => open_mac_response(&response, SUPPLIER, GSME),
-    };
-    let mut answer = GbzPayload::parse(&apdu.payload).unwrap();
-    if let Some(plaintext) = plaintext {
-        for component in &mut answer.components {
-            if let ComponentBody::Encrypted { .. } = component.body {
-                component.body = ComponentBody::Plain(plaintext.clone());
-            }
-        }
-    }
-    answer
+    supplier_gbz(gsme, code, counter, payload, signed, NOW)
 }
 
 fn read_records(answer: &GbzPayload, index: usize) -> Vec<ReadAttributeRecord> {

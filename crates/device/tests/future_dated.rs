@@ -452,21 +452,7 @@ fn gbz(
     signed: bool,
     now: DeviceDateTime,
 ) -> GbzPayload {
-    let signer = ds_private(SUPPLIER);
-    let bytes = command(
-        code,
-        counter,
-        SUPPLIER,
-        GSME,
-        payload,
-        signed.then_some(&signer),
-    );
-    let response = gsme.handle_command(&bytes, now).unwrap();
-    let apdu = match signed {
-        true => protection::verify_response(&response, None, Some(&ds_public(GSME))).unwrap(),
-        false => open_mac_response(&response, SUPPLIER, GSME).0,
-    };
-    GbzPayload::parse(&apdu.payload).unwrap()
+    supplier_gbz(gsme, code, counter, payload, signed, now)
 }
 
 /// GCS21j: the payment control configuration the GSME reports.

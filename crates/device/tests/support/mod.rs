@@ -149,3 +149,42 @@ pub fn take_alerts_but_billing(device: &mut Device) -> Vec<Vec<u8>> {
         })
         .collect()
 }
+
+/// A GSME's answer to a GBZ command the supplier sends it at `now` (signed when `signed`), its
+/// encrypted component (at most one) decrypted.
+pub fn supplier_gbz(
+    gsme: &mut Device,
+    code: MessageCode,
+    counter: u64,
+    payload: Vec<u8>,
+    signed: bool,
+    now: DeviceDateTime,
+) -> gbcs::gbz::GbzPayload {
+    let signer = ds_private(SUPPLIER);
+    let bytes = command(
+        code,
+        counter,
+        SUPPLIER,
+        GSME,
+        payload,
+        signed.then_some(&signer),
+    );
+    let response = gsme.handle_command(&bytes, now).unwrap();
+    let (apdu, plaintext) = match signed {
+        true => (
+            protection::verify_response(&response, None, Some(&ds_public(GSME)))
+                .expect("the meter's signature verifies"),
+            None,
+        ),
+        false => open_mac_response(&response, SUPPLIER, GSME),
+    };
+    let mut answer = gbcs::gbz::GbzPayload::parse(&apdu.payload).unwrap();
+    if let Some(plaintext) = plaintext {
+        for component in &mut answer.components {
+            if let gbcs::gbz::ComponentBody::Encrypted { .. } = component.body {
+                component.body = gbcs::gbz::ComponentBody::Plain(plaintext.clone());
+            }
+        }
+    }
+    answer
+}
