@@ -55,6 +55,9 @@ pub struct EcosystemConfig {
     /// (`POST /admin/clock?advance=SECONDS` on the DUIS port), shared by the parties of a
     /// process.
     pub clock: clock::ClockMode,
+    /// Where a virtual clock starts (RFC 3339); the time of starting when absent. `up
+    /// --processes` sets it, so that every party process's clock starts at one time.
+    pub virtual_clock_start: Option<String>,
     /// Where the DSP keeps its state across restarts; in memory when absent.
     pub dsp_data_directory: Option<PathBuf>,
     /// How long the DSP waits for a device's response before answering with a DCC alert.
@@ -291,6 +294,7 @@ impl Default for EcosystemConfig {
             registration_directory: None,
             comms_hub_wan: csp::wan::WanConfig::default(),
             clock: clock::ClockMode::System,
+            virtual_clock_start: None,
             dsp_data_directory: None,
             dsp_response_time_out_seconds: 300.0,
             users: vec![
@@ -482,6 +486,21 @@ pub enum ConfigError {
 }
 
 impl EcosystemConfig {
+    /// The clock the parties of a process share: the system's, or a virtual one standing at
+    /// [`EcosystemConfig::virtual_clock_start`] (else now).
+    pub fn new_clock(&self) -> Result<clock::Clock, ConfigError> {
+        let (clock::ClockMode::Virtual, Some(start)) = (self.clock, &self.virtual_clock_start)
+        else {
+            return Ok(clock::Clock::new(self.clock));
+        };
+        let start =
+            time::OffsetDateTime::parse(start, &time::format_description::well_known::Rfc3339)
+                .map_err(|error| {
+                    ConfigError::Invalid(format!("virtual_clock_start {start:?}: {error}"))
+                })?;
+        Ok(clock::Clock::virtual_at(start))
+    }
+
     pub fn from_toml(path: &std::path::Path, text: &str) -> Result<Self, ConfigError> {
         let config: Self = toml::from_str(text).map_err(|error| ConfigError::Parse {
             path: path.to_owned(),

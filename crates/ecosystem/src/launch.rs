@@ -386,10 +386,10 @@ pub async fn start_parties_with(
         Some(identities) => identities,
         None => Identities::build(&config)?,
     };
-    let clock = hooks
-        .clock
-        .clone()
-        .unwrap_or_else(|| clock::Clock::new(config.clock));
+    let clock = match hooks.clock.clone() {
+        Some(clock) => clock,
+        None => config.new_clock()?,
+    };
     let (shutdown, shutdown_signal) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut duis_url = None;

@@ -562,6 +562,12 @@ pub fn prepare_run(
     names.push(crate::dccki::TOOLS);
     crate::dccki::generate(&dccki_directory, &names)?;
     config.dccki_directory = Some(dccki_directory);
+    // Every party process's virtual clock starts at one time (then moves as one: see the
+    // `clock` lines).
+    if config.clock == clock::ClockMode::Virtual && config.virtual_clock_start.is_none() {
+        config.virtual_clock_start =
+            Some(clock::xml_date_time(clock::Clock::new(config.clock).now()));
+    }
     let config_path = run_dir.join("ecosystem.toml");
     std::fs::write(&config_path, config.to_toml()).map_err(|source| PrepareError::Write {
         path: config_path.clone(),
@@ -632,6 +638,31 @@ mod tests {
             peers.get("tsp"),
             Some(SocketAddr::from(([127, 0, 0, 1], 4001)))
         );
+    }
+
+    #[test]
+    fn every_party_process_starts_its_virtual_clock_at_the_run_s_start() {
+        let run_dir = tempfile::tempdir().unwrap();
+        let config = EcosystemConfig {
+            clock: clock::ClockMode::Virtual,
+            ..EcosystemConfig::default()
+        };
+        let (config, path) = prepare_run(config, run_dir.path()).unwrap();
+        let start = config.virtual_clock_start.clone().expect("a start for all");
+        let read =
+            EcosystemConfig::from_toml(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(read.virtual_clock_start.as_deref(), Some(start.as_str()));
+        let (one, other) = (read.new_clock().unwrap(), read.new_clock().unwrap());
+        assert_eq!(one.now(), other.now(), "two processes, one start");
+        assert_eq!(clock::xml_date_time(one.now()), start);
+        let bad = EcosystemConfig {
+            virtual_clock_start: Some("soon".to_owned()),
+            ..read
+        };
+        assert!(matches!(
+            bad.new_clock(),
+            Err(crate::config::ConfigError::Invalid(message)) if message.contains("soon")
+        ));
     }
 
     #[tokio::test]
