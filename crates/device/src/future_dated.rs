@@ -176,6 +176,13 @@ impl Device {
         self.push_billing_data_logs(now);
     }
 
+    /// What a host's alarm does when the device's time comes: [`Device::catch_up`] to `now`,
+    /// then the alerts raised and when the device is next due ([`Device::next_due`]).
+    pub fn ring(&mut self, now: DeviceDateTime) -> (Vec<Vec<u8>>, Option<DeviceDateTime>) {
+        self.catch_up(now);
+        (self.take_alerts(), self.next_due())
+    }
+
     /// When, on its host's clock, the device next has something to do by itself: the
     /// earliest pending future-dated instruction falls due, or its next billing data log push
     /// ([`crate::billing_push`]); `None` when neither.

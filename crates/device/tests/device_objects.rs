@@ -12,9 +12,8 @@ use dcc_model::DeviceType;
 use device::{Device, DeviceState, PaymentMode};
 use gbcs::cosem::{class, reference, AccessRequest};
 use gbcs::dlms::CosemReference;
-use gbcs::dlms::{Data, DlmsApdu};
+use gbcs::dlms::Data;
 use gbcs::gbz::{ComponentBody, GbzPayload};
-use gbcs::protection;
 use gbcs::zcl::{data_type, GeneralCommand, ReadAttributeRecord, ZclValue};
 use gbcs::zse::prepayment::ChangePaymentMode;
 use gbcs::zse::price::{
@@ -56,29 +55,7 @@ fn dlms(
     request: AccessRequest,
     signed: bool,
 ) -> Vec<(u8, Data)> {
-    let signer = ds_private(SUPPLIER);
-    let bytes = command(
-        code,
-        counter,
-        SUPPLIER,
-        ESME,
-        request.encode(counter),
-        signed.then_some(&signer),
-    );
-    let response = esme.handle_command(&bytes, NOW).unwrap();
-    let apdu = match signed {
-        true => protection::verify_response(&response, None, Some(&ds_public(ESME)))
-            .expect("the meter's signature verifies"),
-        false => open_mac_response(&response, SUPPLIER, ESME).0,
-    };
-    let Ok(DlmsApdu::AccessResponse { results, data, .. }) = DlmsApdu::parse(&apdu.payload) else {
-        panic!("{code}: not an access-response: {:02X?}", apdu.payload);
-    };
-    results
-        .into_iter()
-        .map(|result| result.result)
-        .zip(data)
-        .collect()
+    supplier_dlms(esme, code, counter, request, signed, NOW)
 }
 
 fn all_succeed(code: MessageCode, answers: &[(u8, Data)]) {

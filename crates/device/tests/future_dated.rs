@@ -17,7 +17,7 @@ use std::path::Path;
 use dcc_model::{DeviceType, Eui64};
 use device::{Device, DeviceDateTime, DeviceState, KeyFolder};
 use gbcs::cosem::{class, reference, AccessRequest};
-use gbcs::dlms::{Data, DlmsApdu};
+use gbcs::dlms::Data;
 use gbcs::gbz::{ComponentBody, GbzPayload};
 use gbcs::protection;
 use gbcs::zcl::{GeneralCommand, ZclValue};
@@ -261,28 +261,12 @@ fn dlms(
     signed: bool,
     now: DeviceDateTime,
 ) -> Vec<Data> {
-    let signer = ds_private(SUPPLIER);
-    let bytes = command(
-        code,
-        counter,
-        SUPPLIER,
-        ESME,
-        request.encode(counter),
-        signed.then_some(&signer),
-    );
-    let response = esme.handle_command(&bytes, now).unwrap();
-    let apdu = match signed {
-        true => protection::verify_response(&response, None, Some(&ds_public(ESME))).unwrap(),
-        false => open_mac_response(&response, SUPPLIER, ESME).0,
-    };
-    let Ok(DlmsApdu::AccessResponse { results, data, .. }) = DlmsApdu::parse(&apdu.payload) else {
-        panic!("{code}: not an access-response");
-    };
+    let answers = supplier_dlms(esme, code, counter, request, signed, now);
     assert!(
-        results.iter().all(|result| result.result == 0),
-        "{code}: {results:?}"
+        answers.iter().all(|(result, _)| *result == 0),
+        "{code}: {answers:?}"
     );
-    data
+    answers.into_iter().map(|(_, data)| data).collect()
 }
 
 /// ECS27's Limiter reads: threshold, minimum over- and under-threshold durations.

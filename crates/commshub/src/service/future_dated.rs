@@ -33,11 +33,7 @@ impl Inner {
             return None;
         };
         let engine = self.engine(cell, device_id).ok()?;
-        let (alerts, next) = {
-            let mut device = lock(engine);
-            device.catch_up(self.now());
-            (device.take_alerts(), device.next_due())
-        };
+        let (alerts, next) = lock(engine).ring(self.now());
         if !alerts.is_empty() {
             debug!(%device_id, alerts = alerts.len(), "future-dated instructions performed");
         }

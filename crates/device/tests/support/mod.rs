@@ -188,3 +188,40 @@ pub fn supplier_gbz(
     }
     answer
 }
+
+/// The results and data of an ESME's access-response to a DLMS command the supplier sends
+/// it at `now` (signed when `signed`: the answer is then signed by the meter, else MACed).
+pub fn supplier_dlms(
+    esme: &mut Device,
+    code: MessageCode,
+    counter: u64,
+    request: gbcs::cosem::AccessRequest,
+    signed: bool,
+    now: DeviceDateTime,
+) -> Vec<(u8, gbcs::dlms::Data)> {
+    let signer = ds_private(SUPPLIER);
+    let bytes = command(
+        code,
+        counter,
+        SUPPLIER,
+        ESME,
+        request.encode(counter),
+        signed.then_some(&signer),
+    );
+    let response = esme.handle_command(&bytes, now).unwrap();
+    let apdu = match signed {
+        true => protection::verify_response(&response, None, Some(&ds_public(ESME)))
+            .expect("the meter's signature verifies"),
+        false => open_mac_response(&response, SUPPLIER, ESME).0,
+    };
+    let Ok(gbcs::dlms::DlmsApdu::AccessResponse { results, data, .. }) =
+        gbcs::dlms::DlmsApdu::parse(&apdu.payload)
+    else {
+        panic!("{code}: not an access-response: {:02X?}", apdu.payload);
+    };
+    results
+        .into_iter()
+        .map(|result| result.result)
+        .zip(data)
+        .collect()
+}

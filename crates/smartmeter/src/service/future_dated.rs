@@ -29,13 +29,10 @@ impl Inner {
     /// instruction falls due (`None`: nothing left pending, or no such device here).
     fn catch_up(&self, device_id: Eui64) -> Option<OffsetDateTime> {
         let hosted = self.device(device_id).ok()??;
-        let (alerts, next) = {
-            let mut device = hosted
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            device.catch_up(self.now());
-            (device.take_alerts(), device.next_due())
-        };
+        let (alerts, next) = hosted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .ring(self.now());
         if !alerts.is_empty() {
             debug!(%device_id, alerts = alerts.len(), "future-dated instructions performed");
         }
