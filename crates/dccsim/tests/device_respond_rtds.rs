@@ -551,7 +551,11 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
     println!(
         "device respond against RTDS: success pairs {success_holding} of {success_total}, error pairs {error_holding} of {error_total}"
     );
-    assert_eq!((success_total, error_total), (234, 169), "the RTDS pairs");
+    // The shared sample has 234 and 169; the whole RTDS set more.
+    assert!(
+        success_total >= 234 && error_total >= 169,
+        "the RTDS pairs: {success_total} success, {error_total} error"
+    );
     let unexpected: Vec<&String> = failures
         .iter()
         .filter(|failure| {
@@ -561,8 +565,10 @@ fn the_device_answers_every_rtds_command_as_the_reference_device_did() {
             !not_yet.contains_key(name)
         })
         .collect();
+    // A listed pair the data at hand lacks (the sample is not the whole RTDS set) says nothing.
     let now_holding: Vec<&String> = not_yet
         .keys()
+        .filter(|name| pairs.iter().any(|pair| &pair.name == *name))
         .filter(|name| !failed.contains(&name.as_str()))
         .collect();
     assert!(

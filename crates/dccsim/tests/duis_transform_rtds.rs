@@ -51,9 +51,10 @@ fn not_yet() -> BTreeMap<String, String> {
 fn device_profile_arguments(base: &str) -> Vec<&'static str> {
     let use_case = base.split('_').next().unwrap_or_default();
     let mut arguments = Vec::new();
+    // A template's name spells a use case id without its slash (CCS05CCS04).
     if gbcs::catalogue::SUPERSEDED_USE_CASES
         .iter()
-        .any(|(superseded, _)| *superseded == use_case)
+        .any(|(superseded, _)| superseded.replace('/', "") == use_case)
     {
         arguments.extend(["--device-gbcs-version", "3.2"]);
     }
@@ -96,7 +97,7 @@ fn every_paired_template_transforms_to_the_rtds_bytes() {
     names.sort();
     assert_eq!(names.len(), 297, "the RTDS template set");
 
-    let (mut paired, mut holding) = (0, 0);
+    let (mut paired, mut holding, mut listed) = (0, 0, 0);
     let mut unexpected = Vec::new();
     let mut now_holding = Vec::new();
     for name in &names {
@@ -128,7 +129,7 @@ fn every_paired_template_transforms_to_the_rtds_bytes() {
         match (holds, not_yet.contains_key(base)) {
             (true, false) => holding += 1,
             (true, true) => now_holding.push(base.to_owned()),
-            (false, true) => {}
+            (false, true) => listed += 1,
             (false, false) => unexpected.push(format!(
                 "{base}: {}",
                 if output.status.success() {
@@ -159,5 +160,7 @@ fn every_paired_template_transforms_to_the_rtds_bytes() {
         "these now give the RTDS bytes: take them off duis_transform_not_yet.txt:\n{}",
         now_holding.join("\n")
     );
-    assert_eq!(holding + not_yet.len(), paired);
+    // A listed template the data at hand does not pair (the shared sample is not the whole
+    // RTDS set) is neither.
+    assert_eq!(holding + listed, paired);
 }

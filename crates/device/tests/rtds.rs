@@ -205,7 +205,9 @@ fn every_mac_protected_response_of_the_reference_esme_has_the_reference_header_a
     let keys = KeyFolder::from_files(named()).unwrap();
     let ring = KeyRing::from_files(named()).unwrap();
     let (mut exact, mut state_dependent, mut failures) = (Vec::new(), Vec::new(), Vec::new());
-    for (name, command, expected) in reference_pairs(&rtds) {
+    let pairs = reference_pairs(&rtds);
+    let present: Vec<String> = pairs.iter().map(|(name, _, _)| name.clone()).collect();
+    for (name, command, expected) in pairs {
         let (command_apdu, reference) = (apdu_of(&command), apdu_of(&expected));
         let mac_protected = matches!(Envelope::parse(&expected), Ok(Envelope::Mac { .. }));
         if command_apdu.header.recipient != RTDS_ESME
@@ -255,6 +257,8 @@ fn every_mac_protected_response_of_the_reference_esme_has_the_reference_header_a
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        // A listed pair the data at hand lacks (the sample is not the whole RTDS set).
+        .filter(|line| present.iter().any(|name| name == line))
         .collect();
     listed.sort_unstable();
     state_dependent.sort();

@@ -183,7 +183,14 @@ fn every_paired_template_of_the_two_groups_matches_rtds_with_the_dcc_s_own_value
             command_variant: request.header.command_variant,
             device_type: rtds_device_type(request.header.request_id.target).unwrap(),
             now: time::OffsetDateTime::UNIX_EPOCH,
-            device_profile: Default::default(),
+            // RTDS's device for a template of a superseded use case (CCS05CCS04) was one of
+            // an earlier GBCS version.
+            device_profile: dsp::services::DeviceProfile {
+                takes_superseded_use_cases: gbcs::catalogue::SUPERSEDED_USE_CASES
+                    .iter()
+                    .any(|(old, _)| Some(old.replace('/', "").as_str()) == base.split('_').next()),
+                ..Default::default()
+            },
             requester_role: None,
         };
         let knowledge = RtdsKnowledge { reference };
@@ -211,6 +218,6 @@ fn every_paired_template_of_the_two_groups_matches_rtds_with_the_dcc_s_own_value
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Every paired template of the two groups (33 in RTDS 4.5.0).
-    assert_eq!(checked, 33);
+    // Every paired template of the two groups (33 in the shared sample of RTDS 4.5.0).
+    assert!(checked >= 33, "{checked} templates checked");
 }

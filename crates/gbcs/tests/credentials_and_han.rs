@@ -172,10 +172,10 @@ fn every_reference_payload_of_these_use_cases_round_trips() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The commands and responses of 6.15.x, 6.17, 6.21, 6.23, 6.24.1, 8.5, 8.7–8.12, 9.1 and
-    // the NA credentials folders of RTDS 4.5.0.
-    assert_eq!(
-        checked, 131,
-        "messages of these use cases in the reference data"
+    // the NA credentials folders of RTDS 4.5.0: 131 in the shared sample, more in the whole set.
+    assert!(
+        checked >= 131,
+        "{checked} messages of these use cases in the reference data"
     );
     println!("{checked} credentials, HAN and CIN payloads round-trip");
 }

@@ -168,7 +168,8 @@ fn every_cs02b_reference_message_decodes_and_re_encodes_identically() {
         .map(|folder| folder.file_name().unwrap().to_string_lossy().into_owned())
         .filter(|name| name.contains("_CS02b"))
         .collect();
-    assert_eq!(cs02b_folders.len(), 7, "{cs02b_folders:?}");
+    // 7 in the shared sample, 10 in the whole RTDS set.
+    assert!(cs02b_folders.len() >= 7, "{cs02b_folders:?}");
     for folder in &cs02b_folders {
         assert!(
             checked.contains_key(folder),

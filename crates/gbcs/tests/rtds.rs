@@ -60,6 +60,10 @@ fn every_pre_command_is_the_signed_region_of_its_command() {
             continue;
         }
         let command_path = path.with_file_name(name.replace("_PRECOMMAND_", "_COMMAND_"));
+        if !command_path.exists() {
+            println!("{name}: no command beside it");
+            continue;
+        }
         let pre_command = read_hex_file(&path);
         let Ok(command) = Envelope::parse(&read_hex_file(&command_path)) else {
             panic!("{} does not parse", command_path.display());
