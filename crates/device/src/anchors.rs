@@ -39,9 +39,12 @@ impl TrustAnchor {
             .ok_or(AnchorError::NoPartyId(cell))?;
         let sec1 = certificate.public_key_sec1();
         let key = match cell.key_usage {
-            CellKeyUsage::DigitalSignature => AnchorKey::DigitalSignature(
-                VerifyingKey::from_sec1(&sec1).map_err(|_| AnchorError::BadKey(cell))?,
-            ),
+            // The root's cell (keyCertSign) holds a key that verifies signatures too.
+            CellKeyUsage::DigitalSignature | CellKeyUsage::KeyCertSign => {
+                AnchorKey::DigitalSignature(
+                    VerifyingKey::from_sec1(&sec1).map_err(|_| AnchorError::BadKey(cell))?,
+                )
+            }
             CellKeyUsage::KeyAgreement => AnchorKey::KeyAgreement(
                 KeyAgreementPublicKey::from_sec1(&sec1).map_err(|_| AnchorError::BadKey(cell))?,
             ),
@@ -69,6 +72,7 @@ pub fn cell_name(cell: TrustAnchorCell) -> String {
     let usage = match cell.key_usage {
         CellKeyUsage::DigitalSignature => "digital signature",
         CellKeyUsage::KeyAgreement => "key agreement",
+        CellKeyUsage::KeyCertSign => "certificate signing",
     };
     match cell.cell_usage {
         CellUsage::Management => format!("{role} {usage}"),

@@ -302,10 +302,12 @@ fn provide_credentials_details(
             let key_usage = match cell.key_usage {
                 CellKeyUsage::DigitalSignature => [0x80],
                 CellKeyUsage::KeyAgreement => [0x08],
+                CellKeyUsage::KeyCertSign => [0x04],
             };
             let unused = match cell.key_usage {
                 CellKeyUsage::DigitalSignature => 7,
                 CellKeyUsage::KeyAgreement => 3,
+                CellKeyUsage::KeyCertSign => 2,
             };
             cells.push(CellDetails {
                 key_usage: BitString::new(unused, key_usage.to_vec())

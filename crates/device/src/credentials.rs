@@ -247,6 +247,9 @@ fn acceptable_replacement(
     let usage = match cell.key_usage {
         CellKeyUsage::DigitalSignature => KeyUsage::DigitalSignature,
         CellKeyUsage::KeyAgreement => KeyUsage::KeyAgreement,
+        // The root's own cell: a root certificate is no organisation's certificate of a
+        // role, and the devices here take no new root.
+        CellKeyUsage::KeyCertSign => return Err(bad),
     };
     let issued = authorities.iter().any(|authority| {
         authority.subject_der() == certificate.issuer_der()

@@ -120,6 +120,30 @@ fn without_frame_control(apdu: GeneralSigning) -> GeneralSigning {
     GeneralSigning { payload, ..apdu }
 }
 
+/// For a CS06 (Activate Firmware), the image the reference device held: the one the command
+/// names, of the version its reference alert reports running after the activation.
+fn held_image(
+    command: &GeneralSigning,
+    alert: &GeneralSigning,
+) -> Option<device::HeldFirmwareImage> {
+    let activation = gbcs::firmware::ActivateFirmware::decode(&command.payload).ok()?;
+    let parsed = gbcs::alert::Alert::parse(alert.header.message_code(), &alert.payload).ok()?;
+    let gbcs::alert::AlertDetails::ExecutionOutcome(reported) = parsed.details else {
+        return None;
+    };
+    // The command's counter (an INTEGER), then the outcome.
+    let outcome = reported.get(2 + usize::from(*reported.get(1)?)..)?;
+    let gbcs::firmware::ActivateFirmwareResponse::ExecutionOutcome(outcome) =
+        gbcs::firmware::ActivateFirmwareResponse::decode(outcome).ok()?
+    else {
+        return None;
+    };
+    Some(device::HeldFirmwareImage {
+        manufacturer_image_hash: activation.image_hash.to_vec(),
+        firmware_version: outcome.firmware_version,
+    })
+}
+
 /// The RTDS reference devices: every RTDS future-dated success command whose 8F66 alerts RTDS
 /// gives raises nothing before its time and, once caught up to it, exactly those alerts
 /// (header and payload byte for byte, signed with the device's stand-in key; but for the
@@ -158,6 +182,7 @@ fn the_reference_devices_raise_the_reference_8f66_alerts_at_the_activation_time(
         let first = alerts[0].header.transaction.counter;
         let state = DeviceState {
             originator_counter: first - 1,
+            firmware_image: held_image(&command_apdu, &alerts[0]),
             ..DeviceState::default()
         };
         let mut device = keys

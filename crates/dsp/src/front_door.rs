@@ -355,16 +355,17 @@ fn check_replacement(
 ) -> Result<(), Rejection> {
     use gbcs::use_case::cs02b::CellKeyUsage;
     let certificate = &replacement.certificate;
-    let usage = match replacement.cell.key_usage {
-        CellKeyUsage::DigitalSignature => KeyUsage::DigitalSignature,
-        CellKeyUsage::KeyAgreement => KeyUsage::KeyAgreement,
-    };
     let refuse = |reason: String| {
         Err(Rejection::ReplacementCertificate(format!(
             "{} serial {}: {reason}",
             replacement.element,
             certificate.serial_decimal()
         )))
+    };
+    let usage = match replacement.cell.key_usage {
+        CellKeyUsage::DigitalSignature => KeyUsage::DigitalSignature,
+        CellKeyUsage::KeyAgreement => KeyUsage::KeyAgreement,
+        CellKeyUsage::KeyCertSign => return refuse("a user replaces no root cell".to_owned()),
     };
     // A supplier or network operator replaces its own anchors; a supplier places a load
     // controller's (CS02g), whose certificate is the load controller's.

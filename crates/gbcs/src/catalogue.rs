@@ -153,15 +153,21 @@ impl MessageCodeEntry {
 /// The ZCL clusters whose data is sensitive: metering (`0702`) and prepayment (`0705`).
 const SENSITIVE_GBZ_CLUSTERS: &[u16] = &[0x0702, 0x0705];
 
-/// The message codes whose responses carry a date-time in the grouping header (GBCS puts one
-/// in the responses of reads of instantaneous values and of commands that may be future
-/// dated). Every RTDS response of these codes has one and no other RTDS response does;
-/// GCS13a (`0074`), absent from RTDS, reads a register as GCS13b does.
+/// The message codes whose responses carry a date-time in the grouping header: GBCS puts one
+/// in the responses of reads of instantaneous values (registers, prepayment registers,
+/// voltage data, meter balance) and of every command that may be future dated at the device
+/// (DUIS's services sent to the device with an execution date-time: tariffs and prices,
+/// payment mode, prepayment configuration, load limiting settings, the auxiliary load control
+/// and controller schedulers, security credentials, firmware activation; a dsp test holds this
+/// list to the service table). The whole RTDS set agrees: every response of these codes has
+/// one and no other response does. GCS13a (`0074`), absent from RTDS, reads a register as
+/// GCS13b does; CS02b's root replacements (`0100`, `0101`), absent too, update credentials
+/// as the other CS02b variants do.
 const RESPONSE_DATE_TIME: &[u16] = &[
-    0x0007, 0x0019, 0x001A, 0x001F, 0x0026, 0x0027, 0x0028, 0x0029, 0x002A, 0x002B, 0x002C, 0x002D,
-    0x0039, 0x0043, 0x006B, 0x006C, 0x006D, 0x006F, 0x0074, 0x0075, 0x0097, 0x00A2, 0x00A3, 0x00B7,
-    0x00B8, 0x00BC, 0x00C7, 0x00DE, 0x0102, 0x0103, 0x0104, 0x0106, 0x0107, 0x0108, 0x011A, 0x0125,
-    0x0126, 0x012A,
+    0x0007, 0x0012, 0x0019, 0x001A, 0x001B, 0x001F, 0x0026, 0x0027, 0x0028, 0x0029, 0x002A, 0x002B,
+    0x002C, 0x002D, 0x0039, 0x0043, 0x0054, 0x006B, 0x006C, 0x006D, 0x006F, 0x0074, 0x0075, 0x0097,
+    0x00A2, 0x00A3, 0x00B6, 0x00B7, 0x00B8, 0x00BC, 0x00C7, 0x00DE, 0x0100, 0x0101, 0x0102, 0x0103,
+    0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0109, 0x011A, 0x0125, 0x0126, 0x012A,
 ];
 
 /// Whether the response to `message_code` carries a date-time in its grouping header.
@@ -200,6 +206,7 @@ const fn row(
 /// longer lists that a request's body chooses (ECS30 or ECS30a by the calendar's periodicity,
 /// GCS24 or GCS24a by the flow rate's divisor) are not here.
 pub const SUPERSEDED_USE_CASES: &[(&str, &str)] = &[
+    ("CCS05/CCS04", "CCS06"),
     ("ECS08", "ECS08a"),
     ("ECS26d", "ECS26l"),
     ("ECS26e", "ECS26m"),

@@ -43,16 +43,21 @@ pub enum KeyUsage {
     DigitalSignature,
     /// `03 02 03 08`: keyAgreement.
     KeyAgreement,
+    /// `03 02 02 04`: keyCertSign, the usage of the root cell (a CS02b by contingency's
+    /// credentials details report it so).
+    KeyCertSign,
 }
 
 impl KeyUsage {
     const DIGITAL_SIGNATURE_BITS: [u8; 2] = [0x07, 0x80];
     const KEY_AGREEMENT_BITS: [u8; 2] = [0x03, 0x08];
+    const KEY_CERT_SIGN_BITS: [u8; 2] = [0x02, 0x04];
 
     fn bits(self) -> [u8; 2] {
         match self {
             Self::DigitalSignature => Self::DIGITAL_SIGNATURE_BITS,
             Self::KeyAgreement => Self::KEY_AGREEMENT_BITS,
+            Self::KeyCertSign => Self::KEY_CERT_SIGN_BITS,
         }
     }
 
@@ -66,6 +71,7 @@ impl KeyUsage {
         match reader.element(tag::BIT_STRING, what)? {
             bits if bits == Self::DIGITAL_SIGNATURE_BITS => Ok(Self::DigitalSignature),
             bits if bits == Self::KEY_AGREEMENT_BITS => Ok(Self::KeyAgreement),
+            bits if bits == Self::KEY_CERT_SIGN_BITS => Ok(Self::KeyCertSign),
             _ => Err(Asn1Error::Unsupported(what)),
         }
     }

@@ -683,6 +683,41 @@ pub(crate) mod tests {
     const SUPPLIER: Eui64 = Eui64::from_u64(0x90B3_D51F_3001_0000);
     const CHF: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A2);
 
+    /// GBCS puts a date-time in the response to every command that may be future dated at the
+    /// device: the use cases of every service the table sends to the device with an execution
+    /// date-time, in every variant the catalogue holds (CS02b's roles, CS02g's).
+    #[test]
+    fn the_responses_of_device_future_dated_use_cases_carry_a_date_time() {
+        use duis::catalogue::FutureDated::{HeldByDspOrSentToDevice, SentToDevice};
+        let mut checked = 0;
+        for service in duis::catalogue::SERVICES {
+            if !matches!(service.future_dated, SentToDevice | HeldByDspOrSentToDevice) {
+                continue;
+            }
+            for use_case in service.use_cases {
+                for entry in gbcs::catalogue::all_by_use_case_id(use_case) {
+                    // CS02g's future-dated outcome alert shares its id.
+                    if matches!(
+                        entry.protection,
+                        gbcs::catalogue::Protection::SignedAlert
+                            | gbcs::catalogue::Protection::MacAlert
+                    ) {
+                        continue;
+                    }
+                    assert!(
+                        entry.response_carries_date_time(),
+                        "{} ({}) of {}",
+                        entry.name,
+                        entry.message_code,
+                        service.service_reference()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 30, "{checked} use cases checked");
+    }
+
     #[test]
     fn the_device_profile_chooses_between_the_use_cases_of_one_body() {
         use DeviceType::{ElectricitySmartMeter as Esme, GasProxyFunction as Gpf};
