@@ -67,7 +67,7 @@ fn all_succeed(code: MessageCode, answers: &[(u8, Data)]) {
 
 /// What the DSP reads for ECS26f: the import power register monitor's thresholds.
 const POWER_THRESHOLDS: CosemReference =
-    reference(class::REGISTER_MONITOR, [0, 0, 16, 1, 0, 255], 2);
+    reference(class::REGISTER_MONITOR, [0, 0, 16, 0, 0, 255], 2);
 
 #[test]
 fn ecs26f_reads_the_instantaneous_power_thresholds_ecs34_sets() {

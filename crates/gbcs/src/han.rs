@@ -321,6 +321,9 @@ pub mod chf_device_log {
     pub const RESTORE_MESSAGE_CODE: MessageCode = MessageCode(0x0003);
     /// CCS06 Read CHF device log and check HAN communications.
     pub const READ_AND_CHECK_MESSAGE_CODE: MessageCode = MessageCode(0x010F);
+    /// CCS05/CCS04: the same command, payload and response under the code GBCS gave it
+    /// before CCS06; what a CHF of an earlier GBCS version takes.
+    pub const LEGACY_READ_AND_CHECK_MESSAGE_CODE: MessageCode = MessageCode(0x0004);
     /// CCS07 Read CHF Device Logs (backs them up).
     pub const BACKUP_MESSAGE_CODE: MessageCode = MessageCode(0x00FE);
 

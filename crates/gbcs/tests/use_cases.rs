@@ -467,17 +467,8 @@ fn superseded_use_cases_agree_with_the_mapping() {
         );
     }
     // Not mapped, yet not superseded by version: the body chooses (ECS30/ECS30a, GCS24/GCS24a),
-    // the only use case of its service (ECS46c, ECS47, ECS61a), DCC Boxed's names (CCS05/CCS04,
-    // GCS60a).
-    let chosen_otherwise = [
-        "ECS30",
-        "GCS24",
-        "ECS46c",
-        "ECS47",
-        "ECS61a",
-        "CCS05/CCS04",
-        "GCS60a",
-    ];
+    // the only use case of its service (ECS46c, ECS47, ECS61a), DCC Boxed's name (GCS60a).
+    let chosen_otherwise = ["ECS30", "GCS24", "ECS46c", "ECS47", "ECS61a", "GCS60a"];
     let unmapped: Vec<&str> = json
         .iter()
         .filter(|entry| entry.srv_mapping.is_empty())

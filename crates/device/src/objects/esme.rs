@@ -324,7 +324,7 @@ pub(super) fn attributes() -> Vec<(CosemAttribute, Data)> {
         ),
         // Instantaneous power thresholds (ECS34 writes, ECS26f reads): the register monitor of
         // the import power, its low/medium and medium/high thresholds in W.
-        (21, [0, 0, 16, 1, 0, 255], 2, a([dlu(3_000), dlu(6_000)])),
+        (21, [0, 0, 16, 0, 0, 255], 2, a([dlu(3_000), dlu(6_000)])),
         // Load limiting (ECS28a writes the passive values and their activation times, ECS27
         // reads the active ones): whether the supply is disabled when the limit is exceeded
         // (GBCS Extended Data), the power threshold (W) and the periods over and under it (s)

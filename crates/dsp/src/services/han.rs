@@ -291,8 +291,8 @@ impl ServiceRequest for UnjoinServiceNonCritical {
 /// 8.9 Read Device Log: CS07 from the requester to a meter, GPF, PPMID or HCALCS; to a CHF,
 /// CCS06 (its device log and HAN communication details) or, with `ReadSecurityDetails`,
 /// CCS07 (the device log backups), sent by the ACB. A future-dated request is held by the
-/// DSP: the command is the immediate one. (CCS05/CCS04, code 0x0004, are the older GBCS form
-/// of CCS06 that DUIS 5.4 no longer maps.)
+/// DSP: the command is the immediate one. A CHF of a GBCS version before the current use cases
+/// takes CCS05/CCS04 (code 0x0004), the older form of CCS06 that DUIS 5.4 no longer maps.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadDeviceLog {
     pub read_security_details: bool,
@@ -338,6 +338,10 @@ impl ServiceRequest for ReadDeviceLog {
             true => (
                 chf_device_log::BACKUP_MESSAGE_CODE,
                 chf_device_log::backup_payload(context.counter()),
+            ),
+            false if context.device_profile.takes_superseded_use_cases => (
+                chf_device_log::LEGACY_READ_AND_CHECK_MESSAGE_CODE,
+                chf_device_log::read_and_check_payload(context.counter()),
             ),
             false => (
                 chf_device_log::READ_AND_CHECK_MESSAGE_CODE,

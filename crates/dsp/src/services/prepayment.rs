@@ -3,8 +3,8 @@
 //! Configuration (ECS08/08a, GCS05), 2.2 Top Up Device (CS01a/b), 2.3 Update Debt (ECS07,
 //! GCS04) and 2.5 Activate Emergency Credit (ECS09, GCS06).
 //!
-//! ECS03, ECS09, GCS06, GCS40b and GCS40c have no RTDS reference message: they are built from
-//! GBCS's object model as the related fixtures show it, and say so where they choose.
+//! Where the shared sample of RTDS has no reference message (ECS03, ECS09, GCS06, GCS40b,
+//! GCS40c), the whole RTDS set's messages decided the layout.
 
 use duis::catalogue::ServiceDefinition;
 use duis::BodyElement;
@@ -218,6 +218,9 @@ const ACCOUNT_STATUS_NEW: u8 = 1;
 /// Credit charge collection configuration (bit 0 first): collect when the supply is disabled,
 /// collect in load limiting periods, collect in friendly credit periods.
 const COLLECT_ALWAYS: [bool; 3] = [true, true, true];
+/// RTDS's collection of time-based debts while debt collection is suspended with the supply
+/// disabled (bit-string `C0`).
+const COLLECT_BUT_THE_LAST: [bool; 3] = [true, true, false];
 
 /// ZSE Payment Control Configuration of GCS02 and GCS03: credit mode; prepayment mode, with
 /// bit 10 when debt collection is suspended while the supply is disabled and bit 11 unless it
@@ -291,89 +294,67 @@ impl UpdatePaymentMode {
     }
 
     /// ECS02 / ECS03: the account's payment mode and the credits that pay each charge, from the
-    /// activation time. ECS03 (no RTDS reference) also sets the disablement threshold, as a
-    /// passive value activated with the mode, and collects debt from the meter balance unless
-    /// suspended while the supply is disabled, and from emergency credit unless suspended then.
+    /// activation time. ECS03 also sets the disablement threshold, a passive value activated
+    /// with the mode; its credit charge configuration is RTDS's: the meter balance pays the
+    /// energy charges and the debts, emergency credit the same, and the accumulated debt
+    /// register the standing charge and time-based debts when debt collection in emergency
+    /// credit is suspended; time-based debts leave out the last collection bit while debt
+    /// collection is suspended with the supply disabled; a twin element ESME's secondary
+    /// charge comes last, paid by the meter balance and by emergency credit.
     fn esme_payload(&self, counter: u64, esme: EsmeProfile) -> Vec<u8> {
-        let mut energy_charges = vec![TARIFF_BLOCK_PRICE_MATRIX_TOU, STANDING_CHARGE];
-        if esme.twin_element {
-            energy_charges.push(SECONDARY_TARIFF_TOU_PRICE_MATRIX);
-        }
-        let mut configuration: Vec<(CosemObject, CosemObject, [bool; 3])> = energy_charges
-            .iter()
-            .map(|charge| (METER_BALANCE, *charge, COLLECT_ALWAYS))
-            .collect();
         let mut request = AccessRequest::new();
         let mode = match self.mode {
             PaymentMode::Credit => PAYMENT_MODE_CREDIT,
+            PaymentMode::Prepayment { .. } => PAYMENT_MODE_PREPAYMENT,
+        };
+        request.set(
+            ACCOUNT,
+            attribute::ACCOUNT_MODE_AND_STATUS,
+            Data::Structure(vec![Data::Enum(mode), Data::Enum(ACCOUNT_STATUS_NEW)]),
+        );
+        let configuration = match self.mode {
+            PaymentMode::Credit => {
+                let mut charges = vec![TARIFF_BLOCK_PRICE_MATRIX_TOU, STANDING_CHARGE];
+                if esme.twin_element {
+                    charges.push(SECONDARY_TARIFF_TOU_PRICE_MATRIX);
+                }
+                charges
+                    .into_iter()
+                    .map(|charge| (METER_BALANCE, charge, COLLECT_ALWAYS))
+                    .collect()
+            }
             PaymentMode::Prepayment {
                 suspend_debt_disabled,
                 suspend_debt_emergency,
-                ..
+                disablement_threshold,
             } => {
-                let debts = [
-                    DEBT_RECOVERY_RATES_1,
-                    DEBT_RECOVERY_RATES_2,
-                    DEBT_RECOVERY_PER_PAYMENT,
-                ];
-                let from_balance = [!suspend_debt_disabled, true, true];
-                configuration.extend(
-                    debts
-                        .iter()
-                        .map(|debt| (METER_BALANCE, *debt, from_balance)),
+                request.set(
+                    DISABLEMENT_THRESHOLD_METER_BALANCE,
+                    attribute::VALUE_PASSIVE,
+                    Data::DoubleLong(disablement_threshold),
                 );
-                configuration.extend(
-                    energy_charges
-                        .iter()
-                        .map(|charge| (EMERGENCY_CREDIT_BALANCE, *charge, COLLECT_ALWAYS)),
-                );
-                if !suspend_debt_emergency {
-                    configuration.extend(
-                        debts
-                            .iter()
-                            .map(|debt| (EMERGENCY_CREDIT_BALANCE, *debt, from_balance)),
-                    );
-                }
-                PAYMENT_MODE_PREPAYMENT
+                prepayment_credit_charges(
+                    suspend_debt_disabled,
+                    suspend_debt_emergency,
+                    esme.twin_element,
+                )
             }
         };
-        request
-            .set(
-                ACCOUNT,
-                attribute::ACCOUNT_MODE_AND_STATUS,
-                Data::Structure(vec![Data::Enum(mode), Data::Enum(ACCOUNT_STATUS_NEW)]),
-            )
-            .set(
-                ACCOUNT,
-                attribute::CREDIT_CHARGE_CONFIGURATION,
-                Data::Array(
-                    configuration
-                        .into_iter()
-                        .map(|(credit, charge, collection)| {
-                            Data::Structure(vec![
-                                credit.logical_name(),
-                                charge.logical_name(),
-                                bit_string(&collection),
-                            ])
-                        })
-                        .collect(),
-                ),
-            );
-        if let PaymentMode::Prepayment {
-            disablement_threshold,
-            ..
-        } = self.mode
-        {
-            request.set(
-                DISABLEMENT_THRESHOLD_METER_BALANCE,
-                attribute::VALUE_PASSIVE,
-                Data::DoubleLong(disablement_threshold),
-            );
-        }
         request.set(
             ACCOUNT,
-            attribute::ACCOUNT_ACTIVATION_TIME,
-            self.activation.cosem(),
+            attribute::CREDIT_CHARGE_CONFIGURATION,
+            Data::Array(
+                configuration
+                    .into_iter()
+                    .map(|(credit, charge, collection)| {
+                        Data::Structure(vec![
+                            credit.logical_name(),
+                            charge.logical_name(),
+                            bit_string(&collection),
+                        ])
+                    })
+                    .collect(),
+            ),
         );
         if matches!(self.mode, PaymentMode::Prepayment { .. }) {
             request.set(
@@ -382,6 +363,11 @@ impl UpdatePaymentMode {
                 self.activation.cosem(),
             );
         }
+        request.set(
+            ACCOUNT,
+            attribute::ACCOUNT_ACTIVATION_TIME,
+            self.activation.cosem(),
+        );
         request.encode(counter)
     }
 
@@ -414,6 +400,70 @@ impl UpdatePaymentMode {
         .component()])
         .encode())
     }
+}
+
+/// ECS03's credit charge configuration (credit, charge, collection), as RTDS's three ECS03
+/// commands give it for each combination of the body's suspensions.
+fn prepayment_credit_charges(
+    suspend_debt_disabled: bool,
+    suspend_debt_emergency: bool,
+    twin_element: bool,
+) -> Vec<(CosemObject, CosemObject, [bool; 3])> {
+    let time_based = if suspend_debt_disabled {
+        COLLECT_BUT_THE_LAST
+    } else {
+        COLLECT_ALWAYS
+    };
+    let mut charges = vec![
+        (METER_BALANCE, TARIFF_BLOCK_PRICE_MATRIX_TOU, COLLECT_ALWAYS),
+        (METER_BALANCE, STANDING_CHARGE, COLLECT_ALWAYS),
+        (METER_BALANCE, DEBT_RECOVERY_RATES_1, time_based),
+        (METER_BALANCE, DEBT_RECOVERY_RATES_2, time_based),
+        (METER_BALANCE, DEBT_RECOVERY_PER_PAYMENT, COLLECT_ALWAYS),
+        (
+            EMERGENCY_CREDIT_BALANCE,
+            DEBT_RECOVERY_PER_PAYMENT,
+            COLLECT_ALWAYS,
+        ),
+        (
+            EMERGENCY_CREDIT_BALANCE,
+            TARIFF_BLOCK_PRICE_MATRIX_TOU,
+            COLLECT_ALWAYS,
+        ),
+        (EMERGENCY_CREDIT_BALANCE, STANDING_CHARGE, COLLECT_ALWAYS),
+        (EMERGENCY_CREDIT_BALANCE, DEBT_RECOVERY_RATES_1, time_based),
+        (EMERGENCY_CREDIT_BALANCE, DEBT_RECOVERY_RATES_2, time_based),
+    ];
+    if suspend_debt_emergency {
+        charges.extend([
+            (ACCUMULATED_DEBT_REGISTER, STANDING_CHARGE, COLLECT_ALWAYS),
+            (
+                ACCUMULATED_DEBT_REGISTER,
+                DEBT_RECOVERY_RATES_1,
+                COLLECT_ALWAYS,
+            ),
+            (
+                ACCUMULATED_DEBT_REGISTER,
+                DEBT_RECOVERY_RATES_2,
+                COLLECT_ALWAYS,
+            ),
+        ]);
+    }
+    if twin_element {
+        charges.extend([
+            (
+                METER_BALANCE,
+                SECONDARY_TARIFF_TOU_PRICE_MATRIX,
+                COLLECT_ALWAYS,
+            ),
+            (
+                EMERGENCY_CREDIT_BALANCE,
+                SECONDARY_TARIFF_TOU_PRICE_MATRIX,
+                COLLECT_ALWAYS,
+            ),
+        ]);
+    }
+    charges
 }
 
 /// An A-XDR bit-string of `bits` (bit 0 first, most significant bit of the first byte).
@@ -1257,8 +1307,8 @@ impl UpdateDebt {
     }
 }
 
-/// 2.5 Activate Emergency Credit (no RTDS reference): ECS09 invokes the ESME's emergency
-/// credit; GCS06 is ZSE Select Available Emergency Credit, issued at the transformation time.
+/// 2.5 Activate Emergency Credit: ECS09 invokes the ESME's emergency credit; GCS06 is ZSE
+/// Select Available Emergency Credit, with a zero Command Issue Date/Time as RTDS's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ActivateEmergencyCredit;
 
@@ -1275,7 +1325,8 @@ impl ServiceRequest for ActivateEmergencyCredit {
         let (use_case, fuel) = use_case_for_fuel(service, context, None, ("ECS09", "GCS06"))?;
         let payload = if fuel == Fuel::Gas {
             numbered(vec![SelectAvailableEmergencyCredit {
-                command_issue_date_time: issuer_event_id(context.now)?,
+                // RTDS's GCS06: the DCC leaves the Command Issue Date/Time zero.
+                command_issue_date_time: UtcTime(0),
                 originating_device: ORIGINATING_DEVICE_ENERGY_SERVICE_INTERFACE,
             }
             .component()])
@@ -1395,15 +1446,15 @@ mod tests {
             let command = transform_body("1.6", ESME, &body).unwrap();
             assert_eq!(command.use_case.use_case_id(), Some("ECS03"));
             let (_, data) = access_request(&command);
-            let Data::Array(configuration) = &data[1] else {
+            assert_eq!(data[1], Data::DoubleLong(-50));
+            let Data::Array(configuration) = &data[2] else {
                 panic!("credit charge configuration");
             };
-            // Energy and standing charges from both credits, debts from the meter balance,
-            // and from emergency credit unless suspended then.
-            assert_eq!(configuration.len(), if emergency { 7 } else { 10 });
-            let debt_bits = bit_string(&[!disabled, true, true]);
+            // RTDS's: energy charges and debts from both credits, and from the accumulated
+            // debt register when debt collection in emergency credit is suspended.
+            assert_eq!(configuration.len(), if emergency { 13 } else { 10 });
+            let debt_bits = bit_string(&[true, true, !disabled]);
             assert!(matches!(&configuration[2], Data::Structure(fields) if fields[2] == debt_bits));
-            assert_eq!(data[2], Data::DoubleLong(-50));
         }
     }
 
@@ -1501,10 +1552,8 @@ mod tests {
         let emergency = "<sr:ActivateEmergencyCredit/>";
         let gas: SelectAvailableEmergencyCredit =
             only_command(&transform_body("2.5", GSME, emergency).unwrap());
-        assert_eq!(
-            gas.command_issue_date_time,
-            UtcTime::from_unix_seconds(NOW.unix_timestamp()).unwrap()
-        );
+        // RTDS's GCS06: a zero Command Issue Date/Time.
+        assert_eq!(gas.command_issue_date_time, UtcTime(0));
         let (specifications, _) = access_request(&transform_body("2.5", ESME, emergency).unwrap());
         assert_eq!(
             specifications,

@@ -3,14 +3,15 @@
 //!
 //! A schedule goes to the ESME as a passive special days table and a passive schedule, each
 //! activated at the execution time (now, the body's `ExecutionDateTime`, or never for a
-//! cancellation). A schedule entry runs the auxiliary controller script whose selector names
+//! cancellation). A schedule entry runs the auxiliary controller script whose selector says
+//! what it does: for an ALCS or HC ALCS (ECS46c, as RTDS's), the switch in the high byte and 1
+//! to activate it or 2 to deactivate it in the low byte; for an auxiliary controller (ECS46d),
 //! the controller (high byte 0x10 + n, 0x20 + n where it takes its input from the controlled
-//! load) and the commanded level (low byte 0x80 + level, 100 switching an ALCS on).
+//! load) and the commanded level (low byte 0x80 + level).
 //!
-//! ECS46c has no RTDS message: its schedule is built as ECS46d, its successor, builds the
-//! same schedule, and its `SwitchTypeAndId` (which switches are HC ALCSs, and their EUI-64s)
-//! sets the switch identity objects ECS61a reads back (0-0:94.44.0.21–25: eight zero bytes for
-//! an ALCS, the EUI-64 of an HC ALCS), before the schedule, in the order ECS61a reads them.
+//! ECS46c's `SwitchTypeAndId` (which switches are HC ALCSs, and their EUI-64s) sets the switch
+//! identity objects ECS61a reads back (0-0:94.44.0.21–25: eight zero bytes for an ALCS, the
+//! EUI-64 of an HC ALCS), before the schedule, in the order ECS61a reads them.
 
 use dcc_model::Eui64;
 use duis::catalogue::ServiceDefinition;
@@ -53,9 +54,9 @@ const AUXILIARY_CONTROLLER_SCRIPTS: [u8; 6] = [0, 0, 10, 0, 103, 255];
 const CONTROLLER_OUTPUT: u16 = 0x10;
 const CONTROLLER_INPUT: u16 = 0x20;
 const LEVEL_COMMANDED: u16 = 0x80;
-/// The commanded state levels of an ALCS switched on and off.
-const SWITCH_ON: u16 = 100;
-const SWITCH_OFF: u16 = 0;
+/// The low byte of an ALCS's selector: activate, deactivate.
+const ACTIVATE_SWITCH: u16 = 0x01;
+const DEACTIVATE_SWITCH: u16 = 0x02;
 const MAXIMUM_SPECIAL_DAYS: u8 = 20;
 const MAXIMUM_SWITCHES: u8 = 5;
 
@@ -136,22 +137,43 @@ const AUXILIARY_CONTROLLER_SCHEDULER: SchedulerElements = SchedulerElements {
     special_day_key: "identifier",
 };
 
-/// What a schedule entry makes a controller do.
+/// What a schedule entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ControllerAction {
-    controller: u8,
-    level: u16,
-    input_from_controlled_load: bool,
+enum ControllerAction {
+    /// Activates or deactivates ALCS or HC ALCS `switch` (6.14.2).
+    Switch { switch: u8, activate: bool },
+    /// Commands an auxiliary controller to a level (6.14.3).
+    Controller {
+        controller: u8,
+        level: u16,
+        input_from_controlled_load: bool,
+    },
 }
 
 impl ControllerAction {
     fn script_selector(self) -> u16 {
-        let side = if self.input_from_controlled_load {
-            CONTROLLER_INPUT
-        } else {
-            CONTROLLER_OUTPUT
-        };
-        (side + u16::from(self.controller)) << 8 | (LEVEL_COMMANDED + self.level)
+        match self {
+            Self::Switch { switch, activate } => {
+                let action = if activate {
+                    ACTIVATE_SWITCH
+                } else {
+                    DEACTIVATE_SWITCH
+                };
+                u16::from(switch) << 8 | action
+            }
+            Self::Controller {
+                controller,
+                level,
+                input_from_controlled_load,
+            } => {
+                let side = if input_from_controlled_load {
+                    CONTROLLER_INPUT
+                } else {
+                    CONTROLLER_OUTPUT
+                };
+                (side + u16::from(controller)) << 8 | (LEVEL_COMMANDED + level)
+            }
+        }
     }
 }
 
@@ -320,12 +342,11 @@ impl ServiceRequest for UpdateLoadControlScheduler {
         }
         let scheduler = Scheduler::parse(body, &LOAD_CONTROL_SCHEDULER, |switch| {
             only_children(switch, &["ActivateSwitch", "DeactivateSwitch"])?;
-            let on =
+            let activate =
                 choice(switch, &["ActivateSwitch", "DeactivateSwitch"])?.name == "ActivateSwitch";
-            Ok(ControllerAction {
-                controller: integer_attribute(switch, "index", 1, MAXIMUM_SWITCHES)?,
-                level: if on { SWITCH_ON } else { SWITCH_OFF },
-                input_from_controlled_load: false,
+            Ok(ControllerAction::Switch {
+                switch: integer_attribute(switch, "index", 1, MAXIMUM_SWITCHES)?,
+                activate,
             })
         })?;
         let mut switch_identities: Vec<(u8, [u8; 8])> = Vec::new();
@@ -385,7 +406,7 @@ impl ServiceRequest for UpdateAuxiliaryControllerScheduler {
         )?;
         let scheduler = Scheduler::parse(body, &AUXILIARY_CONTROLLER_SCHEDULER, |action| {
             only_children(action, &["CommandedStateLevel", "InputFromControlledLoad"])?;
-            Ok(ControllerAction {
+            Ok(ControllerAction::Controller {
                 controller: integer_attribute(action, "auxiliaryControllerN", 1, MAXIMUM_SWITCHES)?,
                 level: values::integer(action, "CommandedStateLevel", 0, 100)?,
                 input_from_controlled_load: action.child("InputFromControlledLoad").is_some(),
@@ -436,18 +457,24 @@ mod tests {
 
     #[test]
     fn selectors_name_controller_side_and_level() {
-        let output = ControllerAction {
+        let output = ControllerAction::Controller {
             controller: 1,
             level: 100,
             input_from_controlled_load: false,
         };
         assert_eq!(output.script_selector(), 0x11E4);
-        let input = ControllerAction {
+        let input = ControllerAction::Controller {
             controller: 5,
             level: 50,
             input_from_controlled_load: true,
         };
         assert_eq!(input.script_selector(), 0x25B2);
+        // RTDS's ECS46c: switch 2 deactivated.
+        let switch = ControllerAction::Switch {
+            switch: 2,
+            activate: false,
+        };
+        assert_eq!(switch.script_selector(), 0x0202);
     }
 
     #[test]

@@ -71,10 +71,11 @@ const MANUFACTURER: CosemObject = CosemObject::new(class::DATA, [0, 0, 96, 1, 4,
 const MODEL: CosemObject = CosemObject::new(class::DATA, [0, 0, 96, 1, 6, 255]);
 pub(super) const SUPPLY_TAMPER_STATE: CosemObject =
     CosemObject::new(class::DATA, [0, 0, 94, 44, 0, 4]);
-/// The instantaneous power thresholds (low-medium, medium-high): a Register Monitor on the
-/// active power import, attribute 2 its thresholds. No RTDS message reads or sets them.
+/// The instantaneous power thresholds (low-medium, medium-high): the Register Monitor
+/// 0-0:16.0.0.255 on the active power import, attribute 2 its thresholds (RTDS's ECS26f and
+/// ECS34).
 pub(super) const INSTANTANEOUS_POWER_THRESHOLDS: CosemObject =
-    CosemObject::new(class::REGISTER_MONITOR, [0, 0, 16, 1, 0, 255]);
+    CosemObject::new(class::REGISTER_MONITOR, [0, 0, 16, 0, 0, 255]);
 pub(super) const THRESHOLDS: u8 = 2;
 /// The import MPAN(s) and the export MPAN.
 pub(super) const IMPORT_MPAN: CosemObject = CosemObject::new(class::DATA, [0, 0, 94, 44, 34, 11]);
@@ -145,8 +146,18 @@ fn read_payload(use_case_id: &str) -> Option<ReadPayload> {
     let gets = |objects: &[CosemObject]| objects.iter().map(|object| object.get(VALUE)).collect();
     Some(match use_case_id {
         "ECS26b" => Dlms(limiters().chain(average_thresholds(&[1])).collect()),
-        // No RTDS message: ECS26b's reads and the other phases' thresholds.
-        "ECS26k" => Dlms(limiters().chain(average_thresholds(&[1, 2, 3])).collect()),
+        // ECS26b's reads, then the other phases' thresholds, under before over (RTDS's order).
+        "ECS26k" => Dlms(
+            limiters()
+                .chain(average_thresholds(&[1]))
+                .chain([2, 3].into_iter().flat_map(|phase| {
+                    [
+                        average_rms_under_voltage_threshold(phase).get(VALUE),
+                        average_rms_over_voltage_threshold(phase).get(VALUE),
+                    ]
+                }))
+                .collect(),
+        ),
         "ECS26c" => Dlms(gets(&RANDOMISATION)),
         "ECS26d" | "ECS26l" => Dlms(vec![BILLING_CALENDAR.get(EXECUTION_TIME)]),
         "ECS26e" => Dlms(gets(&[
