@@ -214,13 +214,22 @@ fn fault_of(
         let faults = gbz_faults(&request, &response, their_plaintexts);
         return (!faults.is_empty()).then(|| faults.join(", "));
     }
-    // Credentials details the device could not give for any role asked for.
-    let roles_asked = roles_with_status(theirs, DETAILS_OTHER);
-    if !roles_asked.is_empty() {
-        return Some(format!(
-            "{{ on = \"use-case {:04X}\", result = {DETAILS_OTHER} }}",
-            command.header.message_code().0
-        ));
+    // Credentials details the device could not give, role by role (the other roles asked
+    // for it answers).
+    let roles_failed = roles_with_status(theirs, DETAILS_OTHER);
+    if !roles_failed.is_empty() {
+        let code = command.header.message_code().0;
+        return Some(
+            roles_failed
+                .iter()
+                .map(|role| {
+                    format!(
+                        "{{ on = \"use-case {code:04X} role {role}\", result = {DETAILS_OTHER} }}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
     // An ASN.1 result code, alone or as the only element of a SEQUENCE.
     match theirs.payload.as_slice() {

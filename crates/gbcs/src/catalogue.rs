@@ -518,7 +518,7 @@ pub const MESSAGE_CODES: &[MessageCodeEntry] = &[
     row(0x0118, "PECS03 Request to Enable ESME Supply from PPMID", &[], NotSeen, Unknown, &[Esme], &[], NoSensitiveBlock),
     row(0x0119, "HECS01 Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS", &[], NotSeen, Unknown, &[Esme], &[], NoSensitiveBlock),
     row(0x011A, "ECS46d Set Auxiliary Controller Calendar", &["6.14.3"], SignedCommandSignedResponse, Dlms, &[Esme, Hcalcs], &[Supplier], NoSensitiveBlock),
-    row(0x011B, "CS02f Provide Security Credential Details (ESME and SAPC)", &["6.24.1"], MacOrSignedCommandAndResponse, Asn1, &[Esme, Hcalcs], &[Supplier, NetworkOperator], NoSensitiveBlock),
+    row(0x011B, "CS02f Provide Security Credential Details (ESME and SAPC)", &["6.24.1"], MacOrSignedCommandAndResponse, Asn1, &[Esme, Hcalcs], &[Supplier, NetworkOperator, TransitionalChangeOfSupplier], NoSensitiveBlock),
     row(0x011C, "ECS61d Read Auxiliary Controller Configuration Data", &["7.14"], MacCommandMacResponse, Dlms, &[Esme], &[], NoSensitiveBlock),
     row(0x011D, "ECS61e Read Auxiliary Controller Operational Data", &["7.15"], MacCommandMacResponse, Dlms, &[Esme], &[], NoSensitiveBlock),
     row(0x011E, "ECS47a Set Auxiliary Controller [n] State", &["7.13"], SignedCommandSignedResponse, Dlms, &[Esme], &[Supplier], NoSensitiveBlock),
