@@ -242,7 +242,8 @@ fn fault_of(
 }
 
 /// The components the reference answered with a failing default response (a NOT_FOUND that
-/// ends a list the device did answer in part is not a fault), or a read record that failed.
+/// ends a list the device did answer in part, with entries of the same command component, is
+/// not a fault), or a read record that failed.
 fn gbz_faults(request: &GbzPayload, response: &GbzPayload, plaintexts: &[Vec<u8>]) -> Vec<String> {
     let one_answer_each = request.components.len() == response.components.len();
     let mut faults: Vec<String> = Vec::new();
@@ -270,8 +271,10 @@ fn gbz_faults(request: &GbzPayload, response: &GbzPayload, plaintexts: &[Vec<u8>
             // A component after the one that failed, not executed: a consequence, not a fault.
             (true, gbcs::zcl::command::DEFAULT_RESPONSE, [0xFF, _]) => None,
             (true, gbcs::zcl::command::DEFAULT_RESPONSE, [_, status]) if *status != 0 => {
+                // Entries of the same command component (the same sequence number) before it.
                 let answered_in_part = response.components.iter().any(|other| {
                     other.cluster == answer.cluster
+                        && other.sequence_number == answer.sequence_number
                         && other.command_id != gbcs::zcl::command::DEFAULT_RESPONSE
                 });
                 let repeated = request

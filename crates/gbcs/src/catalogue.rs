@@ -140,6 +140,13 @@ impl MessageCodeEntry {
         response_carries_date_time(self.message_code)
     }
 
+    /// Whether the device's GBZ response sets the ZCL Disable Default Response bit on each
+    /// component that carries data (frame control `18` or `19`; see
+    /// [`RESPONSE_DEFAULT_RESPONSE_DISABLED`]).
+    pub fn response_disables_default_response(&self) -> bool {
+        RESPONSE_DEFAULT_RESPONSE_DISABLED.contains(&self.message_code.0)
+    }
+
     /// Whether, in a GBZ response, the data of `cluster` is the sensitive block (encrypted
     /// components): the metering and prepayment clusters' data in the use cases whose
     /// response carries a sensitive block; tariff (price, calendar) data stays plain.
@@ -163,6 +170,16 @@ const RESPONSE_DATE_TIME: &[u16] = &[
     0x00B8, 0x00BC, 0x00C7, 0x00DE, 0x0102, 0x0103, 0x0104, 0x0106, 0x0107, 0x0108, 0x011A, 0x0125,
     0x0126, 0x012A,
 ];
+
+/// The GBZ use cases whose responses set the ZCL Disable Default Response bit on every
+/// component that carries data (a Read Attributes Response `18`, a cluster command `19`),
+/// where the command answered alone would not: the register reads GCS13a/b/c, the tariff read
+/// GCS21f (its Read Attributes Response and its Publish Price) and the sampled data logs GCS17
+/// and GCS61 (GCS18's network data log answers `09`), as every RTDS response of them does.
+/// Default responses never set it. Answers that come in series (logs, calendars, snapshots)
+/// set it in every use case, which the device's cluster behaviour says.
+const RESPONSE_DEFAULT_RESPONSE_DISABLED: &[u16] =
+    &[0x0074, 0x0078, 0x009F, 0x00A0, 0x00B6, 0x00B8];
 
 /// Whether the response to `message_code` carries a date-time in its grouping header.
 pub fn response_carries_date_time(message_code: MessageCode) -> bool {
