@@ -387,8 +387,8 @@ fn current_price(answer: &GbzPayload) -> u32 {
     let at = 5 + label + 4 + 4 + 1 + 2 + 1 + 1 + 4 + 2;
     assert_eq!(
         payload.len(),
-        at + 4 + 19,
-        "the price then ZSE 1.4's 19 octets"
+        at + 4,
+        "the price ends it, as RTDS's GCS21f answer"
     );
     u32::from_le_bytes(payload[at..at + 4].try_into().unwrap())
 }
