@@ -147,6 +147,14 @@ impl MessageCodeEntry {
         RESPONSE_DEFAULT_RESPONSE_DISABLED.contains(&self.message_code.0)
     }
 
+    /// Whether the device's response to this use case sent for an unknown remote party (the
+    /// command carries the party's KA certificate) carries the device's own counter as the
+    /// supplementary originator counter, and is encrypted under it (see
+    /// [`RESPONSE_ORIGINATOR_COUNTER`]).
+    pub fn response_carries_originator_counter(&self) -> bool {
+        RESPONSE_ORIGINATOR_COUNTER.contains(&self.message_code.0)
+    }
+
     /// Whether, in a GBZ response, the data of `cluster` is the sensitive block (encrypted
     /// components): the metering and prepayment clusters' data in the use cases whose
     /// response carries a sensitive block; tariff (price, calendar) data stays plain.
@@ -180,6 +188,14 @@ const RESPONSE_DATE_TIME: &[u16] = &[
 /// set it in every use case, which the device's cluster behaviour says.
 const RESPONSE_DEFAULT_RESPONSE_DISABLED: &[u16] =
     &[0x0074, 0x0078, 0x009F, 0x00A0, 0x00B6, 0x00B8];
+
+/// The use cases whose responses to an unknown remote party carry the supplementary
+/// originator counter (the device's own counter, under which it encrypts the sensitive
+/// block): the prepayment daily read logs of 4.14, ECS21b (`0034`) and GCS16b (`0096`), as
+/// RTDS's responses to them do. The daily consumption logs of 4.17 (ECS66, GCS61), which DUIS
+/// sends with the requester's KA certificate too, carry none: RTDS's GCS61 response encrypts
+/// under the command's counter.
+const RESPONSE_ORIGINATOR_COUNTER: &[u16] = &[0x0034, 0x0096];
 
 /// Whether the response to `message_code` carries a date-time in its grouping header.
 pub fn response_carries_date_time(message_code: MessageCode) -> bool {
