@@ -214,13 +214,22 @@ fn fault_of(
         let faults = gbz_faults(&request, &response, their_plaintexts);
         return (!faults.is_empty()).then(|| faults.join(", "));
     }
-    // Credentials details the device could not give for any role asked for.
-    let roles_asked = roles_with_status(theirs, DETAILS_OTHER);
-    if !roles_asked.is_empty() {
-        return Some(format!(
-            "{{ on = \"use-case {:04X}\", result = {DETAILS_OTHER} }}",
-            command.header.message_code().0
-        ));
+    // Credentials details the device could not give, role by role (the other roles asked
+    // for it answers).
+    let roles_failed = roles_with_status(theirs, DETAILS_OTHER);
+    if !roles_failed.is_empty() {
+        let code = command.header.message_code().0;
+        return Some(
+            roles_failed
+                .iter()
+                .map(|role| {
+                    format!(
+                        "{{ on = \"use-case {code:04X} role {role}\", result = {DETAILS_OTHER} }}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
     // An ASN.1 result code, alone or as the only element of a SEQUENCE.
     match theirs.payload.as_slice() {
@@ -233,7 +242,8 @@ fn fault_of(
 }
 
 /// The components the reference answered with a failing default response (a NOT_FOUND that
-/// ends a list the device did answer in part is not a fault), or a read record that failed.
+/// ends a list the device did answer in part, with entries of the same command component, is
+/// not a fault), or a read record that failed.
 fn gbz_faults(request: &GbzPayload, response: &GbzPayload, plaintexts: &[Vec<u8>]) -> Vec<String> {
     let one_answer_each = request.components.len() == response.components.len();
     let mut faults: Vec<String> = Vec::new();
@@ -261,8 +271,10 @@ fn gbz_faults(request: &GbzPayload, response: &GbzPayload, plaintexts: &[Vec<u8>
             // A component after the one that failed, not executed: a consequence, not a fault.
             (true, gbcs::zcl::command::DEFAULT_RESPONSE, [0xFF, _]) => None,
             (true, gbcs::zcl::command::DEFAULT_RESPONSE, [_, status]) if *status != 0 => {
+                // Entries of the same command component (the same sequence number) before it.
                 let answered_in_part = response.components.iter().any(|other| {
                     other.cluster == answer.cluster
+                        && other.sequence_number == answer.sequence_number
                         && other.command_id != gbcs::zcl::command::DEFAULT_RESPONSE
                 });
                 let repeated = request
@@ -309,15 +321,64 @@ fn gbz_faults(request: &GbzPayload, response: &GbzPayload, plaintexts: &[Vec<u8>
     faults
 }
 
-/// The reference response's date-time as RFC 3339, else 2015-01-01, the RTDS date.
-fn now_of(theirs: &GeneralSigning) -> String {
-    match theirs.header.date_time {
-        Some([year_high, year_low, month, day, _, hour, minute, second, ..]) => format!(
+/// The reference device's time as RFC 3339: its response's date-time; else, where the
+/// response shows snapshots (Publish Snapshot, Publish Prepay Snapshot) taken after
+/// 2015-01-01, the RTDS date, the time of the newest (its clock had reached it: GCS15c's
+/// billing snapshots are of 2015-02-01 and 2015-03-01, and its response carries no
+/// date-time); else 2015-01-01.
+fn now_of(theirs: &GeneralSigning, their_plaintexts: &[Vec<u8>]) -> String {
+    if let Some([year_high, year_low, month, day, _, hour, minute, second, ..]) =
+        theirs.header.date_time
+    {
+        return format!(
             "{:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z",
             u16::from_be_bytes([year_high, year_low])
-        ),
-        None => "2015-01-01T00:00:00Z".to_owned(),
+        );
     }
+    let rtds_date = device::DeviceDateTime {
+        year: 2015,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+    };
+    let newest = newest_snapshot(theirs, their_plaintexts)
+        .map(device::DeviceDateTime::from_seconds_since_2000)
+        .filter(|newest| newest.seconds_since_2000() > rtds_date.seconds_since_2000())
+        .unwrap_or(rtds_date);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        newest.year, newest.month, newest.day, newest.hour, newest.minute, newest.second
+    )
+}
+
+/// The time (UTC seconds since 2000) of the newest snapshot a GBZ response publishes: a
+/// Publish Snapshot (metering `06`) or Publish Prepay Snapshot (prepayment `01`), whose
+/// snapshot time follows its 4-octet id.
+fn newest_snapshot(theirs: &GeneralSigning, their_plaintexts: &[Vec<u8>]) -> Option<u32> {
+    let gbz = GbzPayload::parse(&theirs.payload).ok()?;
+    let mut blocks = their_plaintexts.iter();
+    let mut newest = None;
+    for component in &gbz.components {
+        let payload = match &component.body {
+            gbcs::gbz::ComponentBody::Plain(payload) => payload,
+            gbcs::gbz::ComponentBody::Encrypted { .. } => match blocks.next() {
+                Some(plaintext) => plaintext,
+                None => break,
+            },
+        };
+        let cluster_command = component.frame_control & 0x03 == 0x01;
+        let snapshot = matches!(
+            (component.cluster, component.command_id),
+            (0x0702, 0x06) | (0x0705, 0x01)
+        );
+        if let (true, true, Some(time)) = (cluster_command, snapshot, payload.get(4..8)) {
+            let time = u32::from_le_bytes(time.try_into().expect("four octets"));
+            newest = newest.max(Some(time));
+        }
+    }
+    newest
 }
 
 /// Runs `dccsim device respond`; returns the response it printed first.
@@ -457,7 +518,7 @@ fn respond_as_reference_device(
         pair,
         device_type,
         &state,
-        &now_of(&their_apdu),
+        &now_of(&their_apdu, &their_plaintexts),
         state_path,
     )
 }

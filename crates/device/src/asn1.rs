@@ -70,6 +70,20 @@ fn fault(device: &Device, command: &Command<'_>) -> Option<u8> {
         .map(|fault| fault.result)
 }
 
+/// The fault in the details of one role of a credentials details read.
+fn role_fault(device: &Device, command: &Command<'_>, role: u8) -> Option<u8> {
+    let target = FaultTarget::RoleDetails {
+        message_code: command.entry.message_code.0,
+        role,
+    };
+    device
+        .state
+        .faults
+        .iter()
+        .find(|fault| fault.on == target)
+        .map(|fault| fault.result)
+}
+
 /// A response that is one INTEGER result code (joins, unjoins, certificate updates).
 fn result_code(code: u8) -> Result<Vec<u8>, DeviceError> {
     encoded(&code)
@@ -323,7 +337,10 @@ fn provide_credentials_details(
                 )?,
             });
         }
-        let answer = match (failed, cells.is_empty()) {
+        let answer = match (
+            failed.or_else(|| role_fault(device, command, role)),
+            cells.is_empty(),
+        ) {
             (Some(_), _) => RoleDetails {
                 role,
                 status: DetailsStatus::Other,

@@ -238,9 +238,10 @@ impl Device {
         let mut draft = use_case::response_apdu(header, date_time, Vec::new());
         let remote_party_key = unknown_remote_party_key(header)?;
         let own_counter = self.state.originator_counter.saturating_add(1);
-        if remote_party_key.is_some() {
-            // A response to an unknown remote party is encrypted under the device's own
-            // counter, which the response carries.
+        let counts_own = remote_party_key.is_some() && entry.response_carries_originator_counter();
+        if counts_own {
+            // A response to an unknown remote party of these use cases is encrypted under the
+            // device's own counter, which the response carries.
             draft
                 .header
                 .other_information
@@ -268,7 +269,7 @@ impl Device {
         }
         self.last_accepted_counter
             .insert(header.originator, header.transaction.counter);
-        if executing.remote_party_key.is_some() {
+        if counts_own {
             self.state.originator_counter = own_counter;
         }
         let response = GeneralSigning { payload, ..draft };

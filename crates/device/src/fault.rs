@@ -11,7 +11,10 @@
 //!   with ZCL status `N`; `zcl <cluster> command <id> component <n>` only in the n-th
 //!   component of a GBZ payload (a command that writes three debts failing at the third);
 //! - `use-case <message code>` (hex), e.g. `use-case 000D`: an ASN.1 use case answers with
-//!   result code `N`.
+//!   result code `N`;
+//! - `use-case <message code> role <role>`, e.g. `use-case 011B role 5`: a credentials
+//!   details read (CS02a, CS02f) answers that remote-party role alone with status `N` (127,
+//!   other), the other roles asked for as it would.
 
 use std::fmt;
 
@@ -47,6 +50,11 @@ pub enum FaultTarget {
     },
     UseCase {
         message_code: u16,
+    },
+    /// One role's answer in a credentials details read.
+    RoleDetails {
+        message_code: u16,
+        role: u8,
     },
 }
 
@@ -125,6 +133,9 @@ impl fmt::Display for FaultTarget {
                 write!(f, "zcl {cluster:04X} attribute {attribute:04X}")
             }
             Self::UseCase { message_code } => write!(f, "use-case {message_code:04X}"),
+            Self::RoleDetails { message_code, role } => {
+                write!(f, "use-case {message_code:04X} role {role}")
+            }
         }
     }
 }
@@ -151,7 +162,7 @@ impl std::str::FromStr for FaultTarget {
         let bad = || {
             format!(
                 "fault target {text:?}: expected `get|set|action <class> <OBIS> <index>`, \
-                 `zcl <cluster> command|attribute <id>` or `use-case <message code>`"
+                 `zcl <cluster> command|attribute <id>` or `use-case <message code> [role <role>]`"
             )
         };
         let hex16 = |word: &str| u16::from_str_radix(word.trim_start_matches("0x"), 16).ok();
@@ -184,6 +195,10 @@ impl std::str::FromStr for FaultTarget {
             ["use-case", code] => Ok(Self::UseCase {
                 message_code: hex16(code).ok_or_else(bad)?,
             }),
+            ["use-case", code, "role", role] => Ok(Self::RoleDetails {
+                message_code: hex16(code).ok_or_else(bad)?,
+                role: role.parse().map_err(|_| bad())?,
+            }),
             _ => Err(bad()),
         }
     }
@@ -201,6 +216,7 @@ mod tests {
             "zcl 0705 command 02 component 3",
             "zcl 0702 attribute 0000",
             "use-case 000D",
+            "use-case 011B role 5",
         ] {
             let target: FaultTarget = text.parse().unwrap();
             assert_eq!(target.to_string(), text);

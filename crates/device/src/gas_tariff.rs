@@ -224,8 +224,9 @@ fn tier_now(store: &ObjectStore, now: DeviceDateTime) -> u8 {
 
 /// The Publish Price a GSME answers Get Current Price with (GCS21f): the price in effect now
 /// (a TOU tariff's tier by the calendar, a block tariff's first block), with the tariff's
-/// label, unit, currency and trailing digits, and the 19 octets ZSE 1.4 adds after the price
-/// (ratios, generation and alternate cost not used, the number of block thresholds).
+/// label, unit, currency and trailing digits. It ends with the price, as RTDS's GSME answers
+/// GCS21f: none of the fields ZSE 1.4 adds after it (ratios, generation and alternate cost,
+/// block thresholds, price control, extended tiers).
 pub(crate) fn publish_price(store: &ObjectStore, now: DeviceDateTime) -> Option<Vec<u8>> {
     let tariff = GasTariff::held(store)?;
     let information = &tariff.information;
@@ -238,7 +239,7 @@ pub(crate) fn publish_price(store: &ObjectStore, now: DeviceDateTime) -> Option<
             (tier, tariff.price(tier, 0))
         }
     };
-    let mut out = Vec::with_capacity(64);
+    let mut out = Vec::with_capacity(40);
     out.extend_from_slice(&0u32.to_le_bytes());
     let label = &information.tariff_label[..information.tariff_label.len().min(12)];
     out.push(u8::try_from(label.len()).unwrap_or(0));
@@ -253,15 +254,5 @@ pub(crate) fn publish_price(store: &ObjectStore, now: DeviceDateTime) -> Option<
     // Duration: until changed.
     out.extend_from_slice(&0xFFFFu16.to_le_bytes());
     out.extend_from_slice(&price.to_le_bytes());
-    // Price ratio, generation price and ratio, alternate cost, its unit and trailing digit:
-    // not used.
-    out.push(0xFF);
-    out.extend_from_slice(&u32::MAX.to_le_bytes());
-    out.push(0xFF);
-    out.extend_from_slice(&u32::MAX.to_le_bytes());
-    out.extend_from_slice(&[0xFF, 0xFF]);
-    out.push(information.number_of_block_thresholds_in_use);
-    // Price control, generation tiers, extended price and register tiers: none.
-    out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
     Some(out)
 }

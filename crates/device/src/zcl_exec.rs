@@ -117,7 +117,10 @@ pub(crate) fn execute(device: &mut Device, command: &Command<'_>) -> Result<Vec<
             false => answer_component(device, command, component, index + 1, payload),
         };
         failed = failed || answers.iter().any(ComponentAnswer::failed);
-        for answer in answers {
+        for mut answer in answers {
+            if answer.carries_data() && command.entry.response_disables_default_response() {
+                answer.frame_control |= zcl::DISABLE_DEFAULT_RESPONSE;
+            }
             let encrypt =
                 answer.carries_data() && command.entry.encrypts_gbz_cluster(component.cluster);
             let body = match encrypt {
@@ -195,28 +198,11 @@ fn answer_component(
             )]
         }
     };
-    let disable_default_response = match response {
-        GeneralCommand::ReadAttributesResponse(_) => {
-            command.entry.encrypts_gbz_cluster(cluster) && single_read(command)
-        }
-        _ => false,
-    };
     vec![ComponentAnswer {
-        frame_control: zcl::DIRECTION_SERVER_TO_CLIENT
-            | if disable_default_response {
-                zcl::DISABLE_DEFAULT_RESPONSE
-            } else {
-                0
-            },
+        frame_control: zcl::DIRECTION_SERVER_TO_CLIENT,
         command_id: response.command_id(),
         payload: response.encode(),
     }]
-}
-
-/// Whether the command is one read of one cluster (the register reads GCS13a/b/c answer with
-/// the default response disabled, as the reference responses do).
-fn single_read(command: &Command<'_>) -> bool {
-    GbzPayload::parse(command.payload()).is_ok_and(|gbz| gbz.components.len() == 1)
 }
 
 fn read_record(

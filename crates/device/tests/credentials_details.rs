@@ -64,3 +64,24 @@ fn a_role_without_anchors_is_answered_trust_anchor_not_found() {
         "{payload:02X?}"
     );
 }
+
+#[test]
+fn a_fault_in_one_roles_details_leaves_the_other_roles_answered() {
+    let payload = credentials_details(DeviceState {
+        faults: vec![device::Fault {
+            on: "use-case 0008 role 3".parse().unwrap(),
+            result: 127,
+        }],
+        ..DeviceState::default()
+    });
+    // Network operator: role 3, status 127 (other), nothing more.
+    assert!(
+        contains(&payload, &[0x30, 0x06, 0x02, 0x01, 0x03, 0x0A, 0x01, 0x7F]),
+        "{payload:02X?}"
+    );
+    // The ACB's cells are still answered.
+    assert!(
+        contains(&payload, &[0x02, 0x01, 0x04, 0x0A, 0x01, 0x00]),
+        "{payload:02X?}"
+    );
+}

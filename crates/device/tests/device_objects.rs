@@ -387,8 +387,8 @@ fn current_price(answer: &GbzPayload) -> u32 {
     let at = 5 + label + 4 + 4 + 1 + 2 + 1 + 1 + 4 + 2;
     assert_eq!(
         payload.len(),
-        at + 4 + 19,
-        "the price then ZSE 1.4's 19 octets"
+        at + 4,
+        "the price ends it, as RTDS's GCS21f answer"
     );
     u32::from_le_bytes(payload[at..at + 4].try_into().unwrap())
 }
@@ -415,6 +415,32 @@ fn gcs21f_reads_the_tariff_gcs01a_publishes() {
     assert_eq!(numbers[6..10], [9_600, 10_200, 10_750, 11_000]);
     assert_eq!(numbers[16], 54_794);
     assert_eq!(current_price(&answer), 9_600);
+}
+
+#[test]
+fn gcs21f_answers_with_the_default_response_disabled() {
+    let mut gsme = gsme_in(DeviceState::default());
+    let answer = gbz(&mut gsme, GCS21F, 50, gcs21f(), false);
+    // Its Read Attributes Response 18, its calendars and Publish Price 19, as RTDS's GSME.
+    let frame_controls: Vec<(u16, u8, u8)> = answer
+        .components
+        .iter()
+        .map(|component| {
+            (
+                component.cluster,
+                component.frame_control,
+                component.command_id,
+            )
+        })
+        .collect();
+    assert_eq!(frame_controls.first(), Some(&(PRICE, 0x18, 0x01)));
+    assert_eq!(frame_controls.last(), Some(&(PRICE, 0x19, 0x00)));
+    assert!(
+        frame_controls
+            .iter()
+            .all(|(_, frame_control, _)| frame_control & 0x10 != 0),
+        "{frame_controls:02X?}"
+    );
 }
 
 const GCS15C: MessageCode = MessageCode(0x0076);

@@ -140,6 +140,21 @@ impl MessageCodeEntry {
         response_carries_date_time(self.message_code)
     }
 
+    /// Whether the device's GBZ response sets the ZCL Disable Default Response bit on each
+    /// component that carries data (frame control `18` or `19`; see
+    /// [`RESPONSE_DEFAULT_RESPONSE_DISABLED`]).
+    pub fn response_disables_default_response(&self) -> bool {
+        RESPONSE_DEFAULT_RESPONSE_DISABLED.contains(&self.message_code.0)
+    }
+
+    /// Whether the device's response to this use case sent for an unknown remote party (the
+    /// command carries the party's KA certificate) carries the device's own counter as the
+    /// supplementary originator counter, and is encrypted under it (see
+    /// [`RESPONSE_ORIGINATOR_COUNTER`]).
+    pub fn response_carries_originator_counter(&self) -> bool {
+        RESPONSE_ORIGINATOR_COUNTER.contains(&self.message_code.0)
+    }
+
     /// Whether, in a GBZ response, the data of `cluster` is the sensitive block (encrypted
     /// components): the metering and prepayment clusters' data in the use cases whose
     /// response carries a sensitive block; tariff (price, calendar) data stays plain.
@@ -169,6 +184,24 @@ const RESPONSE_DATE_TIME: &[u16] = &[
     0x00A2, 0x00A3, 0x00B6, 0x00B7, 0x00B8, 0x00BC, 0x00C7, 0x00DE, 0x0100, 0x0101, 0x0102, 0x0103,
     0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0109, 0x011A, 0x0125, 0x0126, 0x012A,
 ];
+
+/// The GBZ use cases whose responses set the ZCL Disable Default Response bit on every
+/// component that carries data (a Read Attributes Response `18`, a cluster command `19`),
+/// where the command answered alone would not: the register reads GCS13a/b/c, the tariff read
+/// GCS21f (its Read Attributes Response and its Publish Price) and the sampled data logs GCS17
+/// and GCS61 (GCS18's network data log answers `09`), as every RTDS response of them does.
+/// Default responses never set it. Answers that come in series (logs, calendars, snapshots)
+/// set it in every use case, which the device's cluster behaviour says.
+const RESPONSE_DEFAULT_RESPONSE_DISABLED: &[u16] =
+    &[0x0074, 0x0078, 0x009F, 0x00A0, 0x00B6, 0x00B8];
+
+/// The use cases whose responses to an unknown remote party carry the supplementary
+/// originator counter (the device's own counter, under which it encrypts the sensitive
+/// block): the prepayment daily read logs of 4.14, ECS21b (`0034`) and GCS16b (`0096`), as
+/// RTDS's responses to them do. The daily consumption logs of 4.17 (ECS66, GCS61), which DUIS
+/// sends with the requester's KA certificate too, carry none: RTDS's GCS61 response encrypts
+/// under the command's counter.
+const RESPONSE_ORIGINATOR_COUNTER: &[u16] = &[0x0034, 0x0096];
 
 /// Whether the response to `message_code` carries a date-time in its grouping header.
 pub fn response_carries_date_time(message_code: MessageCode) -> bool {
@@ -525,7 +558,7 @@ pub const MESSAGE_CODES: &[MessageCodeEntry] = &[
     row(0x0118, "PECS03 Request to Enable ESME Supply from PPMID", &[], NotSeen, Unknown, &[Esme], &[], NoSensitiveBlock),
     row(0x0119, "HECS01 Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS", &[], NotSeen, Unknown, &[Esme], &[], NoSensitiveBlock),
     row(0x011A, "ECS46d Set Auxiliary Controller Calendar", &["6.14.3"], SignedCommandSignedResponse, Dlms, &[Esme, Hcalcs], &[Supplier], NoSensitiveBlock),
-    row(0x011B, "CS02f Provide Security Credential Details (ESME and SAPC)", &["6.24.1"], MacOrSignedCommandAndResponse, Asn1, &[Esme, Hcalcs], &[Supplier, NetworkOperator], NoSensitiveBlock),
+    row(0x011B, "CS02f Provide Security Credential Details (ESME and SAPC)", &["6.24.1"], MacOrSignedCommandAndResponse, Asn1, &[Esme, Hcalcs], &[Supplier, NetworkOperator, TransitionalChangeOfSupplier], NoSensitiveBlock),
     row(0x011C, "ECS61d Read Auxiliary Controller Configuration Data", &["7.14"], MacCommandMacResponse, Dlms, &[Esme], &[], NoSensitiveBlock),
     row(0x011D, "ECS61e Read Auxiliary Controller Operational Data", &["7.15"], MacCommandMacResponse, Dlms, &[Esme], &[], NoSensitiveBlock),
     row(0x011E, "ECS47a Set Auxiliary Controller [n] State", &["7.13"], SignedCommandSignedResponse, Dlms, &[Esme], &[Supplier], NoSensitiveBlock),

@@ -256,6 +256,12 @@ pub(super) fn attributes() -> Vec<(CosemAttribute, Data)> {
         (71, [0, 0, 17, 0, 4, 255], 6, dlu(0)),
         (1, [1, 0, 32, 35, 0, 4], 2, dlu(253)),
         (1, [1, 0, 32, 31, 0, 4], 2, dlu(216)),
+        // The same limits of phases L2 and L3 (ECS26k, a polyphase meter's voltage
+        // configuration; a meter of one phase answers them as well, as RTDS's does).
+        (1, [1, 0, 52, 35, 0, 4], 2, dlu(253)),
+        (1, [1, 0, 52, 31, 0, 4], 2, dlu(216)),
+        (1, [1, 0, 72, 35, 0, 4], 2, dlu(253)),
+        (1, [1, 0, 72, 31, 0, 4], 2, dlu(216)),
         // Average RMS voltage (ECS23, ECS23b): registers, scalers, the profiles' periods.
         (3, [1, 0, 32, 32, 0, 4], 2, dlu(0)),
         (3, [1, 0, 32, 32, 0, 4], 3, scaler_unit(0, unit::VOLT)),
@@ -323,7 +329,8 @@ pub(super) fn attributes() -> Vec<(CosemAttribute, Data)> {
             a([schedule_entry(1, [0, 0, 10, 0, 103, 255], 0x0101, 7)]),
         ),
         // Instantaneous power thresholds (ECS34 writes, ECS26f reads): the register monitor of
-        // the import power, its low/medium and medium/high thresholds in W.
+        // the import power, its low/medium and medium/high thresholds in W, at the OBIS RTDS's
+        // ECS34 and ECS26f address (0-0:16.0.0.255).
         (21, [0, 0, 16, 0, 0, 255], 2, a([dlu(3_000), dlu(6_000)])),
         // Load limiting (ECS28a writes the passive values and their activation times, ECS27
         // reads the active ones): whether the supply is disabled when the limit is exceeded
