@@ -1355,7 +1355,7 @@ mod tests {
 
     use super::*;
     use crate::services::body_reader::testing::{
-        context, gas_date, malformed, transform_body, week_profiles, NOW,
+        context, gas_date, malformed, transform_body, week_profiles,
     };
 
     const ESME: DeviceType = DeviceType::ElectricitySmartMeter;
