@@ -335,14 +335,7 @@ fn now_of(theirs: &GeneralSigning, their_plaintexts: &[Vec<u8>]) -> String {
             u16::from_be_bytes([year_high, year_low])
         );
     }
-    let rtds_date = device::DeviceDateTime {
-        year: 2015,
-        month: 1,
-        day: 1,
-        hour: 0,
-        minute: 0,
-        second: 0,
-    };
+    let rtds_date = device::DeviceDateTime::midnight(2015, 1, 1);
     let newest = newest_snapshot(theirs, their_plaintexts)
         .map(device::DeviceDateTime::from_seconds_since_2000)
         .filter(|newest| newest.seconds_since_2000() > rtds_date.seconds_since_2000())

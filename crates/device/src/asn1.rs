@@ -59,29 +59,17 @@ fn encoded(value: &impl Encode) -> Result<Vec<u8>, DeviceError> {
 
 /// The result code a fault on this use case gives, if any.
 fn fault(device: &Device, command: &Command<'_>) -> Option<u8> {
-    let target = FaultTarget::UseCase {
+    device.state.fault_result(&FaultTarget::UseCase {
         message_code: command.entry.message_code.0,
-    };
-    device
-        .state
-        .faults
-        .iter()
-        .find(|fault| fault.on == target)
-        .map(|fault| fault.result)
+    })
 }
 
 /// The fault in the details of one role of a credentials details read.
 fn role_fault(device: &Device, command: &Command<'_>, role: u8) -> Option<u8> {
-    let target = FaultTarget::RoleDetails {
+    device.state.fault_result(&FaultTarget::RoleDetails {
         message_code: command.entry.message_code.0,
         role,
-    };
-    device
-        .state
-        .faults
-        .iter()
-        .find(|fault| fault.on == target)
-        .map(|fault| fault.result)
+    })
 }
 
 /// A response that is one INTEGER result code (joins, unjoins, certificate updates).

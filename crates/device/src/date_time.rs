@@ -19,6 +19,18 @@ pub struct DeviceDateTime {
 const EPOCH_2000_UNIX: i64 = 946_684_800;
 
 impl DeviceDateTime {
+    /// 00:00:00 of a day.
+    pub const fn midnight(year: u16, month: u8, day: u8) -> Self {
+        Self {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+        }
+    }
+
     /// The COSEM date-time of a response's grouping header: year, month, day, day of week
     /// not specified (`FF`), hour, minute, second, hundredths `00`, deviation not specified
     /// (`8000`), clock status `FF` — the form of the reference responses.
@@ -107,14 +119,7 @@ mod tests {
 
     #[test]
     fn seconds_since_2000_round_trip() {
-        let new_year_2015 = DeviceDateTime {
-            year: 2015,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-        };
+        let new_year_2015 = DeviceDateTime::midnight(2015, 1, 1);
         assert_eq!(new_year_2015.seconds_since_2000(), 0x1C37_4A80);
         assert_eq!(
             DeviceDateTime::from_seconds_since_2000(0x1C37_4A80),

@@ -108,8 +108,8 @@ fn request(
         obis: reference.obis,
         index: reference.index,
     };
-    if let Some(fault) = device.state.faults.iter().find(|fault| fault.on == target) {
-        return Err(fault.result);
+    if let Some(result) = device.state.fault_result(&target) {
+        return Err(result);
     }
     let attribute = CosemAttribute::from(reference);
     // The device's time as it is now: a clock adjustment earlier in the command moves it.

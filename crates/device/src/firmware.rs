@@ -88,9 +88,8 @@ fn activate_firmware(device: &mut Device, command: &Command<'_>) -> Result<Vec<u
     let target = FaultTarget::UseCase {
         message_code: command.entry.message_code.0,
     };
-    let fault = device.state.faults.iter().find(|fault| fault.on == target);
-    if let Some(fault) = fault {
-        return Ok(outcome(fault.result, device.state.firmware_version.clone()));
+    if let Some(result) = device.state.fault_result(&target) {
+        return Ok(outcome(result, device.state.firmware_version.clone()));
     }
     match activation.execution_date_time.as_deref() {
         Some(CANCELLATION_DATE_TIME) => {

@@ -115,8 +115,7 @@ pub(crate) fn restore_gpf_device_log(
     let target = crate::fault::FaultTarget::UseCase {
         message_code: command.entry.message_code.0,
     };
-    let fault = device.state.faults.iter().find(|fault| fault.on == target);
-    let code = fault.map_or(0, |fault| fault.result);
+    let code = device.state.fault_result(&target).unwrap_or(0);
     if code == 0 {
         device.state.han_device_log = entries
             .iter()

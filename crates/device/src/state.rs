@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::consumption::{LoadProfile, HALF_HOUR};
 
 use crate::date_time::DeviceDateTime;
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultTarget};
 
 /// Whether the ESME's load switch lets electricity through (GSME: the valve).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -139,6 +139,14 @@ pub struct ClockPreset {
 }
 
 impl DeviceState {
+    /// The result code of the fault set on `target`, if any.
+    pub fn fault_result(&self, target: &FaultTarget) -> Option<u8> {
+        self.faults
+            .iter()
+            .find(|fault| fault.on == *target)
+            .map(|fault| fault.result)
+    }
+
     /// The active import register (Wh) at `time` (UTC seconds since 2000): its value at
     /// installation plus the load since (a register past its 32 bits stops at the top).
     pub fn active_import_at(&self, time: u32) -> u32 {
@@ -229,14 +237,7 @@ pub struct HanDeviceLogEntry {
 
 /// When a device in its default state was installed: 2014-12-29 (its logs have three days of
 /// entries at the date of DCC's reference data, 2015-01-01).
-pub const INSTALLED: DeviceDateTime = DeviceDateTime {
-    year: 2014,
-    month: 12,
-    day: 29,
-    hour: 0,
-    minute: 0,
-    second: 0,
-};
+pub const INSTALLED: DeviceDateTime = DeviceDateTime::midnight(2014, 12, 29);
 
 /// The event code a device in its default state has logged at installation.
 pub const INSTALLATION_EVENT: u16 = 0x8183;

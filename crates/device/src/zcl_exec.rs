@@ -213,13 +213,8 @@ fn read_record(
 ) -> ReadAttributeRecord {
     let target = ZclAttribute::new(cluster, attribute);
     let target_fault = FaultTarget::ZclAttribute { cluster, attribute };
-    let value = match device
-        .state
-        .faults
-        .iter()
-        .find(|fault| fault.on == target_fault)
-    {
-        Some(fault) => Err(fault.result),
+    let value = match device.state.fault_result(&target_fault) {
+        Some(result) => Err(result),
         None => device
             .read_zcl(target, command.now)
             .ok_or(status::UNSUPPORTED_ATTRIBUTE),
@@ -246,9 +241,9 @@ fn write_records(
     let mut failures = Vec::new();
     for (attribute, value) in records {
         let target = FaultTarget::ZclAttribute { cluster, attribute };
-        if let Some(fault) = device.state.faults.iter().find(|fault| fault.on == target) {
+        if let Some(status) = device.state.fault_result(&target) {
             failures.push(WriteAttributeStatus {
-                status: fault.result,
+                status,
                 attribute: Some(attribute),
             });
             continue;

@@ -31,14 +31,7 @@ const RTDS_ESME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A0);
 const RTDS_GSME: Eui64 = Eui64::from_u64(0x00DB_1234_5678_90A1);
 
 /// The date-time of RTDS's responses: 2015-01-01 00:00:00.
-const RTDS_NOW: DeviceDateTime = DeviceDateTime {
-    year: 2015,
-    month: 1,
-    day: 1,
-    hour: 0,
-    minute: 0,
-    second: 0,
-};
+const RTDS_NOW: DeviceDateTime = DeviceDateTime::midnight(2015, 1, 1);
 
 fn read_hex(path: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -267,14 +260,7 @@ const FUTURE_DATED_GBZ: MessageCode = MessageCode(0x00CD);
 const PREPAYMENT: u16 = 0x0705;
 
 /// A month after [`NOW`].
-const NEXT_MONTH: DeviceDateTime = DeviceDateTime {
-    year: 2024,
-    month: 6,
-    day: 1,
-    hour: 0,
-    minute: 0,
-    second: 0,
-};
+const NEXT_MONTH: DeviceDateTime = DeviceDateTime::midnight(2024, 6, 1);
 
 /// The data of an ESME's answer to a DLMS command from the supplier at `now` (signed when
 /// `signed`), each request's result checked to be success.

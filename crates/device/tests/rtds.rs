@@ -108,14 +108,7 @@ fn reference_esme(rtds: &Path) -> Device {
 }
 
 /// The date-time of the reference responses: 2015-01-01 00:00:00.
-const REFERENCE_DATE_TIME: DeviceDateTime = DeviceDateTime {
-    year: 2015,
-    month: 1,
-    day: 1,
-    hour: 0,
-    minute: 0,
-    second: 0,
-};
+const REFERENCE_DATE_TIME: DeviceDateTime = DeviceDateTime::midnight(2015, 1, 1);
 
 /// The RTDS key store: every file of `keystore/` as (name, bytes).
 fn keystore_files(rtds: &Path) -> Vec<(String, Vec<u8>)> {
