@@ -282,27 +282,25 @@ impl Processes {
         let (config, config_path) =
             ecosystem::processes::prepare_run(config, &run_dir).map_err(|error| failed(&error))?;
         let identities = ecosystem::Identities::build(&config)?;
-        let supervisor = ecosystem::processes::Supervisor::start(
+        let started = ecosystem::processes::Supervisor::start_ready(
             executable.to_owned(),
             config_path,
             run_dir.clone(),
-        );
+            READY_LIMIT,
+        )
+        .await;
+        let (supervisor, endpoints) = match started {
+            Ok(started) => started,
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&run_dir);
+                return Err(failed(&error));
+            }
+        };
         let processes = Self {
             supervisor,
             run_dir,
         };
-        let duis_url = match processes.supervisor.endpoints(READY_LIMIT).await {
-            Ok(endpoints) => endpoints.duis_url(),
-            Err(error) => {
-                processes.stop().await;
-                return Err(failed(&error));
-            }
-        };
-        if let Err(error) = ecosystem::wait_until_ready(&duis_url, READY_LIMIT).await {
-            processes.stop().await;
-            return Err(error.into());
-        }
-        Ok((processes, identities, duis_url))
+        Ok((processes, identities, endpoints.duis_url()))
     }
 
     async fn stop(self) {

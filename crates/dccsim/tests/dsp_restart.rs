@@ -86,19 +86,15 @@ async fn a_killed_dsp_owes_and_delivers_every_answer_exactly_once() {
     config.dsp_data_directory = Some(run_dir.path().join("dsp-data"));
     let (config, config_path) =
         ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
-    let supervisor = ecosystem::processes::Supervisor::start(
+    let (supervisor, endpoints) = ecosystem::processes::Supervisor::start_ready(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
-    );
-    let endpoints = supervisor
-        .endpoints(Duration::from_secs(120))
-        .await
-        .expect("every party listening");
+        Duration::from_secs(120),
+    )
+    .await
+    .expect("every party listening and the DSP ready");
     let duis_url = endpoints.duis_url();
-    ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
-        .await
-        .expect("ecosystem ready");
     let identities = Identities::build(&config).expect("identities");
     let user = Arc::new(DuisUser::new(TEST_SUPPLIER, &identities, &duis_url).expect("user"));
 

@@ -56,20 +56,16 @@ async fn smoke_pack_passes_with_a_process_per_party_and_survives_a_kill() {
         .grpc_addresses
         .values()
         .all(|address| address.port() == 0));
-    let supervisor = ecosystem::processes::Supervisor::start(
+    let (supervisor, endpoints) = ecosystem::processes::Supervisor::start_ready(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
-    );
-    let endpoints = supervisor
-        .endpoints(Duration::from_secs(120))
-        .await
-        .expect("every party listening");
+        Duration::from_secs(120),
+    )
+    .await
+    .expect("every party listening and the DSP ready");
     let config = endpoints.apply(config);
     let duis_url = endpoints.duis_url();
-    ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
-        .await
-        .expect("ecosystem ready");
     let listen = inbox
         .url
         .trim_start_matches("http://")
@@ -378,19 +374,15 @@ async fn the_admin_call_moves_the_clock_of_every_party_process() {
     let run_dir = tempfile::tempdir().expect("run dir");
     let (_, config_path) =
         ecosystem::processes::prepare_run(config, run_dir.path()).expect("run folder");
-    let supervisor = ecosystem::processes::Supervisor::start(
+    let (supervisor, endpoints) = ecosystem::processes::Supervisor::start_ready(
         env!("CARGO_BIN_EXE_dccsim").into(),
         config_path,
         run_dir.path().to_owned(),
-    );
-    let endpoints = supervisor
-        .endpoints(Duration::from_secs(120))
-        .await
-        .expect("every party listening");
+        Duration::from_secs(120),
+    )
+    .await
+    .expect("every party listening and the DSP ready");
     let duis_url = endpoints.duis_url();
-    ecosystem::wait_until_ready(&duis_url, Duration::from_secs(120))
-        .await
-        .expect("ecosystem ready");
     let supplier = ecosystem::user::UserAgent::new(
         TEST_SUPPLIER,
         &identities,

@@ -202,6 +202,15 @@ impl Endpoints {
 #[error("the party processes did not all report their addresses within {0:?}; missing: {1}")]
 pub struct NotListening(pub Duration, pub String);
 
+/// Why [`Supervisor::start_ready`] found the ecosystem not ready.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    #[error(transparent)]
+    NotListening(#[from] NotListening),
+    #[error(transparent)]
+    NotServing(#[from] crate::LaunchError),
+}
+
 impl AddressBook {
     /// Every listener known now.
     pub fn known(&self) -> BTreeMap<String, SocketAddr> {
@@ -370,6 +379,29 @@ impl Supervisor {
     /// Where the parties listen, once every one has said (at most `limit`).
     pub async fn endpoints(&self, limit: Duration) -> Result<Endpoints, NotListening> {
         self.addresses.endpoints(limit).await
+    }
+
+    /// [`Supervisor::start`], then waits (at most `limit` for each) until every party listens
+    /// and the DSP's front door answers; on failure stops the processes it started.
+    pub async fn start_ready(
+        executable: PathBuf,
+        config_path: PathBuf,
+        run_dir: PathBuf,
+        limit: Duration,
+    ) -> Result<(Self, Endpoints), NotReady> {
+        let supervisor = Self::start(executable, config_path, run_dir);
+        let endpoints = match supervisor.endpoints(limit).await {
+            Ok(endpoints) => endpoints,
+            Err(error) => {
+                let _ = supervisor.stop().await;
+                return Err(error.into());
+            }
+        };
+        if let Err(error) = crate::wait_until_ready(&endpoints.duis_url(), limit).await {
+            let _ = supervisor.stop().await;
+            return Err(error.into());
+        }
+        Ok((supervisor, endpoints))
     }
 
     /// Stops every party process and waits for the supervisor to end; `Err` if its task
